@@ -1,0 +1,50 @@
+//! The grammar of authx scope patterns, rate specs and routes.
+//!
+//! These strings are written in attributes such as
+//! `#[protect(scopes = "admin:*", rate = "10/60s", route = "GET /users/{id}")]`.
+//! The `authx-macros` proc-macro validates them at compile time and the
+//! `authx` runtime parses them (and the scopes found in tokens) at run time,
+//! both with the code in this crate, so the two can never disagree. The crate
+//! has no dependencies, and its errors are plain values: a byte range inside
+//! the parsed string plus a message stating the broken rule and a valid
+//! example.
+//!
+//! ```
+//! use std::time::Duration;
+//! use authx_spec::scope::{covers, satisfies};
+//! use authx_spec::{RateSpec, RouteSpec, ScopeMode, ScopePattern, SpecErrorKind};
+//!
+//! // What a handler requires...
+//! let required = ScopePattern::parse("admin:users:read")?;
+//! // ...and what a token grants (untrusted strings).
+//! let granted = ["users:read", "admin:*"];
+//! assert!(required.is_granted_by(&granted));
+//! assert!(covers("admin:*", "admin:users"));
+//! assert!(!covers("admin:users", "admin:*"));
+//! assert!(satisfies(&granted, &["users:read", "admin"], ScopeMode::All));
+//!
+//! let rate: RateSpec = "10/1m".parse()?;
+//! assert_eq!((rate.count, rate.window), (10, Duration::from_secs(60)));
+//! assert_eq!(rate.to_string(), "10/60s");
+//!
+//! let route = RouteSpec::parse("GET /users/{id}")?;
+//! assert_eq!(route.method, "GET");
+//!
+//! // Errors point into the input and say how to fix it.
+//! let err = ScopePattern::parse("admin::x").unwrap_err();
+//! assert_eq!(err.kind, SpecErrorKind::EmptySegment);
+//! assert_eq!(&"admin::x"[err.span.clone()], "::");
+//! assert!(err.message.ends_with(r#"write e.g. "admin:x""#));
+//! # Ok::<(), authx_spec::SpecError>(())
+//! ```
+#![deny(missing_docs, unsafe_code)]
+
+mod error;
+pub mod rate;
+pub mod route;
+pub mod scope;
+
+pub use error::{SpecError, SpecErrorKind};
+pub use rate::{RateKey, RateSpec};
+pub use route::RouteSpec;
+pub use scope::{ScopeMode, ScopePattern};

@@ -1,0 +1,234 @@
+//! Finding the token in a request: headers, cookies, query, JSON body, in configured order.
+//!
+//! The first location holding a token wins; later ones are not consulted, so a valid token in a
+//! cookie never rescues a bad one in the header. A location holding the token twice (two
+//! `Authorization` headers, two cookies of the same name, `?token=a&token=b`) is refused as
+//! ambiguous rather than guessed at.
+
+use std::borrow::Cow;
+
+use http::request::Parts;
+
+use super::json::JsonTokens;
+use crate::config::{AuthConfig, TokenLocation};
+use crate::error::{AuthError, DecodeFailure};
+use crate::token::TokenType;
+
+/// A token and where it was found.
+#[derive(Debug)]
+pub(crate) struct Located<'a> {
+    pub token: Cow<'a, str>,
+    pub location: TokenLocation,
+}
+
+const AMBIGUOUS: AuthError = AuthError::Decode(DecodeFailure::Malformed);
+
+pub(crate) fn locate<'a>(
+    parts: &'a Parts,
+    config: &AuthConfig,
+    token_type: TokenType,
+    locations: &[TokenLocation],
+) -> Result<Option<Located<'a>>, AuthError> {
+    for &location in locations {
+        let found = match location {
+            TokenLocation::Headers => from_header(parts, config)?,
+            TokenLocation::Cookies => {
+                let name = match token_type {
+                    TokenType::Access => &config.cookies.access_cookie_name,
+                    TokenType::Refresh => &config.cookies.refresh_cookie_name,
+                };
+                cookie(parts, name)?.map(Cow::Borrowed)
+            }
+            TokenLocation::Query => from_query(parts, &config.query_param)?,
+            TokenLocation::Json => parts.extensions.get::<JsonTokens>().and_then(|j| {
+                match token_type {
+                    TokenType::Access => j.access.as_deref(),
+                    TokenType::Refresh => j.refresh.as_deref(),
+                }
+                .map(Cow::Borrowed)
+            }),
+        };
+        if let Some(token) = found {
+            return Ok(Some(Located { token, location }));
+        }
+    }
+    Ok(None)
+}
+
+fn from_header<'a>(
+    parts: &'a Parts,
+    config: &AuthConfig,
+) -> Result<Option<Cow<'a, str>>, AuthError> {
+    let mut values = parts.headers.get_all(config.header_name.as_str()).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(AMBIGUOUS);
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| AuthError::Decode(DecodeFailure::Malformed))?
+        .trim();
+    let scheme = config.header_type.as_str();
+    if scheme.is_empty() {
+        return Ok(Some(Cow::Borrowed(value)));
+    }
+    // Another scheme (Basic, Digest...) in the same header is not ours: keep looking.
+    match value.split_once(' ') {
+        Some((s, token)) if s.eq_ignore_ascii_case(scheme) => Ok(Some(Cow::Borrowed(token.trim()))),
+        None if value.eq_ignore_ascii_case(scheme) => Ok(Some(Cow::Borrowed(""))),
+        _ => Ok(None),
+    }
+}
+
+/// The value of cookie `name` across every `Cookie` header; refused when it appears twice.
+pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, AuthError> {
+    let mut found = None;
+    for header in parts.headers.get_all(http::header::COOKIE) {
+        let Ok(header) = header.to_str() else {
+            continue;
+        };
+        for pair in header.split(';') {
+            let Some((k, v)) = pair.split_once('=') else {
+                continue;
+            };
+            if k.trim() == name {
+                if found.is_some() {
+                    return Err(AMBIGUOUS);
+                }
+                let v = v.trim();
+                found = Some(
+                    v.strip_prefix('"')
+                        .and_then(|v| v.strip_suffix('"'))
+                        .unwrap_or(v),
+                );
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn from_query<'a>(parts: &'a Parts, param: &str) -> Result<Option<Cow<'a, str>>, AuthError> {
+    let Some(query) = parts.uri.query() else {
+        return Ok(None);
+    };
+    let mut found = None;
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if k == param {
+            if found.is_some() {
+                return Err(AMBIGUOUS);
+            }
+            found = Some(v);
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parts(headers: &[(&str, &str)], uri: &str) -> Parts {
+        let mut b = http::Request::builder().uri(uri);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    fn all() -> Vec<TokenLocation> {
+        vec![
+            TokenLocation::Headers,
+            TokenLocation::Cookies,
+            TokenLocation::Query,
+        ]
+    }
+
+    #[test]
+    fn order_is_respected_and_first_location_wins() {
+        let c = AuthConfig::default();
+        let p = parts(
+            &[
+                ("authorization", "Bearer h"),
+                ("cookie", "access_token_cookie=c"),
+            ],
+            "/?token=q",
+        );
+        let l = locate(&p, &c, TokenType::Access, &all()).unwrap().unwrap();
+        assert_eq!(
+            (l.token.as_ref(), l.location),
+            ("h", TokenLocation::Headers)
+        );
+        let rev = [TokenLocation::Query, TokenLocation::Cookies];
+        let l = locate(&p, &c, TokenType::Access, &rev).unwrap().unwrap();
+        assert_eq!((l.token.as_ref(), l.location), ("q", TokenLocation::Query));
+    }
+
+    #[test]
+    fn refresh_uses_refresh_cookie() {
+        let c = AuthConfig::default();
+        let p = parts(
+            &[("cookie", "access_token_cookie=a; refresh_token_cookie=r")],
+            "/",
+        );
+        let l = locate(&p, &c, TokenType::Refresh, &[TokenLocation::Cookies])
+            .unwrap()
+            .unwrap();
+        assert_eq!(l.token, "r");
+    }
+
+    #[test]
+    fn other_schemes_are_not_ours_and_scheme_is_case_insensitive() {
+        let c = AuthConfig::default();
+        let p = parts(&[("authorization", "Basic dXNlcjpwdw==")], "/");
+        assert!(locate(&p, &c, TokenType::Access, &all()).unwrap().is_none());
+        let p = parts(&[("authorization", "bearer t")], "/");
+        assert_eq!(
+            locate(&p, &c, TokenType::Access, &all())
+                .unwrap()
+                .unwrap()
+                .token,
+            "t"
+        );
+    }
+
+    #[test]
+    fn duplicates_are_refused() {
+        let c = AuthConfig::default();
+        let p = parts(
+            &[("authorization", "Bearer a"), ("authorization", "Bearer b")],
+            "/",
+        );
+        assert!(locate(&p, &c, TokenType::Access, &all()).is_err());
+        let p = parts(
+            &[
+                ("cookie", "access_token_cookie=a"),
+                ("cookie", "access_token_cookie=b"),
+            ],
+            "/",
+        );
+        assert!(locate(&p, &c, TokenType::Access, &all()).is_err());
+        let p = parts(&[], "/?token=a&token=b");
+        assert!(locate(&p, &c, TokenType::Access, &all()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_headers_never_panic(h in proptest::collection::vec(any::<u8>(), 0..512),
+                                         q in "[ -~]{0,256}") {
+            let c = AuthConfig::default();
+            let mut p = parts(&[], "/");
+            if let Ok(v) = http::HeaderValue::from_bytes(&h) {
+                p.headers.insert(http::header::AUTHORIZATION, v.clone());
+                p.headers.insert(http::header::COOKIE, v);
+            }
+            if let Ok(uri) = format!("/?{}", q.replace(['#', ' '], "")).parse() {
+                p.uri = uri;
+            }
+            let _ = locate(&p, &c, TokenType::Access, &all());
+            let _ = locate(&p, &c, TokenType::Refresh, &all());
+        }
+    }
+}

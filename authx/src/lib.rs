@@ -1,0 +1,92 @@
+//! # authx
+//!
+//! Declarative JWT authentication and authorization for [axum], interoperable with Python
+//! [AuthX](https://authx.yezz.me): access, refresh and fresh tokens, scopes with wildcards,
+//! tokens from headers, cookies, query or JSON body, CSRF double submit for cookies,
+//! revocation, and clean JSON errors.
+//!
+//! ```
+//! use authx::{Auth, AuthConfig, Claims, FreshClaims};
+//! use axum::{Json, Router, extract::State, routing::{get, post}};
+//!
+//! async fn login(State(auth): State<Auth>) -> Result<Json<authx::TokenPair>, authx::AuthError> {
+//!     // ...check the password first...
+//!     Ok(Json(auth.token_pair("user-1").fresh(true).scopes(["users:read"]).issue()?))
+//! }
+//!
+//! async fn me(claims: Claims) -> String {
+//!     format!("hello {}", claims.sub)
+//! }
+//!
+//! async fn change_password(claims: FreshClaims) -> &'static str {
+//!     "changed"
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let auth = Auth::new(AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
+//! let app: Router = Router::new()
+//!     .route("/login", post(login))
+//!     .route("/me", get(me))
+//!     .route("/password", post(change_password))
+//!     .with_state(auth.clone());
+//!
+//! // Drive it without a server:
+//! use tower::ServiceExt;
+//! let token = auth.create_access_token("user-1").unwrap();
+//! let req = http::Request::get("/me")
+//!     .header("authorization", format!("Bearer {token}"))
+//!     .body(axum::body::Body::empty())
+//!     .unwrap();
+//! let res = app.oneshot(req).await.unwrap();
+//! assert_eq!(res.status(), 200);
+//! # }
+//! ```
+//!
+//! ## Errors
+//!
+//! Every refusal is an [`AuthError`] answered as JSON `{"message": ..., "error_type": ...}`.
+//! `error_type` is Python AuthX's exception name where AuthX has one.
+//!
+//! | cause | status | `error_type` |
+//! |---|---|---|
+//! | no token in any configured location | 401 | `MissingTokenError` |
+//! | malformed, wrong algorithm, too large, missing claim, `nbf`/`iat` in the future, unknown `kid` | 401 | `JWTDecodeError` |
+//! | bad signature | 401 | `TokenInvalidSignatureError` |
+//! | expired | 401 | `TokenExpiredError` |
+//! | wrong `iss` | 401 | `TokenInvalidIssuerError` |
+//! | wrong `aud` | 401 | `TokenInvalidAudienceError` |
+//! | refresh token on an access route | 401 | `AccessTokenRequiredError` |
+//! | access token on a refresh route | 401 | `RefreshTokenRequiredError` |
+//! | non-fresh token on a fresh route | 401 | `FreshTokenRequiredError` |
+//! | cookie token, unsafe method, no CSRF header | 401 | `MissingCSRFTokenError` |
+//! | CSRF header does not match | 401 | `CSRFError` |
+//! | revoked token | 401 | `RevokedTokenError` |
+//! | subject no longer exists | 401 | `SubjectNotFoundError` |
+//! | missing scope | 403 | `InsufficientScopeError` |
+//! | policy refused | 403 | `PolicyDeniedError` |
+//! | rate limit | 429 | `RateLimitExceeded` (+ `Retry-After`) |
+//! | store down or slow | 503 | `StoreUnavailableError` |
+//! | server-side failure (detail logged, never sent) | 500 | `InternalError` |
+//!
+//! `401` answers carry `WWW-Authenticate: Bearer` (with `error="invalid_token"` when a token
+//! was presented), `403` for scopes carries `error="insufficient_scope"` (RFC 6750).
+//!
+//! [axum]: https://docs.rs/axum
+#![deny(missing_docs, unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod auth;
+pub mod config;
+pub mod cookies;
+pub mod error;
+pub mod extract;
+pub mod store;
+pub mod token;
+
+pub use auth::{Auth, AuthBuilder};
+pub use config::{Algorithm, AuthConfig, TokenLocation};
+pub use cookies::SetCookies;
+pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
+pub use extract::{FreshClaims, RefreshClaims};
+pub use store::{MemoryRevocationStore, RevocationStore, StoreError};
+pub use token::{Claims, Extra, TokenPair, TokenType};

@@ -1,0 +1,243 @@
+//! The claims of an authx token, named as Python AuthX names them.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::config::{de_one_or_many, ser_one_or_many};
+
+/// Extra data carried in a token next to the registered claims: any JSON object.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// Claim names authx manages; extra data may not use them.
+pub const RESERVED_CLAIMS: &[&str] = &[
+    "sub", "jti", "type", "fresh", "iat", "nbf", "exp", "iss", "aud", "csrf", "scopes",
+];
+
+/// Access or refresh (the `type` claim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenType {
+    /// A short-lived token that grants access to resources.
+    Access,
+    /// A long-lived token that can only obtain new access tokens.
+    Refresh,
+}
+
+impl TokenType {
+    /// `access` or `refresh`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenType::Access => "access",
+            TokenType::Refresh => "refresh",
+        }
+    }
+}
+
+/// The verified claims of a token.
+///
+/// Field names and meanings are Python AuthX's, so a token issued by either side verifies on
+/// the other with the same key. `E` is the type of extra data, flattened into the payload next
+/// to the registered claims; it defaults to a JSON object ([`Extra`]).
+///
+/// As an extractor, `Claims` yields the token the route's guard verified (see
+/// [`#[protect]`](crate::protect)); without a guard it requires a valid, unrevoked **access**
+/// token. `Option<Claims>` makes authentication optional: no token gives `None`, a bad token
+/// is still refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims<E = Extra> {
+    /// Subject: who the token is about (a user id).
+    pub sub: String,
+    /// Unique token id, used for revocation.
+    pub jti: String,
+    /// `access` or `refresh`.
+    #[serde(rename = "type")]
+    pub token_type: TokenType,
+    /// Issued by a fresh login (not by a refresh).
+    #[serde(default)]
+    pub fresh: bool,
+    /// Issued at (seconds since the epoch).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub iat: Option<i64>,
+    /// Not before (seconds since the epoch).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nbf: Option<i64>,
+    /// Expiry (seconds since the epoch).
+    #[serde(deserialize_with = "de_numeric_date")]
+    pub exp: i64,
+    /// Issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Audiences (one string or a list on the wire).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "ser_one_or_many",
+        deserialize_with = "de_one_or_many"
+    )]
+    pub aud: Vec<String>,
+    /// The CSRF double-submit value (tokens issued for cookies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf: Option<String>,
+    /// Granted scopes; `admin:*` grants everything under `admin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// Extra data, flattened into the payload.
+    #[serde(flatten)]
+    pub extra: E,
+}
+
+impl<E> Claims<E> {
+    /// The granted scopes (empty when the token has none).
+    pub fn scopes(&self) -> &[String] {
+        self.scopes.as_deref().unwrap_or(&[])
+    }
+
+    /// Does the token grant `scope` (wildcards in the grants apply)?
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes()
+            .iter()
+            .any(|g| authx_spec::scope::covers(g, scope))
+    }
+
+    /// Keeps the registered claims and replaces the extra data.
+    pub fn map_extra<F>(self, f: impl FnOnce(E) -> F) -> Claims<F> {
+        Claims {
+            sub: self.sub,
+            jti: self.jti,
+            token_type: self.token_type,
+            fresh: self.fresh,
+            iat: self.iat,
+            nbf: self.nbf,
+            exp: self.exp,
+            iss: self.iss,
+            aud: self.aud,
+            csrf: self.csrf,
+            scopes: self.scopes,
+            extra: f(self.extra),
+        }
+    }
+}
+
+impl Claims<Extra> {
+    /// Reads the extra data as `T`. Fails when the token's extra data does not have `T`'s shape.
+    pub fn extra_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(serde_json::Value::Object(self.extra.clone()))
+    }
+}
+
+/// An access token and a refresh token, as returned by a login route. Serializes as
+/// `{"access_token": ..., "refresh_token": ..., "token_type": "bearer"}` (AuthX's shape).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPair {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token.
+    pub refresh_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+}
+
+impl TokenPair {
+    /// Pairs two tokens.
+    pub fn new(access_token: String, refresh_token: String) -> Self {
+        TokenPair {
+            access_token,
+            refresh_token,
+            token_type: "bearer".into(),
+        }
+    }
+}
+
+/// The payload as it arrives, before authx's checks: every registered claim optional, so a
+/// missing one is reported by name instead of as a generic shape error.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawClaims {
+    #[serde(default)]
+    pub sub: Option<String>,
+    #[serde(default)]
+    pub jti: Option<String>,
+    #[serde(default, rename = "type")]
+    pub token_type: Option<String>,
+    #[serde(default)]
+    pub fresh: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_numeric_date")]
+    pub iat: Option<i64>,
+    #[serde(default, deserialize_with = "de_opt_numeric_date")]
+    pub nbf: Option<i64>,
+    #[serde(default, deserialize_with = "de_opt_numeric_date")]
+    pub exp: Option<i64>,
+    #[serde(default)]
+    pub iss: Option<String>,
+    #[serde(default, deserialize_with = "de_one_or_many")]
+    pub aud: Vec<String>,
+    #[serde(default)]
+    pub csrf: Option<String>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A NumericDate (RFC 7519): integer or fractional seconds. Python AuthX writes `exp` as a
+/// float; fractions are truncated toward negative infinity.
+fn numeric_date(v: serde_json::Number) -> Option<i64> {
+    if let Some(i) = v.as_i64() {
+        return Some(i);
+    }
+    let f = v.as_f64()?;
+    // `as` saturates; refuse values outside i64 rather than silently clamping them.
+    (f.is_finite() && f > i64::MIN as f64 && f < i64::MAX as f64).then(|| f.floor() as i64)
+}
+
+fn de_numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    numeric_date(serde_json::Number::deserialize(d)?)
+        .ok_or_else(|| serde::de::Error::custom("NumericDate out of range"))
+}
+
+fn de_opt_numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => numeric_date(n)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom("NumericDate out of range")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_float_dates_and_single_audience() {
+        let c: Claims = serde_json::from_value(serde_json::json!({
+            "sub": "u", "jti": "j", "type": "access", "fresh": true,
+            "iat": 1700000000, "exp": 1700000900.75, "aud": "api", "csrf": "", "scopes": null,
+            "role": "admin"
+        }))
+        .unwrap();
+        assert_eq!(c.exp, 1700000900);
+        assert_eq!(c.aud, vec!["api"]);
+        assert_eq!(c.extra["role"], "admin");
+        assert!(c.scopes().is_empty());
+        let back = serde_json::to_value(&c).unwrap();
+        assert_eq!(back["aud"], "api");
+        assert_eq!(back["type"], "access");
+    }
+
+    #[test]
+    fn scopes_helpers() {
+        let c: Claims = serde_json::from_value(serde_json::json!({
+            "sub": "u", "jti": "j", "type": "access", "exp": 1, "scopes": ["admin:*"]
+        }))
+        .unwrap();
+        assert!(c.has_scope("admin:users:read"));
+        assert!(!c.has_scope("administrator"));
+    }
+}

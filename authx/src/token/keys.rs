@@ -1,0 +1,196 @@
+//! Signing and verification keys, decoded once when [`Auth`](crate::Auth) is built.
+
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
+
+use crate::config::{AuthConfig, KeySource, Secret, algorithm_name};
+use crate::error::ConfigError;
+
+/// The key that signs new tokens, with its header prepared.
+pub(crate) struct Signer {
+    pub key: EncodingKey,
+    pub header: Header,
+}
+
+/// A key that verifies tokens of exactly one algorithm.
+pub(crate) struct Verifier {
+    pub kid: Option<String>,
+    pub algorithm: Algorithm,
+    pub key: DecodingKey,
+    pub validation: Validation,
+}
+
+/// The current signer (absent for verify-only services) and every verifier, current first.
+pub(crate) struct KeySet {
+    pub signer: Option<Signer>,
+    pub verifiers: Vec<Verifier>,
+    /// Whether any verifier has a `kid`: then a token's `kid` must name one of them.
+    pub uses_kids: bool,
+}
+
+impl KeySet {
+    pub fn load(config: &AuthConfig) -> Result<Self, ConfigError> {
+        let alg = config.algorithm;
+        let name = algorithm_name(alg);
+        let (signer_key, current) = match family(alg) {
+            AlgorithmFamily::Hmac => {
+                let secret = hmac_secret(config.secret_key.as_ref(), &name)?;
+                (
+                    Some(EncodingKey::from_secret(secret)),
+                    DecodingKey::from_secret(secret),
+                )
+            }
+            fam => {
+                let public = config.public_key.as_ref().ok_or(ConfigError::MissingKey {
+                    algorithm: name.clone(),
+                    which: "public",
+                })?;
+                let decoding = decoding_key(fam, public, &name, "public")?;
+                let encoding = config
+                    .private_key
+                    .as_ref()
+                    .map(|k| encoding_key(fam, k, &name))
+                    .transpose()?;
+                (encoding, decoding)
+            }
+        };
+        let mut verifiers = vec![verifier(config.key_id.clone(), alg, current)];
+        for (i, prev) in config.previous_keys.iter().enumerate() {
+            let palg = prev.algorithm.unwrap_or(alg);
+            let pname = algorithm_name(palg);
+            let which = format!("previous_keys[{i}]");
+            let key = match family(palg) {
+                AlgorithmFamily::Hmac => {
+                    DecodingKey::from_secret(hmac_secret(prev.secret_key.as_ref(), &pname)?)
+                }
+                fam => {
+                    let src = prev
+                        .public_key
+                        .as_ref()
+                        .ok_or_else(|| ConfigError::Invalid {
+                            field: "previous_keys",
+                            reason: format!("{which} uses {pname} and needs `public_key`"),
+                        })?;
+                    decoding_key(fam, src, &pname, &which)?
+                }
+            };
+            verifiers.push(verifier(prev.kid.clone(), palg, key));
+        }
+        let uses_kids = verifiers.iter().any(|v| v.kid.is_some());
+        let signer = signer_key.map(|key| {
+            let mut header = Header::new(alg);
+            header.kid = config.key_id.clone();
+            Signer { key, header }
+        });
+        let keys = KeySet {
+            signer,
+            verifiers,
+            uses_kids,
+        };
+        keys.self_test(&name)?;
+        Ok(keys)
+    }
+
+    /// Signs and verifies a probe, so a private key that does not match its public key (or an
+    /// EC key on the wrong curve) fails at start-up rather than on the first login.
+    fn self_test(&self, name: &str) -> Result<(), ConfigError> {
+        let Some(signer) = &self.signer else {
+            return Ok(());
+        };
+        let probe = serde_json::json!({ "probe": true });
+        let bad = |reason: String| ConfigError::BadKey {
+            algorithm: name.to_owned(),
+            which: "private".into(),
+            reason,
+        };
+        let token = jsonwebtoken::encode(&signer.header, &probe, &signer.key)
+            .map_err(|e| bad(e.to_string()))?;
+        let current = &self.verifiers[0];
+        jsonwebtoken::decode::<serde_json::Value>(&token, &current.key, &current.validation)
+            .map(|_| ())
+            .map_err(|e| bad(format!("it does not match the public key ({e})")))
+    }
+}
+
+fn family(alg: Algorithm) -> AlgorithmFamily {
+    match alg {
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => AlgorithmFamily::Hmac,
+        Algorithm::ES256 | Algorithm::ES384 => AlgorithmFamily::Ec,
+        Algorithm::EdDSA => AlgorithmFamily::Ed,
+        _ => AlgorithmFamily::Rsa,
+    }
+}
+
+fn hmac_secret<'a>(secret: Option<&'a Secret>, name: &str) -> Result<&'a [u8], ConfigError> {
+    let secret = secret
+        .map(Secret::expose)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ConfigError::MissingSecret(name.to_owned()))?;
+    if secret.len() < 32 {
+        tracing::warn!(
+            algorithm = name,
+            "the HMAC secret is shorter than 32 bytes; use at least 32 random bytes in production"
+        );
+    }
+    Ok(secret.as_bytes())
+}
+
+fn decoding_key(
+    fam: AlgorithmFamily,
+    src: &KeySource,
+    name: &str,
+    which: &str,
+) -> Result<DecodingKey, ConfigError> {
+    let pem = src.read()?;
+    let r = match fam {
+        AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(&pem),
+        AlgorithmFamily::Ec => DecodingKey::from_ec_pem(&pem),
+        AlgorithmFamily::Ed => DecodingKey::from_ed_pem(&pem),
+        AlgorithmFamily::Hmac => unreachable_hmac(),
+    };
+    r.map_err(|e| ConfigError::BadKey {
+        algorithm: name.to_owned(),
+        which: which.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn encoding_key(
+    fam: AlgorithmFamily,
+    src: &KeySource,
+    name: &str,
+) -> Result<EncodingKey, ConfigError> {
+    let pem = src.read()?;
+    let r = match fam {
+        AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(&pem),
+        AlgorithmFamily::Ec => EncodingKey::from_ec_pem(&pem),
+        AlgorithmFamily::Ed => EncodingKey::from_ed_pem(&pem),
+        AlgorithmFamily::Hmac => unreachable_hmac(),
+    };
+    r.map_err(|e| ConfigError::BadKey {
+        algorithm: name.to_owned(),
+        which: "private".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// HMAC keys never come from PEM; callers branch on the family first.
+fn unreachable_hmac<T>() -> Result<T, jsonwebtoken::errors::Error> {
+    Err(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat.into())
+}
+
+fn verifier(kid: Option<String>, algorithm: Algorithm, key: DecodingKey) -> Verifier {
+    // jsonwebtoken checks signature and algorithm only; authx checks every claim itself
+    // (AuthX's float dates, its error names, leeway on iat).
+    let mut validation = Validation::new(algorithm);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    validation.leeway = 0;
+    Verifier {
+        kid,
+        algorithm,
+        key,
+        validation,
+    }
+}

@@ -1,0 +1,246 @@
+//! Tokens: the [`Claims`] they carry, and issuing them with [`TokenBuilder`].
+//!
+//! This module knows no HTTP: signing and verifying are pure functions of bytes, keys and the
+//! current time. Keys are decoded once, when [`Auth`] is built; verification tries the current
+//! key, then previous ones (rotation), or only the one named by the token's `kid` when keys
+//! carry ids. The algorithm in a token's header must be exactly the algorithm of the key that
+//! verifies it: `none` never verifies, and an HMAC token never verifies against a public key.
+
+mod claims;
+pub(crate) mod codec;
+pub(crate) mod keys;
+
+use std::time::Duration;
+
+pub use claims::{Claims, Extra, RESERVED_CLAIMS, TokenPair, TokenType};
+
+use crate::Auth;
+use crate::error::IssueError;
+
+/// Issues one token. Start with [`Auth::access_token`] or [`Auth::refresh_token`].
+///
+/// ```
+/// # let auth = authx::Auth::new(authx::AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
+/// let token = auth
+///     .access_token("user-42")
+///     .fresh(true)
+///     .scopes(["users:read", "orders:*"])
+///     .extra(serde_json::json!({ "email": "a@example.com" }))
+///     .issue()
+///     .unwrap();
+/// let claims = auth.verify(&token).unwrap();
+/// assert_eq!(claims.sub, "user-42");
+/// assert!(claims.has_scope("orders:refund"));
+/// ```
+#[derive(Debug)]
+#[must_use = "a token builder does nothing until `.issue()`"]
+pub struct TokenBuilder<'a> {
+    auth: &'a Auth,
+    sub: String,
+    token_type: TokenType,
+    fresh: bool,
+    scopes: Option<Vec<String>>,
+    expires_in: Option<Duration>,
+    expires_at: Option<i64>,
+    not_before: Option<i64>,
+    audience: Option<Vec<String>>,
+    extra: Result<Extra, IssueError>,
+    kid: Option<String>,
+    csrf: Option<bool>,
+    jti: Option<String>,
+}
+
+impl<'a> TokenBuilder<'a> {
+    pub(crate) fn new(auth: &'a Auth, sub: String, token_type: TokenType) -> Self {
+        TokenBuilder {
+            auth,
+            sub,
+            token_type,
+            fresh: false,
+            scopes: None,
+            expires_in: None,
+            expires_at: None,
+            not_before: None,
+            audience: None,
+            extra: Ok(Extra::new()),
+            kid: None,
+            csrf: None,
+            jti: None,
+        }
+    }
+
+    /// Marks the token fresh (issued by a login, not a refresh). Access tokens only.
+    pub fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = fresh;
+        self
+    }
+
+    /// Grants scopes.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Overrides the configured lifetime.
+    pub fn expires_in(mut self, lifetime: Duration) -> Self {
+        self.expires_in = Some(lifetime);
+        self
+    }
+
+    /// Sets `exp` exactly (seconds since the epoch); wins over [`expires_in`](Self::expires_in).
+    pub fn expires_at(mut self, exp: i64) -> Self {
+        self.expires_at = Some(exp);
+        self
+    }
+
+    /// Sets `nbf` (seconds since the epoch).
+    pub fn not_before(mut self, nbf: i64) -> Self {
+        self.not_before = Some(nbf);
+        self
+    }
+
+    /// Overrides the configured audience.
+    pub fn audience<I, S>(mut self, audience: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audience = Some(audience.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Extra data, flattened into the claims. Must serialize to a JSON object whose keys are
+    /// not in [`RESERVED_CLAIMS`]; otherwise [`issue`](Self::issue) fails.
+    pub fn extra(mut self, data: impl serde::Serialize) -> Self {
+        self.extra = match serde_json::to_value(data) {
+            Ok(serde_json::Value::Object(map)) => Ok(map),
+            Ok(serde_json::Value::Null) => Ok(Extra::new()),
+            Ok(other) => Err(IssueError::Data(format!("got {}", json_kind(&other)))),
+            Err(e) => Err(IssueError::Data(e.to_string())),
+        };
+        self
+    }
+
+    /// Sets the `kid` header (by default the configured `key_id`).
+    pub fn kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// Forces a `csrf` claim on or off. By default tokens carry one when cookies are a
+    /// configured location and CSRF protection is on (as AuthX does).
+    pub fn csrf(mut self, csrf: bool) -> Self {
+        self.csrf = Some(csrf);
+        self
+    }
+
+    /// Sets the `jti` (by default a random UUID v4).
+    pub fn jti(mut self, jti: impl Into<String>) -> Self {
+        self.jti = Some(jti.into());
+        self
+    }
+
+    /// The claims this builder would sign, timestamps taken from `now`.
+    pub(crate) fn claims(&self, now: i64) -> Result<Claims, IssueError> {
+        let extra = self.extra.as_ref().map_err(Clone::clone)?.clone();
+        codec::check_extra(&extra)?;
+        let config = self.auth.config();
+        let exp = self.expires_at.unwrap_or_else(|| {
+            let lifetime = self
+                .expires_in
+                .unwrap_or_else(|| config.lifetime(self.token_type));
+            now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
+        });
+        let csrf = self.csrf.unwrap_or_else(|| self.auth.csrf_in_tokens());
+        Ok(Claims {
+            sub: self.sub.clone(),
+            jti: self
+                .jti
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            token_type: self.token_type,
+            fresh: self.fresh && self.token_type == TokenType::Access,
+            iat: Some(now),
+            nbf: self.not_before,
+            exp,
+            iss: self.auth.codec().issuer().map(str::to_owned),
+            aud: self
+                .audience
+                .clone()
+                .unwrap_or_else(|| self.auth.codec().default_audience().to_vec()),
+            csrf: csrf.then(|| uuid::Uuid::new_v4().to_string()),
+            scopes: self.scopes.clone(),
+            extra,
+        })
+    }
+
+    /// Signs the token.
+    pub fn issue(self) -> Result<String, IssueError> {
+        let claims = self.claims(codec::now())?;
+        self.auth.codec().encode(&claims, self.kid.as_deref())
+    }
+}
+
+/// Issues an access token and a refresh token with the same subject, scopes and extra data.
+/// Start with [`Auth::token_pair`].
+#[derive(Debug)]
+#[must_use = "a token builder does nothing until `.issue()`"]
+pub struct PairBuilder<'a>(TokenBuilder<'a>);
+
+impl<'a> PairBuilder<'a> {
+    pub(crate) fn new(auth: &'a Auth, sub: String) -> Self {
+        PairBuilder(TokenBuilder::new(auth, sub, TokenType::Access))
+    }
+    /// Marks the access token fresh (a refresh token is never fresh).
+    pub fn fresh(self, fresh: bool) -> Self {
+        PairBuilder(self.0.fresh(fresh))
+    }
+    /// Grants scopes to both tokens.
+    pub fn scopes<I, S>(self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        PairBuilder(self.0.scopes(scopes))
+    }
+    /// Extra data for both tokens.
+    pub fn extra(self, data: impl serde::Serialize) -> Self {
+        PairBuilder(self.0.extra(data))
+    }
+    /// Overrides the audience of both tokens.
+    pub fn audience<I, S>(self, audience: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        PairBuilder(self.0.audience(audience))
+    }
+    /// Signs both tokens.
+    pub fn issue(self) -> Result<TokenPair, IssueError> {
+        let now = codec::now();
+        let access = self.0.claims(now)?;
+        let mut refresh_builder = self.0;
+        refresh_builder.token_type = TokenType::Refresh;
+        let refresh = refresh_builder.claims(now)?;
+        let codec = refresh_builder.auth.codec();
+        Ok(TokenPair::new(
+            codec.encode(&access, None)?,
+            codec.encode(&refresh, None)?,
+        ))
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

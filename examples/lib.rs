@@ -1,0 +1,1 @@
+//! Runnable examples of authx: see `quickstart.rs`.
