@@ -80,7 +80,10 @@ pub mod config;
 pub mod cookies;
 pub mod error;
 pub mod extract;
+pub mod guard;
+pub mod registry;
 pub mod store;
+pub mod subject;
 pub mod token;
 
 pub use auth::{Auth, AuthBuilder};
@@ -88,5 +91,65 @@ pub use config::{Algorithm, AuthConfig, TokenLocation};
 pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
 pub use extract::{FreshClaims, RefreshClaims};
+pub use guard::{PolicyDecision, Rules};
 pub use store::{MemoryRevocationStore, RevocationStore, StoreError};
 pub use token::{Claims, Extra, TokenPair, TokenType};
+
+/// Items the macros' generated code names. Not a public API: no stability promise.
+#[doc(hidden)]
+pub mod __private {
+    pub use ::axum;
+    pub use ::http;
+    pub use ::inventory;
+    pub use authx_spec::ScopeMode;
+
+    pub use crate::config::TokenLocation;
+    pub use crate::guard::{
+        BoxFuture, Guard, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, RouteRules,
+        Rules,
+    };
+    pub use crate::registry::{Decision, RouteEntry};
+    pub use crate::subject::{LoaderReturn, ViaFuture, ViaReady, finish};
+    pub use crate::token::TokenType;
+
+    use axum::extract::FromRef;
+    use axum::handler::Handler;
+    use axum::routing::{MethodFilter, Router, on};
+    use http::request::Parts;
+
+    use crate::{Auth, AuthError, Claims};
+
+    /// The claims an `#[auth_subject]` extractor loads from: cached when a guard or another
+    /// extractor already verified the token.
+    pub async fn subject_claims<S>(parts: &mut Parts, state: &S) -> Result<Claims, AuthError>
+    where
+        Auth: FromRef<S>,
+    {
+        let auth = Auth::from_ref(state);
+        crate::extract::typed(&*crate::extract::plain(parts, &auth).await?)
+    }
+
+    /// Implemented by the marker of a handler whose attribute names a `route`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be mounted by `routes!`: its attribute names no route",
+        label = "no `route = \"METHOD /path\"` on this handler",
+        note = "add `route = \"GET /path\"` to its `#[protect(...)]` or `#[public(...)]` attribute"
+    )]
+    pub trait Mountable {
+        /// The method.
+        const METHOD: MethodFilter;
+        /// The path, in axum 0.8 syntax.
+        const PATH: &'static str;
+    }
+
+    /// Adds `handler` to `router` at its declared method and path.
+    pub fn mount<M, S, H, T>(router: Router<S>, handler: H) -> Router<S>
+    where
+        M: Mountable,
+        H: Handler<T, S>,
+        T: 'static,
+        S: Clone + Send + Sync + 'static,
+    {
+        router.route(M::PATH, on(M::METHOD, handler))
+    }
+}

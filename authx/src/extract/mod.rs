@@ -48,7 +48,7 @@ pub(crate) fn typed<E: DeserializeOwned + 'static>(
 }
 
 /// Plain `Claims`: the type a guard verified, else an access token.
-async fn plain(parts: &mut Parts, auth: &Auth) -> Result<Arc<Claims>, AuthError> {
+pub(crate) async fn plain(parts: &mut Parts, auth: &Auth) -> Result<Arc<Claims>, AuthError> {
     let req = match cache::guarded(parts) {
         Some(TokenType::Refresh) => Requirement::REFRESH,
         _ => Requirement::ACCESS,

@@ -1,0 +1,246 @@
+//! Route guards: the requirements [`#[protect]`](crate::protect) declares, as compile-time
+//! data, checked on every request.
+//!
+//! `#[protect(...)]` validates its arguments at compile time and turns them into a
+//! `&'static` [`Rules`]; it adds a hidden [`Guard`] argument (first, so it runs before every
+//! other extractor) that enforces them. Order of checks: locate, decode and verify, token type,
+//! CSRF (cookie-borne tokens), revocation, freshness, scopes, policy. The verified claims stay
+//! in the request's cache, so `Claims` and `#[auth_subject]` types in the same handler reuse
+//! them. Macros check, the runtime enforces: nothing from a token is trusted because the macro
+//! validated the route's spec.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use authx_spec::ScopeMode;
+use axum::extract::{FromRef, FromRequestParts};
+use http::request::Parts;
+
+use crate::Auth;
+use crate::auth::Requirement;
+use crate::config::TokenLocation;
+use crate::error::AuthError;
+use crate::extract::cache;
+use crate::token::{Claims, TokenType};
+
+/// What a policy function decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyDecision {
+    /// Let the request through.
+    Allow,
+    /// Refuse with `403 PolicyDeniedError` and this message.
+    Deny(String),
+}
+
+impl PolicyDecision {
+    /// Refuses with AuthX's default message.
+    pub fn deny() -> Self {
+        PolicyDecision::Deny("Policy denied access".into())
+    }
+}
+
+impl From<bool> for PolicyDecision {
+    fn from(allow: bool) -> Self {
+        if allow {
+            PolicyDecision::Allow
+        } else {
+            PolicyDecision::deny()
+        }
+    }
+}
+
+impl<E: fmt::Display> From<Result<(), E>> for PolicyDecision {
+    fn from(r: Result<(), E>) -> Self {
+        match r {
+            Ok(()) => PolicyDecision::Allow,
+            Err(reason) => PolicyDecision::Deny(reason.to_string()),
+        }
+    }
+}
+
+/// A boxed future borrowing the request for `'a`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A policy, as `#[protect(policy = ...)]` stores it: the user's async fn, wrapped.
+pub type PolicyFn = for<'a> fn(&'a Claims, &'a Parts) -> BoxFuture<'a, PolicyDecision>;
+
+/// A custom rate-limit key, as `#[protect(rate_key = ...)]` stores it.
+pub type RateKeyFn = fn(&Parts, Option<&Claims>) -> String;
+
+/// What a rate limit is keyed by.
+#[derive(Clone, Copy)]
+pub enum RateKeyRule {
+    /// The client IP.
+    Ip,
+    /// The token's subject (the IP on anonymous routes).
+    Subject,
+    /// A function of the request.
+    Custom {
+        /// The function's path, for the audit table.
+        name: &'static str,
+        /// The function.
+        key: RateKeyFn,
+    },
+}
+
+impl fmt::Debug for RateKeyRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl RateKeyRule {
+    /// `ip`, `subject` or the function's path.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RateKeyRule::Ip => "ip",
+            RateKeyRule::Subject => "subject",
+            RateKeyRule::Custom { name, .. } => name,
+        }
+    }
+}
+
+/// A rate limit: `count` requests per `window_ms` milliseconds per key.
+#[derive(Debug, Clone, Copy)]
+pub struct RateRule {
+    /// Requests allowed per window.
+    pub count: u32,
+    /// The window, in milliseconds.
+    pub window_ms: u64,
+    /// What the limit is keyed by.
+    pub key: RateKeyRule,
+}
+
+impl fmt::Display for RateRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match authx_spec::RateSpec::new(
+            self.count,
+            std::time::Duration::from_millis(self.window_ms),
+        ) {
+            Some(spec) => write!(f, "{spec} per {}", self.key.name()),
+            None => write!(
+                f,
+                "{}/{}ms per {}",
+                self.count,
+                self.window_ms,
+                self.key.name()
+            ),
+        }
+    }
+}
+
+/// A route's requirements. Built by `#[protect]` as a `static`; usable by hand too.
+#[derive(Clone, Copy)]
+pub struct Rules {
+    /// `access` (default) or `refresh`.
+    pub token_type: TokenType,
+    /// A fresh token is required.
+    pub fresh: bool,
+    /// Required scope patterns (validated at compile time).
+    pub scopes: &'static [&'static str],
+    /// All of `scopes`, or any one.
+    pub scope_mode: ScopeMode,
+    /// Overrides the configured token locations.
+    pub locations: Option<&'static [TokenLocation]>,
+    /// CSRF check for cookie-borne tokens (`csrf = false` turns it off for this route).
+    pub csrf: bool,
+    /// Rate limit.
+    pub rate: Option<RateRule>,
+    /// Policy function and its path.
+    pub policy: Option<(&'static str, PolicyFn)>,
+}
+
+impl Rules {
+    /// An access token, nothing more: the rules of a bare `#[protect]`.
+    pub const ACCESS: Rules = Rules {
+        token_type: TokenType::Access,
+        fresh: false,
+        scopes: &[],
+        scope_mode: ScopeMode::All,
+        locations: None,
+        csrf: true,
+        rate: None,
+        policy: None,
+    };
+}
+
+impl fmt::Debug for Rules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rules")
+            .field("token_type", &self.token_type)
+            .field("fresh", &self.fresh)
+            .field("scopes", &self.scopes)
+            .field("scope_mode", &self.scope_mode)
+            .field("locations", &self.locations)
+            .field("csrf", &self.csrf)
+            .field("rate", &self.rate)
+            .field("policy", &self.policy.map(|(name, _)| name))
+            .finish()
+    }
+}
+
+/// Ties a generated marker type to its route's [`Rules`].
+pub trait RouteRules: Send + Sync + 'static {
+    /// The rules.
+    const RULES: &'static Rules;
+}
+
+/// The extractor `#[protect]` inserts as a handler's first argument. Enforces `R::RULES`.
+pub struct Guard<R>(PhantomData<fn() -> R>);
+
+impl<R> fmt::Debug for Guard<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Guard")
+    }
+}
+
+impl<S, R> FromRequestParts<S> for Guard<R>
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+    R: RouteRules,
+{
+    type Rejection = AuthError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        auth.enforce(parts, R::RULES).await?;
+        Ok(Guard(PhantomData))
+    }
+}
+
+impl Auth {
+    /// Checks `rules` against the request, as a `#[protect]` guard does, and returns the
+    /// verified claims. For hand-written middleware and extractors.
+    pub async fn enforce(
+        &self,
+        parts: &mut Parts,
+        rules: &Rules,
+    ) -> Result<Arc<Claims>, AuthError> {
+        let req = Requirement {
+            token_type: rules.token_type,
+            locations: rules.locations,
+            csrf: rules.csrf,
+        };
+        let claims = self.authenticate(parts, req).await?;
+        cache::mark_guarded(parts, rules.token_type);
+        if rules.fresh && !claims.fresh {
+            return Err(AuthError::FreshTokenRequired);
+        }
+        if !authx_spec::scope::satisfies(claims.scopes(), rules.scopes, rules.scope_mode) {
+            return Err(AuthError::InsufficientScope {
+                required: rules.scopes.iter().map(|s| (*s).to_owned()).collect(),
+                all: rules.scope_mode == ScopeMode::All,
+            });
+        }
+        if let Some((_, policy)) = rules.policy
+            && let PolicyDecision::Deny(reason) = policy(&claims, parts).await
+        {
+            return Err(AuthError::PolicyDenied { reason });
+        }
+        Ok(claims)
+    }
+}

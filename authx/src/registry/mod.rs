@@ -1,0 +1,175 @@
+//! The route registry: every `#[protect]` and `#[public]` handler, collected at compile time
+//! (through [`inventory`]), so an app can list and audit its auth rules.
+//!
+//! ```
+//! for entry in authx::registry::entries() {
+//!     println!("{} {:?}", entry.handler, entry.route);
+//! }
+//! print!("{}", authx::registry::audit_table());
+//! ```
+
+use std::fmt::Write as _;
+
+use crate::guard::{RateRule, Rules};
+
+/// What a handler declared.
+#[derive(Debug, Clone, Copy)]
+pub enum Decision {
+    /// `#[protect(...)]`.
+    Protected(&'static Rules),
+    /// `#[public]`, deliberately open (rate limits may still apply).
+    Public {
+        /// `#[public(rate = ...)]`.
+        rate: Option<RateRule>,
+    },
+}
+
+/// One annotated handler.
+#[derive(Debug)]
+pub struct RouteEntry {
+    /// The handler's name.
+    pub handler: &'static str,
+    /// Its module path.
+    pub module: &'static str,
+    /// Source file.
+    pub file: &'static str,
+    /// Source line.
+    pub line: u32,
+    /// `METHOD /path` when the attribute names one.
+    pub route: Option<&'static str>,
+    /// Protected (with what) or public.
+    pub decision: Decision,
+}
+
+inventory::collect!(RouteEntry);
+
+impl RouteEntry {
+    /// The rules, for protected handlers.
+    pub fn rules(&self) -> Option<&'static Rules> {
+        match self.decision {
+            Decision::Protected(r) => Some(r),
+            Decision::Public { .. } => None,
+        }
+    }
+
+    /// Is the handler `#[public]`?
+    pub fn is_public(&self) -> bool {
+        matches!(self.decision, Decision::Public { .. })
+    }
+
+    /// The rate limit, protected or public.
+    pub fn rate(&self) -> Option<RateRule> {
+        match self.decision {
+            Decision::Protected(r) => r.rate,
+            Decision::Public { rate } => rate,
+        }
+    }
+
+    /// The route's method, when it names a route.
+    pub fn method(&self) -> Option<&'static str> {
+        self.route.and_then(|r| r.split_once(' ')).map(|(m, _)| m)
+    }
+
+    /// The route's path, when it names a route.
+    pub fn path(&self) -> Option<&'static str> {
+        self.route
+            .and_then(|r| r.split_once(' '))
+            .map(|(_, p)| p.trim_start())
+    }
+}
+
+/// Every registered handler in the program, sorted by route then module and name.
+pub fn entries() -> Vec<&'static RouteEntry> {
+    let mut v: Vec<_> = inventory::iter::<RouteEntry>.into_iter().collect();
+    v.sort_by_key(|e| {
+        (
+            e.path().unwrap_or("~"),
+            e.method().unwrap_or(""),
+            e.module,
+            e.handler,
+        )
+    });
+    v
+}
+
+/// The registry as a plain-text table, for audits (`cargo run --example quickstart -- --routes`).
+pub fn audit_table() -> String {
+    let rows: Vec<[String; 8]> = entries()
+        .into_iter()
+        .map(|e| {
+            let (access, fresh, scopes, extra) = match e.decision {
+                Decision::Public { .. } => (
+                    "public".to_owned(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ),
+                Decision::Protected(r) => {
+                    let mode = match r.scope_mode {
+                        authx_spec::ScopeMode::All => "all",
+                        authx_spec::ScopeMode::Any => "any",
+                    };
+                    let scopes = if r.scopes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{mode}: {}", r.scopes.join(" "))
+                    };
+                    let mut extra = Vec::new();
+                    if let Some((name, _)) = r.policy {
+                        extra.push(format!("policy={name}"));
+                    }
+                    if !r.csrf {
+                        extra.push("csrf=off".to_owned());
+                    }
+                    if let Some(locs) = r.locations {
+                        let names: Vec<_> = locs.iter().map(|l| l.as_str()).collect();
+                        extra.push(format!("locations={}", names.join(",")));
+                    }
+                    (
+                        r.token_type.as_str().to_owned(),
+                        if r.fresh { "yes".into() } else { String::new() },
+                        scopes,
+                        extra.join(" "),
+                    )
+                }
+            };
+            [
+                e.route.unwrap_or("-").to_owned(),
+                e.handler.to_owned(),
+                access,
+                fresh,
+                scopes,
+                e.rate().map(|r| r.to_string()).unwrap_or_default(),
+                extra,
+                format!("{}:{}", e.file, e.line),
+            ]
+        })
+        .collect();
+    let header = [
+        "ROUTE", "HANDLER", "AUTH", "FRESH", "SCOPES", "RATE", "OTHER", "SOURCE",
+    ];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[&str]| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                l.push_str(cell);
+            } else {
+                let _ = write!(l, "{cell:<w$}  ");
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.each_ref().map(String::as_str));
+    }
+    out
+}

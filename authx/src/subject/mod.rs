@@ -1,0 +1,100 @@
+//! Subjects: turn a verified token into your user type with `#[auth_subject]` (AuthX's
+//! `set_subject_getter` / `CURRENT_SUBJECT`).
+//!
+//! ```ignore
+//! #[auth_subject(loader = load_user, state = Db)]
+//! struct User { id: u64, email: String }
+//!
+//! async fn load_user(sub: String, claims: Claims, db: Db) -> Result<Option<User>, DbError> { .. }
+//! ```
+//!
+//! The loader gets the subject id, the verified claims, and (with `state = T`) a `T` taken
+//! from the router state through `FromRef`. It may be `async` or not. A bad or missing token
+//! answers with the token error; `Ok(None)` (the user was deleted) with
+//! `401 SubjectNotFoundError`; `Err(e)` with a generic `500` while `e` is logged.
+
+use std::cell::Cell;
+use std::fmt::Display;
+use std::future::{Future, Ready, ready};
+
+use crate::error::AuthError;
+
+/// Turns a loader's outcome into the extractor's result.
+pub fn finish<T, E: Display>(outcome: Result<Option<T>, E>) -> Result<T, AuthError> {
+    match outcome {
+        Ok(Some(subject)) => Ok(subject),
+        Ok(None) => Err(AuthError::SubjectNotFound),
+        Err(e) => {
+            tracing::error!(error = %e, "authx subject loader failed");
+            Err(AuthError::Internal("subject loader failed".into()))
+        }
+    }
+}
+
+/// Wraps a loader's return value so generated code can `.await` it whether the loader was
+/// async (a future) or not (a plain `Result`), by autoref-based dispatch on the concrete type:
+/// `(&LoaderReturn::new(out)).into_load_future()` picks [`ViaFuture`] when `out` is a future
+/// and falls back to [`ViaReady`] otherwise.
+#[doc(hidden)]
+pub struct LoaderReturn<T>(Cell<Option<T>>);
+
+impl<T> LoaderReturn<T> {
+    #[doc(hidden)]
+    pub fn new(value: T) -> Self {
+        LoaderReturn(Cell::new(Some(value)))
+    }
+}
+
+#[doc(hidden)]
+pub trait ViaFuture {
+    type Fut;
+    fn into_load_future(&self) -> Option<Self::Fut>;
+}
+
+impl<F: Future> ViaFuture for LoaderReturn<F> {
+    type Fut = F;
+    fn into_load_future(&self) -> Option<F> {
+        self.0.take()
+    }
+}
+
+#[doc(hidden)]
+pub trait ViaReady {
+    type Fut;
+    fn into_load_future(&self) -> Option<Self::Fut>;
+}
+
+impl<R> ViaReady for &LoaderReturn<R> {
+    type Fut = Ready<R>;
+    fn into_load_future(&self) -> Option<Ready<R>> {
+        self.0.take().map(ready)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sync_loader() -> Result<Option<u8>, String> {
+        Ok(Some(1))
+    }
+
+    async fn async_loader() -> Result<Option<u8>, String> {
+        Ok(None)
+    }
+
+    #[tokio::test]
+    async fn dispatches_on_sync_and_async_loaders() {
+        let fut = (&LoaderReturn::new(sync_loader()))
+            .into_load_future()
+            .unwrap();
+        assert_eq!(finish(fut.await).unwrap(), 1);
+        let fut = (&LoaderReturn::new(async_loader()))
+            .into_load_future()
+            .unwrap();
+        assert!(matches!(finish(fut.await), Err(AuthError::SubjectNotFound)));
+        let failing: Result<Option<u8>, String> = Err("db down".into());
+        let fut = (&LoaderReturn::new(failing)).into_load_future().unwrap();
+        assert!(matches!(finish(fut.await), Err(AuthError::Internal(_))));
+    }
+}
