@@ -1,1 +1,137 @@
-//! Runnable examples of authx: see `quickstart.rs`.
+//! Pieces the runnable examples share: a demo user store, configuration from the
+//! environment, and serving. The examples themselves (`quickstart.rs`, `manual.rs`) hold
+//! everything about authx.
+#![deny(missing_docs)]
+
+pub mod demo {
+    //! The demo's in-memory users and start-up helpers.
+
+    use std::collections::HashMap;
+    use std::net::SocketAddr;
+    use std::sync::{Arc, RwLock};
+
+    use authx::{AuthConfig, TokenLocation};
+    use serde::{Deserialize, Serialize};
+
+    /// A demo user. Passwords in plain text: a demo, not a pattern (hash them for real).
+    #[derive(Debug, Clone, Serialize)]
+    pub struct DemoUser {
+        /// Login name, also the token subject.
+        pub username: String,
+        /// Email shown by `/protected` and `/me`.
+        pub email: String,
+        /// Scopes granted at login.
+        pub scopes: Vec<String>,
+        #[serde(skip)]
+        password: String,
+    }
+
+    /// The body of `POST /login`.
+    #[derive(Debug, Deserialize)]
+    pub struct LoginBody {
+        /// Login name.
+        pub username: String,
+        /// Password.
+        pub password: String,
+    }
+
+    /// The demo's users: `user1/password1` (`users:read`), `user2/password2` (no scopes),
+    /// `admin/admin` (`admin:*`).
+    #[derive(Debug, Clone)]
+    pub struct Users(Arc<RwLock<HashMap<String, DemoUser>>>);
+
+    impl Users {
+        /// The three demo users.
+        pub fn demo() -> Self {
+            let users = [
+                ("user1", "password1", &["users:read"][..]),
+                ("user2", "password2", &[][..]),
+                ("admin", "admin", &["admin:*"][..]),
+            ]
+            .into_iter()
+            .map(|(u, p, s)| {
+                let user = DemoUser {
+                    username: u.into(),
+                    email: format!("{u}@example.com"),
+                    scopes: s.iter().map(|s| (*s).to_owned()).collect(),
+                    password: p.into(),
+                };
+                (u.to_owned(), user)
+            })
+            .collect();
+            Users(Arc::new(RwLock::new(users)))
+        }
+
+        /// The user, when the password matches (compared in constant time).
+        pub fn login(&self, body: &LoginBody) -> Option<DemoUser> {
+            let user = self.get(&body.username)?;
+            authx::constant_time_eq(user.password.as_bytes(), body.password.as_bytes())
+                .then_some(user)
+        }
+
+        /// The user named `username`.
+        pub fn get(&self, username: &str) -> Option<DemoUser> {
+            self.0
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(username)
+                .cloned()
+        }
+
+        /// Deletes a user; `true` when it existed.
+        pub fn remove(&self, username: &str) -> bool {
+            self.0
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(username)
+                .is_some()
+        }
+    }
+
+    /// The examples' configuration: `AUTHX_*` variables over the defaults, with two demo
+    /// conveniences when they are unset: tokens from headers **and** cookies, and cookies
+    /// without `Secure` (the demo serves plain HTTP on localhost). Without
+    /// `AUTHX_SECRET_KEY` it warns loudly and uses a random key: tokens die with the process.
+    pub fn config_from_env() -> Result<AuthConfig, authx::ConfigError> {
+        let mut config = AuthConfig::from_env()?;
+        if std::env::var_os("AUTHX_TOKEN_LOCATION").is_none() {
+            config.token_locations = vec![TokenLocation::Headers, TokenLocation::Cookies];
+        }
+        if std::env::var_os("AUTHX_COOKIE_SECURE").is_none() {
+            config.cookies.secure = false;
+        }
+        if config.secret_key.is_none() && config.algorithm == authx::Algorithm::HS256 {
+            eprintln!(
+                "\n  WARNING: AUTHX_SECRET_KEY is not set. Using a random key for this run:\n  \
+                 every token dies when the process stops. Set AUTHX_SECRET_KEY (32+ random bytes).\n"
+            );
+            config.secret_key = Some(random_secret().into());
+        }
+        Ok(config)
+    }
+
+    fn random_secret() -> String {
+        let mut bytes = [0u8; 32];
+        // getrandom only fails where the OS has no entropy source; the demo cannot run there.
+        getrandom::fill(&mut bytes).expect("the OS random source is unavailable");
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Serves `app` on `127.0.0.1:$PORT` (default 3000) until Ctrl-C.
+    pub async fn serve(app: axum::Router) -> std::io::Result<()> {
+        let port: u16 = std::env::var("PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(3000);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        println!("listening on http://{}", listener.local_addr()?);
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    }
+}

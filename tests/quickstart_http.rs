@@ -1,1 +1,303 @@
+//! Every route of the quickstart service over real HTTP, run against both versions of it: the
+//! attribute style (`examples/quickstart.rs`) and the manual extractor style
+//! (`examples/manual.rs`). Same routes, same answers.
 
+#[path = "../examples/manual.rs"]
+#[allow(dead_code)]
+mod manual;
+
+use authx::{Auth, AuthConfig, TokenLocation};
+use authx_examples::demo::Users;
+use authx_tests::{TestServer, assert_error, client, cookie_client, status_json};
+use axum::Router;
+use serde_json::{Value, json};
+
+type Build = fn(Auth, Users) -> Router;
+
+fn config() -> AuthConfig {
+    AuthConfig::builder()
+        .secret_key("quickstart-test-secret-0123456789abcdef")
+        .token_locations([TokenLocation::Headers, TokenLocation::Cookies])
+        .cookie_secure(false)
+        .build()
+}
+
+async fn start(build: Build) -> (TestServer, Auth) {
+    let auth = Auth::new(config()).unwrap();
+    (
+        TestServer::start(build(auth.clone(), Users::demo())).await,
+        auth,
+    )
+}
+
+async fn login(s: &TestServer, user: &str, password: &str) -> Value {
+    let res = client()
+        .post(s.url("/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(res).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn get(s: &TestServer, path: &str, token: &str) -> (u16, Value) {
+    status_json(
+        client()
+            .get(s.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn home_is_public(build: Build) {
+    let (s, _) = start(build).await;
+    let (status, body) = status_json(client().get(s.url("/")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"message": "Welcome to AuthX"}))
+    );
+}
+
+async fn login_returns_a_fresh_pair_and_refuses_bad_credentials(build: Build) {
+    let (s, auth) = start(build).await;
+    let pair = login(&s, "user1", "password1").await;
+    assert_eq!(pair["token_type"], "bearer");
+    let access = auth.verify(pair["access_token"].as_str().unwrap()).unwrap();
+    assert!(access.fresh);
+    assert_eq!(access.scopes(), ["users:read"]);
+    let refresh = auth
+        .verify(pair["refresh_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(refresh.token_type, authx::TokenType::Refresh);
+    for (u, p) in [("user1", "wrong"), ("nobody", "password1"), ("admin", "")] {
+        let res = client()
+            .post(s.url("/login"))
+            .json(&json!({"username": u, "password": p}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_json(res).await;
+        assert_error(status, &body, 401, "InvalidCredentialsError");
+    }
+}
+
+async fn protected_profile_fresh_admin(build: Build) {
+    let (s, _) = start(build).await;
+    let pair = login(&s, "user1", "password1").await;
+    let access = pair["access_token"].as_str().unwrap();
+    let (status, body) = get(&s, "/protected", access).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"message": "Access granted", "username": "user1", "email": "user1@example.com"})
+    );
+    let (status, body) = get(&s, "/profile", access).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["sub"], "user1");
+    assert_eq!(body["type"], "access");
+    assert_eq!(body["scopes"], json!(["users:read"]));
+    assert_eq!(get(&s, "/fresh", access).await.0, 200);
+    let (status, body) = get(&s, "/admin", access).await;
+    assert_error(status, &body, 403, "InsufficientScopeError");
+    let admin = login(&s, "admin", "admin").await;
+    assert_eq!(
+        get(&s, "/admin", admin["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    let (status, body) = status_json(client().get(s.url("/protected")).send().await.unwrap()).await;
+    assert_error(status, &body, 401, "MissingTokenError");
+}
+
+async fn refresh_gives_a_non_fresh_access_token(build: Build) {
+    let (s, auth) = start(build).await;
+    let pair = login(&s, "user1", "password1").await;
+    let refresh = pair["refresh_token"].as_str().unwrap();
+    let res = client()
+        .post(s.url("/refresh"))
+        .bearer_auth(refresh)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(res).await;
+    assert_eq!(status, 200, "{body}");
+    let access = body["access_token"].as_str().unwrap();
+    let claims = auth.verify(access).unwrap();
+    assert!(!claims.fresh);
+    assert_eq!(claims.scopes(), ["users:read"]);
+    assert_eq!(get(&s, "/protected", access).await.0, 200);
+    let (status, body) = get(&s, "/fresh", access).await;
+    assert_error(status, &body, 401, "FreshTokenRequiredError");
+    // An access token is not a refresh token, and the reverse.
+    let res = client()
+        .post(s.url("/refresh"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(res).await;
+    assert_error(status, &body, 401, "RefreshTokenRequiredError");
+    let (status, body) = get(&s, "/protected", refresh).await;
+    assert_error(status, &body, 401, "AccessTokenRequiredError");
+}
+
+async fn logout_revokes_only_the_presented_token(build: Build) {
+    let (s, _) = start(build).await;
+    let a = login(&s, "user1", "password1").await;
+    let b = login(&s, "user1", "password1").await;
+    let (ta, tb) = (
+        a["access_token"].as_str().unwrap(),
+        b["access_token"].as_str().unwrap(),
+    );
+    let res = client()
+        .post(s.url("/logout"))
+        .bearer_auth(ta)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, body) = get(&s, "/protected", ta).await;
+    assert_error(status, &body, 401, "RevokedTokenError");
+    assert_eq!(get(&s, "/protected", tb).await.0, 200);
+}
+
+async fn cookie_flow_with_csrf(build: Build) {
+    let (s, _) = start(build).await;
+    let browser = cookie_client();
+    let res = browser
+        .post(s.url("/cookie/login"))
+        .json(&json!({"username": "user1", "password": "password1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let set: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let find = |name: &str| {
+        set.iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {set:?}"))
+    };
+    assert!(find("access_token_cookie").contains("HttpOnly"));
+    assert!(find("refresh_token_cookie").contains("HttpOnly"));
+    let csrf_cookie = find("csrf_access_token");
+    assert!(
+        !csrf_cookie.contains("HttpOnly"),
+        "scripts must read the CSRF cookie"
+    );
+    let csrf = csrf_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+
+    let (status, body) = status_json(
+        browser
+            .get(s.url("/cookie/protected"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, &body["username"]), (200, &json!("user1")));
+    let (status, body) = status_json(
+        browser
+            .post(s.url("/cookie/protected"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &body, 401, "MissingCSRFTokenError");
+    let res = browser
+        .post(s.url("/cookie/protected"))
+        .header("X-CSRF-TOKEN", "forged")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(res).await;
+    assert_error(status, &body, 401, "CSRFError");
+    let res = browser
+        .post(s.url("/cookie/protected"))
+        .header("X-CSRF-TOKEN", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let res = browser
+        .post(s.url("/cookie/logout"))
+        .header("X-CSRF-TOKEN", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cleared: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cleared.len(), 4, "{cleared:?}");
+    assert!(
+        cleared.iter().all(|c| c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    let (status, body) = status_json(
+        browser
+            .get(s.url("/cookie/protected"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &body, 401, "MissingTokenError");
+}
+
+macro_rules! suite {
+    ($module:ident, $build:path) => {
+        mod $module {
+            use super::*;
+            #[tokio::test]
+            async fn home_is_public() {
+                super::home_is_public($build).await
+            }
+            #[tokio::test]
+            async fn login_returns_a_fresh_pair_and_refuses_bad_credentials() {
+                super::login_returns_a_fresh_pair_and_refuses_bad_credentials($build).await
+            }
+            #[tokio::test]
+            async fn protected_profile_fresh_admin() {
+                super::protected_profile_fresh_admin($build).await
+            }
+            #[tokio::test]
+            async fn refresh_gives_a_non_fresh_access_token() {
+                super::refresh_gives_a_non_fresh_access_token($build).await
+            }
+            #[tokio::test]
+            async fn logout_revokes_only_the_presented_token() {
+                super::logout_revokes_only_the_presented_token($build).await
+            }
+            #[tokio::test]
+            async fn cookie_flow_with_csrf() {
+                super::cookie_flow_with_csrf($build).await
+            }
+        }
+    };
+}
+
+suite!(manual_style, manual::app);

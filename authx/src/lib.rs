@@ -95,6 +95,13 @@ pub use guard::{PolicyDecision, Rules};
 pub use store::{MemoryRevocationStore, RevocationStore, StoreError};
 pub use token::{Claims, Extra, TokenPair, TokenType};
 
+/// Compares two secrets in constant time (for the length of the shorter; lengths may leak).
+/// Use it for passwords, API keys and CSRF values.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
 /// Items the macros' generated code names. Not a public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {

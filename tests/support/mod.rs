@@ -1,1 +1,85 @@
-//! Shared support for the HTTP integration tests.
+//! Shared support for the HTTP integration tests: a real server on a loopback port and a
+//! client, so every test goes through hyper, axum's routing and real headers.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use serde_json::Value;
+
+/// A running server on `127.0.0.1:<random port>`, stopped when dropped.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Serves `app` on a fresh loopback port.
+    pub async fn start(app: Router) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("server");
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            addr,
+            task,
+        }
+    }
+
+    /// `base + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A client without a cookie store (tests set cookies by hand when they mean to).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().build().expect("client")
+}
+
+/// A client that keeps cookies like a browser.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// Status and JSON body of a response; the body must be JSON.
+pub async fn status_json(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text:?}"));
+    (status, body)
+}
+
+/// Asserts an AuthX-shaped error body: `{"message": <non-empty>, "error_type": <expected>}`.
+pub fn assert_error(status: u16, body: &Value, expected_status: u16, error_type: &str) {
+    assert_eq!(
+        status, expected_status,
+        "status for {error_type}: body {body}"
+    );
+    assert_eq!(body["error_type"], error_type, "body {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
+}

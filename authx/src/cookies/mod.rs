@@ -12,7 +12,6 @@ use axum::response::{IntoResponseParts, ResponseParts};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 
 use crate::Auth;
 use crate::config::{AuthConfig, SameSite};
@@ -226,7 +225,7 @@ pub(crate) fn check_csrf(
         .ok_or(AuthError::MissingCsrfToken)?
         .as_bytes();
     let claim = claim.ok_or(AuthError::CsrfMismatch)?.as_bytes();
-    if header.len() == claim.len() && bool::from(header.ct_eq(claim)) {
+    if crate::constant_time_eq(header, claim) {
         Ok(())
     } else {
         Err(AuthError::CsrfMismatch)
