@@ -1,1 +1,229 @@
-fn main() {}
+//! The authx quickstart: a small service whose auth rules live in attributes.
+//!
+//! ```sh
+//! cargo run --example quickstart              # http://127.0.0.1:3000 (PORT to change)
+//! cargo run --example quickstart -- --routes  # print the audit table and exit
+//! ```
+//!
+//! Every handler carries a decision: `#[protect(...)]` (checked before the handler runs) or
+//! `#[public]` (deliberately open). `routes![...]` mounts them from their `route = "..."`, and
+//! would refuse to compile if one carried neither. The README walks through it with curl.
+
+use authx::{Auth, AuthError, Claims, ErrorBody, auth_subject, protect, public, routes};
+use authx_examples::demo::{self, LoginBody, Users};
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// The router state: the auth engine and the demo users.
+#[derive(Clone)]
+pub struct AppState {
+    auth: Auth,
+    users: Users,
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Auth {
+        state.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for Users {
+    fn from_ref(state: &AppState) -> Users {
+        state.users.clone()
+    }
+}
+
+/// The current user, loaded from the verified token's subject.
+#[auth_subject(loader = load_user, state = Users)]
+#[derive(Debug, Serialize)]
+pub struct User {
+    username: String,
+    email: String,
+    scopes: Vec<String>,
+}
+
+/// `Ok(None)` when the user was deleted: the extractor then answers 401 SubjectNotFoundError.
+fn load_user(
+    sub: String,
+    _claims: Claims,
+    users: Users,
+) -> Result<Option<User>, std::convert::Infallible> {
+    Ok(users.get(&sub).map(|u| User {
+        username: u.username,
+        email: u.email,
+        scopes: u.scopes,
+    }))
+}
+
+/// The whole service.
+pub fn app(auth: Auth, users: Users) -> Router {
+    routes![
+        home,
+        login,
+        refresh,
+        protected,
+        profile,
+        fresh,
+        admin,
+        logout,
+        me,
+        delete_me,
+        cookie_login,
+        cookie_protected,
+        cookie_protected_post,
+        cookie_logout,
+    ]
+    .with_state(AppState { auth, users })
+}
+
+#[public(route = "GET /")]
+async fn home() -> Json<Value> {
+    Json(json!({ "message": "Welcome to AuthX" }))
+}
+
+fn bad_credentials() -> Response {
+    let body = ErrorBody {
+        message: "Invalid username or password".into(),
+        error_type: "InvalidCredentialsError".into(),
+        retry_after: None,
+    };
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
+
+#[public(route = "POST /login")]
+async fn login(
+    State(s): State<AppState>,
+    Json(body): Json<LoginBody>,
+) -> Result<Response, AuthError> {
+    let Some(user) = s.users.login(&body) else {
+        return Ok(bad_credentials());
+    };
+    let pair = s
+        .auth
+        .token_pair(&user.username)
+        .fresh(true)
+        .scopes(&user.scopes)
+        .extra(json!({ "email": user.email }))
+        .issue()?;
+    Ok(Json(pair).into_response())
+}
+
+/// A refresh token in, a new (not fresh) access token out.
+#[protect(refresh, route = "POST /refresh")]
+async fn refresh(State(s): State<AppState>, claims: Claims) -> Result<Json<Value>, AuthError> {
+    let access = s
+        .auth
+        .access_token(&claims.sub)
+        .scopes(claims.scopes())
+        .extra(&claims.extra)
+        .issue()?;
+    Ok(Json(
+        json!({ "access_token": access, "token_type": "bearer" }),
+    ))
+}
+
+#[protect(route = "GET /protected")]
+async fn protected(claims: Claims) -> Json<Value> {
+    Json(
+        json!({ "message": "Access granted", "username": claims.sub, "email": claims.extra.get("email") }),
+    )
+}
+
+#[protect(route = "GET /profile")]
+async fn profile(claims: Claims) -> Json<Claims> {
+    Json(claims)
+}
+
+#[protect(fresh, route = "GET /fresh")]
+async fn fresh(claims: Claims) -> Json<Value> {
+    Json(json!({ "message": "Fresh token accepted", "username": claims.sub }))
+}
+
+#[protect(scopes = "admin:*", route = "GET /admin")]
+async fn admin(claims: Claims) -> Json<Value> {
+    Json(json!({ "message": "Welcome, admin", "username": claims.sub }))
+}
+
+#[protect(route = "POST /logout")]
+async fn logout(State(s): State<AppState>, claims: Claims) -> Result<Json<Value>, AuthError> {
+    s.auth.revoke(&claims).await?;
+    Ok(Json(json!({ "message": "Logged out" })))
+}
+
+/// The `#[auth_subject]` user; the guard and the subject share one verification.
+#[protect(route = "GET /me")]
+async fn me(user: User) -> Json<User> {
+    Json(user)
+}
+
+/// Deletes the current user from the demo store: their tokens then load no subject.
+#[protect(route = "DELETE /me")]
+async fn delete_me(State(s): State<AppState>, claims: Claims) -> Json<Value> {
+    let deleted = s.users.remove(&claims.sub);
+    Json(json!({ "deleted": deleted }))
+}
+
+#[public(route = "POST /cookie/login")]
+async fn cookie_login(
+    State(s): State<AppState>,
+    Json(body): Json<LoginBody>,
+) -> Result<Response, AuthError> {
+    let Some(user) = s.users.login(&body) else {
+        return Ok(bad_credentials());
+    };
+    let pair = s
+        .auth
+        .token_pair(&user.username)
+        .fresh(true)
+        .scopes(&user.scopes)
+        .extra(json!({ "email": user.email }))
+        .issue()?;
+    Ok((
+        s.auth.set_cookies(&pair)?,
+        Json(json!({ "message": "Logged in", "username": user.username })),
+    )
+        .into_response())
+}
+
+#[protect(route = "GET /cookie/protected")]
+async fn cookie_protected(claims: Claims) -> Json<Value> {
+    Json(json!({ "message": "Access granted", "username": claims.sub }))
+}
+
+/// An unsafe method: a cookie-borne token needs the `X-CSRF-TOKEN` header.
+#[protect(route = "POST /cookie/protected")]
+async fn cookie_protected_post(claims: Claims) -> Json<Value> {
+    Json(json!({ "message": "Access granted", "username": claims.sub }))
+}
+
+/// Public so an expired session can still clear its cookies; a valid token is also revoked.
+#[public(route = "POST /cookie/logout")]
+async fn cookie_logout(
+    State(s): State<AppState>,
+    claims: Result<Claims, AuthError>,
+) -> Result<Response, AuthError> {
+    if let Ok(claims) = claims {
+        s.auth.revoke(&claims).await?;
+    }
+    Ok((
+        s.auth.unset_cookies(),
+        Json(json!({ "message": "Logged out" })),
+    )
+        .into_response())
+}
+
+#[tokio::main]
+#[allow(dead_code)] // the integration tests include this file as a module
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().any(|a| a == "--routes") {
+        print!("{}", authx::registry::audit_table());
+        return Ok(());
+    }
+    let auth = Auth::new(demo::config_from_env()?)?;
+    demo::serve(app(auth, Users::demo())).await?;
+    Ok(())
+}

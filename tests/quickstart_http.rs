@@ -6,6 +6,10 @@
 #[allow(dead_code)]
 mod manual;
 
+#[path = "../examples/quickstart.rs"]
+#[allow(dead_code)]
+mod quickstart;
+
 use authx::{Auth, AuthConfig, TokenLocation};
 use authx_examples::demo::Users;
 use authx_tests::{TestServer, assert_error, client, cookie_client, status_json};
@@ -301,3 +305,61 @@ macro_rules! suite {
 }
 
 suite!(manual_style, manual::app);
+suite!(attribute_style, quickstart::app);
+
+#[tokio::test]
+async fn me_loads_the_subject_and_a_deleted_user_gets_401() {
+    let (s, _) = start(quickstart::app).await;
+    let pair = login(&s, "user1", "password1").await;
+    let access = pair["access_token"].as_str().unwrap();
+    let (status, body) = get(&s, "/me", access).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"username": "user1", "email": "user1@example.com", "scopes": ["users:read"]})
+    );
+    let (status, body) = status_json(client().get(s.url("/me")).send().await.unwrap()).await;
+    assert_error(status, &body, 401, "MissingTokenError");
+    let res = client()
+        .delete(s.url("/me"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, body) = get(&s, "/me", access).await;
+    assert_error(status, &body, 401, "SubjectNotFoundError");
+    // The token itself is still valid: only the subject is gone.
+    assert_eq!(get(&s, "/protected", access).await.0, 200);
+}
+
+#[test]
+fn the_registry_lists_every_quickstart_route() {
+    let entries = authx::registry::entries();
+    let route = |r: &str| {
+        entries
+            .iter()
+            .find(|e| e.route == Some(r))
+            .unwrap_or_else(|| panic!("{r} not registered"))
+    };
+    assert!(route("GET /").is_public());
+    assert!(route("POST /login").is_public());
+    let admin = route("GET /admin").rules().unwrap();
+    assert_eq!(admin.scopes, ["admin:*"]);
+    assert!(route("GET /fresh").rules().unwrap().fresh);
+    assert_eq!(
+        route("POST /refresh").rules().unwrap().token_type,
+        authx::TokenType::Refresh
+    );
+    let table = authx::registry::audit_table();
+    for needle in [
+        "GET /admin",
+        "all: admin:*",
+        "POST /refresh",
+        "refresh",
+        "public",
+        "quickstart.rs:",
+    ] {
+        assert!(table.contains(needle), "{needle} missing from\n{table}");
+    }
+}

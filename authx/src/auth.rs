@@ -9,9 +9,9 @@ use http::request::Parts;
 use crate::config::{AuthConfig, TokenLocation};
 use crate::error::{AuthError, ConfigError, IssueError};
 use crate::extract::{cache, locate};
-use crate::store::{MemoryRevocationStore, RevocationStore, StoreError};
+use crate::store::{RevocationStore, Session, SessionMeta, SessionStore, StoreError, Stores};
 use crate::token::codec::{TokenCodec, now};
-use crate::token::{Claims, PairBuilder, TokenBuilder, TokenType};
+use crate::token::{Claims, PairBuilder, TokenBuilder, TokenPair, TokenType};
 
 /// The authentication engine: configuration, decoded keys and stores.
 ///
@@ -37,9 +37,13 @@ pub struct Auth {
 struct Inner {
     config: AuthConfig,
     codec: TokenCodec,
-    revocation: Arc<dyn RevocationStore>,
+    stores: Stores,
     csrf_in_tokens: bool,
+    touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
+
+/// `last_seen` is written at most this often per session.
+const TOUCH_INTERVAL_SECS: i64 = 60;
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -53,19 +57,31 @@ impl fmt::Debug for Auth {
 #[must_use]
 pub struct AuthBuilder {
     config: AuthConfig,
-    revocation: Option<Arc<dyn RevocationStore>>,
+    stores: Stores,
 }
 
 impl AuthBuilder {
-    /// Uses `store` for revocations instead of a [`MemoryRevocationStore`].
+    /// Uses these stores (see [`store::connect`](crate::store::connect)) instead of memory.
+    pub fn stores(mut self, stores: Stores) -> Self {
+        self.stores = stores;
+        self
+    }
+
+    /// Uses `store` for revocations (sessions stay where they were).
     pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
-        self.revocation = Some(Arc::new(store));
+        self.stores.revocation = Arc::new(store);
         self
     }
 
     /// Like [`revocation_store`](Self::revocation_store), for a store you share elsewhere.
     pub fn shared_revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
-        self.revocation = Some(store);
+        self.stores.revocation = store;
+        self
+    }
+
+    /// Uses `store` for sessions.
+    pub fn session_store(mut self, store: impl SessionStore) -> Self {
+        self.stores.sessions = Arc::new(store);
         self
     }
 
@@ -98,11 +114,10 @@ impl AuthBuilder {
         Ok(Auth {
             inner: Arc::new(Inner {
                 codec,
-                revocation: self
-                    .revocation
-                    .unwrap_or_else(|| Arc::new(MemoryRevocationStore::new())),
+                stores: self.stores,
                 csrf_in_tokens,
                 config,
+                touched: Default::default(),
             }),
         })
     }
@@ -143,8 +158,21 @@ impl Auth {
     pub fn builder(config: AuthConfig) -> AuthBuilder {
         AuthBuilder {
             config,
-            revocation: None,
+            stores: Stores::memory(),
         }
+    }
+
+    /// Connects the stores named by [`store_url`](AuthConfig::store_url) (`AUTHX_STORE_URL`),
+    /// then builds the engine.
+    pub async fn connect(config: AuthConfig) -> Result<Self, ConfigError> {
+        let stores = crate::store::connect(&config.store_url)
+            .await
+            .map_err(|e| ConfigError::Invalid {
+                field: "store_url",
+                reason: e.to_string(),
+            })?;
+        tracing::info!(backend = stores.backend, "authx stores connected");
+        Self::builder(config).stores(stores).build()
     }
 
     /// The configuration.
@@ -162,7 +190,17 @@ impl Auth {
 
     /// The revocation store in use.
     pub fn revocation_store(&self) -> &Arc<dyn RevocationStore> {
-        &self.inner.revocation
+        &self.inner.stores.revocation
+    }
+
+    /// The session store in use.
+    pub fn session_store(&self) -> &Arc<dyn SessionStore> {
+        &self.inner.stores.sessions
+    }
+
+    /// Which store backend is in use (`memory`, `sqlite`, `postgres`, `redis`).
+    pub fn store_backend(&self) -> &'static str {
+        self.inner.stores.backend
     }
 
     /// Starts an access token for `subject`.
@@ -204,20 +242,26 @@ impl Auth {
 
     /// Revokes the token these claims came from, until it would have expired (logout).
     pub async fn revoke<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
-        let store = &self.inner.revocation;
-        self.store_call(store.revoke(&claims.jti, claims.exp)).await
+        self.revoke_jti(&claims.jti, claims.exp).await
     }
 
     /// Revokes `jti` until `expires_at` (seconds since the epoch).
     pub async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), AuthError> {
-        self.store_call(self.inner.revocation.revoke(jti, expires_at))
+        self.store_call(self.inner.stores.revocation.revoke(jti, expires_at))
             .await
     }
 
     /// Fails with [`AuthError::Revoked`] when `jti` is revoked. A store failure answers per
     /// [`store_fail_open`](AuthConfig::store_fail_open).
     pub async fn ensure_not_revoked(&self, jti: &str) -> Result<(), AuthError> {
-        match self.store_call(self.inner.revocation.is_revoked(jti)).await {
+        self.ensure_none_revoked(&[jti]).await
+    }
+
+    async fn ensure_none_revoked(&self, keys: &[&str]) -> Result<(), AuthError> {
+        match self
+            .store_call(self.inner.stores.revocation.any_revoked(keys))
+            .await
+        {
             Ok(false) => Ok(()),
             Ok(true) => Err(AuthError::Revoked),
             Err(AuthError::StoreUnavailable(e)) if self.inner.config.store_fail_open => {
@@ -270,9 +314,180 @@ impl Auth {
         if location == TokenLocation::Cookies && req.csrf && config.csrf.enabled {
             crate::cookies::check_csrf(parts, config, claims.csrf.as_deref())?;
         }
-        self.ensure_not_revoked(&claims.jti).await?;
+        match &claims.sid {
+            Some(sid) => {
+                let session_key = session_key(sid);
+                self.ensure_none_revoked(&[&claims.jti, &session_key])
+                    .await?;
+                self.touch_later(sid);
+            }
+            None => self.ensure_none_revoked(&[&claims.jti]).await?,
+        }
         let claims = Arc::new(claims);
         cache::put(parts, req.token_type, claims.clone());
         Ok(claims)
+    }
+}
+
+/// The revocation key of a session.
+fn session_key(sid: &str) -> String {
+    format!("sid:{sid}")
+}
+
+/// Sessions and refresh rotation.
+impl Auth {
+    /// Starts a login session for `subject` (IP, user agent and device from `meta`). Bind
+    /// tokens to it with `.session(&session.id)` on a token builder.
+    pub async fn create_session(
+        &self,
+        subject: &str,
+        meta: SessionMeta,
+    ) -> Result<Session, AuthError> {
+        let now = now();
+        let lifetime =
+            i64::try_from(self.inner.config.refresh_token_expires.as_secs()).unwrap_or(i64::MAX);
+        let session = Session {
+            id: uuid::Uuid::new_v4().to_string(),
+            subject: subject.to_owned(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now.saturating_add(lifetime),
+            ip: meta.ip,
+            user_agent: meta.user_agent,
+            device: meta.device,
+            revoked: false,
+        };
+        self.store_call(self.inner.stores.sessions.create_session(&session))
+            .await?;
+        Ok(session)
+    }
+
+    /// A subject's live sessions, oldest first.
+    pub async fn sessions(&self, subject: &str) -> Result<Vec<Session>, AuthError> {
+        self.store_call(self.inner.stores.sessions.list_sessions(subject, now()))
+            .await
+    }
+
+    /// One session (revoked ones included until they expire).
+    pub async fn session(&self, id: &str) -> Result<Option<Session>, AuthError> {
+        self.store_call(self.inner.stores.sessions.get_session(id))
+            .await
+    }
+
+    /// Revokes a session: every token carrying its id is refused from now on, on every
+    /// instance sharing the store. `false` when there was no live session with that id.
+    pub async fn revoke_session(&self, id: &str) -> Result<bool, AuthError> {
+        let Some(session) = self.session(id).await? else {
+            return Ok(false);
+        };
+        self.store_call(
+            self.inner
+                .stores
+                .revocation
+                .revoke(&session_key(id), session.expires_at),
+        )
+        .await?;
+        self.store_call(self.inner.stores.sessions.mark_session_revoked(id))
+            .await
+    }
+
+    /// Revokes every live session of `subject`, except `keep` when given ("log out my other
+    /// devices"). Returns how many were revoked.
+    pub async fn revoke_all_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&str>,
+    ) -> Result<usize, AuthError> {
+        let mut revoked = 0;
+        for s in self.sessions(subject).await? {
+            if Some(s.id.as_str()) != keep && self.revoke_session(&s.id).await? {
+                revoked += 1;
+            }
+        }
+        Ok(revoked)
+    }
+
+    /// Exchanges a verified refresh token for a new pair (same subject, scopes, extra data and
+    /// session; the access token is not fresh) and retires it. With
+    /// [`refresh_rotation`](AuthConfig::refresh_rotation) on, presenting a retired refresh token
+    /// again is theft or a replay: its session, the whole token family, is revoked and the call
+    /// fails with [`AuthError::RefreshTokenReused`]. With rotation off, a new pair is issued
+    /// and the old refresh token stays valid until it expires.
+    pub async fn rotate(&self, claims: &Claims) -> Result<TokenPair, AuthError> {
+        if claims.token_type != TokenType::Refresh {
+            return Err(AuthError::RefreshTokenRequired);
+        }
+        let mut access = self
+            .access_token(&claims.sub)
+            .scopes(claims.scopes())
+            .extra(&claims.extra);
+        if let Some(sid) = &claims.sid {
+            access = access.session(sid);
+        }
+        if self.inner.config.refresh_rotation {
+            let retired = format!("rotated:{}", claims.jti);
+            let first_use = self
+                .store_call(
+                    self.inner
+                        .stores
+                        .revocation
+                        .revoke_once(&retired, claims.exp),
+                )
+                .await?;
+            if !first_use {
+                tracing::warn!(subject = %claims.sub, "authx: refresh token reused; revoking its session");
+                self.revoke_jti(&claims.jti, claims.exp).await?;
+                if let Some(sid) = &claims.sid {
+                    self.revoke_session(sid).await?;
+                }
+                return Err(AuthError::RefreshTokenReused);
+            }
+        }
+        let mut refresh = self
+            .refresh_token(&claims.sub)
+            .scopes(claims.scopes())
+            .extra(&claims.extra);
+        if let Some(sid) = &claims.sid {
+            refresh = refresh.session(sid);
+            let lifetime = i64::try_from(self.inner.config.refresh_token_expires.as_secs())
+                .unwrap_or(i64::MAX);
+            let extend = now().saturating_add(lifetime);
+            self.store_call(
+                self.inner
+                    .stores
+                    .sessions
+                    .touch_session(sid, now(), Some(extend)),
+            )
+            .await?;
+        }
+        Ok(TokenPair::new(access.issue()?, refresh.issue()?))
+    }
+
+    /// Records use of a session, at most once a minute, off the request path.
+    fn touch_later(&self, sid: &str) {
+        let now = now();
+        {
+            let mut touched = self.inner.touched.lock().unwrap_or_else(|p| p.into_inner());
+            if touched
+                .get(sid)
+                .is_some_and(|t| now - t < TOUCH_INTERVAL_SECS)
+            {
+                return;
+            }
+            if touched.len() > 100_000 {
+                touched.clear();
+            }
+            touched.insert(sid.to_owned(), now);
+        }
+        let auth = self.clone();
+        let sid = sid.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = auth
+                .store_call(auth.inner.stores.sessions.touch_session(&sid, now, None))
+                .await
+            {
+                tracing::debug!(error = %e, "authx: could not record session use");
+            }
+        });
     }
 }

@@ -102,6 +102,10 @@ pub enum AuthError {
     /// The token (or its session) was revoked.
     #[error("token revoked")]
     Revoked,
+    /// A refresh token that was already exchanged was presented again: its session (the whole
+    /// token family) is now revoked.
+    #[error("refresh token reused")]
+    RefreshTokenReused,
     /// The token lacks the scopes the route requires.
     #[error("insufficient scope")]
     InsufficientScope {
@@ -175,6 +179,7 @@ impl AuthError {
             AuthError::MissingCsrfToken => "MissingCSRFTokenError",
             AuthError::CsrfMismatch => "CSRFError",
             AuthError::Revoked => "RevokedTokenError",
+            AuthError::RefreshTokenReused => "RefreshTokenReusedError",
             AuthError::InsufficientScope { .. } => "InsufficientScopeError",
             AuthError::PolicyDenied { .. } => "PolicyDeniedError",
             AuthError::RateLimited { .. } => "RateLimitExceeded",
@@ -199,6 +204,9 @@ impl AuthError {
             AuthError::MissingCsrfToken => "Missing CSRF token".into(),
             AuthError::CsrfMismatch => "CSRF double submit does not match".into(),
             AuthError::Revoked => "Token has been revoked".into(),
+            AuthError::RefreshTokenReused => {
+                "Refresh token already used: the session has been revoked".into()
+            }
             AuthError::InsufficientScope { required, all } => {
                 let how = if *all { "all of" } else { "one of" };
                 format!("Missing required scopes: {how} {}", required.join(", "))

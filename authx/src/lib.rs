@@ -60,7 +60,8 @@
 //! | non-fresh token on a fresh route | 401 | `FreshTokenRequiredError` |
 //! | cookie token, unsafe method, no CSRF header | 401 | `MissingCSRFTokenError` |
 //! | CSRF header does not match | 401 | `CSRFError` |
-//! | revoked token | 401 | `RevokedTokenError` |
+//! | revoked token (or its session) | 401 | `RevokedTokenError` |
+//! | refresh token presented a second time (its session is then revoked) | 401 | `RefreshTokenReusedError` |
 //! | subject no longer exists | 401 | `SubjectNotFoundError` |
 //! | missing scope | 403 | `InsufficientScopeError` |
 //! | policy refused | 403 | `PolicyDeniedError` |
@@ -86,13 +87,20 @@ pub mod store;
 pub mod subject;
 pub mod token;
 
+// `#[protect]` guards a handler, `#[public]` marks it open, `#[auth_subject]` makes a user type
+// an extractor, `routes!` mounts marked handlers (docs in authx-macros).
+pub use authx_macros::{auth_subject, protect, public, routes};
+
 pub use auth::{Auth, AuthBuilder};
 pub use config::{Algorithm, AuthConfig, TokenLocation};
 pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
 pub use extract::{FreshClaims, RefreshClaims};
 pub use guard::{PolicyDecision, Rules};
-pub use store::{MemoryRevocationStore, RevocationStore, StoreError};
+pub use store::{
+    MemoryRevocationStore, MemoryStore, RevocationStore, Session, SessionMeta, SessionStore,
+    StoreError, Stores,
+};
 pub use token::{Claims, Extra, TokenPair, TokenType};
 
 /// Compares two secrets in constant time (for the length of the shorter; lengths may leak).

@@ -73,6 +73,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("AUTHX_CSRF_PROTECT", "true (default) or false"),
     (
+        "AUTHX_STORE_URL",
+        "memory:// (default), sqlite://path.db, postgres://..., redis://...",
+    ),
+    (
+        "AUTHX_REFRESH_ROTATION",
+        "true (default): a refresh token works once; reuse revokes its session",
+    ),
+    (
         "AUTHX_STORE_TIMEOUT_MS",
         "bound on each store call, milliseconds (default 250)",
     ),
@@ -164,6 +172,12 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
     if let Some(b) = boolean(&get, "AUTHX_CSRF_PROTECT")? {
         c.csrf.enabled = b;
     }
+    if let Some(v) = get("AUTHX_STORE_URL") {
+        c.store_url = v;
+    }
+    if let Some(b) = boolean(&get, "AUTHX_REFRESH_ROTATION")? {
+        c.refresh_rotation = b;
+    }
     if let Some(n) = number(&get, "AUTHX_STORE_TIMEOUT_MS")? {
         c.store_timeout = Duration::from_millis(n);
     }
@@ -237,6 +251,8 @@ mod tests {
             ("AUTHX_CSRF_PROTECT", "off"),
             ("AUTHX_PREVIOUS_SECRET_KEY", "old"),
             ("AUTHX_PREVIOUS_KEY_ID", "k0"),
+            ("AUTHX_STORE_URL", "redis://127.0.0.1:6379"),
+            ("AUTHX_REFRESH_ROTATION", "false"),
             ("AUTHX_STORE_TIMEOUT_MS", "100"),
             ("AUTHX_STORE_FAIL_OPEN", "true"),
         ])
@@ -263,6 +279,8 @@ mod tests {
         assert_eq!(c.previous_keys[0].kid.as_deref(), Some("k0"));
         assert_eq!(c.store_timeout, Duration::from_millis(100));
         assert!(c.store_fail_open);
+        assert_eq!(c.store_url, "redis://127.0.0.1:6379");
+        assert!(!c.refresh_rotation);
     }
 
     #[test]

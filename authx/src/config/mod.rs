@@ -337,6 +337,13 @@ pub struct AuthConfig {
     /// Longest token accepted, in bytes; longer ones are refused before any decoding.
     /// Default 8192.
     pub max_token_size: usize,
+    /// Where revocations and sessions live: `memory://` (default), `sqlite://path.db`,
+    /// `postgres://...`, `redis://...` (see [`store::connect`](crate::store::connect)).
+    /// Used by [`Auth::connect`](crate::Auth::connect).
+    pub store_url: String,
+    /// Refresh-token rotation: exchanging a refresh token retires it and issues a new pair;
+    /// presenting a retired one again revokes its session. Default `true`.
+    pub refresh_rotation: bool,
     /// Bound on every store call; past it the request fails with `503`. Default 250 ms.
     #[serde(deserialize_with = "de_millis")]
     pub store_timeout: Duration,
@@ -370,6 +377,8 @@ impl Default for AuthConfig {
             audience: Vec::new(),
             leeway: Duration::ZERO,
             max_token_size: 8192,
+            store_url: "memory://".into(),
+            refresh_rotation: true,
             store_timeout: Duration::from_millis(250),
             store_fail_open: false,
             cookies: CookieConfig::default(),
@@ -517,6 +526,16 @@ impl AuthConfigBuilder {
         self.0.store_timeout = d;
         self
     }
+    /// See [`AuthConfig::store_url`].
+    pub fn store_url(mut self, url: impl Into<String>) -> Self {
+        self.0.store_url = url.into();
+        self
+    }
+    /// See [`AuthConfig::refresh_rotation`].
+    pub fn refresh_rotation(mut self, on: bool) -> Self {
+        self.0.refresh_rotation = on;
+        self
+    }
     /// See [`AuthConfig::store_fail_open`].
     pub fn store_fail_open(mut self, fail_open: bool) -> Self {
         self.0.store_fail_open = fail_open;
@@ -616,5 +635,56 @@ pub(crate) fn ser_one_or_many<S: Serializer>(v: &[String], s: S) -> Result<S::Ok
         s.serialize_str(one)
     } else {
         v.serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deserializes_with_seconds_and_defaults() {
+        let c: AuthConfig = serde_json::from_value(serde_json::json!({
+            "algorithm": "RS256",
+            "public_key": "file:/etc/keys/pub.pem",
+            "token_locations": ["headers", "cookies"],
+            "access_token_expires": 60,
+            "audience": "api",
+            "store_timeout": 100,
+            "cookies": { "secure": false, "same_site": "strict" },
+            "csrf": { "methods": ["post", "delete"] },
+            "previous_keys": [{ "kid": "k1", "algorithm": "ES256", "public_key": "/old.pem" }]
+        }))
+        .unwrap();
+        assert_eq!(c.algorithm, Algorithm::RS256);
+        assert!(
+            matches!(&c.public_key, Some(KeySource::File(p)) if p.to_str() == Some("/etc/keys/pub.pem"))
+        );
+        assert_eq!(c.access_token_expires, Duration::from_secs(60));
+        assert_eq!(c.refresh_token_expires, Duration::from_secs(20 * 24 * 3600));
+        assert_eq!(c.audience, vec!["api"]);
+        assert_eq!(c.store_timeout, Duration::from_millis(100));
+        assert!(!c.cookies.secure);
+        assert_eq!(c.cookies.same_site, SameSite::Strict);
+        assert_eq!(c.cookies.access_cookie_name, "access_token_cookie");
+        assert_eq!(c.csrf.methods, vec![Method::POST, Method::DELETE]);
+        assert_eq!(c.csrf.header_name, "X-CSRF-TOKEN");
+        assert_eq!(c.previous_keys[0].algorithm, Some(Algorithm::ES256));
+        let err = serde_json::from_value::<AuthConfig>(serde_json::json!({ "algorithm": "none" }))
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown algorithm"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_leak_through_debug() {
+        let c = AuthConfig::builder()
+            .secret_key("super-secret-value")
+            .private_key("-----BEGIN PRIVATE KEY-----\nx")
+            .build();
+        let dbg = format!("{c:?}");
+        assert!(
+            !dbg.contains("super-secret-value") && !dbg.contains("BEGIN"),
+            "{dbg}"
+        );
     }
 }

@@ -1,31 +1,35 @@
-//! The in-process revocation store.
+//! The in-process store: the default, for one instance.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use super::{RevocationStore, StoreError};
+use super::{RevocationStore, Session, SessionStore, StoreError};
 use crate::token::codec::now;
 
-/// Revoked token ids in process memory: the default store, for one instance.
+/// Revocations and sessions in process memory: the default store, for one instance.
 ///
-/// Bounded: past `capacity` live entries, `revoke` first purges expired ones and then, if the
-/// store is still full, fails (`503` on logout) rather than forgetting a revocation, since a
+/// Bounded: past `capacity` live revocations, `revoke` first purges expired ones and then, if
+/// the store is still full, fails (`503` on logout) rather than forgetting a revocation, since a
 /// forgotten revocation would let a stolen token back in. Entries expire with their token.
-/// Revocations do not survive a restart; use a durable store for that.
+/// Nothing survives a restart; use a durable store ([`connect`](super::connect)) for that.
 #[derive(Debug)]
-pub struct MemoryRevocationStore {
-    inner: RwLock<Inner>,
+pub struct MemoryStore {
+    revoked: RwLock<Revoked>,
+    sessions: RwLock<HashMap<String, Session>>,
     capacity: usize,
 }
 
+/// The former name of [`MemoryStore`].
+pub type MemoryRevocationStore = MemoryStore;
+
 #[derive(Debug)]
-struct Inner {
+struct Revoked {
     entries: HashMap<Box<str>, i64>,
     purge_at: usize,
 }
 
-impl MemoryRevocationStore {
-    /// Default capacity: one million live revocations.
+impl MemoryStore {
+    /// Default capacity: one million live revocations (and as many sessions).
     pub const DEFAULT_CAPACITY: usize = 1_000_000;
 
     /// A store with [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY).
@@ -33,36 +37,68 @@ impl MemoryRevocationStore {
         Self::with_capacity(Self::DEFAULT_CAPACITY)
     }
 
-    /// A store holding at most `capacity` live revocations.
+    /// A store holding at most `capacity` live revocations and `capacity` sessions.
     pub fn with_capacity(capacity: usize) -> Self {
-        MemoryRevocationStore {
-            inner: RwLock::new(Inner {
+        MemoryStore {
+            revoked: RwLock::new(Revoked {
                 entries: HashMap::new(),
                 purge_at: 1024.min(capacity),
             }),
+            sessions: RwLock::new(HashMap::new()),
             capacity,
         }
     }
 
-    /// Live and not yet purged entries.
+    /// Revocation entries not yet purged.
     pub fn len(&self) -> usize {
         self.read().entries.len()
     }
 
-    /// No entries at all?
+    /// No revocation entries at all?
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
-        // A panic while holding the lock cannot leave the map inconsistent (single inserts),
-        // so a poisoned lock is still safe to use.
-        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    // A panic while holding a lock cannot leave these maps inconsistent (single inserts and
+    // removals), so a poisoned lock is still safe to use.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Revoked> {
+        self.revoked.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn insert(&self, jti: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
-        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
-        if inner.entries.len() >= inner.purge_at && !inner.entries.contains_key(jti) {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Revoked> {
+        self.revoked.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn sessions_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Session>> {
+        self.sessions.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn sessions_ref(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Session>> {
+        self.sessions.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Inserts `key` (keeping the later expiry); with `only_if_absent`, leaves an existing key
+    /// alone and returns `false`.
+    fn insert(
+        &self,
+        key: &str,
+        expires_at: i64,
+        now: i64,
+        only_if_absent: bool,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.write();
+        if let Some(exp) = inner.entries.get_mut(key) {
+            if only_if_absent && *exp > now {
+                return Ok(false);
+            }
+            *exp = if only_if_absent {
+                expires_at
+            } else {
+                (*exp).max(expires_at)
+            };
+            return Ok(true);
+        }
+        if inner.entries.len() >= inner.purge_at {
             inner.entries.retain(|_, exp| *exp > now);
             // Amortised: purge again only after the live set has doubled.
             inner.purge_at =
@@ -71,30 +107,100 @@ impl MemoryRevocationStore {
                 return Err(StoreError::Full(inner.entries.len()));
             }
         }
-        let slot = inner.entries.entry(jti.into()).or_insert(expires_at);
-        *slot = (*slot).max(expires_at);
-        Ok(())
+        inner.entries.insert(key.into(), expires_at);
+        Ok(true)
     }
 }
 
-impl Default for MemoryRevocationStore {
+impl Default for MemoryStore {
     fn default() -> Self {
         Self::new()
     }
 }
 
 #[async_trait::async_trait]
-impl RevocationStore for MemoryRevocationStore {
-    async fn revoke(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+impl RevocationStore for MemoryStore {
+    async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
         let now = now();
         if expires_at <= now {
             return Ok(()); // already refused for being expired
         }
-        self.insert(jti, expires_at, now)
+        self.insert(key, expires_at, now, false).map(|_| ())
     }
 
-    async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {
-        Ok(self.read().entries.contains_key(jti))
+    async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.read().entries.contains_key(key))
+    }
+
+    async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
+        let inner = self.read();
+        Ok(keys.iter().any(|k| inner.entries.contains_key(*k)))
+    }
+
+    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+        self.insert(key, expires_at, now(), true)
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let now = now();
+        let mut sessions = self.sessions_mut();
+        if sessions.len() >= self.capacity {
+            sessions.retain(|_, s| s.expires_at > now);
+            if sessions.len() >= self.capacity {
+                return Err(StoreError::Full(sessions.len()));
+            }
+        }
+        sessions.insert(session.id.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let now = now();
+        Ok(self
+            .sessions_ref()
+            .get(id)
+            .filter(|s| s.expires_at > now)
+            .cloned())
+    }
+
+    async fn list_sessions(&self, subject: &str, now: i64) -> Result<Vec<Session>, StoreError> {
+        let mut v: Vec<Session> = self
+            .sessions_ref()
+            .values()
+            .filter(|s| s.subject == subject && !s.revoked && s.expires_at > now)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(v)
+    }
+
+    async fn touch_session(
+        &self,
+        id: &str,
+        now: i64,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        if let Some(s) = self.sessions_mut().get_mut(id) {
+            s.last_seen = s.last_seen.max(now);
+            if let Some(exp) = expires_at {
+                s.expires_at = s.expires_at.max(exp);
+            }
+        }
+        Ok(())
+    }
+
+    async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
+        let now = now();
+        Ok(match self.sessions_mut().get_mut(id) {
+            Some(s) if !s.revoked && s.expires_at > now => {
+                s.revoked = true;
+                true
+            }
+            _ => false,
+        })
     }
 }
 
@@ -104,19 +210,22 @@ mod tests {
 
     #[tokio::test]
     async fn revoke_then_refuse() {
-        let s = MemoryRevocationStore::new();
+        let s = MemoryStore::new();
         assert!(!s.is_revoked("a").await.unwrap());
         s.revoke("a", now() + 60).await.unwrap();
         assert!(s.is_revoked("a").await.unwrap());
         assert!(!s.is_revoked("b").await.unwrap());
+        assert!(s.any_revoked(&["b", "a"]).await.unwrap());
+        assert!(s.revoke_once("c", now() + 60).await.unwrap());
+        assert!(!s.revoke_once("c", now() + 60).await.unwrap());
     }
 
     #[tokio::test]
     async fn expired_entries_are_purged_and_full_store_fails_closed() {
-        let s = MemoryRevocationStore::with_capacity(4);
+        let s = MemoryStore::with_capacity(4);
         let t = now();
         for i in 0..4 {
-            s.insert(&format!("old{i}"), t - 1, t).unwrap();
+            s.insert(&format!("old{i}"), t - 1, t, false).unwrap();
         }
         // The next insert purges the four expired entries instead of failing.
         for i in 0..4 {

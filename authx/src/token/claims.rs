@@ -9,7 +9,7 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 
 /// Claim names authx manages; extra data may not use them.
 pub const RESERVED_CLAIMS: &[&str] = &[
-    "sub", "jti", "type", "fresh", "iat", "nbf", "exp", "iss", "aud", "csrf", "scopes",
+    "sub", "jti", "type", "fresh", "iat", "nbf", "exp", "iss", "aud", "csrf", "scopes", "sid",
 ];
 
 /// Access or refresh (the `type` claim).
@@ -88,6 +88,10 @@ pub struct Claims<E = Extra> {
     /// Granted scopes; `admin:*` grants everything under `admin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// The login session the token belongs to (an authx extension; AuthX reads it as extra
+    /// data). Revoking the session refuses every token carrying its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// Extra data, flattened into the payload.
     #[serde(flatten)]
     pub extra: E,
@@ -120,6 +124,7 @@ impl<E> Claims<E> {
             aud: self.aud,
             csrf: self.csrf,
             scopes: self.scopes,
+            sid: self.sid,
             extra: f(self.extra),
         }
     }
@@ -181,6 +186,8 @@ pub(crate) struct RawClaims {
     pub csrf: Option<String>,
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub sid: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

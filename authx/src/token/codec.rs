@@ -151,6 +151,7 @@ impl TokenCodec {
             aud: raw.aud,
             csrf: raw.csrf.filter(|c| !c.is_empty()),
             scopes: raw.scopes,
+            sid: raw.sid.filter(|s| !s.is_empty()),
             extra: raw.extra,
         })
     }

@@ -48,6 +48,7 @@ pub struct TokenBuilder<'a> {
     kid: Option<String>,
     csrf: Option<bool>,
     jti: Option<String>,
+    sid: Option<String>,
 }
 
 impl<'a> TokenBuilder<'a> {
@@ -66,6 +67,7 @@ impl<'a> TokenBuilder<'a> {
             kid: None,
             csrf: None,
             jti: None,
+            sid: None,
         }
     }
 
@@ -138,6 +140,12 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// Binds the token to a login session (the `sid` claim): revoking the session refuses it.
+    pub fn session(mut self, session_id: impl Into<String>) -> Self {
+        self.sid = Some(session_id.into());
+        self
+    }
+
     /// Sets the `jti` (by default a random UUID v4).
     pub fn jti(mut self, jti: impl Into<String>) -> Self {
         self.jti = Some(jti.into());
@@ -174,6 +182,7 @@ impl<'a> TokenBuilder<'a> {
                 .unwrap_or_else(|| self.auth.codec().default_audience().to_vec()),
             csrf: csrf.then(|| uuid::Uuid::new_v4().to_string()),
             scopes: self.scopes.clone(),
+            sid: self.sid.clone(),
             extra,
         })
     }
@@ -206,6 +215,10 @@ impl<'a> PairBuilder<'a> {
         S: Into<String>,
     {
         PairBuilder(self.0.scopes(scopes))
+    }
+    /// Binds both tokens to a login session.
+    pub fn session(self, session_id: impl Into<String>) -> Self {
+        PairBuilder(self.0.session(session_id))
     }
     /// Extra data for both tokens.
     pub fn extra(self, data: impl serde::Serialize) -> Self {

@@ -1,0 +1,274 @@
+//! Redis: revocations and sessions shared by every instance behind a load balancer.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
+
+use super::{RevocationStore, Session, SessionStore, StoreError};
+use crate::token::codec::now;
+
+/// Revocations and sessions in Redis.
+///
+/// Keys (prefix `authx:` by default): `revoked:<key>` (expires with the token it refuses, via
+/// `EXAT`), `session:<id>` (a hash, expiring with the session), `sessions:<subject>` (a set of
+/// session ids). One multiplexed connection, reconnecting by itself; opened on first use, so a
+/// Redis that is down at start-up answers `503` until it is back. A token and its session are
+/// checked in one `EXISTS` round trip; refresh-token retirement is one `SET NX`.
+#[derive(Clone)]
+pub struct RedisStore {
+    client: redis::Client,
+    conn: std::sync::Arc<OnceCell<ConnectionManager>>,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unavailable(e: redis::RedisError) -> StoreError {
+    StoreError::Unavailable(format!("redis: {e}"))
+}
+
+const TOUCH: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
+local exp = tonumber(ARGV[2])
+if exp > tonumber(redis.call('HGET', KEYS[1], 'expires_at') or '0') then
+  redis.call('HSET', KEYS[1], 'expires_at', ARGV[2])
+  redis.call('EXPIREAT', KEYS[1], exp)
+  redis.call('EXPIREAT', KEYS[2], exp, 'GT')
+end
+return 1";
+
+const MARK_REVOKED: &str = r"
+if redis.call('HGET', KEYS[1], 'revoked') == '0' then
+  redis.call('HSET', KEYS[1], 'revoked', '1')
+  return 1
+end
+return 0";
+
+impl RedisStore {
+    /// A store at `url` (`redis://host:port/db`) with key prefix `authx:`. Does not connect yet.
+    pub fn new(url: &str) -> Result<Self, StoreError> {
+        Self::with_prefix(url, "authx:")
+    }
+
+    /// Like [`new`](Self::new) with another key prefix (to share a Redis between apps).
+    pub fn with_prefix(url: &str, prefix: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url)
+            .map_err(|e| StoreError::Config(format!("bad Redis URL: {e}")))?;
+        Ok(RedisStore {
+            client,
+            conn: std::sync::Arc::new(OnceCell::new()),
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    async fn conn(&self) -> Result<ConnectionManager, StoreError> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(1);
+        self.conn
+            .get_or_try_init(|| self.client.get_connection_manager_with_config(config))
+            .await
+            .cloned()
+            .map_err(unavailable)
+    }
+
+    fn revoked_key(&self, key: &str) -> String {
+        format!("{}revoked:{key}", self.prefix)
+    }
+
+    fn session_key(&self, id: &str) -> String {
+        format!("{}session:{id}", self.prefix)
+    }
+
+    fn subject_key(&self, subject: &str) -> String {
+        format!("{}sessions:{subject}", self.prefix)
+    }
+
+    async fn load_sessions(&self, ids: &[String]) -> Result<Vec<Session>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for id in ids {
+            pipe.hgetall(self.session_key(id));
+        }
+        let maps: Vec<HashMap<String, String>> = pipe
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        Ok(maps.into_iter().filter_map(session_from_map).collect())
+    }
+}
+
+fn session_from_map(m: HashMap<String, String>) -> Option<Session> {
+    let num = |k: &str| m.get(k).and_then(|v| v.parse::<i64>().ok());
+    let opt = |k: &str| m.get(k).filter(|v| !v.is_empty()).cloned();
+    Some(Session {
+        id: m.get("id")?.clone(),
+        subject: m.get("subject")?.clone(),
+        created_at: num("created_at")?,
+        last_seen: num("last_seen")?,
+        expires_at: num("expires_at")?,
+        ip: opt("ip"),
+        user_agent: opt("user_agent"),
+        device: opt("device"),
+        revoked: m.get("revoked").is_some_and(|v| v == "1"),
+    })
+}
+
+#[async_trait::async_trait]
+impl RevocationStore for RedisStore {
+    async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
+        if expires_at <= now() {
+            return Ok(());
+        }
+        redis::cmd("SET")
+            .arg(self.revoked_key(key))
+            .arg(1)
+            .arg("EXAT")
+            .arg(expires_at)
+            .query_async::<()>(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
+        self.any_revoked(&[key]).await
+    }
+
+    async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
+        if keys.is_empty() {
+            return Ok(false);
+        }
+        let mut cmd = redis::cmd("EXISTS");
+        for k in keys {
+            cmd.arg(self.revoked_key(k));
+        }
+        let n: i64 = cmd
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        Ok(n > 0)
+    }
+
+    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let exp = expires_at.max(now() + 1);
+        let set: Option<String> = redis::cmd("SET")
+            .arg(self.revoked_key(key))
+            .arg(1)
+            .arg("NX")
+            .arg("EXAT")
+            .arg(exp)
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        Ok(set.is_some())
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for RedisStore {
+    async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
+        let key = self.session_key(&s.id);
+        let set = self.subject_key(&s.subject);
+        let fields: [(&str, String); 9] = [
+            ("id", s.id.clone()),
+            ("subject", s.subject.clone()),
+            ("created_at", s.created_at.to_string()),
+            ("last_seen", s.last_seen.to_string()),
+            ("expires_at", s.expires_at.to_string()),
+            ("ip", s.ip.clone().unwrap_or_default()),
+            ("user_agent", s.user_agent.clone().unwrap_or_default()),
+            ("device", s.device.clone().unwrap_or_default()),
+            ("revoked", if s.revoked { "1".into() } else { "0".into() }),
+        ];
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .hset_multiple(&key, &fields)
+            .ignore()
+            .cmd("EXPIREAT")
+            .arg(&key)
+            .arg(s.expires_at)
+            .ignore()
+            .sadd(&set, &s.id)
+            .ignore()
+            .cmd("EXPIREAT")
+            .arg(&set)
+            .arg(s.expires_at)
+            .arg("GT")
+            .ignore()
+            // A new set has no TTL, and GT never sets one on a key without a TTL.
+            .cmd("EXPIREAT")
+            .arg(&set)
+            .arg(s.expires_at)
+            .arg("NX")
+            .ignore();
+        pipe.query_async::<()>(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let now = now();
+        Ok(self
+            .load_sessions(&[id.to_owned()])
+            .await?
+            .into_iter()
+            .find(|s| s.expires_at > now))
+    }
+
+    async fn list_sessions(&self, subject: &str, now: i64) -> Result<Vec<Session>, StoreError> {
+        let ids: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.subject_key(subject))
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        let mut sessions: Vec<Session> = self
+            .load_sessions(&ids)
+            .await?
+            .into_iter()
+            .filter(|s| s.subject == subject && !s.revoked && s.expires_at > now)
+            .collect();
+        sessions.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(sessions)
+    }
+
+    async fn touch_session(
+        &self,
+        id: &str,
+        now: i64,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let Some(session) = self.get_session(id).await? else {
+            return Ok(());
+        };
+        redis::Script::new(TOUCH)
+            .key(self.session_key(id))
+            .key(self.subject_key(&session.subject))
+            .arg(now)
+            .arg(expires_at.unwrap_or(0))
+            .invoke_async::<i64>(&mut self.conn().await?)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
+        let n: i64 = redis::Script::new(MARK_REVOKED)
+            .key(self.session_key(id))
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        Ok(n == 1)
+    }
+}

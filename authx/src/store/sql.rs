@@ -1,0 +1,303 @@
+//! SQLite and PostgreSQL, through sqlx's `Any` driver: one implementation, one schema, the
+//! SQL both databases accept.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+use super::{RevocationStore, Session, SessionStore, StoreError};
+use crate::token::codec::now;
+
+/// The schema, applied in order on connect; each statement is idempotent. Append, never edit:
+/// a deployed database has run the earlier ones.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS authx_revoked (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS authx_revoked_expires ON authx_revoked (expires_at)",
+    "CREATE TABLE IF NOT EXISTS authx_sessions (
+        id TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        device TEXT,
+        revoked BIGINT NOT NULL DEFAULT 0
+    )",
+    "CREATE INDEX IF NOT EXISTS authx_sessions_subject ON authx_sessions (subject)",
+];
+
+/// Purge expired rows every this many writes.
+const PURGE_EVERY: u64 = 256;
+
+/// A durable store in SQLite (`sqlite://path.db`) or PostgreSQL (`postgres://...`).
+///
+/// Tables `authx_revoked` and `authx_sessions` are created on connect; expired rows are purged
+/// as writes go by. Revocations survive restarts and are shared by every instance using the
+/// same database.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    writes: Arc<AtomicU64>,
+}
+
+fn unavailable(e: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(format!("sql: {e}"))
+}
+
+impl SqlStore {
+    /// Connects lazily (the first query opens the connection, so a database that is down at
+    /// start-up answers `503` until it is back) and applies the schema when reachable.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url = if url.starts_with("sqlite:") && !url.contains('?') {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_owned()
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if url.starts_with("sqlite:") { 4 } else { 16 })
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_lazy(&url)
+            .map_err(|e| StoreError::Config(format!("bad database URL: {e}")))?;
+        let store = SqlStore {
+            pool,
+            writes: Arc::new(AtomicU64::new(0)),
+        };
+        if let Err(e) = store.migrate().await {
+            tracing::warn!(error = %e, "authx: database unreachable at start-up; will retry on use");
+        }
+        Ok(store)
+    }
+
+    /// Applies the schema (idempotent).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        for m in MIGRATIONS {
+            sqlx::query(m)
+                .execute(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes expired revocations and sessions; returns how many rows went.
+    pub async fn purge_expired(&self) -> Result<u64, StoreError> {
+        let now = now();
+        let a = sqlx::query("DELETE FROM authx_revoked WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await;
+        let b = sqlx::query("DELETE FROM authx_sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await;
+        Ok(a.map_err(unavailable)?.rows_affected() + b.map_err(unavailable)?.rows_affected())
+    }
+
+    async fn after_write(&self) {
+        if self.writes.fetch_add(1, Ordering::Relaxed) % PURGE_EVERY == PURGE_EVERY - 1
+            && let Err(e) = self.purge_expired().await
+        {
+            tracing::warn!(error = %e, "authx: purging expired rows failed");
+        }
+    }
+
+    /// Runs `f`, and on a "no such table" error applies the schema once and retries: a database
+    /// that was down at start-up gets its tables when it comes back.
+    async fn with_schema<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+    {
+        match f().await {
+            Ok(v) => Ok(v),
+            Err(e) if is_missing_table(&e) => {
+                self.migrate().await?;
+                f().await.map_err(unavailable)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+fn is_missing_table(e: &sqlx::Error) -> bool {
+    let msg = e.to_string();
+    msg.contains("no such table") || (msg.contains("relation") && msg.contains("does not exist"))
+}
+
+fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
+    Ok(Session {
+        id: row.try_get("id")?,
+        subject: row.try_get("subject")?,
+        created_at: row.try_get("created_at")?,
+        last_seen: row.try_get("last_seen")?,
+        expires_at: row.try_get("expires_at")?,
+        ip: row.try_get("ip")?,
+        user_agent: row.try_get("user_agent")?,
+        device: row.try_get("device")?,
+        revoked: row.try_get::<i64, _>("revoked")? != 0,
+    })
+}
+
+const SESSION_COLUMNS: &str =
+    "id, subject, created_at, last_seen, expires_at, ip, user_agent, device, revoked";
+
+#[async_trait::async_trait]
+impl RevocationStore for SqlStore {
+    async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.with_schema(|| {
+            sqlx::query(
+                "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at",
+            )
+            .bind(key)
+            .bind(expires_at)
+            .execute(&self.pool)
+        })
+        .await?;
+        self.after_write().await;
+        Ok(())
+    }
+
+    async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
+        self.any_revoked(&[key]).await
+    }
+
+    async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
+        let (first, second) = match keys {
+            [] => return Ok(false),
+            [a] => (*a, *a),
+            [a, b] => (*a, *b),
+            [a, b, rest @ ..] => {
+                // More than two keys never happens on the request path; keep one query shape.
+                if Box::pin(self.any_revoked(rest)).await? {
+                    return Ok(true);
+                }
+                (*a, *b)
+            }
+        };
+        let count: i64 = self
+            .with_schema(|| {
+                sqlx::query("SELECT COUNT(*) AS n FROM authx_revoked WHERE key = $1 OR key = $2")
+                    .bind(first)
+                    .bind(second)
+                    .fetch_one(&self.pool)
+            })
+            .await?
+            .try_get("n")
+            .map_err(unavailable)?;
+        Ok(count > 0)
+    }
+
+    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let done = self
+            .with_schema(|| {
+                sqlx::query("INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+            })
+            .await?;
+        self.after_write().await;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for SqlStore {
+    async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
+        self.with_schema(|| {
+            sqlx::query(
+                "INSERT INTO authx_sessions (id, subject, created_at, last_seen, expires_at, ip, user_agent, device, revoked) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&s.id)
+            .bind(&s.subject)
+            .bind(s.created_at)
+            .bind(s.last_seen)
+            .bind(s.expires_at)
+            .bind(s.ip.clone())
+            .bind(s.user_agent.clone())
+            .bind(s.device.clone())
+            .bind(i64::from(s.revoked))
+            .execute(&self.pool)
+        })
+        .await?;
+        self.after_write().await;
+        Ok(())
+    }
+
+    async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE id = $1 AND expires_at > $2"
+        );
+        let row = self
+            .with_schema(|| {
+                sqlx::query(&sql)
+                    .bind(id)
+                    .bind(now())
+                    .fetch_optional(&self.pool)
+            })
+            .await?;
+        row.as_ref()
+            .map(session_from_row)
+            .transpose()
+            .map_err(unavailable)
+    }
+
+    async fn list_sessions(&self, subject: &str, now: i64) -> Result<Vec<Session>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE subject = $1 AND revoked = 0 AND expires_at > $2 \
+             ORDER BY created_at, id"
+        );
+        let rows = self
+            .with_schema(|| {
+                sqlx::query(&sql)
+                    .bind(subject)
+                    .bind(now)
+                    .fetch_all(&self.pool)
+            })
+            .await?;
+        rows.iter()
+            .map(session_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)
+    }
+
+    async fn touch_session(
+        &self,
+        id: &str,
+        now: i64,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.with_schema(|| {
+            sqlx::query(
+                "UPDATE authx_sessions SET last_seen = $1, \
+                 expires_at = CASE WHEN $2 > expires_at THEN $3 ELSE expires_at END WHERE id = $4",
+            )
+            .bind(now)
+            .bind(expires_at.unwrap_or(0))
+            .bind(expires_at.unwrap_or(0))
+            .bind(id)
+            .execute(&self.pool)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
+        let done = self
+            .with_schema(|| {
+                sqlx::query("UPDATE authx_sessions SET revoked = 1 WHERE id = $1 AND revoked = 0 AND expires_at > $2")
+                    .bind(id)
+                    .bind(now())
+                    .execute(&self.pool)
+            })
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

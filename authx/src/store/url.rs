@@ -1,0 +1,104 @@
+//! Choosing a backend from a URL (`AUTHX_STORE_URL`).
+
+use std::sync::Arc;
+
+use super::{MemoryStore, RevocationStore, SessionStore, StoreError};
+
+/// The stores an [`Auth`](crate::Auth) uses: revocations and sessions, usually one backend.
+#[derive(Clone)]
+pub struct Stores {
+    /// Revoked tokens and sessions, retired refresh tokens.
+    pub revocation: Arc<dyn RevocationStore>,
+    /// Login sessions.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Which backend, for logs (`memory`, `sqlite`, `postgres`, `redis`); never credentials.
+    pub backend: &'static str,
+}
+
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stores")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stores {
+    /// A fresh in-memory store (the default).
+    pub fn memory() -> Self {
+        Self::single(MemoryStore::new(), "memory")
+    }
+
+    /// One backend serving both roles.
+    pub fn single<T: RevocationStore + SessionStore>(store: T, backend: &'static str) -> Self {
+        let store = Arc::new(store);
+        Stores {
+            revocation: store.clone(),
+            sessions: store,
+            backend,
+        }
+    }
+}
+
+/// Opens the store named by `url`:
+///
+/// | URL | backend | cargo feature |
+/// |---|---|---|
+/// | `memory://` (or empty) | [`MemoryStore`] | none |
+/// | `sqlite://path.db` | `SqlStore` (file created when missing) | `sqlite` |
+/// | `postgres://user@host/db` | `SqlStore` | `postgres` |
+/// | `redis://host:6379/0` | `RedisStore` | `redis` |
+///
+/// Network backends connect lazily: a server that is down at start-up answers `503` until it
+/// is back, rather than keeping the service from starting.
+pub async fn connect(url: &str) -> Result<Stores, StoreError> {
+    let url = url.trim();
+    let scheme = url
+        .split_once(':')
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    match scheme.as_str() {
+        "" | "memory" => Ok(Stores::memory()),
+        "sqlite" => sql(url, "sqlite").await,
+        "postgres" | "postgresql" => sql(url, "postgres").await,
+        "redis" | "rediss" => redis(url),
+        _ => Err(StoreError::Config(format!(
+            "unknown store URL scheme {scheme:?}: use memory://, sqlite://, postgres:// or redis://"
+        ))),
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+async fn sql(url: &str, backend: &'static str) -> Result<Stores, StoreError> {
+    if (backend == "sqlite" && !cfg!(feature = "sqlite"))
+        || (backend == "postgres" && !cfg!(feature = "postgres"))
+    {
+        return Err(missing_feature(backend));
+    }
+    Ok(Stores::single(
+        super::SqlStore::connect(url).await?,
+        backend,
+    ))
+}
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+async fn sql(_url: &str, backend: &'static str) -> Result<Stores, StoreError> {
+    Err(missing_feature(backend))
+}
+
+#[cfg(feature = "redis")]
+fn redis(url: &str) -> Result<Stores, StoreError> {
+    Ok(Stores::single(super::RedisStore::new(url)?, "redis"))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis(_url: &str) -> Result<Stores, StoreError> {
+    Err(missing_feature("redis"))
+}
+
+#[allow(dead_code)] // unused when every backend feature is on
+fn missing_feature(backend: &str) -> StoreError {
+    StoreError::Config(format!(
+        "this build of authx has no {backend} store: enable the `{backend}` cargo feature"
+    ))
+}
