@@ -9,13 +9,15 @@
 //! `#[public]` (deliberately open). `routes![...]` mounts them from their `route = "..."`, and
 //! would refuse to compile if one carried neither. The README walks through it with curl.
 
-use authx::{Auth, AuthError, Claims, ErrorBody, auth_subject, protect, public, routes};
+use authx::{
+    Auth, AuthError, Claims, ErrorBody, SessionMeta, auth_subject, protect, public, routes,
+};
 use authx_examples::demo::{self, LoginBody, Users};
-use axum::extract::{FromRef, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// The router state: the auth engine and the demo users.
@@ -72,6 +74,9 @@ pub fn app(auth: Auth, users: Users) -> Router {
         logout,
         me,
         delete_me,
+        list_sessions,
+        revoke_session,
+        revoke_all_sessions,
         cookie_login,
         cookie_protected,
         cookie_protected_post,
@@ -94,17 +99,21 @@ fn bad_credentials() -> Response {
     (StatusCode::UNAUTHORIZED, Json(body)).into_response()
 }
 
+/// Logs in: a session (IP, user agent, device) and a token pair bound to it.
 #[public(route = "POST /login")]
 async fn login(
     State(s): State<AppState>,
+    meta: SessionMeta,
     Json(body): Json<LoginBody>,
 ) -> Result<Response, AuthError> {
     let Some(user) = s.users.login(&body) else {
         return Ok(bad_credentials());
     };
+    let session = s.auth.create_session(&user.username, meta).await?;
     let pair = s
         .auth
         .token_pair(&user.username)
+        .session(&session.id)
         .fresh(true)
         .scopes(&user.scopes)
         .extra(json!({ "email": user.email }))
@@ -112,18 +121,15 @@ async fn login(
     Ok(Json(pair).into_response())
 }
 
-/// A refresh token in, a new (not fresh) access token out.
+/// A refresh token in, a new pair out (the access token not fresh). The refresh token is
+/// retired: presenting it again revokes the whole session (`AUTHX_REFRESH_ROTATION=false` turns
+/// rotation off).
 #[protect(refresh, route = "POST /refresh")]
-async fn refresh(State(s): State<AppState>, claims: Claims) -> Result<Json<Value>, AuthError> {
-    let access = s
-        .auth
-        .access_token(&claims.sub)
-        .scopes(claims.scopes())
-        .extra(&claims.extra)
-        .issue()?;
-    Ok(Json(
-        json!({ "access_token": access, "token_type": "bearer" }),
-    ))
+async fn refresh(
+    State(s): State<AppState>,
+    claims: Claims,
+) -> Result<Json<authx::TokenPair>, AuthError> {
+    Ok(Json(s.auth.rotate(&claims).await?))
 }
 
 #[protect(route = "GET /protected")]
@@ -165,6 +171,78 @@ async fn me(user: User) -> Json<User> {
 async fn delete_me(State(s): State<AppState>, claims: Claims) -> Json<Value> {
     let deleted = s.users.remove(&claims.sub);
     Json(json!({ "deleted": deleted }))
+}
+
+#[derive(Serialize)]
+struct SessionView {
+    #[serde(flatten)]
+    session: authx::Session,
+    current: bool,
+}
+
+/// The current user's sessions ("your devices").
+#[protect(route = "GET /sessions")]
+async fn list_sessions(
+    State(s): State<AppState>,
+    claims: Claims,
+) -> Result<Json<Vec<SessionView>>, AuthError> {
+    let sessions = s.auth.sessions(&claims.sub).await?;
+    let current = claims.sid.as_deref();
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|session| SessionView {
+                current: Some(session.id.as_str()) == current,
+                session,
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes one of the current user's sessions; another user's session is a 404, untouched.
+#[protect(route = "DELETE /sessions/{id}")]
+async fn revoke_session(
+    State(s): State<AppState>,
+    claims: Claims,
+    Path(id): Path<String>,
+) -> Result<Response, AuthError> {
+    let owned = s
+        .auth
+        .session(&id)
+        .await?
+        .is_some_and(|x| x.subject == claims.sub && !x.revoked);
+    if !owned {
+        let body = ErrorBody {
+            message: "No such session".into(),
+            error_type: "SessionNotFoundError".into(),
+            retry_after: None,
+        };
+        return Ok((StatusCode::NOT_FOUND, Json(body)).into_response());
+    }
+    s.auth.revoke_session(&id).await?;
+    Ok(Json(json!({ "revoked": id })).into_response())
+}
+
+#[derive(Deserialize)]
+struct RevokeAll {
+    #[serde(default)]
+    keep_current: bool,
+}
+
+/// Revokes every session of the current user (`?keep_current=true`: all but this one).
+#[protect(route = "POST /sessions/revoke-all")]
+async fn revoke_all_sessions(
+    State(s): State<AppState>,
+    claims: Claims,
+    Query(q): Query<RevokeAll>,
+) -> Result<Json<Value>, AuthError> {
+    let keep = if q.keep_current {
+        claims.sid.as_deref()
+    } else {
+        None
+    };
+    let revoked = s.auth.revoke_all_sessions(&claims.sub, keep).await?;
+    Ok(Json(json!({ "revoked": revoked })))
 }
 
 #[public(route = "POST /cookie/login")]
@@ -223,7 +301,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         print!("{}", authx::registry::audit_table());
         return Ok(());
     }
-    let auth = Auth::new(demo::config_from_env()?)?;
+    // AUTHX_STORE_URL picks the store: memory:// (default), sqlite://authx.db, postgres://...,
+    // redis://... (revocations and sessions then survive restarts / are shared).
+    let auth = Auth::connect(demo::config_from_env()?).await?;
+    println!("store: {}", auth.store_backend());
     demo::serve(app(auth, Users::demo())).await?;
     Ok(())
 }

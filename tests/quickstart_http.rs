@@ -363,3 +363,163 @@ fn the_registry_lists_every_quickstart_route() {
         assert!(table.contains(needle), "{needle} missing from\n{table}");
     }
 }
+
+async fn login_as(s: &TestServer, user: &str, password: &str, agent: &str) -> Value {
+    let res = client()
+        .post(s.url("/login"))
+        .header("user-agent", agent)
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(res).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn sessions_are_listed_revoked_and_isolated_between_users() {
+    let (s, auth) = start(quickstart::app).await;
+    let laptop = login_as(
+        &s,
+        "user1",
+        "password1",
+        "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
+    )
+    .await;
+    let phone = login_as(&s, "user1", "password1", "curl/8.5.0").await;
+    let other = login_as(&s, "user2", "password2", "curl/8.5.0").await;
+    let laptop_access = laptop["access_token"].as_str().unwrap();
+    let phone_access = phone["access_token"].as_str().unwrap();
+    let (status, list) = get(&s, "/sessions", laptop_access).await;
+    assert_eq!(status, 200);
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list.iter().filter(|x| x["current"] == true).count(), 1);
+    assert!(
+        list.iter()
+            .any(|x| x["device"] == "Firefox on Linux" && x["ip"] == "127.0.0.1")
+    );
+    let phone_sid = auth.verify(phone_access).unwrap().sid.unwrap();
+    let other_sid = auth
+        .verify(other["access_token"].as_str().unwrap())
+        .unwrap()
+        .sid
+        .unwrap();
+
+    // Another user's session: 404, and it stays alive.
+    let res = client()
+        .delete(s.url(&format!("/sessions/{other_sid}")))
+        .bearer_auth(laptop_access)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(res).await;
+    assert_error(status, &body, 404, "SessionNotFoundError");
+    assert_eq!(
+        get(&s, "/protected", other["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+
+    // Revoking the phone's session refuses its access and refresh tokens at once.
+    let res = client()
+        .delete(s.url(&format!("/sessions/{phone_sid}")))
+        .bearer_auth(laptop_access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, body) = get(&s, "/protected", phone_access).await;
+    assert_error(status, &body, 401, "RevokedTokenError");
+    let res = client()
+        .post(s.url("/refresh"))
+        .bearer_auth(phone["refresh_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(res).await;
+    assert_error(status, &body, 401, "RevokedTokenError");
+    assert_eq!(get(&s, "/protected", laptop_access).await.0, 200);
+
+    // Revoke-all keeping the current session, then everything.
+    let tablet = login_as(&s, "user1", "password1", "curl/8.5.0").await;
+    let res = client()
+        .post(s.url("/sessions/revoke-all?keep_current=true"))
+        .bearer_auth(laptop_access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_json(res).await.1["revoked"], 1);
+    assert_eq!(
+        get(&s, "/protected", tablet["access_token"].as_str().unwrap())
+            .await
+            .0,
+        401
+    );
+    assert_eq!(get(&s, "/protected", laptop_access).await.0, 200);
+    let res = client()
+        .post(s.url("/sessions/revoke-all"))
+        .bearer_auth(laptop_access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_json(res).await.1["revoked"], 1);
+    assert_eq!(get(&s, "/protected", laptop_access).await.0, 401);
+}
+
+#[tokio::test]
+async fn refresh_rotation_detects_reuse_and_revokes_the_family() {
+    let (s, _) = start(quickstart::app).await;
+    let pair = login(&s, "user1", "password1").await;
+    let old_refresh = pair["refresh_token"].as_str().unwrap();
+    let res = client()
+        .post(s.url("/refresh"))
+        .bearer_auth(old_refresh)
+        .send()
+        .await
+        .unwrap();
+    let (status, rotated) = status_json(res).await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_refresh = rotated["refresh_token"].as_str().unwrap();
+    assert_ne!(new_refresh, old_refresh);
+    assert_eq!(
+        get(&s, "/protected", rotated["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    // A thief replays the old refresh token: refused, and the whole session dies.
+    let res = client()
+        .post(s.url("/refresh"))
+        .bearer_auth(old_refresh)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(res).await;
+    assert_error(status, &body, 401, "RefreshTokenReusedError");
+    let res = client()
+        .post(s.url("/refresh"))
+        .bearer_auth(new_refresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        401,
+        "the legitimate holder's newer refresh token is revoked too"
+    );
+    assert_eq!(
+        get(&s, "/protected", rotated["access_token"].as_str().unwrap())
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        get(&s, "/protected", pair["access_token"].as_str().unwrap())
+            .await
+            .0,
+        401
+    );
+}

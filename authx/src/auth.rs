@@ -233,11 +233,23 @@ impl Auth {
         self.inner.codec.verify(token, now())
     }
 
-    /// Verifies signature and claims, then asks the revocation store.
+    /// Verifies signature and claims, then asks the revocation store about the token and its
+    /// session.
     pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
         let claims = self.verify(token)?;
-        self.ensure_not_revoked(&claims.jti).await?;
+        self.ensure_claims_not_revoked(&claims).await?;
         Ok(claims)
+    }
+
+    /// Fails when the token or its session is revoked.
+    async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
+        match &claims.sid {
+            Some(sid) => {
+                self.ensure_none_revoked(&[&claims.jti, &session_key(sid)])
+                    .await
+            }
+            None => self.ensure_none_revoked(&[&claims.jti]).await,
+        }
     }
 
     /// Revokes the token these claims came from, until it would have expired (logout).
@@ -314,14 +326,9 @@ impl Auth {
         if location == TokenLocation::Cookies && req.csrf && config.csrf.enabled {
             crate::cookies::check_csrf(parts, config, claims.csrf.as_deref())?;
         }
-        match &claims.sid {
-            Some(sid) => {
-                let session_key = session_key(sid);
-                self.ensure_none_revoked(&[&claims.jti, &session_key])
-                    .await?;
-                self.touch_later(sid);
-            }
-            None => self.ensure_none_revoked(&[&claims.jti]).await?,
+        self.ensure_claims_not_revoked(&claims).await?;
+        if let Some(sid) = &claims.sid {
+            self.touch_later(sid);
         }
         let claims = Arc::new(claims);
         cache::put(parts, req.token_type, claims.clone());

@@ -129,16 +129,21 @@ impl RevocationStore for MemoryStore {
     }
 
     async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self.read().entries.contains_key(key))
+        self.any_revoked(&[key]).await
     }
 
     async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
+        let now = now();
         let inner = self.read();
-        Ok(keys.iter().any(|k| inner.entries.contains_key(*k)))
+        Ok(keys
+            .iter()
+            .any(|k| inner.entries.get(*k).is_some_and(|exp| *exp > now)))
     }
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        self.insert(key, expires_at, now(), true)
+        // Even an already-expired key is recorded briefly, so a second use is still caught.
+        let now = now();
+        self.insert(key, expires_at.max(now + 1), now, true)
     }
 }
 

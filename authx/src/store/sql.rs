@@ -149,6 +149,9 @@ const SESSION_COLUMNS: &str =
 #[async_trait::async_trait]
 impl RevocationStore for SqlStore {
     async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
+        if expires_at <= now() {
+            return Ok(()); // already refused for being expired
+        }
         self.with_schema(|| {
             sqlx::query(
                 "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
@@ -182,9 +185,10 @@ impl RevocationStore for SqlStore {
         };
         let count: i64 = self
             .with_schema(|| {
-                sqlx::query("SELECT COUNT(*) AS n FROM authx_revoked WHERE key = $1 OR key = $2")
+                sqlx::query("SELECT COUNT(*) AS n FROM authx_revoked WHERE (key = $1 OR key = $2) AND expires_at > $3")
                     .bind(first)
                     .bind(second)
+                    .bind(now())
                     .fetch_one(&self.pool)
             })
             .await?
@@ -194,6 +198,7 @@ impl RevocationStore for SqlStore {
     }
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let expires_at = expires_at.max(now() + 1);
         let done = self
             .with_schema(|| {
                 sqlx::query("INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
