@@ -1,0 +1,20 @@
+//! Shared pieces of the authx benchmarks.
+#![deny(missing_docs)]
+
+/// The PostgreSQL URL the benchmarks use (`AUTHX_TEST_POSTGRES_URL`, local default).
+pub fn postgres_url() -> String {
+    std::env::var("AUTHX_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// The Redis URL the benchmarks use (`AUTHX_TEST_REDIS_URL`, local default).
+pub fn redis_url() -> String {
+    std::env::var("AUTHX_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
