@@ -1,1 +1,70 @@
-//! Compile-pass and compile-fail cases of the authx macros, run by `ui.rs`.
+//! Compile-pass and compile-fail cases of the authx macros, run by `ui.rs`, grouped by
+//! attribute: `protect/`, `public/`, `auth_subject/`, `routes/`, each with `pass/` (must
+//! compile and run) and `fail/` (must fail with exactly the `.stderr` next to the case).
+//!
+//! This library holds what the pass cases share: an [`Auth`] handle, tokens, and a way to
+//! send a request through a `Router` without a server.
+
+use axum::Router;
+use axum::body::Body;
+use http::{Request, StatusCode};
+use tower::ServiceExt;
+
+pub use authx::Auth;
+
+/// An HS256 [`Auth`] with a test secret.
+pub fn auth() -> Auth {
+    Auth::new(
+        authx::AuthConfig::builder()
+            .secret_key("ui-tests-secret-0123456789abcdef")
+            .build(),
+    )
+    .expect("test config is valid")
+}
+
+/// An access token for `sub`, fresh, with `scopes`.
+pub fn token(auth: &Auth, sub: &str, scopes: &[&str]) -> String {
+    auth.access_token(sub)
+        .fresh(true)
+        .scopes(scopes.iter().copied())
+        .issue()
+        .expect("test token issues")
+}
+
+/// Runs `future` to completion on a current-thread runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime builds")
+        .block_on(future)
+}
+
+/// Sends `method uri` (with `token` as a bearer token and `body` as JSON, if given) through
+/// `app` and returns the status and the body.
+pub fn send(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        req = req.header("authorization", format!("Bearer {token}"));
+    }
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req
+        .body(Body::from(body.unwrap_or_default().to_owned()))
+        .expect("request builds");
+    block_on(async {
+        let res = app.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .expect("body reads");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    })
+}

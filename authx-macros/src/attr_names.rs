@@ -5,14 +5,8 @@ use std::fmt;
 use syn::{Ident, Path};
 
 /// A key or attribute name.
-#[derive(Copy, Clone, PartialEq, Eq)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub(crate) struct Name(pub(crate) &'static str);
-
-impl Name {
-    pub(crate) fn as_str(self) -> &'static str {
-        self.0
-    }
-}
 
 impl PartialEq<Name> for Ident {
     fn eq(&self, name: &Name) -> bool {
@@ -135,7 +129,10 @@ mod tests {
         assert_eq!(closest("ratekey", PROTECT_KEYS), Some(RATE_KEY));
         assert_eq!(closest("acess", PROTECT_KEYS), Some(ACCESS));
         assert_eq!(closest("zzzzzz", PROTECT_KEYS), None);
-        assert_eq!(closest("headr", LOCATION_NAMES.iter().map(|(n, _)| n)), Some(Name("headers")));
+        assert_eq!(
+            closest("headr", LOCATION_NAMES.iter().map(|(n, _)| n)),
+            Some(Name("headers"))
+        );
     }
 
     #[test]

@@ -1,1 +1,227 @@
-//! macros
+//! Procedural macros of [authx](https://docs.rs/authx): `#[protect]`, `#[public]`,
+//! `#[auth_subject]` and `routes!`.
+//!
+//! Use them through `authx` (`use authx::{protect, public, auth_subject, routes};`): the
+//! generated code names items of the `authx` crate, so this crate is not meant to be used on
+//! its own. Each macro checks its arguments at compile time with the `authx-spec` grammar (the
+//! code the runtime uses too), reports **every** mistake of an attribute in one compile, each
+//! spanned on the offending token, and still emits the annotated item unchanged so that one
+//! mistake yields its own error and not a cascade.
+#![deny(missing_docs, unsafe_code)]
+
+mod args;
+mod attr_names;
+mod ctxt;
+mod handler;
+mod protect;
+mod public;
+mod routes;
+mod spec;
+mod subject;
+
+use proc_macro::TokenStream;
+
+/// Guards an axum handler: the route needs a valid token, and whatever else the keys require.
+///
+/// ```ignore
+/// use authx::{Claims, protect};
+/// use axum::extract::Path;
+///
+/// #[protect(scopes = "admin:*", route = "DELETE /users/{id}")]
+/// async fn delete_user(Path(id): Path<u64>, claims: Claims) -> String {
+///     format!("{} deleted user {id}", claims.sub)
+/// }
+/// ```
+///
+/// `#[protect]` goes on a free `async fn` (not a method: next to the fn it declares a hidden
+/// marker type of the same name, which carries the rules and which an impl block could not
+/// hold). The handler keeps its signature. The macro adds a hidden first argument, a guard extractor
+/// carrying the route's requirements as compile-time data ([`Rules`]), so the checks run
+/// before every other extractor, and submits an entry to the route registry
+/// (`authx::registry::entries()`: handler, module, file and line, requirements, route). The
+/// router state must give the [`Auth`] handle: `Auth: FromRef<S>` (a `Router<Auth>`, or your
+/// own state with `#[derive(FromRef)]` or a `FromRef` impl).
+///
+/// # Keys
+///
+/// | key | value | meaning |
+/// |---|---|---|
+/// | `access` | flag | an access token (the default) |
+/// | `refresh` | flag | a refresh token instead, for the route that issues new tokens |
+/// | `fresh` | flag | a fresh access token (issued by a login, not a refresh) |
+/// | `scopes` | `"a:b"` or `["a", "b:*"]` | every listed scope must be granted |
+/// | `any_scopes` | `"a"` or `["a", "b"]` | at least one listed scope must be granted |
+/// | `rate` | `"10/60s"` | at most 10 requests per 60 s (units `ms s sec m min h hour d day`) |
+/// | `rate_key` | `ip`, `subject` or `path::to::key_fn` | what `rate` is counted per (default `subject`) |
+/// | `locations` | `[headers, cookies, query, json]` | where the token may be, overriding the configuration |
+/// | `csrf` | `false` | no CSRF double-submit check for cookie tokens on this route |
+/// | `policy` | `path::to::async_fn` | a last check of your own, after scopes |
+/// | `route` | `"GET /users/{id}"` | method and path, so [`routes!`] can mount the handler |
+/// | `crate` | `path` | where `authx` is, when renamed or re-exported (default `::authx`) |
+///
+/// Without keys, `#[protect]` requires a valid access token. Scope patterns are segments of
+/// ASCII letters, digits, `_`, `-`, `.` separated by `:`, with an optional final `*`
+/// (`users:read`, `admin:*`, `*`). A granted `admin:*` covers a required `admin:users`; a
+/// required `admin:*` needs a granted `admin:*` or `*`.
+///
+/// A custom `rate_key` is a `fn(&Parts, Option<&Claims>) -> String` (`http::request::Parts`).
+/// The bare names `ip` and `subject` always mean the built-in keys (name a function of yours
+/// called `ip` by a path, `self::ip`); any other name is a function, so a typo is reported by
+/// the compiler where it is written. `rate_key` also accepts the strings `"ip"` and
+/// `"subject"`. `locations` also accepts a single name (`locations = cookies`).
+///
+/// A `policy` is an `async fn(&Claims, &Parts) -> T` where `T: Into<PolicyDecision>`: `bool`
+/// (`false` refuses with AuthX's default message), [`PolicyDecision`], or
+/// `Result<(), E: Display>` (`Err(e)` refuses with `e` as the message); a refusal answers
+/// `403 PolicyDeniedError`.
+///
+/// ```ignore
+/// async fn is_owner(claims: &Claims, parts: &Parts) -> bool {
+///     parts.uri.path().ends_with(&claims.sub)
+/// }
+///
+/// fn by_tenant(parts: &Parts, _: Option<&Claims>) -> String {
+///     parts.headers.get("x-tenant").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+/// }
+///
+/// #[protect(fresh, any_scopes = ["billing:write", "admin:*"], rate = "5/1m",
+///           rate_key = by_tenant, policy = is_owner, route = "POST /billing/{sub}")]
+/// async fn pay(claims: Claims, Json(order): Json<Order>) -> StatusCode { .. }
+/// ```
+///
+/// # With `#[axum::debug_handler]`
+///
+/// Put `#[protect]` **above** `#[axum::debug_handler]` and name the state the guard reads
+/// `Auth` from: `#[protect(...)] #[axum::debug_handler(state = AppState)]` (`state = Auth`
+/// for a `Router<Auth>`). `debug_handler` then checks the handler with its guard. The other
+/// order does not compile: `debug_handler` copies the fn into its checks and calls it with its
+/// original arguments, before `#[protect]` has added the guard.
+///
+/// # Errors
+///
+/// All of these are reported together, each on the offending token, with the rule and a
+/// valid example:
+///
+/// - an unknown key (the valid keys are listed, with the closest one), a key given twice;
+/// - a value of the wrong kind (`fresh = 1`, `scopes = 3`, `csrf = "no"`, `policy = "f"`);
+/// - `access` with `refresh`, `fresh` with `refresh`, `scopes` with `any_scopes`, `rate_key`
+///   without `rate`;
+/// - a malformed scope (empty, bad character, empty segment `admin::x`, wildcard not last
+///   `*:read`, `**`, partial wildcard `adm*`), a scope listed twice, an empty list;
+/// - a malformed rate (zero count, count over `u32::MAX`, no `/`, zero window, unknown unit)
+///   or rate key string (`rate_key = "ipp"`);
+/// - a malformed route (unknown or lowercase method, no method, path not starting with `/`,
+///   axum 0.7 `:id` / `*rest` syntax, empty segment, query string);
+/// - an unknown, duplicate or empty list of `locations`;
+/// - an item that is not an `async fn`, a method taking `self`, `#[protect]` twice,
+///   `#[protect]` together with `#[public]`.
+///
+/// [`Rules`]: https://docs.rs/authx/latest/authx/guard/struct.Rules.html
+/// [`Auth`]: https://docs.rs/authx/latest/authx/struct.Auth.html
+/// [`PolicyDecision`]: https://docs.rs/authx/latest/authx/guard/enum.PolicyDecision.html
+#[proc_macro_attribute]
+pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
+    protect::protect(args.into(), item.into()).into()
+}
+
+/// Marks an axum handler as deliberately open to everyone.
+///
+/// ```ignore
+/// use authx::public;
+///
+/// #[public(route = "POST /login", rate = "5/60s")]
+/// async fn login(Json(form): Json<LoginForm>) -> Result<Json<TokenPair>, AuthError> { .. }
+///
+/// #[public]
+/// async fn health() -> &'static str { "ok" }
+/// ```
+///
+/// The handler is emitted unchanged; `#[public]` records the decision in the route registry
+/// (`Decision::Public`) so an audit lists it, and with `route` lets [`routes!`] mount it:
+/// `routes!` refuses a handler with neither `#[public]` nor `#[protect]`.
+///
+/// # Keys
+///
+/// | key | value | meaning |
+/// |---|---|---|
+/// | `route` | `"GET /health"` | method and path, for [`routes!`] |
+/// | `rate` | `"5/60s"` | a rate limit, recorded in the registry |
+/// | `rate_key` | `ip`, `subject` or `path::to::key_fn` | what `rate` is counted per (default `ip`) |
+/// | `crate` | `path` | where `authx` is, when renamed or re-exported (default `::authx`) |
+///
+/// # Errors
+///
+/// Reported together, each on the offending token: an unknown key (a `#[protect]` key such as
+/// `scopes` is pointed out as such), a key given twice, a malformed route, rate or rate key,
+/// `rate_key` without `rate`, an item that is not an `async fn`, a method taking `self`,
+/// `#[public]` twice, `#[public]` together with `#[protect]`.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    public::public(args.into(), item.into()).into()
+}
+
+/// Makes your user type an extractor: the token is verified, then your loader turns its
+/// subject into the type.
+///
+/// ```ignore
+/// use authx::{auth_subject, Claims};
+///
+/// #[auth_subject(loader = load_user, state = Db)]
+/// struct User { id: u64, name: String }
+///
+/// async fn load_user(sub: String, claims: Claims, db: Db) -> Result<Option<User>, DbError> {
+///     db.find_user(&sub).await
+/// }
+///
+/// async fn me(user: User) -> String { user.name }
+/// async fn maybe(user: Option<User>) -> String { .. }
+/// ```
+///
+/// # Keys
+///
+/// | key | value | meaning |
+/// |---|---|---|
+/// | `loader` | `path::to::fn` | required: `fn(String, Claims) -> Result<Option<Self>, E>`, sync or `async`, `E: Display` |
+/// | `state` | a type `T` | the loader takes a third argument `T`, taken from the router state (`T: FromRef<S>`) |
+/// | `crate` | `path` | where `authx` is, when renamed or re-exported (default `::authx`) |
+///
+/// The type implements `FromRequestParts<S>` and `OptionalFromRequestParts<S>` for every state
+/// `S` with `Auth: FromRef<S>`. The token is verified once per request (a `#[protect]` guard
+/// or a `Claims` extractor in the same handler shares the work). A missing or bad token is
+/// refused with the token's error; `Ok(None)` from the loader (the user was deleted) answers
+/// `401 SubjectNotFoundError`; `Err(e)` answers a generic `500 InternalError` and logs `e`. As
+/// `Option<User>`, no token at all gives `None`, while a bad token or a missing subject is
+/// still refused.
+///
+/// # Errors
+///
+/// Reported together: no `loader`, `loader = "a string"`, an unknown or repeated key, an item
+/// that is not a struct or an enum (a fn, a union...), a generic type (the loader returns
+/// one concrete type, which the generated impls name).
+#[proc_macro_attribute]
+pub fn auth_subject(args: TokenStream, item: TokenStream) -> TokenStream {
+    subject::auth_subject(args.into(), item.into()).into()
+}
+
+/// A `Router` with each handler mounted at the method and path its attribute names.
+///
+/// ```ignore
+/// use authx::routes;
+///
+/// let app: axum::Router = routes![login, health, users::get_user, users::delete_user,]
+///     .with_state(app_state);
+/// ```
+///
+/// Each handler must carry `#[protect(route = "...")]` or `#[public(route = "...")]`, so every
+/// mounted route states its auth decision. The result is an ordinary `axum::Router<S>`: merge,
+/// nest and layer it as usual. An optional first `crate = path;` names a renamed `authx`.
+///
+/// # Errors
+///
+/// - a handler with neither attribute: "expected type, found function `name`", on the name;
+/// - a handler whose attribute names no `route`: "`name` cannot be mounted by `routes!`";
+/// - an empty `routes![]`.
+#[proc_macro]
+pub fn routes(input: TokenStream) -> TokenStream {
+    routes::routes(input.into()).into()
+}

@@ -82,6 +82,7 @@ pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod guard;
+pub mod rate;
 pub mod registry;
 pub mod store;
 pub mod subject;
@@ -120,8 +121,8 @@ pub mod __private {
 
     pub use crate::config::TokenLocation;
     pub use crate::guard::{
-        BoxFuture, Guard, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, RouteRules,
-        Rules,
+        BoxFuture, Guard, PolicyDecision, PolicyFn, PublicGuard, PublicRules, RateKeyFn,
+        RateKeyRule, RateRule, RouteRules, Rules, with_rate_headers,
     };
     pub use crate::registry::{Decision, RouteEntry};
     pub use crate::subject::{LoaderReturn, ViaFuture, ViaReady, finish};

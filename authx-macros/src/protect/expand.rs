@@ -1,0 +1,105 @@
+//! `#[protect]` output: the marker with its `Rules`, the `Mountable` impl, the registry entry
+//! and the handler with its guard as first argument.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn};
+
+use super::validate::Requirements;
+use crate::handler::expand::{marker, mountable, path_string, rate_rule, registry_entry};
+
+pub(crate) fn expand(mut f: ItemFn, req: &Requirements) -> TokenStream {
+    let krate = &req.common.krate;
+    let name = f.sig.ident.clone();
+    let p = quote!(#krate::__private);
+
+    let token_type = if req.refresh {
+        format_ident!("Refresh")
+    } else {
+        format_ident!("Access")
+    };
+    let fresh = req.fresh;
+    let scopes = req.scopes.iter().map(|s| Literal::string(s));
+    let scope_mode = if req.any {
+        format_ident!("Any")
+    } else {
+        format_ident!("All")
+    };
+    let locations = match &req.locations {
+        Some(variants) => {
+            let variants = variants.iter().map(|v| format_ident!("{v}"));
+            quote!(::core::option::Option::Some(&[#(#p::TokenLocation::#variants),*]))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let csrf = req.csrf;
+    let rate = rate_rule(krate, req.common.rate.as_ref());
+    let (policy_fn, policy) = match &req.policy {
+        Some(path) => {
+            let label = path_string(path);
+            // Spanned on the path: a policy of the wrong shape is reported where it is named.
+            let decide = quote_spanned! {path.span()=>
+                #p::PolicyDecision::from(#path(claims, parts).await)
+            };
+            (
+                quote! {
+                    fn __authx_policy<'a>(
+                        claims: &'a #krate::Claims,
+                        parts: &'a #p::http::request::Parts,
+                    ) -> #p::BoxFuture<'a, #p::PolicyDecision> {
+                        ::std::boxed::Box::pin(async move { #decide })
+                    }
+                },
+                quote! {
+                    ::core::option::Option::Some((#label, __authx_policy as #p::PolicyFn))
+                },
+            )
+        }
+        None => (quote!(), quote!(::core::option::Option::None)),
+    };
+
+    let marker = marker(&f);
+    let mountable = req
+        .common
+        .route
+        .as_ref()
+        .map(|r| mountable(krate, &name, r));
+    let entry = registry_entry(
+        krate,
+        &name,
+        req.common.route.as_ref(),
+        quote!(#p::Decision::Protected(<#name as #p::RouteRules>::RULES)),
+    );
+
+    // The guard goes first: it runs before every other extractor, so nothing is parsed or
+    // loaded for a request that is refused.
+    let guard: FnArg = syn::parse_quote!(_: #p::Guard<#name>);
+    f.sig.inputs.insert(0, guard);
+
+    quote! {
+        #marker
+
+        impl #p::RouteRules for #name {
+            const RULES: &'static #p::Rules = {
+                #policy_fn
+                &#p::Rules {
+                    token_type: #p::TokenType::#token_type,
+                    fresh: #fresh,
+                    scopes: &[#(#scopes),*],
+                    scope_mode: #p::ScopeMode::#scope_mode,
+                    locations: #locations,
+                    csrf: #csrf,
+                    rate: #rate,
+                    policy: #policy,
+                }
+            };
+        }
+
+        #mountable
+
+        #entry
+
+        #f
+    }
+}

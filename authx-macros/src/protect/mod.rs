@@ -1,0 +1,119 @@
+//! `#[protect(...)]`: parse the arguments, validate them, and either expand the guarded handler
+//! or report every error next to the unchanged fn.
+
+mod expand;
+mod parse;
+mod validate;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::attr_names::PROTECT;
+use crate::ctxt::Ctxt;
+use crate::handler::check;
+use crate::handler::expand::fallback;
+
+pub(crate) fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let args = parse::parse(&cx, args);
+    let req = validate::validate(&cx, &args);
+    let Some(f) = check::parse_fn(&cx, PROTECT, item.clone()) else {
+        let errors = cx.check().err().map(|e| e.to_compile_error());
+        return quote!(#errors #item);
+    };
+    let shape = check::check_fn(&cx, PROTECT, &req.common.krate, &f);
+    match cx.check() {
+        Ok(()) => expand::expand(f, &req),
+        Err(errors) => fallback(
+            errors,
+            &req.common.krate,
+            &f,
+            !shape.has_sibling && !shape.has_receiver,
+            req.common.route.as_ref(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::protect;
+
+    fn expand(args: TokenStream, item: TokenStream) -> String {
+        protect(args, item).to_string()
+    }
+
+    #[test]
+    fn expands_the_documented_shape() {
+        let out = expand(
+            quote!(access, scopes = "admin:*", route = "DELETE /users/{id}"),
+            quote!(
+                pub async fn delete_user(claims: Claims) {}
+            ),
+        );
+        for part in [
+            "pub struct delete_user { }",
+            "impl :: authx :: __private :: RouteRules for delete_user",
+            "scopes : & [\"admin:*\"]",
+            "scope_mode : :: authx :: __private :: ScopeMode :: All",
+            "MethodFilter :: DELETE",
+            "const PATH : & 'static str = \"/users/{id}\"",
+            "route : :: core :: option :: Option :: Some (\"DELETE /users/{id}\")",
+            "pub async fn delete_user (_ : :: authx :: __private :: Guard < delete_user > , claims : Claims)",
+        ] {
+            assert!(out.contains(part), "missing {part:?} in\n{out}");
+        }
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_crate_path_replaces_every_authx_path() {
+        let out = expand(
+            quote!(
+                crate = my::auth,
+                fresh,
+                rate = "1/s",
+                rate_key = ip,
+                policy = p,
+                route = "GET /"
+            ),
+            quote!(
+                async fn h() {}
+            ),
+        );
+        assert!(!out.contains(":: authx"), "{out}");
+        assert!(
+            out.contains("my :: auth :: __private :: Guard < h >"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_fn_unchanged() {
+        let out = expand(
+            quote!(scopes = "a::b"),
+            quote!(
+                async fn h(x: u8) {}
+            ),
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("async fn h (x : u8) { }"), "{out}");
+        assert!(!out.contains("Guard"), "{out}");
+        assert!(out.contains("struct h { }"), "{out}");
+    }
+
+    #[test]
+    fn a_sibling_attribute_keeps_the_marker_to_it() {
+        let out = expand(
+            quote!(),
+            quote!(
+                #[public]
+                async fn h() {}
+            ),
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(!out.contains("struct h"), "{out}");
+    }
+}

@@ -1,0 +1,167 @@
+//! `#[protect(...)]` arguments as written: each key in its slot, each value given its kind.
+//! What the values mean is checked in `validate`.
+
+use proc_macro2::TokenStream;
+use syn::{Ident, LitBool, LitStr, Path};
+
+use crate::args::{self, Arg, Slot};
+use crate::attr_names::{self as names, PROTECT};
+use crate::ctxt::Ctxt;
+use crate::handler::CommonArgs;
+
+/// The arguments of one `#[protect(...)]`.
+pub(crate) struct ProtectArgs {
+    pub(crate) access: Slot<()>,
+    pub(crate) refresh: Slot<()>,
+    pub(crate) fresh: Slot<()>,
+    pub(crate) scopes: Slot<Vec<LitStr>>,
+    pub(crate) any_scopes: Slot<Vec<LitStr>>,
+    pub(crate) locations: Slot<Vec<Ident>>,
+    pub(crate) csrf: Slot<LitBool>,
+    pub(crate) policy: Slot<Path>,
+    /// `route`, `rate`, `rate_key`, `crate`.
+    pub(crate) common: CommonArgs,
+}
+
+const EXAMPLE: &str = r#"#[protect(scopes = "users:read")]"#;
+
+pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
+    let mut out = ProtectArgs {
+        access: Slot::new(names::ACCESS),
+        refresh: Slot::new(names::REFRESH),
+        fresh: Slot::new(names::FRESH),
+        scopes: Slot::new(names::SCOPES),
+        any_scopes: Slot::new(names::ANY_SCOPES),
+        locations: Slot::new(names::LOCATIONS),
+        csrf: Slot::new(names::CSRF),
+        policy: Slot::new(names::POLICY),
+        common: CommonArgs::new(PROTECT),
+    };
+    for (index, arg) in args::parse(cx, tokens, &[]).iter().enumerate() {
+        let key = &arg.key;
+        if *key == names::ACCESS {
+            out.access
+                .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
+        } else if *key == names::REFRESH {
+            out.refresh
+                .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
+        } else if *key == names::FRESH {
+            out.fresh
+                .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
+        } else if *key == names::SCOPES {
+            let value = scope_list(cx, arg);
+            out.scopes.set(cx, PROTECT, key, index, value);
+        } else if *key == names::ANY_SCOPES {
+            let value = scope_list(cx, arg);
+            out.any_scopes.set(cx, PROTECT, key, index, value);
+        } else if *key == names::LOCATIONS {
+            let value = locations(cx, arg);
+            out.locations.set(cx, PROTECT, key, index, value);
+        } else if *key == names::CSRF {
+            let value = csrf(cx, arg);
+            out.csrf.set(cx, PROTECT, key, index, value);
+        } else if *key == names::POLICY {
+            let value = policy(cx, arg);
+            out.policy.set(cx, PROTECT, key, index, value);
+        } else if !out.common.accept(cx, arg, index) {
+            args::unknown_key(cx, PROTECT, key, names::PROTECT_KEYS, EXAMPLE);
+        }
+    }
+    out
+}
+
+/// `"a"` or `["a", "b"]`: the string literals (each other item is reported).
+fn scope_list(cx: &Ctxt, arg: &Arg) -> Option<Vec<LitStr>> {
+    let key = &arg.key;
+    let example = format!(r#"{key} = ["users:read", "users:write"]"#);
+    let expr = args::expr(cx, arg, &example)?;
+    let items = args::as_list(expr);
+    if items.is_empty() {
+        cx.error_spanned_by(
+            expr,
+            format!(
+                "empty scope list: `{key}` needs at least one scope, or leave the key out; \
+                 write e.g. `{key} = [\"users:read\"]`"
+            ),
+        );
+        return None;
+    }
+    let mut lits = Vec::new();
+    for item in items {
+        match args::as_lit_str(item) {
+            Some(lit) => lits.push(lit.clone()),
+            None => cx.error_spanned_by(
+                item,
+                format!(
+                    "`{key}` takes a scope string or an array of scope strings: write e.g. \
+                     `{key} = \"users:read\"` or `{example}`"
+                ),
+            ),
+        }
+    }
+    Some(lits)
+}
+
+/// `[headers, cookies]` (or one name): the identifiers, checked against the valid names later.
+fn locations(cx: &Ctxt, arg: &Arg) -> Option<Vec<Ident>> {
+    let example = "locations = [headers, cookies]";
+    let expr = args::expr(cx, arg, example)?;
+    let items = args::as_list(expr);
+    if items.is_empty() {
+        cx.error_spanned_by(
+            expr,
+            format!(
+                "empty `locations`: list where the token may be found, or leave the key out to \
+                 use the configured locations; write e.g. `{example}`"
+            ),
+        );
+        return None;
+    }
+    let mut idents = Vec::new();
+    for item in items {
+        match args::as_ident(item) {
+            Some(ident) => idents.push(ident.clone()),
+            None => cx.error_spanned_by(
+                item,
+                format!(
+                    "`locations` takes an array of token locations, written as bare names \
+                     (`headers`, `cookies`, `query`, `json`): write e.g. `{example}`"
+                ),
+            ),
+        }
+    }
+    Some(idents)
+}
+
+fn csrf(cx: &Ctxt, arg: &Arg) -> Option<LitBool> {
+    let example = "csrf = false";
+    let expr = args::expr(cx, arg, example)?;
+    let lit = args::as_lit_bool(expr);
+    if lit.is_none() {
+        cx.error_spanned_by(
+            expr,
+            format!(
+                "`csrf` takes `true` (the default) or `false`: write `{example}` to turn the \
+                 CSRF double-submit check off for this route"
+            ),
+        );
+    }
+    lit.cloned()
+}
+
+fn policy(cx: &Ctxt, arg: &Arg) -> Option<Path> {
+    let example = "policy = is_owner";
+    let expr = args::expr(cx, arg, example)?;
+    let path = args::as_path(expr);
+    if path.is_none() {
+        cx.error_spanned_by(
+            expr,
+            format!(
+                "`policy` takes the path of an `async fn(&Claims, &Parts) -> T` where \
+                 `T: Into<PolicyDecision>` (`bool`, `PolicyDecision` or `Result<(), E>`), not \
+                 a string or another expression: write e.g. `{example}`"
+            ),
+        );
+    }
+    path.cloned()
+}

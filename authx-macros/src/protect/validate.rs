@@ -1,0 +1,113 @@
+//! `#[protect(...)]` semantics: conflicting keys, the scope/rate/route grammar (shared with the
+//! runtime through `authx-spec`), token locations. Produces the validated [`Requirements`].
+
+use syn::Path;
+
+use super::parse::ProtectArgs;
+use crate::args;
+use crate::attr_names::{self as names, LOCATION_NAMES};
+use crate::ctxt::Ctxt;
+use crate::handler::Common;
+use crate::spec::{self, RateKeyArg};
+
+/// What a `#[protect]` route requires, validated.
+pub(crate) struct Requirements {
+    pub(crate) refresh: bool,
+    pub(crate) fresh: bool,
+    pub(crate) scopes: Vec<String>,
+    /// `any_scopes` rather than `scopes`.
+    pub(crate) any: bool,
+    /// `TokenLocation` variant names, when the route overrides the configured locations.
+    pub(crate) locations: Option<Vec<&'static str>>,
+    pub(crate) csrf: bool,
+    pub(crate) policy: Option<Path>,
+    pub(crate) common: Common,
+}
+
+pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
+    if let Some(key) = args::later(&args.access, &args.refresh) {
+        cx.error_at(
+            key.span(),
+            "`access` and `refresh` together: a route accepts one token type; write \
+             `#[protect(refresh)]` on the route that issues new tokens and `#[protect(access)]` \
+             (or `#[protect]`) elsewhere",
+        );
+    }
+    if let Some(key) = args::later(&args.fresh, &args.refresh) {
+        cx.error_at(
+            key.span(),
+            "`fresh` with `refresh`: a refresh token is never fresh (only a login issues fresh \
+             tokens, and those are access tokens); write `#[protect(fresh)]` for a sensitive \
+             route, `#[protect(refresh)]` for the refresh route",
+        );
+    }
+    if let Some(key) = args::later(&args.scopes, &args.any_scopes) {
+        cx.error_at(
+            key.span(),
+            "`scopes` and `any_scopes` together: a route requires all of its scopes or any one \
+             of them, not both; write e.g. `scopes = [\"users:read\", \"users:write\"]` (all) or \
+             `any_scopes = [\"admin:*\", \"users:read\"]` (any)",
+        );
+    }
+
+    let (slot, any) = if args.any_scopes.is_set() && !args.scopes.is_set() {
+        (&args.any_scopes, true)
+    } else {
+        (&args.scopes, false)
+    };
+    let scopes = match slot.get() {
+        Some(lits) => {
+            let lits: Vec<_> = lits.iter().collect();
+            spec::scopes(cx, &lits).unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+
+    let locations = args.locations.get().map(|idents| {
+        let mut variants: Vec<&'static str> = Vec::new();
+        let valid: Vec<_> = LOCATION_NAMES.iter().map(|(n, _)| *n).collect();
+        let mut seen: Vec<String> = Vec::new();
+        for ident in idents {
+            let word = ident.to_string();
+            let Some((_, variant)) = LOCATION_NAMES.iter().find(|(n, _)| *ident == *n) else {
+                let hint = match names::closest(&word, &valid) {
+                    Some(near) => format!(" (did you mean `{near}`?)"),
+                    None => String::new(),
+                };
+                cx.error_at(
+                    ident.span(),
+                    format!(
+                        "unknown token location `{word}`{hint}: valid locations are {}; write \
+                         e.g. `locations = [headers, cookies]`",
+                        names::list(&valid)
+                    ),
+                );
+                continue;
+            };
+            if seen.contains(&word) {
+                cx.error_at(
+                    ident.span(),
+                    format!(
+                        "duplicate location `{word}`: list each location once; write e.g. \
+                         `locations = [headers, cookies]`"
+                    ),
+                );
+                continue;
+            }
+            seen.push(word);
+            variants.push(variant);
+        }
+        variants
+    });
+
+    Requirements {
+        refresh: args.refresh.is_set(),
+        fresh: args.fresh.is_set(),
+        scopes,
+        any,
+        locations,
+        csrf: args.csrf.get().is_none_or(|b| b.value),
+        policy: args.policy.get().cloned(),
+        common: args.common.validate(cx, RateKeyArg::Subject),
+    }
+}

@@ -1,0 +1,6 @@
+use authx::auth_subject;
+
+#[auth_subject(loader = load)]
+async fn user() {}
+
+fn main() {}

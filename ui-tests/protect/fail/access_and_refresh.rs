@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(access, refresh)]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(crate = "authx")]
+async fn handler() {}
+
+fn main() {}

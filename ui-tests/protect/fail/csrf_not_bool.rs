@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(csrf = "off")]
+async fn handler() {}
+
+fn main() {}

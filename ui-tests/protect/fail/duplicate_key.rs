@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(scopes = "users:read", scopes = "users:write")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(refresh, fresh)]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(locations = [cookies, headers, cookies])]
+async fn handler() {}
+
+fn main() {}

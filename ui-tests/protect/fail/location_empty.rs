@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(locations = [])]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(locations = [header, cookies])]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect]
+struct Handler;
+
+fn main() {}

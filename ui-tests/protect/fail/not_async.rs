@@ -1,0 +1,8 @@
+use authx::protect;
+
+#[protect]
+fn handler() -> &'static str {
+    "sync"
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use authx::{protect, public};
+
+#[protect]
+#[public]
+async fn handler() {}
+
+fn main() {}

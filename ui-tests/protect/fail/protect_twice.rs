@@ -1,0 +1,7 @@
+use authx::protect;
+
+#[protect(fresh)]
+#[protect(scopes = "admin:*")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(rate_key = ip)]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(rate = "10")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(rate = "10/60y")]
+async fn handler() {}
+
+fn main() {}

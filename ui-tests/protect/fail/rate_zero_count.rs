@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(rate = "0/60s")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(rate = "10/0s")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(route = "FETCH /users")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(route = "/users")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(scopes = "admin:**")]
+async fn handler() {}
+
+fn main() {}

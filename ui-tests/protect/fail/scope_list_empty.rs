@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(scopes = [])]
+async fn handler() {}
+
+fn main() {}

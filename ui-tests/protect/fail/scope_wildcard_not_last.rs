@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(scopes = "*:read")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use authx::protect;
+
+struct Api;
+
+impl Api {
+    #[protect]
+    async fn handler(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(scope = "users:read")]
+async fn handler() {}
+
+fn main() {}

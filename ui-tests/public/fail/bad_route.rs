@@ -1,0 +1,6 @@
+use authx::public;
+
+#[public(route = "get /")]
+async fn handler() {}
+
+fn main() {}

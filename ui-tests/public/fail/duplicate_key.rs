@@ -1,0 +1,6 @@
+use authx::public;
+
+#[public(route = "GET /", route = "GET /home")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::public;
+
+#[public]
+fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::public;
+
+#[public(scopes = "users:read")]
+async fn handler() {}
+
+fn main() {}

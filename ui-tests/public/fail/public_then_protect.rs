@@ -1,0 +1,7 @@
+use authx::{protect, public};
+
+#[public]
+#[protect]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use authx::public;
+
+#[public]
+#[public(route = "GET /")]
+async fn handler() {}
+
+fn main() {}

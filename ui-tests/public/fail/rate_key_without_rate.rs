@@ -1,0 +1,6 @@
+use authx::public;
+
+#[public(rate_key = ip)]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use authx::public;
+
+struct Api;
+
+impl Api {
+    #[public]
+    async fn handler(self) {}
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::public;
+
+#[public(rout = "GET /")]
+async fn handler() {}
+
+fn main() {}

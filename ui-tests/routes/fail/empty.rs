@@ -1,0 +1,5 @@
+use authx::routes;
+
+fn main() {
+    let _: axum::Router = routes![];
+}
