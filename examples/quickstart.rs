@@ -66,6 +66,7 @@ pub fn app(auth: Auth, users: Users) -> Router {
     routes![
         home,
         login,
+        limited,
         refresh,
         protected,
         profile,
@@ -99,8 +100,9 @@ fn bad_credentials() -> Response {
     (StatusCode::UNAUTHORIZED, Json(body)).into_response()
 }
 
-/// Logs in: a session (IP, user agent, device) and a token pair bound to it.
-#[public(route = "POST /login")]
+/// Logs in: a session (IP, user agent, device) and a token pair bound to it. Ten attempts a
+/// minute per client IP: brute force meets a 429.
+#[public(route = "POST /login", rate = "10/60s", rate_key = ip)]
 async fn login(
     State(s): State<AppState>,
     meta: SessionMeta,
@@ -130,6 +132,12 @@ async fn refresh(
     claims: Claims,
 ) -> Result<Json<authx::TokenPair>, AuthError> {
     Ok(Json(s.auth.rotate(&claims).await?))
+}
+
+/// Five requests a minute per client IP; the sixth gets 429 with `Retry-After`.
+#[public(rate = "5/60s", rate_key = ip, route = "GET /limited")]
+async fn limited() -> Json<Value> {
+    Json(json!({ "message": "Within the limit" }))
 }
 
 #[protect(route = "GET /protected")]
@@ -245,7 +253,7 @@ async fn revoke_all_sessions(
     Ok(Json(json!({ "revoked": revoked })))
 }
 
-#[public(route = "POST /cookie/login")]
+#[public(route = "POST /cookie/login", rate = "10/60s", rate_key = ip)]
 async fn cookie_login(
     State(s): State<AppState>,
     Json(body): Json<LoginBody>,

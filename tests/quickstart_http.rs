@@ -523,3 +523,38 @@ async fn refresh_rotation_detects_reuse_and_revokes_the_family() {
         401
     );
 }
+
+#[tokio::test]
+async fn limited_and_login_are_rate_limited_per_ip() {
+    let (s, _) = start(quickstart::app).await;
+    let c = client();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            c.get(s.url("/limited"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+    let res = c.get(s.url("/limited")).send().await.unwrap();
+    assert!(res.headers().contains_key("retry-after"));
+    let (status, body) = status_json(res).await;
+    assert_error(status, &body, 429, "RateLimitExceeded");
+    // Ten login attempts a minute per IP, right or wrong.
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let res = c
+            .post(s.url("/login"))
+            .json(&json!({"username": "admin", "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses[..10], [401; 10]);
+    assert_eq!(statuses[10], 429);
+}

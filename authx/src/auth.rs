@@ -35,6 +35,7 @@ pub struct Auth {
 }
 
 struct Inner {
+    trusted_proxies: crate::rate::TrustedProxies,
     config: AuthConfig,
     codec: TokenCodec,
     stores: Stores,
@@ -79,6 +80,12 @@ impl AuthBuilder {
         self
     }
 
+    /// Uses `limiter` for rate limits.
+    pub fn rate_limiter(mut self, limiter: impl crate::rate::RateLimiter) -> Self {
+        self.stores.rate = Arc::new(limiter);
+        self
+    }
+
     /// Uses `store` for sessions.
     pub fn session_store(mut self, store: impl SessionStore) -> Self {
         self.stores.sessions = Arc::new(store);
@@ -110,11 +117,13 @@ impl AuthBuilder {
             });
         }
         let codec = TokenCodec::new(&config)?;
+        let trusted_proxies = crate::rate::TrustedProxies::parse(&config.trusted_proxies)?;
         let csrf_in_tokens = config.csrf.enabled && config.has_location(TokenLocation::Cookies);
         Ok(Auth {
             inner: Arc::new(Inner {
                 codec,
                 stores: self.stores,
+                trusted_proxies,
                 csrf_in_tokens,
                 config,
                 touched: Default::default(),
@@ -196,6 +205,16 @@ impl Auth {
     /// The session store in use.
     pub fn session_store(&self) -> &Arc<dyn SessionStore> {
         &self.inner.stores.sessions
+    }
+
+    /// The rate limiter in use.
+    pub fn rate_limiter(&self) -> &Arc<dyn crate::rate::RateLimiter> {
+        &self.inner.stores.rate
+    }
+
+    /// The client IP of a request, honouring [`trusted_proxies`](AuthConfig::trusted_proxies).
+    pub fn client_ip(&self, parts: &Parts) -> crate::rate::ClientIp {
+        crate::rate::ClientIp::of(parts, &self.inner.trusted_proxies)
     }
 
     /// Which store backend is in use (`memory`, `sqlite`, `postgres`, `redis`).

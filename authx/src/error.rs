@@ -125,6 +125,10 @@ pub enum AuthError {
     RateLimited {
         /// When the client may retry.
         retry_after: Duration,
+        /// The rule's request count (`RateLimit-Limit`).
+        limit: u32,
+        /// Until the bucket is full again (`RateLimit-Reset`).
+        reset: Duration,
     },
     /// A store (revocation, sessions, rate limits) did not answer in time or failed.
     #[error("store unavailable: {0}")]
@@ -212,7 +216,7 @@ impl AuthError {
                 format!("Missing required scopes: {how} {}", required.join(", "))
             }
             AuthError::PolicyDenied { reason } => reason.clone(),
-            AuthError::RateLimited { retry_after } => format!(
+            AuthError::RateLimited { retry_after, .. } => format!(
                 "Rate limit exceeded. Retry after {} seconds.",
                 retry_after_secs(*retry_after)
             ),
@@ -228,7 +232,7 @@ impl AuthError {
             message: self.message(),
             error_type: self.error_type().to_owned(),
             retry_after: match self {
-                AuthError::RateLimited { retry_after } => Some(retry_after_secs(*retry_after)),
+                AuthError::RateLimited { retry_after, .. } => Some(retry_after_secs(*retry_after)),
                 _ => None,
             },
         }
@@ -275,10 +279,22 @@ impl IntoResponse for AuthError {
         if let Some(v) = self.www_authenticate() {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
-        if let AuthError::RateLimited { retry_after } = &self {
-            response.headers_mut().insert(
+        if let AuthError::RateLimited {
+            retry_after,
+            limit,
+            reset,
+        } = &self
+        {
+            let headers = response.headers_mut();
+            headers.insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs(*retry_after)),
+            );
+            headers.insert("ratelimit-limit", HeaderValue::from(*limit));
+            headers.insert("ratelimit-remaining", HeaderValue::from(0u32));
+            headers.insert(
+                "ratelimit-reset",
+                HeaderValue::from(retry_after_secs(*reset)),
             );
         }
         response

@@ -72,9 +72,86 @@ pub(crate) fn registry_entry(
 
 /// `Option<RateRule>`.
 pub(crate) fn rate_rule(krate: &Path, rate: Option<&Rate>) -> TokenStream {
-    let Some(rate) = rate else {
-        return quote!(::core::option::Option::None);
+    match rate {
+        Some(rate) => {
+            let rule = rate_rule_value(krate, rate);
+            quote!(::core::option::Option::Some(#rule))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// Inserts the guard as the handler's first argument. With a rate limit, also makes the
+/// handler answer with the `RateLimit-*` headers: the body moves into an inner fn of the same
+/// signature, and the outer fn (the handler axum sees) adds the guard's decision to whatever the
+/// inner one returns. The handler then returns `Response`.
+pub(crate) fn guard_handler(
+    krate: &Path,
+    mut f: ItemFn,
+    guard: TokenStream,
+    rate_headers: bool,
+) -> ItemFn {
+    let p = quote!(#krate::__private);
+    if !rate_headers {
+        let arg: syn::FnArg = syn::parse_quote!(_: #guard);
+        f.sig.inputs.insert(0, arg);
+        return f;
+    }
+    let mut inner = f.clone();
+    inner
+        .attrs
+        .retain(|a| a.path().is_ident("allow") || a.path().is_ident("expect"));
+    inner.vis = syn::Visibility::Inherited;
+    inner.sig.ident = Ident::new("__authx_inner", f.sig.ident.span());
+    let mut outer_args = Vec::new();
+    let mut call_args = Vec::new();
+    for (i, arg) in f.sig.inputs.iter().enumerate() {
+        if let syn::FnArg::Typed(pt) = arg {
+            let ident = format_ident!("__authx_arg{i}");
+            let ty = &pt.ty;
+            outer_args.push(quote!(#ident: #ty));
+            call_args.push(quote!(#ident));
+        }
+    }
+    let turbofish = {
+        let params: Vec<_> = f
+            .sig
+            .generics
+            .params
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericParam::Type(t) => Some(t.ident.clone()),
+                syn::GenericParam::Const(c) => Some(c.ident.clone()),
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        if params.is_empty() {
+            quote!()
+        } else {
+            quote!(::<#(#params),*>)
+        }
     };
+    let attrs = &f.attrs;
+    let vis = &f.vis;
+    let name = &f.sig.ident;
+    let generics = &f.sig.generics;
+    let where_clause = &f.sig.generics.where_clause;
+    let tokens = quote! {
+        #(#attrs)*
+        #vis async fn #name #generics (
+            __authx_guard: #guard,
+            #(#outer_args),*
+        ) -> #p::axum::response::Response #where_clause {
+            #inner
+            let __authx_rate = __authx_guard.rate();
+            #p::with_rate_headers(__authx_inner #turbofish (#(#call_args),*).await, __authx_rate)
+        }
+    };
+    syn::parse2(tokens).unwrap_or(f)
+}
+
+/// A `RateRule` value.
+pub(crate) fn rate_rule_value(krate: &Path, rate: &Rate) -> TokenStream {
     let count = Literal::u32_unsuffixed(rate.spec.count);
     let window_ms = Literal::u64_unsuffixed(rate.spec.window_millis());
     let key = match &rate.key {
@@ -88,11 +165,11 @@ pub(crate) fn rate_rule(krate: &Path, rate: Option<&Rate>) -> TokenStream {
         }
     };
     quote! {
-        ::core::option::Option::Some(#krate::__private::RateRule {
+        #krate::__private::RateRule {
             count: #count,
             window_ms: #window_ms,
             key: #key,
-        })
+        }
     }
 }
 

@@ -3,13 +3,15 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ItemFn;
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn};
 
 use super::validate::Requirements;
-use crate::handler::expand::{marker, mountable, path_string, rate_rule, registry_entry};
+use crate::handler::expand::{
+    guard_handler, marker, mountable, path_string, rate_rule, registry_entry,
+};
 
-pub(crate) fn expand(mut f: ItemFn, req: &Requirements) -> TokenStream {
+pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
     let krate = &req.common.krate;
     let name = f.sig.ident.clone();
     let p = quote!(#krate::__private);
@@ -74,8 +76,12 @@ pub(crate) fn expand(mut f: ItemFn, req: &Requirements) -> TokenStream {
 
     // The guard goes first: it runs before every other extractor, so nothing is parsed or
     // loaded for a request that is refused.
-    let guard: FnArg = syn::parse_quote!(_: #p::Guard<#name>);
-    f.sig.inputs.insert(0, guard);
+    let f = guard_handler(
+        krate,
+        f,
+        quote!(#p::Guard<#name>),
+        req.common.rate.is_some(),
+    );
 
     quote! {
         #marker

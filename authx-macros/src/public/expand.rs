@@ -6,7 +6,9 @@ use quote::quote;
 use syn::ItemFn;
 
 use crate::handler::Common;
-use crate::handler::expand::{marker, mountable, rate_rule, registry_entry};
+use crate::handler::expand::{
+    guard_handler, marker, mountable, rate_rule, rate_rule_value, registry_entry,
+};
 
 pub(crate) fn expand(f: ItemFn, common: &Common) -> TokenStream {
     let krate = &common.krate;
@@ -20,8 +22,23 @@ pub(crate) fn expand(f: ItemFn, common: &Common) -> TokenStream {
         common.route.as_ref(),
         quote!(#krate::__private::Decision::Public { rate: #rate }),
     );
+    // A rate limit needs a guard even on an open route (brute-force protection for /login).
+    let (rules, f) = match common.rate.as_ref() {
+        Some(rate) => {
+            let rule = rate_rule_value(krate, rate);
+            let rules = quote! {
+                impl #krate::__private::PublicRules for #name {
+                    const RATE: #krate::__private::RateRule = #rule;
+                }
+            };
+            let guard = quote!(#krate::__private::PublicGuard<#name>);
+            (rules, guard_handler(krate, f.clone(), guard, true))
+        }
+        None => (quote!(), f.clone()),
+    };
     quote! {
         #marker
+        #rules
         #mountable
         #entry
         #f

@@ -73,6 +73,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("AUTHX_CSRF_PROTECT", "true (default) or false"),
     (
+        "AUTHX_TRUSTED_PROXIES",
+        "comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed (default none)",
+    ),
+    (
         "AUTHX_STORE_URL",
         "memory:// (default), sqlite://path.db, postgres://..., redis://...",
     ),
@@ -171,6 +175,14 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
     c.cookies.max_age = secs(&get, "AUTHX_COOKIE_MAX_AGE")?;
     if let Some(b) = boolean(&get, "AUTHX_CSRF_PROTECT")? {
         c.csrf.enabled = b;
+    }
+    if let Some(v) = get("AUTHX_TRUSTED_PROXIES") {
+        c.trusted_proxies = v
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
     }
     if let Some(v) = get("AUTHX_STORE_URL") {
         c.store_url = v;

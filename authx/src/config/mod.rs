@@ -344,6 +344,9 @@ pub struct AuthConfig {
     /// Refresh-token rotation: exchanging a refresh token retires it and issues a new pair;
     /// presenting a retired one again revokes its session. Default `true`.
     pub refresh_rotation: bool,
+    /// Proxies (addresses or CIDR networks) whose `X-Forwarded-For` / `Forwarded` headers are
+    /// believed when keying rate limits by IP. Default none: the socket peer is the client.
+    pub trusted_proxies: Vec<String>,
     /// Bound on every store call; past it the request fails with `503`. Default 250 ms.
     #[serde(deserialize_with = "de_millis")]
     pub store_timeout: Duration,
@@ -378,6 +381,7 @@ impl Default for AuthConfig {
             leeway: Duration::ZERO,
             max_token_size: 8192,
             store_url: "memory://".into(),
+            trusted_proxies: Vec::new(),
             refresh_rotation: true,
             store_timeout: Duration::from_millis(250),
             store_fail_open: false,
@@ -524,6 +528,11 @@ impl AuthConfigBuilder {
     /// See [`AuthConfig::store_timeout`].
     pub fn store_timeout(mut self, d: Duration) -> Self {
         self.0.store_timeout = d;
+        self
+    }
+    /// Adds a trusted proxy (address or CIDR). See [`AuthConfig::trusted_proxies`].
+    pub fn trusted_proxy(mut self, net: impl Into<String>) -> Self {
+        self.0.trusted_proxies.push(net.into());
         self
     }
     /// See [`AuthConfig::store_url`].

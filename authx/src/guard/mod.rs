@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use authx_spec::ScopeMode;
 use axum::extract::{FromRef, FromRequestParts};
+use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
 use crate::Auth;
@@ -24,6 +25,7 @@ use crate::auth::Requirement;
 use crate::config::TokenLocation;
 use crate::error::AuthError;
 use crate::extract::cache;
+use crate::rate::RateDecision;
 use crate::token::{Claims, TokenType};
 
 /// What a policy function decides.
@@ -189,11 +191,21 @@ pub trait RouteRules: Send + Sync + 'static {
 }
 
 /// The extractor `#[protect]` inserts as a handler's first argument. Enforces `R::RULES`.
-pub struct Guard<R>(PhantomData<fn() -> R>);
+pub struct Guard<R> {
+    rate: Option<RateDecision>,
+    _rules: PhantomData<fn() -> R>,
+}
+
+impl<R> Guard<R> {
+    /// The rate decision, when the route has a rate limit (for the `RateLimit-*` headers).
+    pub fn rate(&self) -> Option<RateDecision> {
+        self.rate
+    }
+}
 
 impl<R> fmt::Debug for Guard<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Guard")
+        f.debug_struct("Guard").field("rate", &self.rate).finish()
     }
 }
 
@@ -207,26 +219,134 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
-        auth.enforce(parts, R::RULES).await?;
-        Ok(Guard(PhantomData))
+        let (_, rate) = auth
+            .enforce_route(parts, R::RULES, std::any::type_name::<R>())
+            .await?;
+        Ok(Guard {
+            rate,
+            _rules: PhantomData,
+        })
     }
+}
+
+/// Ties a generated marker type to a public route's rate limit.
+pub trait PublicRules: Send + Sync + 'static {
+    /// The rate limit.
+    const RATE: RateRule;
+}
+
+/// The extractor `#[public(rate = ...)]` inserts: a rate limit and nothing else.
+pub struct PublicGuard<R> {
+    rate: Option<RateDecision>,
+    _rules: PhantomData<fn() -> R>,
+}
+
+impl<R> PublicGuard<R> {
+    /// The rate decision (for the `RateLimit-*` headers).
+    pub fn rate(&self) -> Option<RateDecision> {
+        self.rate
+    }
+}
+
+impl<R> fmt::Debug for PublicGuard<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicGuard")
+            .field("rate", &self.rate)
+            .finish()
+    }
+}
+
+impl<S, R> FromRequestParts<S> for PublicGuard<R>
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+    R: PublicRules,
+{
+    type Rejection = AuthError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        // Anonymous route: a `subject` key falls back to the client IP.
+        let rate = auth
+            .check_rate(parts, std::any::type_name::<R>(), &R::RATE, None)
+            .await?;
+        Ok(PublicGuard {
+            rate,
+            _rules: PhantomData,
+        })
+    }
+}
+
+/// Adds the `RateLimit-*` headers of `decision` to a handler's response.
+pub fn with_rate_headers(response: impl IntoResponse, decision: Option<RateDecision>) -> Response {
+    let mut response = response.into_response();
+    if let Some(d) = decision {
+        d.apply_headers(response.headers_mut());
+    }
+    response
+}
+
+fn is_token_failure(e: &AuthError) -> bool {
+    !matches!(
+        e,
+        AuthError::StoreUnavailable(_) | AuthError::Internal(_) | AuthError::RateLimited { .. }
+    )
 }
 
 impl Auth {
     /// Checks `rules` against the request, as a `#[protect]` guard does, and returns the
-    /// verified claims. For hand-written middleware and extractors.
+    /// verified claims. For hand-written middleware and extractors; rate limits are keyed by
+    /// the request's path.
     pub async fn enforce(
         &self,
         parts: &mut Parts,
         rules: &Rules,
     ) -> Result<Arc<Claims>, AuthError> {
+        let route = parts.uri.path().to_owned();
+        self.enforce_route(parts, rules, &route)
+            .await
+            .map(|(claims, _)| claims)
+    }
+
+    /// [`enforce`](Self::enforce) with an explicit route id for rate-limit buckets, returning
+    /// the rate decision too.
+    pub async fn enforce_route(
+        &self,
+        parts: &mut Parts,
+        rules: &Rules,
+        route: &str,
+    ) -> Result<(Arc<Claims>, Option<RateDecision>), AuthError> {
+        let mut rate = None;
+        // IP limits come first, so a flood of bad tokens is limited too.
+        if let Some(rule) = rules.rate.filter(|r| matches!(r.key, RateKeyRule::Ip)) {
+            rate = self.check_rate(parts, route, &rule, None).await?;
+        }
         let req = Requirement {
             token_type: rules.token_type,
             locations: rules.locations,
             csrf: rules.csrf,
         };
-        let claims = self.authenticate(parts, req).await?;
+        let claims = match self.authenticate(parts, req).await {
+            Ok(claims) => claims,
+            Err(e) => {
+                // Subject and custom limits need claims; a failed verification is charged to
+                // the client IP in the same rule instead.
+                if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip))
+                    && is_token_failure(&e)
+                {
+                    let by_ip = RateRule {
+                        key: RateKeyRule::Ip,
+                        ..rule
+                    };
+                    self.check_rate(parts, route, &by_ip, None).await?;
+                }
+                return Err(e);
+            }
+        };
         cache::mark_guarded(parts, rules.token_type);
+        if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip)) {
+            rate = self.check_rate(parts, route, &rule, Some(&claims)).await?;
+        }
         if rules.fresh && !claims.fresh {
             return Err(AuthError::FreshTokenRequired);
         }
@@ -241,6 +361,41 @@ impl Auth {
         {
             return Err(AuthError::PolicyDenied { reason });
         }
-        Ok(claims)
+        Ok((claims, rate))
+    }
+
+    /// One rate decision for `rule` on `route`: `Ok(Some(decision))` when allowed,
+    /// [`AuthError::RateLimited`] when not, `Ok(None)` when the limiter failed and
+    /// [`store_fail_open`](crate::AuthConfig::store_fail_open) lets the request through.
+    pub async fn check_rate(
+        &self,
+        parts: &Parts,
+        route: &str,
+        rule: &RateRule,
+        claims: Option<&Claims>,
+    ) -> Result<Option<RateDecision>, AuthError> {
+        let who = match (rule.key, claims) {
+            (RateKeyRule::Subject, Some(c)) => format!("sub:{}", c.sub),
+            (RateKeyRule::Custom { key, .. }, _) => format!("fn:{}", key(parts, claims)),
+            _ => format!("ip:{}", self.client_ip(parts).key()),
+        };
+        let key = format!("{route}|{who}");
+        let window = std::time::Duration::from_millis(rule.window_ms);
+        match self
+            .store_call(self.rate_limiter().check(&key, rule.count, window))
+            .await
+        {
+            Ok(d) if d.allowed => Ok(Some(d)),
+            Ok(d) => Err(AuthError::RateLimited {
+                retry_after: d.retry_after,
+                limit: d.limit,
+                reset: d.reset,
+            }),
+            Err(AuthError::StoreUnavailable(e)) if self.config().store_fail_open => {
+                tracing::warn!(error = %e, "rate limiter unavailable; letting the request through (store_fail_open)");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 }

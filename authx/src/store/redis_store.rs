@@ -272,3 +272,47 @@ impl SessionStore for RedisStore {
         Ok(n == 1)
     }
 }
+
+/// GCRA on Redis's own clock: one atomic script per decision, one round trip.
+const GCRA: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local ahead = new_tat - now
+if ahead > window then
+  return {0, 0, tat - now, ahead - window}
+end
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil(ahead / 1000) + 1)
+return {1, math.floor((window - ahead) / interval), ahead, 0}";
+
+#[async_trait::async_trait]
+impl crate::rate::RateLimiter for RedisStore {
+    async fn check(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<crate::rate::RateDecision, StoreError> {
+        let window_us = i64::try_from(window.as_micros()).unwrap_or(i64::MAX).max(1);
+        let interval = (window_us / i64::from(count.max(1))).max(1);
+        let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = redis::Script::new(GCRA)
+            .key(format!("{}rate:{key}", self.prefix))
+            .arg(interval)
+            .arg(window_us)
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        let us = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
+        Ok(crate::rate::RateDecision {
+            allowed: allowed == 1,
+            limit: count,
+            remaining: u32::try_from(remaining).unwrap_or(0),
+            reset: us(reset),
+            retry_after: us(retry),
+        })
+    }
+}

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::{MemoryStore, RevocationStore, SessionStore, StoreError};
+use crate::rate::{MemoryRateLimiter, RateLimiter};
 
 /// The stores an [`Auth`](crate::Auth) uses: revocations and sessions, usually one backend.
 #[derive(Clone)]
@@ -11,6 +12,8 @@ pub struct Stores {
     pub revocation: Arc<dyn RevocationStore>,
     /// Login sessions.
     pub sessions: Arc<dyn SessionStore>,
+    /// Rate-limit counters: in memory, except with Redis (exact across instances).
+    pub rate: Arc<dyn RateLimiter>,
     /// Which backend, for logs (`memory`, `sqlite`, `postgres`, `redis`); never credentials.
     pub backend: &'static str,
 }
@@ -29,12 +32,13 @@ impl Stores {
         Self::single(MemoryStore::new(), "memory")
     }
 
-    /// One backend serving both roles.
+    /// One backend for revocations and sessions; rate limits in memory.
     pub fn single<T: RevocationStore + SessionStore>(store: T, backend: &'static str) -> Self {
         let store = Arc::new(store);
         Stores {
             revocation: store.clone(),
             sessions: store,
+            rate: Arc::new(MemoryRateLimiter::new()),
             backend,
         }
     }
@@ -47,7 +51,7 @@ impl Stores {
 /// | `memory://` (or empty) | [`MemoryStore`] | none |
 /// | `sqlite://path.db` | `SqlStore` (file created when missing) | `sqlite` |
 /// | `postgres://user@host/db` | `SqlStore` | `postgres` |
-/// | `redis://host:6379/0` | `RedisStore` | `redis` |
+/// | `redis://host:6379/0` | `RedisStore` (rate limits too) | `redis` |
 ///
 /// Network backends connect lazily: a server that is down at start-up answers `503` until it
 /// is back, rather than keeping the service from starting.
@@ -88,7 +92,13 @@ async fn sql(_url: &str, backend: &'static str) -> Result<Stores, StoreError> {
 
 #[cfg(feature = "redis")]
 fn redis(url: &str) -> Result<Stores, StoreError> {
-    Ok(Stores::single(super::RedisStore::new(url)?, "redis"))
+    let store = Arc::new(super::RedisStore::new(url)?);
+    Ok(Stores {
+        revocation: store.clone(),
+        sessions: store.clone(),
+        rate: store,
+        backend: "redis",
+    })
 }
 
 #[cfg(not(feature = "redis"))]

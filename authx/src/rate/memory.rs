@@ -1,0 +1,115 @@
+//! The in-process rate limiter.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::{RateDecision, RateLimiter, gcra};
+use crate::store::StoreError;
+
+const SHARDS: usize = 16;
+
+/// GCRA state in process memory: one timestamp per key, in 16 shards.
+///
+/// Bounded: a shard past its share of `capacity` first drops idle keys (whose bucket has
+/// refilled, so forgetting them changes nothing); if every key is busy it refuses the new key
+/// (fail closed) rather than forget a busy one.
+#[derive(Debug)]
+pub struct MemoryRateLimiter {
+    shards: Vec<Mutex<HashMap<String, u64>>>,
+    per_shard: usize,
+    epoch: Instant,
+}
+
+impl MemoryRateLimiter {
+    /// Default capacity: one million keys.
+    pub const DEFAULT_CAPACITY: usize = 1_000_000;
+
+    /// A limiter with [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY).
+    pub fn new() -> Self {
+        Self::with_capacity(Self::DEFAULT_CAPACITY)
+    }
+
+    /// A limiter tracking at most `capacity` keys.
+    pub fn with_capacity(capacity: usize) -> Self {
+        MemoryRateLimiter {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            per_shard: capacity.div_ceil(SHARDS).max(1),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn shard(&self, key: &str) -> &Mutex<HashMap<String, u64>> {
+        use std::hash::{BuildHasher, RandomState};
+        static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+        let h = STATE.get_or_init(RandomState::new).hash_one(key);
+        &self.shards[(h as usize) % SHARDS]
+    }
+
+    /// Decides at an explicit time (microseconds since the limiter's start), for tests.
+    pub(crate) fn check_at(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+        now: u64,
+    ) -> Result<RateDecision, StoreError> {
+        // A panic while holding the lock cannot corrupt a map of integers.
+        let mut map = self.shard(key).lock().unwrap_or_else(|p| p.into_inner());
+        let (decision, next) = gcra(map.get(key).copied(), now, count, window);
+        if let Some(tat) = next {
+            if !map.contains_key(key) && map.len() >= self.per_shard {
+                map.retain(|_, tat| *tat > now);
+                if map.len() >= self.per_shard {
+                    return Err(StoreError::Full(map.len()));
+                }
+            }
+            map.insert(key.to_owned(), tat);
+        }
+        Ok(decision)
+    }
+}
+
+impl Default for MemoryRateLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait::async_trait]
+impl RateLimiter for MemoryRateLimiter {
+    async fn check(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<RateDecision, StoreError> {
+        let now = u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.check_at(key, count, window, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_keys_are_evicted_busy_keys_are_kept() {
+        let l = MemoryRateLimiter::with_capacity(SHARDS); // one key per shard
+        let w = Duration::from_secs(10);
+        // Fill every shard with a busy key.
+        let mut busy = Vec::new();
+        for i in 0.. {
+            let key = format!("k{i}");
+            if l.check_at(&key, 1, w, 0).is_err() {
+                break;
+            }
+            busy.push(key);
+            if busy.len() > 1000 {
+                panic!("capacity not enforced");
+            }
+        }
+        // Much later every bucket has refilled: new keys evict the idle ones.
+        assert!(l.check_at("fresh", 1, w, 60_000_000).unwrap().allowed);
+    }
+}

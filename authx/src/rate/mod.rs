@@ -1,0 +1,168 @@
+//! Rate limiting: `#[protect(rate = "10/60s")]`, `#[public(rate = "5/60s")]`.
+//!
+//! **Algorithm: GCRA** (the generic cell rate algorithm, a leaky bucket kept as one timestamp per
+//! key). A rule of `N/window` lets a client burst up to `N` requests, then refills one request
+//! every `window / N`. Chosen over fixed windows (which allow `2N` across a window boundary)
+//! and sliding logs (memory per request): it is exact, keeps O(1) state per key, and needs one
+//! atomic read-modify-write per decision, which Redis runs as a single server-side script.
+//! Under a burst of concurrent requests exactly `N` pass.
+//!
+//! **Keys**: `ip` (the socket peer; `X-Forwarded-For` / `Forwarded` only when the peer is one of
+//! [`AuthConfig::trusted_proxies`](crate::AuthConfig::trusted_proxies), since trusting them
+//! blindly lets any client pick its own key), `subject` (the token's `sub`; the IP on public
+//! routes), or a function `fn(&Parts, Option<&Claims>) -> String`. Each route has its own
+//! buckets.
+//!
+//! **Order**: `ip` limits run **before** the token is verified, so a flood of bad tokens is
+//! limited too. `subject` and custom limits need the verified claims, so they run after; a
+//! request whose token fails verification is then charged to its IP in the same rule, so bad
+//! tokens still cannot flood the route.
+//!
+//! **Responses**: over the limit, `429` with `Retry-After` and JSON
+//! `{"message", "error_type": "RateLimitExceeded", "retry_after"}`; every response of a limited
+//! route carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (IETF draft
+//! fields, seconds).
+//!
+//! **Backends**: [`MemoryRateLimiter`] (per process, bounded, idle keys evicted) and, with the
+//! `redis` feature, the Redis store (exact across instances; Redis's clock decides, so instance
+//! clocks need not agree). A limiter failure follows
+//! [`store_fail_open`](crate::AuthConfig::store_fail_open).
+
+mod client_ip;
+mod memory;
+
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue};
+
+pub use client_ip::{ClientIp, TrustedProxies};
+pub use memory::MemoryRateLimiter;
+
+use crate::store::StoreError;
+
+/// The outcome of one rate decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateDecision {
+    /// Let the request through?
+    pub allowed: bool,
+    /// The rule's request count.
+    pub limit: u32,
+    /// Requests left right now.
+    pub remaining: u32,
+    /// Until the bucket is full again.
+    pub reset: Duration,
+    /// When refused: until the next request would pass.
+    pub retry_after: Duration,
+}
+
+impl RateDecision {
+    /// Adds `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds, rounded up).
+    pub fn apply_headers(&self, headers: &mut HeaderMap) {
+        headers.insert("ratelimit-limit", HeaderValue::from(self.limit));
+        headers.insert("ratelimit-remaining", HeaderValue::from(self.remaining));
+        headers.insert("ratelimit-reset", HeaderValue::from(ceil_secs(self.reset)));
+    }
+}
+
+pub(crate) fn ceil_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// Counts requests per key. Implemented in memory and in Redis; yours may be anything atomic.
+#[async_trait::async_trait]
+pub trait RateLimiter: Send + Sync + 'static {
+    /// Records one request for `key` under `count` per `window` and decides.
+    async fn check(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<RateDecision, StoreError>;
+}
+
+/// GCRA in integer microseconds: given the key's theoretical arrival time `tat` (none for a new
+/// or idle key) and `now`, the decision and the new `tat` to store when allowed.
+pub(crate) fn gcra(
+    tat: Option<u64>,
+    now: u64,
+    count: u32,
+    window: Duration,
+) -> (RateDecision, Option<u64>) {
+    let window_us = u64::try_from(window.as_micros()).unwrap_or(u64::MAX).max(1);
+    let interval = (window_us / u64::from(count.max(1))).max(1);
+    let tat = tat.unwrap_or(now).max(now);
+    let new_tat = tat.saturating_add(interval);
+    let ahead = new_tat - now;
+    if ahead > window_us {
+        let decision = RateDecision {
+            allowed: false,
+            limit: count,
+            remaining: 0,
+            reset: Duration::from_micros(tat - now),
+            retry_after: Duration::from_micros(ahead - window_us),
+        };
+        return (decision, None);
+    }
+    let remaining = u32::try_from((window_us - ahead) / interval)
+        .unwrap_or(u32::MAX)
+        .min(count);
+    let decision = RateDecision {
+        allowed: true,
+        limit: count,
+        remaining,
+        reset: Duration::from_micros(ahead),
+        retry_after: Duration::ZERO,
+    };
+    (decision, Some(new_tat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(count: u32, window: Duration, times: &[u64]) -> Vec<bool> {
+        let mut tat = None;
+        times
+            .iter()
+            .map(|&t| {
+                let (d, next) = gcra(tat, t, count, window);
+                if next.is_some() {
+                    tat = next;
+                }
+                d.allowed
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_burst_gets_exactly_the_count() {
+        let allowed = run(50, Duration::from_secs(60), &[1_000_000; 200]);
+        assert_eq!(allowed.iter().filter(|a| **a).count(), 50);
+        assert!(allowed[..50].iter().all(|a| *a));
+    }
+
+    #[test]
+    fn a_window_later_the_bucket_is_full_again() {
+        let s = 1_000_000;
+        let allowed = run(
+            3,
+            Duration::from_secs(1),
+            &[s, s, s, s, 2 * s, 2 * s, 2 * s, 2 * s],
+        );
+        assert_eq!(allowed, [true, true, true, false, true, true, true, false]);
+    }
+
+    #[test]
+    fn remaining_and_retry_after() {
+        let (d, tat) = gcra(None, 0, 10, Duration::from_secs(10));
+        assert_eq!((d.allowed, d.remaining, d.limit), (true, 9, 10));
+        let mut tat = tat;
+        for _ in 0..9 {
+            tat = gcra(tat, 0, 10, Duration::from_secs(10)).1;
+        }
+        let (d, next) = gcra(tat, 0, 10, Duration::from_secs(10));
+        assert!(!d.allowed && next.is_none());
+        assert_eq!(d.retry_after, Duration::from_secs(1));
+        assert_eq!(d.reset, Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,271 @@
+//! Rate limits over real HTTP: exact under concurrency (memory, and two instances sharing
+//! Redis), windows that reset, per-subject isolation, spoofed forwarding headers, and the
+//! response fields.
+
+use std::time::Duration;
+
+use authx::{Auth, AuthConfig, Claims, protect, public, routes};
+use authx_tests::{TestServer, assert_error, client, status_json};
+use axum::Router;
+use axum::http::request::Parts;
+
+fn config() -> AuthConfig {
+    AuthConfig::builder()
+        .secret_key("rate-test-secret-0123456789abcdef")
+        .build()
+}
+
+#[protect(rate = "50/60s", route = "GET /fifty")]
+async fn fifty(claims: Claims) -> String {
+    claims.sub
+}
+
+#[public(rate = "3/1s", route = "GET /short")]
+async fn short() -> &'static str {
+    "ok"
+}
+
+#[protect(rate = "2/60s", rate_key = subject, route = "GET /per-user")]
+async fn per_user(claims: Claims) -> String {
+    claims.sub
+}
+
+fn tenant(parts: &Parts, _claims: Option<&Claims>) -> String {
+    parts
+        .headers
+        .get("x-tenant")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none")
+        .to_owned()
+}
+
+#[protect(rate = "1/60s", rate_key = tenant, route = "GET /per-tenant")]
+async fn per_tenant() -> &'static str {
+    "ok"
+}
+
+#[public(rate = "2/60s", route = "GET /by-ip")]
+async fn by_ip() -> &'static str {
+    "ok"
+}
+
+fn app(auth: Auth) -> Router {
+    routes![fifty, short, per_user, per_tenant, by_ip].with_state(auth)
+}
+
+/// Fires `n` concurrent requests at `url` (split over the given servers) and counts 200s and 429s.
+async fn burst(servers: &[&TestServer], path: &str, token: &str, n: usize) -> (usize, usize) {
+    let c = client();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let req = c
+                .get(servers[i % servers.len()].url(path))
+                .bearer_auth(token);
+            tokio::spawn(async move { req.send().await.expect("request").status().as_u16() })
+        })
+        .collect();
+    let (mut ok, mut limited) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            200 => ok += 1,
+            429 => limited += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    (ok, limited)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_fifty_of_two_hundred_concurrent_requests_pass_in_memory() {
+    let auth = Auth::new(config()).unwrap();
+    let s = TestServer::start(app(auth.clone())).await;
+    let token = auth.create_access_token("u").unwrap();
+    assert_eq!(burst(&[&s], "/fifty", &token, 200).await, (50, 150));
+}
+
+fn redis_url() -> String {
+    std::env::var("AUTHX_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_fifty_across_two_instances_sharing_redis() {
+    // A fresh key prefix per run: the route's bucket must start empty.
+    let prefix = format!("authx-test-{}:", uuid::Uuid::new_v4());
+    let store = authx::store::RedisStore::with_prefix(&redis_url(), &prefix).unwrap();
+    let stores = authx::Stores {
+        revocation: std::sync::Arc::new(store.clone()),
+        sessions: std::sync::Arc::new(store.clone()),
+        rate: std::sync::Arc::new(store),
+        backend: "redis",
+    };
+    let probe = tokio::time::timeout(
+        Duration::from_secs(10),
+        stores.revocation.is_revoked("probe"),
+    )
+    .await;
+    assert!(
+        matches!(probe, Ok(Ok(_))),
+        "Redis at {} is unreachable: {probe:?}. Start it (see .ci/run) or set AUTHX_TEST_REDIS_URL.",
+        redis_url()
+    );
+    let a = Auth::builder(config())
+        .stores(stores.clone())
+        .build()
+        .unwrap();
+    let b = Auth::builder(config()).stores(stores).build().unwrap();
+    let (sa, sb) = (
+        TestServer::start(app(a.clone())).await,
+        TestServer::start(app(b)).await,
+    );
+    let token = a.create_access_token("u").unwrap();
+    assert_eq!(burst(&[&sa, &sb], "/fifty", &token, 200).await, (50, 150));
+}
+
+#[tokio::test]
+async fn a_short_window_resets_and_answers_carry_the_fields() {
+    let auth = Auth::new(config()).unwrap();
+    let s = TestServer::start(app(auth)).await;
+    let c = client();
+    for expected_remaining in [2, 1, 0] {
+        let res = c.get(s.url("/short")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["ratelimit-limit"], "3");
+        assert_eq!(
+            res.headers()["ratelimit-remaining"],
+            expected_remaining.to_string().as_str()
+        );
+        assert!(res.headers().contains_key("ratelimit-reset"));
+    }
+    let res = c.get(s.url("/short")).send().await.unwrap();
+    assert_eq!(res.headers()["ratelimit-remaining"], "0");
+    assert!(
+        res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    let (status, body) = status_json(res).await;
+    assert_error(status, &body, 429, "RateLimitExceeded");
+    assert!(body["retry_after"].as_u64().unwrap() >= 1);
+    // Waiting out the window (not a timing assertion: the window must have passed).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(c.get(s.url("/short")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn subject_keys_isolate_users_and_custom_keys_isolate_tenants() {
+    let auth = Auth::new(config()).unwrap();
+    let s = TestServer::start(app(auth.clone())).await;
+    let (alice, bob) = (
+        auth.create_access_token("alice").unwrap(),
+        auth.create_access_token("bob").unwrap(),
+    );
+    let c = client();
+    let get = |token: &str| {
+        c.get(s.url("/per-user"))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+    assert_eq!(get(&alice).await.unwrap().status(), 200);
+    assert_eq!(get(&alice).await.unwrap().status(), 200);
+    assert_eq!(get(&alice).await.unwrap().status(), 429);
+    assert_eq!(
+        get(&bob).await.unwrap().status(),
+        200,
+        "bob has his own bucket"
+    );
+    let tenant = |t: &'static str| {
+        c.get(s.url("/per-tenant"))
+            .bearer_auth(alice.clone())
+            .header("x-tenant", t)
+            .send()
+    };
+    assert_eq!(tenant("acme").await.unwrap().status(), 200);
+    assert_eq!(tenant("acme").await.unwrap().status(), 429);
+    assert_eq!(tenant("globex").await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn a_flood_of_bad_tokens_is_limited_too() {
+    let auth = Auth::new(config()).unwrap();
+    let s = TestServer::start(app(auth)).await;
+    let c = client();
+    // A subject-keyed route: failed verifications are charged to the client IP.
+    let statuses: Vec<u16> = futures_statuses(&c, &s.url("/per-user"), 4).await;
+    assert_eq!(statuses, [401, 401, 429, 429]);
+}
+
+async fn futures_statuses(c: &reqwest::Client, url: &str, n: usize) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(
+            c.get(url)
+                .bearer_auth("not-a-token")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn spoofed_forwarded_for_is_ignored_without_trusted_proxies() {
+    let auth = Auth::new(config()).unwrap();
+    let s = TestServer::start(app(auth)).await;
+    let c = client();
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let res = c
+            .get(s.url("/by-ip"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 429, 429],
+        "a client cannot pick its own key"
+    );
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_forwards_the_client_address() {
+    let auth = Auth::new(
+        AuthConfig::builder()
+            .secret_key("rate-test-secret-0123456789abcdef")
+            .trusted_proxy("127.0.0.1/32")
+            .build(),
+    )
+    .unwrap();
+    let s = TestServer::start(app(auth)).await;
+    let c = client();
+    let mut statuses = Vec::new();
+    for ip in [
+        "198.51.100.1",
+        "198.51.100.1",
+        "198.51.100.1",
+        "198.51.100.2",
+    ] {
+        statuses.push(
+            c.get(s.url("/by-ip"))
+                .header("x-forwarded-for", ip)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 429, 200],
+        "behind the proxy, each client has its own bucket"
+    );
+}
