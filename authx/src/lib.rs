@@ -82,6 +82,8 @@ pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod guard;
+#[doc = include_str!("../../docs/declaring-auth.md")]
+pub mod guide {}
 pub mod rate;
 pub mod registry;
 pub mod store;

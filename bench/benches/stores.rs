@@ -14,7 +14,12 @@ fn backends(rt: &tokio::runtime::Runtime) -> Vec<(&'static str, Stores)> {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.join("stores.db").display());
     let mut out = Vec::new();
-    for (name, url) in [("memory", "memory://".to_owned()), ("sqlite", sqlite), ("postgres", postgres_url()), ("redis", redis_url())] {
+    for (name, url) in [
+        ("memory", "memory://".to_owned()),
+        ("sqlite", sqlite),
+        ("postgres", postgres_url()),
+        ("redis", redis_url()),
+    ] {
         let stores = rt.block_on(async {
             let stores = authx::store::connect(&url).await.ok()?;
             stores.revocation.is_revoked("probe").await.ok()?;
@@ -33,15 +38,18 @@ fn revocation_check(c: &mut Criterion) {
     let mut group = c.benchmark_group("revocation_check");
     for (name, stores) in backends(&rt) {
         let revoked = format!("bench-{}", uuid::Uuid::new_v4());
-        rt.block_on(stores.revocation.revoke(&revoked, now() + 3600)).expect("revoke");
+        rt.block_on(stores.revocation.revoke(&revoked, now() + 3600))
+            .expect("revoke");
         let sid = format!("sid:{}", uuid::Uuid::new_v4());
         let store = stores.revocation.clone();
         group.bench_function(format!("{name}/miss"), |b| {
             let key = format!("bench-miss-{}", uuid::Uuid::new_v4());
-            b.to_async(&rt).iter(|| async { store.any_revoked(&[&key, &sid]).await.expect("store") })
+            b.to_async(&rt)
+                .iter(|| async { store.any_revoked(&[&key, &sid]).await.expect("store") })
         });
         group.bench_function(format!("{name}/hit"), |b| {
-            b.to_async(&rt).iter(|| async { store.any_revoked(&[&revoked, &sid]).await.expect("store") })
+            b.to_async(&rt)
+                .iter(|| async { store.any_revoked(&[&revoked, &sid]).await.expect("store") })
         });
     }
     group.finish();

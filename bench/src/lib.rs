@@ -3,7 +3,8 @@
 
 /// The PostgreSQL URL the benchmarks use (`AUTHX_TEST_POSTGRES_URL`, local default).
 pub fn postgres_url() -> String {
-    std::env::var("AUTHX_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("AUTHX_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// The Redis URL the benchmarks use (`AUTHX_TEST_REDIS_URL`, local default).

@@ -31,7 +31,7 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
                 let load = {
                     let out =
                         #p::LoaderReturn::new(#loader(claims.sub.clone(), claims #state_arg));
-                    (&out).into_load_future()
+                    (&out).take_load_future()
                 };
                 match load {
                     ::core::option::Option::Some(load) => #finish,

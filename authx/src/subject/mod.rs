@@ -1,12 +1,7 @@
 //! Subjects: turn a verified token into your user type with `#[auth_subject]` (AuthX's
 //! `set_subject_getter` / `CURRENT_SUBJECT`).
 //!
-//! ```ignore
-//! #[auth_subject(loader = load_user, state = Db)]
-//! struct User { id: u64, email: String }
-//!
-//! async fn load_user(sub: String, claims: Claims, db: Db) -> Result<Option<User>, DbError> { .. }
-//! ```
+//! See [the guide](crate::guide#auth_subject) for a complete example.
 //!
 //! The loader gets the subject id, the verified claims, and (with `state = T`) a `T` taken
 //! from the router state through `FromRef`. It may be `async` or not. A bad or missing token
@@ -33,7 +28,7 @@ pub fn finish<T, E: Display>(outcome: Result<Option<T>, E>) -> Result<T, AuthErr
 
 /// Wraps a loader's return value so generated code can `.await` it whether the loader was
 /// async (a future) or not (a plain `Result`), by autoref-based dispatch on the concrete type:
-/// `(&LoaderReturn::new(out)).into_load_future()` picks [`ViaFuture`] when `out` is a future
+/// `(&LoaderReturn::new(out)).take_load_future()` picks [`ViaFuture`] when `out` is a future
 /// and falls back to [`ViaReady`] otherwise.
 #[doc(hidden)]
 pub struct LoaderReturn<T>(Cell<Option<T>>);
@@ -48,12 +43,12 @@ impl<T> LoaderReturn<T> {
 #[doc(hidden)]
 pub trait ViaFuture {
     type Fut;
-    fn into_load_future(&self) -> Option<Self::Fut>;
+    fn take_load_future(&self) -> Option<Self::Fut>;
 }
 
 impl<F: Future> ViaFuture for LoaderReturn<F> {
     type Fut = F;
-    fn into_load_future(&self) -> Option<F> {
+    fn take_load_future(&self) -> Option<F> {
         self.0.take()
     }
 }
@@ -61,12 +56,12 @@ impl<F: Future> ViaFuture for LoaderReturn<F> {
 #[doc(hidden)]
 pub trait ViaReady {
     type Fut;
-    fn into_load_future(&self) -> Option<Self::Fut>;
+    fn take_load_future(&self) -> Option<Self::Fut>;
 }
 
 impl<R> ViaReady for &LoaderReturn<R> {
     type Fut = Ready<R>;
-    fn into_load_future(&self) -> Option<Ready<R>> {
+    fn take_load_future(&self) -> Option<Ready<R>> {
         self.0.take().map(ready)
     }
 }
@@ -84,17 +79,18 @@ mod tests {
     }
 
     #[tokio::test]
+    #[allow(clippy::needless_borrow)] // the borrow is the dispatch
     async fn dispatches_on_sync_and_async_loaders() {
         let fut = (&LoaderReturn::new(sync_loader()))
-            .into_load_future()
+            .take_load_future()
             .unwrap();
         assert_eq!(finish(fut.await).unwrap(), 1);
         let fut = (&LoaderReturn::new(async_loader()))
-            .into_load_future()
+            .take_load_future()
             .unwrap();
         assert!(matches!(finish(fut.await), Err(AuthError::SubjectNotFound)));
         let failing: Result<Option<u8>, String> = Err("db down".into());
-        let fut = (&LoaderReturn::new(failing)).into_load_future().unwrap();
+        let fut = (&LoaderReturn::new(failing)).take_load_future().unwrap();
         assert!(matches!(finish(fut.await), Err(AuthError::Internal(_))));
     }
 }
