@@ -16,12 +16,22 @@ fn rate_decision(c: &mut Criterion) {
     // A generous rule, so every decision does the full read-modify-write.
     let (count, window) = (u32::MAX, Duration::from_secs(60));
     group.bench_function("memory", |b| {
-        b.to_async(&rt).iter(|| async { memory.check("bench|ip:127.0.0.1", count, window).await.expect("limiter") })
+        b.to_async(&rt).iter(|| async {
+            memory
+                .check("bench|ip:127.0.0.1", count, window)
+                .await
+                .expect("limiter")
+        })
     });
     let redis = authx::store::RedisStore::with_prefix(&redis_url(), "authx-bench:").expect("url");
     if rt.block_on(redis.check("probe", 1, window)).is_ok() {
         group.bench_function("redis", |b| {
-            b.to_async(&rt).iter(|| async { redis.check("bench|ip:127.0.0.1", count, window).await.expect("limiter") })
+            b.to_async(&rt).iter(|| async {
+                redis
+                    .check("bench|ip:127.0.0.1", count, window)
+                    .await
+                    .expect("limiter")
+            })
         });
     } else {
         eprintln!("redis: unreachable at {}, left out", redis_url());
