@@ -247,6 +247,20 @@ impl Auth {
         self.refresh_token(subject).issue()
     }
 
+    /// Finds the token of `token_type` in a request, in the configured locations and order,
+    /// without verifying it. For middleware of your own; extractors and guards do this for you.
+    pub fn locate<'a>(
+        &self,
+        parts: &'a Parts,
+        token_type: TokenType,
+    ) -> Result<Option<(std::borrow::Cow<'a, str>, TokenLocation)>, AuthError> {
+        let config = &self.inner.config;
+        Ok(
+            locate::locate(parts, config, token_type, &config.token_locations)?
+                .map(|l| (l.token, l.location)),
+        )
+    }
+
     /// Verifies signature and claims (not revocation: see [`verify_unrevoked`](Self::verify_unrevoked)).
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
         self.inner.codec.verify(token, now())

@@ -1,5 +1,8 @@
-//! Shared pieces of the authx benchmarks.
+//! Shared pieces of the authx benchmarks: the variants compared by the criterion benches and
+//! the HTTP load harness (`cargo run --release -p authx-bench`).
 #![deny(missing_docs)]
+
+pub mod variants;
 
 /// The PostgreSQL URL the benchmarks use (`AUTHX_TEST_POSTGRES_URL`, local default).
 pub fn postgres_url() -> String {

@@ -1,0 +1,67 @@
+//! The guard end to end, in process (`tower::ServiceExt::oneshot`, no sockets): the same handler
+//! behind a hand-written extractor and behind `#[protect]`. `cargo bench -p authx-bench --bench guard`.
+
+use authx::Stores;
+use authx_bench::variants;
+use axum::Router;
+use axum::body::Body;
+use criterion::{Criterion, criterion_group, criterion_main};
+use tower::ServiceExt;
+
+fn guard(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let memory = variants::auth(Stores::memory());
+    let token = variants::token(&memory);
+    let mut apps: Vec<(&str, Router, String)> = vec![
+        ("baseline hand-written", variants::baseline(), token.clone()),
+        (
+            "protect(access)",
+            variants::protect_access(memory.clone()),
+            token.clone(),
+        ),
+        (
+            "protect(access, scopes) memory",
+            variants::protect_scopes(memory.clone()),
+            token.clone(),
+        ),
+    ];
+    let redis = rt.block_on(async {
+        let stores = authx::store::connect(&authx_bench::redis_url())
+            .await
+            .ok()?;
+        stores.revocation.is_revoked("probe").await.ok()?;
+        Some(variants::auth(stores))
+    });
+    match redis {
+        Some(auth) => apps.push((
+            "protect(access, scopes) redis",
+            variants::protect_scopes(auth.clone()),
+            variants::token(&auth),
+        )),
+        None => eprintln!(
+            "redis unreachable at {}, left out",
+            authx_bench::redis_url()
+        ),
+    }
+    let mut g = c.benchmark_group("guard_oneshot");
+    for (name, app, token) in apps {
+        let header = format!("Bearer {token}");
+        g.bench_function(name, |b| {
+            b.to_async(&rt).iter(|| {
+                let req = http::Request::get("/")
+                    .header("authorization", &header)
+                    .body(Body::empty())
+                    .unwrap();
+                let app = app.clone();
+                async move {
+                    let res = app.oneshot(req).await.unwrap();
+                    assert_eq!(res.status(), 200);
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, guard);
+criterion_main!(benches);

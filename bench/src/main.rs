@@ -1,0 +1,224 @@
+//! The HTTP load harness: `cargo run --release -p authx-bench [-- --connections 32 --duration 3
+//! --warmup 1 --rounds 3]`.
+//!
+//! Serves every variant of [`authx_bench::variants`] on a loopback port, then drives each with the
+//! same keep-alive load (a fixed number of HTTP/1.1 connections, each sending one request after
+//! another for a fixed time) from a hyper client in this process. Each round runs every variant
+//! once, after a warm-up whose numbers are thrown away; the order rotates between rounds so
+//! noise from the shared machine falls on all variants alike. Prints requests per second and
+//! p50/p99 latency per variant, and as its last line the throughput ratio of `#[protect(access)]`
+//! over the hand-written baseline. Bounded: `rounds × variants × (warmup + duration)` seconds.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use authx::Stores;
+use authx_bench::variants;
+use axum::Router;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+
+struct Args {
+    connections: usize,
+    duration: Duration,
+    warmup: Duration,
+    rounds: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        connections: 32,
+        duration: Duration::from_secs(3),
+        warmup: Duration::from_secs(1),
+        rounds: 3,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    for pair in argv.chunks(2) {
+        let value = pair
+            .get(1)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or_else(|| usage());
+        match pair[0].as_str() {
+            "--connections" => a.connections = value.clamp(1, 1024) as usize,
+            "--duration" => a.duration = Duration::from_secs(value.clamp(1, 60)),
+            "--warmup" => a.warmup = Duration::from_secs(value.min(30)),
+            "--rounds" => a.rounds = value.clamp(1, 20) as usize,
+            _ => usage(),
+        }
+    }
+    a
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: authx-bench [--connections N] [--duration SECS] [--warmup SECS] [--rounds N]"
+    );
+    std::process::exit(2)
+}
+
+struct Variant {
+    name: &'static str,
+    addr: SocketAddr,
+    token: String,
+    requests: u64,
+    elapsed: Duration,
+    latencies_us: Vec<u32>,
+}
+
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    addr
+}
+
+/// Keep-alive load on one connection until `deadline`: (requests, latencies in µs).
+async fn connection(addr: SocketAddr, auth_header: String, deadline: Instant) -> (u64, Vec<u32>) {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(conn);
+    let mut latencies = Vec::with_capacity(64 * 1024);
+    let mut n = 0;
+    while Instant::now() < deadline {
+        let req = hyper::Request::get("/")
+            .header("host", "bench")
+            .header("authorization", &auth_header)
+            .body(Empty::<Bytes>::new())
+            .expect("request");
+        let started = Instant::now();
+        let res = sender.send_request(req).await.expect("send");
+        assert_eq!(res.status(), 200, "every variant must accept the token");
+        res.into_body().collect().await.expect("body");
+        latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+        n += 1;
+    }
+    (n, latencies)
+}
+
+/// Runs `connections` connections for `duration` against one variant.
+async fn load(
+    addr: SocketAddr,
+    token: &str,
+    connections: usize,
+    duration: Duration,
+) -> (u64, Duration, Vec<u32>) {
+    let header = format!("Bearer {token}");
+    let started = Instant::now();
+    let deadline = started + duration;
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| tokio::spawn(connection(addr, header.clone(), deadline)))
+        .collect();
+    let (mut total, mut all) = (0, Vec::new());
+    for t in tasks {
+        let (n, lat) = t.await.expect("connection task");
+        total += n;
+        all.extend(lat);
+    }
+    (total, started.elapsed(), all)
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    f64::from(sorted[i]) / 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let memory = variants::auth(Stores::memory());
+    let token = variants::token(&memory);
+    let mut list = vec![
+        Variant {
+            name: "(a) axum + jsonwebtoken by hand",
+            addr: serve(variants::baseline()).await,
+            token: token.clone(),
+            requests: 0,
+            elapsed: Duration::ZERO,
+            latencies_us: Vec::new(),
+        },
+        Variant {
+            name: "(b) #[protect(access)]",
+            addr: serve(variants::protect_access(memory.clone())).await,
+            token: token.clone(),
+            requests: 0,
+            elapsed: Duration::ZERO,
+            latencies_us: Vec::new(),
+        },
+        Variant {
+            name: "(c) + scopes, memory revocation",
+            addr: serve(variants::protect_scopes(memory.clone())).await,
+            token: token.clone(),
+            requests: 0,
+            elapsed: Duration::ZERO,
+            latencies_us: Vec::new(),
+        },
+    ];
+    match authx::store::connect(&authx_bench::redis_url()).await {
+        Ok(stores) if stores.revocation.is_revoked("probe").await.is_ok() => {
+            let redis = variants::auth(stores);
+            list.push(Variant {
+                name: "(d) + scopes, Redis revocation",
+                addr: serve(variants::protect_scopes(redis.clone())).await,
+                token: variants::token(&redis),
+                requests: 0,
+                elapsed: Duration::ZERO,
+                latencies_us: Vec::new(),
+            });
+        }
+        _ => eprintln!(
+            "(d) left out: Redis unreachable at {}",
+            authx_bench::redis_url()
+        ),
+    }
+    eprintln!(
+        "{} connections, {} rounds x {} variants x ({}s warm-up + {}s measured), {} cores",
+        a.connections,
+        a.rounds,
+        list.len(),
+        a.warmup.as_secs(),
+        a.duration.as_secs(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    for round in 0..a.rounds {
+        for k in 0..list.len() {
+            let i = (k + round) % list.len();
+            let v = &mut list[i];
+            if !a.warmup.is_zero() {
+                load(v.addr, &v.token, a.connections, a.warmup).await;
+            }
+            let (n, elapsed, lat) = load(v.addr, &v.token, a.connections, a.duration).await;
+            v.requests += n;
+            v.elapsed += elapsed;
+            v.latencies_us.extend(lat);
+        }
+    }
+    println!(
+        "{:<36} {:>12} {:>10} {:>10}",
+        "variant", "req/s", "p50 ms", "p99 ms"
+    );
+    let mut rps = Vec::new();
+    for v in &mut list {
+        v.latencies_us.sort_unstable();
+        let r = v.requests as f64 / v.elapsed.as_secs_f64();
+        rps.push(r);
+        println!(
+            "{:<36} {:>12.0} {:>10.3} {:>10.3}",
+            v.name,
+            r,
+            percentile(&v.latencies_us, 0.50),
+            percentile(&v.latencies_us, 0.99)
+        );
+    }
+    println!("protect/baseline throughput ratio: {:.2}", rps[1] / rps[0]);
+}

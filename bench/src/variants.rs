@@ -1,0 +1,118 @@
+//! The routes compared: the same handler (answer the token's subject) behind
+//! (a) a hand-written axum extractor over jsonwebtoken HS256, (b) `#[protect(access)]`,
+//! (c) `#[protect(access, scopes = "admin:*")]` with the memory revocation store, and (d) (c) with
+//! the Redis revocation store.
+
+use authx::{Auth, AuthConfig, Claims, Stores, protect};
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::get;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+
+/// The HMAC secret every variant uses.
+pub const SECRET: &str = "bench-secret-0123456789abcdef0123456789";
+
+/// An engine with the given stores.
+pub fn auth(stores: Stores) -> Auth {
+    Auth::builder(AuthConfig::builder().secret_key(SECRET).build())
+        .stores(stores)
+        .build()
+        .expect("bench config")
+}
+
+/// A token every variant accepts (HS256, scope `admin:*`).
+pub fn token(auth: &Auth) -> String {
+    auth.access_token("bench-user")
+        .scopes(["admin:*"])
+        .issue()
+        .expect("token")
+}
+
+// ---------------------------------------------------------------- (a) baseline
+
+/// State of the hand-written variant: the key and validation, built once.
+#[derive(Clone)]
+pub struct Baseline {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl Default for Baseline {
+    fn default() -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.required_spec_claims.clear();
+        validation.required_spec_claims.insert("exp".into());
+        Baseline {
+            key: DecodingKey::from_secret(SECRET.as_bytes()),
+            validation,
+        }
+    }
+}
+
+/// The claims the hand-written extractor reads.
+#[derive(Deserialize)]
+pub struct BaselineClaims {
+    /// Subject.
+    pub sub: String,
+}
+
+impl<S> FromRequestParts<S> for BaselineClaims
+where
+    Baseline: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, StatusCode> {
+        let b = Baseline::from_ref(state);
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(StatusCode::UNAUTHORIZED)?;
+        jsonwebtoken::decode::<BaselineClaims>(token, &b.key, &b.validation)
+            .map(|d| d.claims)
+            .map_err(|_| StatusCode::UNAUTHORIZED)
+    }
+}
+
+async fn baseline_handler(claims: BaselineClaims) -> String {
+    claims.sub
+}
+
+/// (a) hand-written axum + jsonwebtoken.
+pub fn baseline() -> Router {
+    Router::new()
+        .route("/", get(baseline_handler))
+        .with_state(Baseline::default())
+}
+
+// ---------------------------------------------------------------- (b), (c), (d)
+
+#[protect(access)]
+async fn protect_access_handler(claims: Claims) -> String {
+    claims.sub
+}
+
+#[protect(access, scopes = "admin:*")]
+async fn protect_scopes_handler(claims: Claims) -> String {
+    claims.sub
+}
+
+/// (b) `#[protect(access)]`.
+pub fn protect_access(auth: Auth) -> Router {
+    Router::new()
+        .route("/", get(protect_access_handler))
+        .with_state(auth)
+}
+
+/// (c) and (d) `#[protect(access, scopes = "admin:*")]`; the stores of `auth` decide which.
+pub fn protect_scopes(auth: Auth) -> Router {
+    Router::new()
+        .route("/", get(protect_scopes_handler))
+        .with_state(auth)
+}
