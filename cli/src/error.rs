@@ -1,0 +1,69 @@
+//! What can make a command fail. An invalid token is not here: it is a result
+//! ([`Status::InvalidToken`](crate::Status::InvalidToken)).
+
+use std::io;
+use std::path::PathBuf;
+
+/// A command failed. Every variant exits with code `2`; the binary prints it as `error: ...`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// Arguments that parse but make no sense together.
+    #[error("{0}")]
+    Usage(String),
+    /// The `AUTHX_*` configuration cannot work.
+    #[error("configuration: {0}")]
+    Config(#[source] authx::ConfigError),
+    /// The configuration cannot verify tokens (`inspect` suggests `--no-verify`).
+    #[error("configuration: {0}; or pass --no-verify to decode without verifying")]
+    VerifyConfig(#[source] authx::ConfigError),
+    /// The configuration verifies but cannot sign.
+    #[error(
+        "cannot sign {algorithm} tokens without a private key: set AUTHX_PRIVATE_KEY to a PEM string or `file:/path/private.pem` (see `authx keygen --help`)"
+    )]
+    NoPrivateKey {
+        /// The configured algorithm.
+        algorithm: String,
+    },
+    /// Issuing the token failed (reserved claim in `--extra`, signing error).
+    #[error("cannot issue the token: {0}")]
+    Issue(#[source] authx::IssueError),
+    /// Key files already there and no `--force`.
+    #[error("refusing to overwrite {}: pass --force to replace", list(.0))]
+    Exists(Vec<PathBuf>),
+    /// Reading or writing a file (or the standard input) failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        what: String,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// Generating or encoding a key failed.
+    #[error("key generation failed: {0}")]
+    Key(String),
+    /// Writing to the standard output or error failed.
+    #[error("cannot write the output: {0}")]
+    Output(#[source] io::Error),
+}
+
+impl CliError {
+    /// The process exit code: always `2` (`1` is kept for invalid tokens).
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+
+    pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(io::Error) -> CliError {
+        let what = what.into();
+        move |source| CliError::Io { what, source }
+    }
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}

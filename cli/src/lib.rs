@@ -1,0 +1,141 @@
+//! # authx-cli
+//!
+//! The `authx` command: generate signing keys, mint tokens and inspect them with the same
+//! `AUTHX_*` configuration a service reads through
+//! [`AuthConfig::from_env`](authx::AuthConfig::from_env).
+//!
+//! ```sh
+//! authx keygen hs                                   # a secret for AUTHX_SECRET_KEY
+//! authx keygen rsa --out keys                       # keys/private.pem, keys/public.pem
+//! authx mint --sub user-1 --scopes users:read       # prints only the token
+//! authx inspect "$TOKEN"                            # header, claims, expiry, valid or why not
+//! ```
+//!
+//! Everything the binary does is here, so it can be driven without a process: [`run`] takes the
+//! parsed command line, an environment lookup and the standard streams.
+//!
+//! ```
+//! use authx_cli::{Cli, Io, Status, run};
+//! use clap::Parser;
+//!
+//! let env = |name: &str| (name == "AUTHX_SECRET_KEY").then(|| "k".repeat(32));
+//! let (mut out, mut err) = (Vec::new(), Vec::new());
+//!
+//! let cli = Cli::try_parse_from(["authx", "mint", "--sub", "user-1", "--fresh"]).unwrap();
+//! let io = Io { stdin: &mut std::io::empty(), stdout: &mut out, stderr: &mut err };
+//! assert_eq!(run(cli, &env, io).unwrap(), Status::Ok);
+//! let token = String::from_utf8(out).unwrap();
+//!
+//! let (mut out, mut err) = (Vec::new(), Vec::new());
+//! let cli = Cli::try_parse_from(["authx", "inspect", token.trim()]).unwrap();
+//! let io = Io { stdin: &mut std::io::empty(), stdout: &mut out, stderr: &mut err };
+//! assert_eq!(run(cli, &env, io).unwrap(), Status::Ok);
+//! assert!(String::from_utf8(out).unwrap().ends_with("valid\n"));
+//! ```
+//!
+//! Exit codes: `0` success, `1` the token is invalid (`inspect`), `2` anything else went wrong
+//! (a usage or configuration error, a file that cannot be written).
+#![deny(missing_docs, unsafe_code)]
+
+mod error;
+pub mod inspect;
+pub mod keygen;
+pub mod mint;
+mod time;
+
+use std::io::{Read, Write};
+
+use clap::{Parser, Subcommand};
+
+pub use error::CliError;
+
+/// Generate keys, mint and inspect authx tokens.
+///
+/// `mint` and `inspect` read the same AUTHX_* environment variables as a service built with
+/// `AuthConfig::from_env()` (see `authx mint --help` for the list).
+#[derive(Debug, Parser)]
+#[command(name = "authx", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a signing key: an HMAC secret, or an RSA, P-256 or Ed25519 key pair.
+    #[command(subcommand)]
+    Keygen(keygen::KeygenCommand),
+    /// Issue a token signed with the key configured in AUTHX_*; prints only the token.
+    #[command(after_long_help = env_help())]
+    Mint(mint::MintArgs),
+    /// Decode a token, verify it with the AUTHX_* configuration and say whether it is valid.
+    ///
+    /// Prints the header and the claims as JSON, when the token was issued and when it
+    /// expires, then `valid`, or `invalid: <error_type>: <message>` (exit code 1). The contents
+    /// of a token that fails verification are printed too, labelled UNVERIFIED.
+    #[command(after_long_help = env_help())]
+    Inspect(inspect::InspectArgs),
+}
+
+/// How a command that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Done (a token inspected is valid).
+    Ok,
+    /// The inspected token is invalid or cannot be decoded.
+    InvalidToken,
+}
+
+impl Status {
+    /// The process exit code: `0` or `1`.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::InvalidToken => 1,
+        }
+    }
+}
+
+/// The standard streams a command reads and writes.
+pub struct Io<'a> {
+    /// Where `inspect -` reads the token.
+    pub stdin: &'a mut dyn Read,
+    /// Results: tokens, secrets, reports, env lines.
+    pub stdout: &'a mut dyn Write,
+    /// Progress and hints (errors are returned, not written).
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Runs a parsed command line. `env` looks up environment variables (the binary passes
+/// `std::env::var`, which makes the configuration exactly
+/// [`AuthConfig::from_env`](authx::AuthConfig::from_env)'s).
+///
+/// An invalid token is not an error: it is [`Status::InvalidToken`], with the reason printed.
+pub fn run(cli: Cli, env: &dyn Fn(&str) -> Option<String>, io: Io<'_>) -> Result<Status, CliError> {
+    match cli.command {
+        Command::Keygen(cmd) => keygen::run(&cmd, io.stdout, io.stderr).map(|()| Status::Ok),
+        Command::Mint(args) => {
+            let token = mint::mint(&args, env)?;
+            writeln!(io.stdout, "{token}").map_err(CliError::Output)?;
+            Ok(Status::Ok)
+        }
+        Command::Inspect(args) => inspect::run(&args, env, io.stdin, io.stdout),
+    }
+}
+
+/// The configuration variables, for `--help`.
+fn env_help() -> String {
+    let width = authx::config::ENV_VARS
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut help =
+        String::from("Configuration (environment variables, as AuthConfig::from_env):\n");
+    for (name, meaning) in authx::config::ENV_VARS {
+        help.push_str(&format!("  {name:width$}  {meaning}\n"));
+    }
+    help
+}
