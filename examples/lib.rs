@@ -117,6 +117,23 @@ pub mod demo {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Echoes every text message back, prefixed with `subject: `, until the client closes.
+    pub async fn echo(mut socket: axum::extract::ws::WebSocket, subject: String) {
+        use axum::extract::ws::Message;
+        while let Some(Ok(msg)) = socket.recv().await {
+            match msg {
+                Message::Text(text) => {
+                    let reply = format!("{subject}: {}", text.as_str());
+                    if socket.send(Message::Text(reply.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+    }
+
     /// Serves `app` on `127.0.0.1:$PORT` (default 3000) until Ctrl-C.
     pub async fn serve(app: axum::Router) -> std::io::Result<()> {
         let port: u16 = std::env::var("PORT")

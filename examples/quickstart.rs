@@ -67,6 +67,7 @@ pub fn app(auth: Auth, users: Users) -> Router {
         home,
         login,
         limited,
+        ws,
         refresh,
         protected,
         profile,
@@ -132,6 +133,12 @@ async fn refresh(
     claims: Claims,
 ) -> Result<Json<authx::TokenPair>, AuthError> {
     Ok(Json(s.auth.rotate(&claims).await?))
+}
+
+/// WebSocket echo: the token (query `?token=` or `Authorization`) is checked before the upgrade.
+#[protect(locations = [query, headers], route = "GET /ws")]
+async fn ws(upgrade: axum::extract::ws::WebSocketUpgrade, claims: Claims) -> Response {
+    upgrade.on_upgrade(move |socket| demo::echo(socket, claims.sub))
 }
 
 /// Five requests a minute per client IP; the sixth gets 429 with `Retry-After`.

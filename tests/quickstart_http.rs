@@ -558,3 +558,39 @@ async fn limited_and_login_are_rate_limited_per_ip() {
     assert_eq!(statuses[..10], [401; 10]);
     assert_eq!(statuses[10], 429);
 }
+
+#[tokio::test]
+async fn ws_echoes_with_the_subject() {
+    use futures_util::{SinkExt, StreamExt};
+    let (s, _) = start(quickstart::app).await;
+    let pair = login(&s, "user1", "password1").await;
+    let url = format!(
+        "ws://{}/ws?token={}",
+        s.addr,
+        pair["access_token"].as_str().unwrap()
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade");
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::text("ping"))
+        .await
+        .unwrap();
+    assert_eq!(
+        socket
+            .next()
+            .await
+            .unwrap()
+            .unwrap()
+            .into_text()
+            .unwrap()
+            .as_str(),
+        "user1: ping"
+    );
+    assert!(
+        tokio_tungstenite::connect_async(format!("ws://{}/ws", s.addr))
+            .await
+            .is_err(),
+        "no token, no socket"
+    );
+}

@@ -275,7 +275,7 @@ impl Auth {
     }
 
     /// Fails when the token or its session is revoked.
-    async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
+    pub(crate) async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
         match &claims.sid {
             Some(sid) => {
                 self.ensure_none_revoked(&[&claims.jti, &session_key(sid)])
@@ -360,6 +360,9 @@ impl Auth {
             crate::cookies::check_csrf(parts, config, claims.csrf.as_deref())?;
         }
         self.ensure_claims_not_revoked(&claims).await?;
+        if config.allowlist {
+            self.ensure_allowed(&claims).await?;
+        }
         if let Some(sid) = &claims.sid {
             self.touch_later(sid);
         }
@@ -500,6 +503,12 @@ impl Auth {
             )
             .await?;
         }
+        if self.inner.config.allowlist {
+            return Ok(TokenPair::new(
+                access.register().await?,
+                refresh.register().await?,
+            ));
+        }
         Ok(TokenPair::new(access.issue()?, refresh.issue()?))
     }
 
@@ -529,5 +538,82 @@ impl Auth {
                 tracing::debug!(error = %e, "authx: could not record session use");
             }
         });
+    }
+}
+
+/// The subject under which allowlist records are kept, apart from login sessions.
+fn allowlist_subject(subject: &str) -> String {
+    format!("allowlist:{subject}")
+}
+
+/// Allowlist mode.
+impl Auth {
+    /// Records an issued token in the allowlist (used by `TokenBuilder::register`).
+    pub(crate) async fn record_allowed(&self, claims: &Claims) -> Result<(), AuthError> {
+        let now = now();
+        let record = Session {
+            id: claims.jti.clone(),
+            subject: allowlist_subject(&claims.sub),
+            created_at: now,
+            last_seen: now,
+            expires_at: claims.exp,
+            ip: None,
+            user_agent: None,
+            device: None,
+            revoked: false,
+        };
+        self.store_call(self.inner.stores.sessions.create_session(&record))
+            .await
+    }
+
+    async fn ensure_allowed(&self, claims: &Claims) -> Result<(), AuthError> {
+        match self
+            .store_call(self.inner.stores.sessions.get_session(&claims.jti))
+            .await
+        {
+            Ok(Some(record))
+                if !record.revoked && record.subject == allowlist_subject(&claims.sub) =>
+            {
+                Ok(())
+            }
+            Ok(_) => Err(AuthError::Revoked),
+            Err(AuthError::StoreUnavailable(e)) if self.inner.config.store_fail_open => {
+                tracing::warn!(error = %e, "allowlist store unavailable; letting the request through (store_fail_open)");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Withdraws one token: refused from now on (in allowlist mode or not).
+    pub async fn invalidate<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
+        self.revoke(claims).await?;
+        if self.inner.config.allowlist {
+            self.store_call(self.inner.stores.sessions.mark_session_revoked(&claims.jti))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Withdraws every allowlisted token of `subject` (allowlist mode). Returns how many.
+    pub async fn invalidate_subject(&self, subject: &str) -> Result<usize, AuthError> {
+        let records = self
+            .store_call(
+                self.inner
+                    .stores
+                    .sessions
+                    .list_sessions(&allowlist_subject(subject), now()),
+            )
+            .await?;
+        let mut n = 0;
+        for r in records {
+            if self
+                .store_call(self.inner.stores.sessions.mark_session_revoked(&r.id))
+                .await?
+            {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 }

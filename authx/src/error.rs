@@ -136,6 +136,15 @@ pub enum AuthError {
     /// The token is valid but its subject no longer exists (see `#[auth_subject]`).
     #[error("subject not found")]
     SubjectNotFound,
+    /// A vault token (cargo feature `vault`) that does not decrypt with the vault's key: forged,
+    /// tampered with, malformed, too large, ambiguous (two in one location), issued too far in
+    /// the future, or sealing a payload of another shape. Answers `401 InvalidVaultTokenError`.
+    #[error("invalid vault token")]
+    VaultTokenInvalid,
+    /// No vault token (cargo feature `vault`) in the configured cookie or header. Answers
+    /// `401 MissingTokenError`.
+    #[error("missing vault token")]
+    VaultTokenMissing,
     /// A server-side failure (a subject loader error, a token that cannot be signed).
     /// The detail is logged, never sent.
     #[error("internal error: {0}")]
@@ -189,6 +198,8 @@ impl AuthError {
             AuthError::RateLimited { .. } => "RateLimitExceeded",
             AuthError::StoreUnavailable(_) => "StoreUnavailableError",
             AuthError::SubjectNotFound => "SubjectNotFoundError",
+            AuthError::VaultTokenInvalid => "InvalidVaultTokenError",
+            AuthError::VaultTokenMissing => "MissingTokenError",
             AuthError::Internal(_) => "InternalError",
         }
     }
@@ -222,6 +233,8 @@ impl AuthError {
             ),
             AuthError::StoreUnavailable(_) => "Authentication store unavailable".into(),
             AuthError::SubjectNotFound => "Subject not found".into(),
+            AuthError::VaultTokenInvalid => "Invalid vault token".into(),
+            AuthError::VaultTokenMissing => "Missing vault token".into(),
             AuthError::Internal(_) => "Internal server error".into(),
         }
     }
@@ -240,7 +253,9 @@ impl AuthError {
 
     fn www_authenticate(&self) -> Option<HeaderValue> {
         match self {
-            AuthError::MissingToken => Some(HeaderValue::from_static("Bearer")),
+            AuthError::MissingToken | AuthError::VaultTokenMissing => {
+                Some(HeaderValue::from_static("Bearer"))
+            }
             AuthError::InsufficientScope { required, .. } => {
                 let scope = required.join(" ");
                 HeaderValue::from_str(&format!(

@@ -84,11 +84,16 @@ pub mod extract;
 pub mod guard;
 #[doc = include_str!("../../docs/declaring-auth.md")]
 pub mod guide {}
+#[doc = include_str!("../../docs/migrating-from-python-authx.md")]
+pub mod migrating {}
+pub mod layer;
 pub mod rate;
 pub mod registry;
 pub mod store;
 pub mod subject;
 pub mod token;
+#[cfg(feature = "vault")]
+pub mod vault;
 
 // `#[protect]` guards a handler, `#[public]` marks it open, `#[auth_subject]` makes a user type
 // an extractor, `routes!` mounts marked handlers (docs in authx-macros).
@@ -105,6 +110,8 @@ pub use store::{
     StoreError, Stores,
 };
 pub use token::{Claims, Extra, TokenPair, TokenType};
+#[cfg(feature = "vault")]
+pub use vault::{Vault, VaultConfig, VaultPayload};
 
 /// Compares two secrets in constant time (for the length of the shorter; lengths may leak).
 /// Use it for passwords, API keys and CSRF values.

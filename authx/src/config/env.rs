@@ -77,6 +77,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed (default none)",
     ),
     (
+        "AUTHX_ALLOWLIST",
+        "false (default); true: only tokens recorded at issue are accepted",
+    ),
+    (
         "AUTHX_STORE_URL",
         "memory:// (default), sqlite://path.db, postgres://..., redis://...",
     ),
@@ -183,6 +187,9 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
+    }
+    if let Some(b) = boolean(&get, "AUTHX_ALLOWLIST")? {
+        c.allowlist = b;
     }
     if let Some(v) = get("AUTHX_STORE_URL") {
         c.store_url = v;

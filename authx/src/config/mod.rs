@@ -341,6 +341,11 @@ pub struct AuthConfig {
     /// `postgres://...`, `redis://...` (see [`store::connect`](crate::store::connect)).
     /// Used by [`Auth::connect`](crate::Auth::connect).
     pub store_url: String,
+    /// Allowlist mode (fastapi-auth-jwt): only tokens recorded at issue time
+    /// ([`TokenBuilder::register`](crate::token::TokenBuilder::register)) are accepted, and
+    /// [`Auth::invalidate`](crate::Auth::invalidate) / [`Auth::invalidate_subject`](crate::Auth::invalidate_subject)
+    /// withdraw them. Costs one store lookup per request. Default `false`.
+    pub allowlist: bool,
     /// Refresh-token rotation: exchanging a refresh token retires it and issues a new pair;
     /// presenting a retired one again revokes its session. Default `true`.
     pub refresh_rotation: bool,
@@ -383,6 +388,7 @@ impl Default for AuthConfig {
             store_url: "memory://".into(),
             trusted_proxies: Vec::new(),
             refresh_rotation: true,
+            allowlist: false,
             store_timeout: Duration::from_millis(250),
             store_fail_open: false,
             cookies: CookieConfig::default(),
@@ -538,6 +544,11 @@ impl AuthConfigBuilder {
     /// See [`AuthConfig::store_url`].
     pub fn store_url(mut self, url: impl Into<String>) -> Self {
         self.0.store_url = url.into();
+        self
+    }
+    /// See [`AuthConfig::allowlist`].
+    pub fn allowlist(mut self, on: bool) -> Self {
+        self.0.allowlist = on;
         self
     }
     /// See [`AuthConfig::refresh_rotation`].

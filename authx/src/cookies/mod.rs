@@ -42,6 +42,12 @@ impl SetCookies {
     pub fn values(&self) -> &[HeaderValue] {
         &self.0
     }
+
+    /// Ready-made `Set-Cookie` values (the vault builds its own).
+    #[cfg(feature = "vault")]
+    pub(crate) fn from_values(values: Vec<HeaderValue>) -> Self {
+        SetCookies(values)
+    }
 }
 
 impl IntoResponseParts for SetCookies {

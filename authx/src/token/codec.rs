@@ -50,6 +50,16 @@ impl TokenCodec {
     /// Verifies the signature (current key, then previous ones, or the one named by `kid`)
     /// and every claim, at time `now` (seconds since the epoch).
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+        self.verify_with(token, now, false)
+    }
+
+    /// [`verify`](Self::verify), but an expired token passes (signature and every other claim
+    /// still checked). For implicit refresh only.
+    pub fn verify_allowing_expired(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+        self.verify_with(token, now, true)
+    }
+
+    fn verify_with(&self, token: &str, now: i64, allow_expired: bool) -> Result<Claims, AuthError> {
         if token.len() > self.max_token_size {
             return Err(AuthError::Decode(DecodeFailure::TooLarge));
         }
@@ -62,7 +72,7 @@ impl TokenCodec {
         for v in self.candidates(header.alg, header.kid.as_deref())? {
             tried = true;
             match jsonwebtoken::decode::<RawClaims>(token, &v.key, &v.validation) {
-                Ok(data) => return self.check_claims(data.claims, now),
+                Ok(data) => return self.check_claims(data.claims, now, allow_expired),
                 Err(e) => {
                     last = map_jwt_error(&e);
                     if !matches!(last, AuthError::InvalidSignature) {
@@ -93,7 +103,12 @@ impl TokenCodec {
             .filter(move |v| v.algorithm == alg && (!by_kid || v.kid.as_deref() == kid)))
     }
 
-    fn check_claims(&self, raw: RawClaims, now: i64) -> Result<Claims, AuthError> {
+    fn check_claims(
+        &self,
+        raw: RawClaims,
+        now: i64,
+        allow_expired: bool,
+    ) -> Result<Claims, AuthError> {
         let missing = |name| AuthError::Decode(DecodeFailure::MissingClaim(name));
         let sub = raw
             .sub
@@ -110,7 +125,7 @@ impl TokenCodec {
             None => return Err(missing("type")),
         };
         let exp = raw.exp.ok_or_else(|| missing("exp"))?;
-        if now >= exp.saturating_add(self.leeway) {
+        if !allow_expired && now >= exp.saturating_add(self.leeway) {
             return Err(AuthError::Expired);
         }
         if raw

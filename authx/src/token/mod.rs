@@ -47,6 +47,7 @@ pub struct TokenBuilder<'a> {
     extra: Result<Extra, IssueError>,
     kid: Option<String>,
     csrf: Option<bool>,
+    csrf_value: Option<String>,
     jti: Option<String>,
     sid: Option<String>,
 }
@@ -66,6 +67,7 @@ impl<'a> TokenBuilder<'a> {
             extra: Ok(Extra::new()),
             kid: None,
             csrf: None,
+            csrf_value: None,
             jti: None,
             sid: None,
         }
@@ -140,6 +142,13 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// Sets the `csrf` claim to `value` (by default a fresh random value). Implicit refresh
+    /// keeps the old value so the page's CSRF header stays valid.
+    pub fn csrf_value(mut self, value: impl Into<String>) -> Self {
+        self.csrf_value = Some(value.into());
+        self
+    }
+
     /// Binds the token to a login session (the `sid` claim): revoking the session refuses it.
     pub fn session(mut self, session_id: impl Into<String>) -> Self {
         self.sid = Some(session_id.into());
@@ -180,7 +189,10 @@ impl<'a> TokenBuilder<'a> {
                 .audience
                 .clone()
                 .unwrap_or_else(|| self.auth.codec().default_audience().to_vec()),
-            csrf: csrf.then(|| uuid::Uuid::new_v4().to_string()),
+            csrf: match &self.csrf_value {
+                Some(v) => Some(v.clone()),
+                None => csrf.then(|| uuid::Uuid::new_v4().to_string()),
+            },
             scopes: self.scopes.clone(),
             sid: self.sid.clone(),
             extra,
@@ -191,6 +203,15 @@ impl<'a> TokenBuilder<'a> {
     pub fn issue(self) -> Result<String, IssueError> {
         let claims = self.claims(codec::now())?;
         self.auth.codec().encode(&claims, self.kid.as_deref())
+    }
+
+    /// Signs the token and records it in the allowlist (needed in
+    /// [allowlist mode](crate::AuthConfig::allowlist); harmless otherwise).
+    pub async fn register(self) -> Result<String, crate::AuthError> {
+        let claims = self.claims(codec::now())?;
+        let token = self.auth.codec().encode(&claims, self.kid.as_deref())?;
+        self.auth.record_allowed(&claims).await?;
+        Ok(token)
     }
 }
 
@@ -232,6 +253,23 @@ impl<'a> PairBuilder<'a> {
     {
         PairBuilder(self.0.audience(audience))
     }
+    /// Signs both tokens and records them in the allowlist.
+    pub async fn register(self) -> Result<TokenPair, crate::AuthError> {
+        let now = codec::now();
+        let access = self.0.claims(now)?;
+        let mut refresh_builder = self.0;
+        refresh_builder.token_type = TokenType::Refresh;
+        let refresh = refresh_builder.claims(now)?;
+        let auth = refresh_builder.auth;
+        let pair = TokenPair::new(
+            auth.codec().encode(&access, None)?,
+            auth.codec().encode(&refresh, None)?,
+        );
+        auth.record_allowed(&access).await?;
+        auth.record_allowed(&refresh).await?;
+        Ok(pair)
+    }
+
     /// Signs both tokens.
     pub fn issue(self) -> Result<TokenPair, IssueError> {
         let now = codec::now();

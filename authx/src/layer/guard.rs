@@ -1,0 +1,180 @@
+//! Middleware mode: one guard over a whole `Router`, with excluded paths.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::Request;
+use http::request::Parts;
+
+use super::ResponseFuture;
+use crate::Auth;
+use crate::error::AuthError;
+use crate::guard::{BoxFuture, Rules};
+use crate::token::Claims;
+
+type Insert = Box<dyn FnOnce(&mut http::Extensions) + Send>;
+type SubjectLoader =
+    Arc<dyn Fn(Claims) -> BoxFuture<'static, Result<Insert, AuthError>> + Send + Sync>;
+
+/// Guards every route of a router (fastapi-auth-jwt's middleware), except excluded paths.
+///
+/// Each request must carry a token meeting [`rules`](Self::rules) (by default: a valid,
+/// unrevoked access token); refusals get the same JSON errors as the extractors. The verified
+/// [`Claims`] go into the request extensions (`Extension<Claims>`) and into authx's cache, so
+/// `Claims` extractors and `#[protect]` guards behind the layer do not verify again. With
+/// [`load_subject`](Self::load_subject), the loaded subject goes into the extensions too.
+///
+/// Exclusions: an exact path (`/health`), or a prefix ending in `*` (`/public/*`, `/docs*`).
+///
+/// ```
+/// use authx::{Auth, AuthConfig, Claims, layer::AuthLayer};
+/// use axum::{Router, routing::get};
+///
+/// let auth = Auth::new(AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
+/// let app: Router = Router::new()
+///     .route("/health", get(|| async { "ok" }))
+///     .route("/me", get(|c: Claims| async move { c.sub }))
+///     .layer(AuthLayer::new(auth.clone()).exclude(["/health", "/public/*"]))
+///     .with_state(auth);
+/// ```
+#[derive(Clone)]
+pub struct AuthLayer {
+    auth: Auth,
+    rules: Rules,
+    exclude: Arc<Vec<String>>,
+    subject: Option<SubjectLoader>,
+}
+
+impl std::fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthLayer")
+            .field("rules", &self.rules)
+            .field("exclude", &self.exclude)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthLayer {
+    /// A layer requiring a valid access token everywhere.
+    pub fn new(auth: Auth) -> Self {
+        AuthLayer {
+            auth,
+            rules: Rules::ACCESS,
+            exclude: Arc::new(Vec::new()),
+            subject: None,
+        }
+    }
+
+    /// Requires these rules instead (scopes, freshness... as `#[protect]` would).
+    pub fn rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// Lets these paths through unauthenticated: exact, or a prefix ending in `*`.
+    pub fn exclude<I, S>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Arc::make_mut(&mut self.exclude).extend(paths.into_iter().map(Into::into));
+        self
+    }
+
+    /// Loads the subject of each verified token and puts it in the request extensions
+    /// (`Extension<T>`). `Ok(None)` answers `401 SubjectNotFoundError`; an error answers `500`
+    /// (logged).
+    pub fn load_subject<T, F, Fut, E>(mut self, loader: F) -> Self
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Fn(Claims) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Option<T>, E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        let loader = Arc::new(loader);
+        self.subject = Some(Arc::new(move |claims: Claims| {
+            let loader = loader.clone();
+            Box::pin(async move {
+                let subject = crate::subject::finish(loader(claims).await)?;
+                Ok(Box::new(move |ext: &mut http::Extensions| {
+                    ext.insert(subject);
+                }) as Insert)
+            })
+        }));
+        self
+    }
+
+    fn excluded(&self, path: &str) -> bool {
+        self.exclude.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == p,
+        })
+    }
+}
+
+impl<S> tower_layer::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service made by [`AuthLayer`].
+#[derive(Clone, Debug)]
+pub struct AuthService<S> {
+    inner: S,
+    layer: AuthLayer,
+}
+
+async fn admit(layer: &AuthLayer, parts: &mut Parts) -> Result<(), AuthError> {
+    let (claims, _) = layer
+        .auth
+        .enforce_route(parts, &layer.rules, "authx-layer")
+        .await?;
+    let claims = Claims::clone(&claims);
+    if let Some(loader) = &layer.subject {
+        let insert = loader(claims.clone()).await?;
+        insert(&mut parts.extensions);
+    }
+    parts.extensions.insert(claims);
+    Ok(())
+}
+
+impl<S> tower_service::Service<Request<Body>> for AuthService<S>
+where
+    S: tower_service::Service<Request<Body>, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ResponseFuture<Infallible>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            if layer.excluded(req.uri().path()) {
+                return inner.call(req).await;
+            }
+            let (mut parts, body) = req.into_parts();
+            if let Err(e) = admit(&layer, &mut parts).await {
+                return Ok(e.into_response());
+            }
+            inner.call(Request::from_parts(parts, body)).await
+        })
+    }
+}

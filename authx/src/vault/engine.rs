@@ -1,0 +1,628 @@
+//! [`Vault`]: seals payloads into Fernet tokens, opens them, deactivates them, and sets and
+//! clears their cookie.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::request::Parts;
+use http::{HeaderValue, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::codec::{FernetCodec, OpenEnvelope, OpenError, SealEnvelope};
+use super::config::VaultConfig;
+use super::extract::VaultPayload;
+use crate::config::SameSite;
+use crate::cookies::SetCookies;
+use crate::error::{AuthError, ConfigError, IssueError};
+use crate::store::{MemoryStore, RevocationStore, StoreError};
+
+/// Encrypted opaque tokens carrying any serde payload (fastapi-authix's `Vault`).
+///
+/// Cheap to clone (one `Arc`). Put it in the router state (or make it reachable with
+/// [`FromRef`](axum::extract::FromRef)) and read payloads with the
+/// [`VaultPayload<T>`](super::VaultPayload) extractor. See the [module docs](super).
+#[derive(Clone)]
+pub struct Vault {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: VaultConfig,
+    codec: FernetCodec,
+    store: Arc<dyn RevocationStore>,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The revocation-store key of a deactivated vault token: its own namespace, so a store shared
+/// with [`Auth`](crate::Auth) never mixes vault ids and JWT ids.
+fn revocation_key(jti: &str) -> String {
+    format!("vault:{jti}")
+}
+
+/// Seconds since the epoch.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Vault {
+    /// Checks `config` and builds the vault, with deactivations kept in memory
+    /// ([`MemoryStore`]).
+    ///
+    /// Fails when the key is not a Fernet key (32 bytes, url-safe base64) or the
+    /// configuration cannot work (no location, zero lifetime, bad header or cookie name).
+    /// Without a key it makes a random one and warns: tokens then die with the process.
+    pub fn new(config: VaultConfig) -> Result<Self, ConfigError> {
+        Self::with_store(config, Arc::new(MemoryStore::new()))
+    }
+
+    /// Like [`new`](Self::new), keeping deactivated token ids in `store` (shared by every
+    /// instance, or with [`Auth::revocation_store`](crate::Auth::revocation_store)).
+    pub fn with_store(
+        config: VaultConfig,
+        store: Arc<dyn RevocationStore>,
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let codec = match &config.key {
+            Some(key) => FernetCodec::new(key.expose()).ok_or_else(|| ConfigError::Invalid {
+                field: "vault.key",
+                reason: "not a Fernet key: expected 32 bytes in url-safe base64 \
+                         (env AUTHX_VAULT_KEY; make one with Vault::generate_key)"
+                    .into(),
+            })?,
+            None => {
+                tracing::warn!(
+                    "authx vault: no key configured (AUTHX_VAULT_KEY); using a random key: \
+                     every vault token dies with the process"
+                );
+                FernetCodec::new(&Self::generate_key()).ok_or_else(|| ConfigError::Invalid {
+                    field: "vault.key",
+                    reason: "the generated key was refused".into(),
+                })?
+            }
+        };
+        Ok(Vault {
+            inner: Arc::new(Inner {
+                config,
+                codec,
+                store,
+            }),
+        })
+    }
+
+    /// A new random Fernet key (32 bytes from the OS, url-safe base64), to put in
+    /// `AUTHX_VAULT_KEY`. Python's `Fernet.generate_key()` makes the same kind.
+    pub fn generate_key() -> String {
+        fernet::Fernet::generate_key()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &VaultConfig {
+        &self.inner.config
+    }
+
+    /// The revocation store keeping deactivated token ids.
+    pub fn revocation_store(&self) -> &Arc<dyn RevocationStore> {
+        &self.inner.store
+    }
+
+    /// Seals `payload` into a token living [`ttl`](VaultConfig::ttl): the Fernet token of
+    /// `{"data": payload, "jti": <uuid>, "exp": <unix seconds>}`.
+    ///
+    /// Fails when the payload does not serialize or the token would be longer than
+    /// [`max_token_size`](VaultConfig::max_token_size) (it would be refused on the way back).
+    pub fn seal<T: Serialize + ?Sized>(&self, payload: &T) -> Result<String, IssueError> {
+        self.seal_with_ttl(payload, self.inner.config.ttl)
+    }
+
+    /// Like [`seal`](Self::seal), for a token living `lifetime`, capped at the vault's
+    /// [`ttl`](VaultConfig::ttl) (the Fernet TTL check refuses older tokens anyway).
+    pub fn seal_with_ttl<T: Serialize + ?Sized>(
+        &self,
+        payload: &T,
+        lifetime: Duration,
+    ) -> Result<String, IssueError> {
+        let lifetime = lifetime.min(self.inner.config.ttl);
+        let envelope = SealEnvelope {
+            data: payload,
+            jti: uuid::Uuid::new_v4().to_string(),
+            exp: now().saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
+        };
+        let json = serde_json::to_vec(&envelope).map_err(|e| IssueError::Data(e.to_string()))?;
+        let token = self.inner.codec.seal(&json);
+        let max = self.inner.config.max_token_size;
+        if token.len() > max {
+            return Err(IssueError::Data(format!(
+                "the sealed token is {} bytes, above max_token_size ({max})",
+                token.len()
+            )));
+        }
+        Ok(token)
+    }
+
+    /// Seals `payload` and puts the token in the vault cookie (fastapi-authix's
+    /// `set_access_token`). Return it next to a body: `(vault.set(&user)?, Json(body))`.
+    /// The cookie is read back only when [`use_cookie`](VaultConfig::use_cookie) is on.
+    pub fn set<T: Serialize + ?Sized>(&self, payload: &T) -> Result<SetCookies, IssueError> {
+        self.set_with_ttl(payload, self.inner.config.ttl)
+    }
+
+    /// Like [`set`](Self::set), for a token (and cookie) living `lifetime`, capped at the
+    /// vault's [`ttl`](VaultConfig::ttl).
+    pub fn set_with_ttl<T: Serialize + ?Sized>(
+        &self,
+        payload: &T,
+        lifetime: Duration,
+    ) -> Result<SetCookies, IssueError> {
+        let lifetime = lifetime.min(self.inner.config.ttl);
+        let token = self.seal_with_ttl(payload, lifetime)?;
+        let secs = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
+        let cookie = self
+            .cookie(&token)
+            .max_age(cookie::time::Duration::seconds(secs))
+            .build();
+        let value = HeaderValue::from_str(&cookie.to_string())
+            .map_err(|_| IssueError::Data("the vault cookie is not a valid header".into()))?;
+        Ok(SetCookies::from_values(vec![value]))
+    }
+
+    /// Clears the vault cookie (fastapi-authix's `remove_access_token`). The token itself stays
+    /// valid until it expires: [`disable`](Self::disable) it on logout.
+    pub fn remove(&self) -> SetCookies {
+        let cookie = self
+            .cookie("")
+            .max_age(cookie::time::Duration::ZERO)
+            .expires(cookie::time::OffsetDateTime::UNIX_EPOCH)
+            .build();
+        // The name, path and domain come from the validated config; an invalid one yields an
+        // empty value rather than a panic.
+        let value = HeaderValue::from_str(&cookie.to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        SetCookies::from_values(vec![value])
+    }
+
+    fn cookie<'c>(&self, value: &str) -> cookie::CookieBuilder<'c> {
+        let c = &self.inner.config.cookie;
+        let mut b = cookie::Cookie::build((c.name.clone(), value.to_owned()))
+            .path(c.path.clone())
+            .secure(c.secure)
+            .http_only(c.http_only)
+            .same_site(match c.same_site {
+                SameSite::Lax => cookie::SameSite::Lax,
+                SameSite::Strict => cookie::SameSite::Strict,
+                SameSite::None => cookie::SameSite::None,
+            });
+        if let Some(domain) = &c.domain {
+            b = b.domain(domain.clone());
+        }
+        b
+    }
+
+    /// Opens `token` into its payload: decrypts it, checks its `exp` and Fernet TTL, then
+    /// asks the revocation store whether it was [disabled](Self::disable).
+    ///
+    /// Refuses with [`AuthError::VaultTokenInvalid`] (forged, tampered with, garbage, too
+    /// large, a payload of another shape), [`AuthError::Expired`], [`AuthError::Revoked`]
+    /// (disabled), or [`AuthError::StoreUnavailable`].
+    pub async fn open<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
+        Ok(self.open_payload(token).await?.data)
+    }
+
+    /// Like [`open`](Self::open), with the token's id, expiry and the token itself.
+    pub async fn open_payload<T: DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<VaultPayload<T>, AuthError> {
+        let envelope = self.decrypt(token, now())?;
+        let key = revocation_key(&envelope.jti);
+        if self.store_call(self.inner.store.is_revoked(&key)).await? {
+            return Err(AuthError::Revoked);
+        }
+        let data = T::deserialize(envelope.data).map_err(|e| {
+            tracing::debug!(error = %e, "authx vault: payload does not fit the requested type");
+            AuthError::VaultTokenInvalid
+        })?;
+        Ok(VaultPayload {
+            data,
+            jti: envelope.jti,
+            exp: envelope.exp,
+            token: token.to_owned(),
+        })
+    }
+
+    /// Deactivates `token` (fastapi-authix's `disable_access_token`): its id stays in the
+    /// revocation store until it expires, and [`open`](Self::open) refuses it with
+    /// [`AuthError::Revoked`] meanwhile. Disabling an expired token does nothing; disabling
+    /// twice is harmless. A token that does not open is refused.
+    pub async fn disable(&self, token: &str) -> Result<(), AuthError> {
+        let envelope = match self.decrypt(token, now()) {
+            Ok(envelope) => envelope,
+            Err(AuthError::Expired) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let key = revocation_key(&envelope.jti);
+        self.store_call(self.inner.store.revoke(&key, envelope.exp))
+            .await
+    }
+
+    /// The request's token (cookie first, then header, as configured); `None` when there is
+    /// none. Refuses a location holding two tokens, as ambiguous.
+    pub fn token<'p>(&self, parts: &'p Parts) -> Result<Option<&'p str>, AuthError> {
+        let config = &self.inner.config;
+        if config.use_cookie
+            && let Some(token) = cookie(parts, &config.cookie.name)?
+        {
+            return Ok(Some(token));
+        }
+        if config.use_header {
+            let mut values = parts.headers.get_all(config.header_name.as_str()).iter();
+            if let Some(value) = values.next() {
+                if values.next().is_some() {
+                    return Err(AuthError::VaultTokenInvalid);
+                }
+                let value = value
+                    .to_str()
+                    .map_err(|_| AuthError::VaultTokenInvalid)?
+                    .trim();
+                if !value.is_empty() {
+                    return Ok(Some(value));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The request's payload (fastapi-authix's `require_data`): [`token`](Self::token), then
+    /// [`open_payload`](Self::open_payload). No token: [`AuthError::VaultTokenMissing`].
+    pub async fn require<T: DeserializeOwned>(
+        &self,
+        parts: &Parts,
+    ) -> Result<VaultPayload<T>, AuthError> {
+        let token = self.token(parts)?.ok_or(AuthError::VaultTokenMissing)?;
+        self.open_payload(token).await
+    }
+
+    /// Decrypts and checks the envelope's times; no store call.
+    fn decrypt(&self, token: &str, now: i64) -> Result<OpenEnvelope, AuthError> {
+        let config = &self.inner.config;
+        let now_secs = u64::try_from(now).unwrap_or(0);
+        let plaintext = self
+            .inner
+            .codec
+            .open_at(token, config.ttl.as_secs(), now_secs, config.max_token_size)
+            .map_err(|e| match e {
+                OpenError::Invalid => AuthError::VaultTokenInvalid,
+                OpenError::Expired => AuthError::Expired,
+            })?;
+        let envelope: OpenEnvelope =
+            serde_json::from_slice(&plaintext).map_err(|_| AuthError::VaultTokenInvalid)?;
+        if now >= envelope.exp {
+            return Err(AuthError::Expired);
+        }
+        Ok(envelope)
+    }
+
+    /// Runs a store call within [`store_timeout`](VaultConfig::store_timeout).
+    async fn store_call<T>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, AuthError> {
+        let limit = self.inner.config.store_timeout;
+        match tokio::time::timeout(limit, call).await {
+            Ok(result) => result.map_err(AuthError::StoreUnavailable),
+            Err(_) => Err(AuthError::StoreUnavailable(StoreError::Timeout(limit))),
+        }
+    }
+}
+
+/// The value of cookie `name` across every `Cookie` header; an empty one counts as absent, two
+/// are ambiguous.
+fn cookie<'p>(parts: &'p Parts, name: &str) -> Result<Option<&'p str>, AuthError> {
+    let mut found = None;
+    for header in parts.headers.get_all(header::COOKIE) {
+        let Ok(header) = header.to_str() else {
+            continue;
+        };
+        for pair in header.split(';') {
+            let Some((k, v)) = pair.split_once('=') else {
+                continue;
+            };
+            if k.trim() != name {
+                continue;
+            }
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            if v.is_empty() {
+                continue;
+            }
+            if found.is_some() {
+                return Err(AuthError::VaultTokenInvalid);
+            }
+            found = Some(v);
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    const KEY: &str = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct User {
+        id: u32,
+        name: String,
+    }
+
+    fn vault() -> Vault {
+        Vault::new(VaultConfig::builder().key(KEY).use_header(true).build()).unwrap()
+    }
+
+    fn parts(headers: &[(&str, &str)]) -> Parts {
+        let mut b = http::Request::builder().uri("/");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    fn user() -> User {
+        User {
+            id: 1,
+            name: "ada".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn seals_and_opens_any_payload() {
+        let v = vault();
+        let token = v.seal(&user()).unwrap();
+        assert_eq!(v.open::<User>(&token).await.unwrap(), user());
+        let token = v.seal(&json!([1, "two", null])).unwrap();
+        assert_eq!(
+            v.open::<Value>(&token).await.unwrap(),
+            json!([1, "two", null])
+        );
+        let token = v.seal("just a string").unwrap();
+        assert_eq!(v.open::<String>(&token).await.unwrap(), "just a string");
+    }
+
+    #[tokio::test]
+    async fn the_envelope_has_data_jti_and_exp() {
+        let v = vault();
+        let token = v.seal(&user()).unwrap();
+        let plain = FernetCodec::new(KEY).unwrap().open_at(
+            &token,
+            3600,
+            u64::try_from(now()).unwrap(),
+            1 << 14,
+        );
+        let envelope: Value = serde_json::from_slice(&plain.unwrap()).unwrap();
+        assert_eq!(envelope["data"], json!({"id": 1, "name": "ada"}));
+        assert!(uuid::Uuid::parse_str(envelope["jti"].as_str().unwrap()).is_ok());
+        let exp = envelope["exp"].as_i64().unwrap();
+        assert!((now() + 3590..=now() + 3600).contains(&exp), "{exp}");
+        let p = v.open_payload::<User>(&token).await.unwrap();
+        assert_eq!(p.exp, exp);
+        assert_eq!(p.token(), token);
+        assert_eq!(p.jti, envelope["jti"].as_str().unwrap());
+    }
+
+    #[tokio::test]
+    async fn refuses_other_keys_wrong_shapes_and_garbage() {
+        let v = vault();
+        let other = Vault::new(VaultConfig::builder().key(Vault::generate_key()).build()).unwrap();
+        let token = other.seal(&user()).unwrap();
+        for bad in [
+            token.as_str(),
+            "",
+            "garbage",
+            "gAAAAA",
+            "\u{0}\u{ff}",
+            &"A".repeat(20_000),
+        ] {
+            assert!(
+                matches!(v.open::<User>(bad).await, Err(AuthError::VaultTokenInvalid)),
+                "{:?}",
+                &bad[..bad.len().min(20)]
+            );
+        }
+        let token = v.seal(&json!({"unrelated": true})).unwrap();
+        assert!(matches!(
+            v.open::<User>(&token).await,
+            Err(AuthError::VaultTokenInvalid)
+        ));
+        // Authentic Fernet, but not an envelope.
+        let raw = v.inner.codec.seal(b"{\"id\":1,\"name\":\"ada\"}");
+        assert!(matches!(
+            v.open::<User>(&raw).await,
+            Err(AuthError::VaultTokenInvalid)
+        ));
+    }
+
+    #[tokio::test]
+    async fn expiry_is_checked_on_exp_and_fernet_ttl() {
+        let v = vault();
+        let token = v.seal_with_ttl(&user(), Duration::ZERO).unwrap();
+        assert!(matches!(
+            v.open::<User>(&token).await,
+            Err(AuthError::Expired)
+        ));
+        // An exp far ahead does not outlive the Fernet TTL.
+        let envelope = json!({"data": 1, "jti": "j", "exp": i64::MAX});
+        let raw = v.inner.codec.seal(envelope.to_string().as_bytes());
+        let later = u64::try_from(now()).unwrap() + 3601;
+        assert_eq!(
+            v.inner.codec.open_at(&raw, 3600, later, 1 << 14),
+            Err(OpenError::Expired)
+        );
+        assert!(matches!(
+            v.decrypt(&raw, now() + 3601),
+            Err(AuthError::Expired)
+        ));
+        assert_eq!(v.open::<i32>(&raw).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn disabled_tokens_are_refused_until_they_expire() {
+        let store = Arc::new(MemoryStore::new());
+        let v = Vault::with_store(VaultConfig::builder().key(KEY).build(), store.clone()).unwrap();
+        let token = v.seal(&user()).unwrap();
+        let other = v.seal(&user()).unwrap();
+        v.disable(&token).await.unwrap();
+        v.disable(&token).await.unwrap();
+        assert!(matches!(
+            v.open::<User>(&token).await,
+            Err(AuthError::Revoked)
+        ));
+        assert_eq!(v.open::<User>(&other).await.unwrap(), user());
+        assert_eq!(store.len(), 1);
+        let jti = v.decrypt(&token, now()).unwrap().jti;
+        assert!(store.is_revoked(&format!("vault:{jti}")).await.unwrap());
+        // Expired tokens need no entry; garbage is refused.
+        let expired = v.seal_with_ttl(&user(), Duration::ZERO).unwrap();
+        v.disable(&expired).await.unwrap();
+        assert_eq!(store.len(), 1);
+        assert!(matches!(
+            v.disable("nope").await,
+            Err(AuthError::VaultTokenInvalid)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_failing_store_refuses_with_503() {
+        let store =
+            crate::store::blocklist_fn(|_| async { Err(StoreError::Unavailable("down".into())) });
+        let v =
+            Vault::with_store(VaultConfig::builder().key(KEY).build(), Arc::new(store)).unwrap();
+        let token = v.seal(&user()).unwrap();
+        let err = v.open::<User>(&token).await.unwrap_err();
+        assert_eq!(err.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn cookies_follow_the_config() {
+        let v = Vault::new(
+            VaultConfig::builder()
+                .key(KEY)
+                .cookie_name("vt")
+                .cookie_path("/app")
+                .cookie_secure(false)
+                .cookie_same_site(SameSite::Strict)
+                .cookie_domain("example.com")
+                .build(),
+        )
+        .unwrap();
+        let set = v.set(&user()).unwrap();
+        let set = set.values()[0].to_str().unwrap();
+        assert!(set.starts_with("vt=gAAAAA"), "{set}");
+        for attr in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Path=/app",
+            "Domain=example.com",
+            "Max-Age=3600",
+        ] {
+            assert!(set.contains(attr), "{attr} in {set}");
+        }
+        assert!(!set.contains("Secure"), "{set}");
+        let removed = v.remove();
+        let removed = removed.values()[0].to_str().unwrap();
+        assert!(removed.starts_with("vt=;"), "{removed}");
+        assert!(removed.contains("Max-Age=0") && removed.contains("Path=/app"));
+        let default = vault().set(&user()).unwrap();
+        assert!(default.values()[0].to_str().unwrap().contains("Secure"));
+    }
+
+    #[test]
+    fn oversized_payloads_are_not_sealed() {
+        let v = vault();
+        let err = v.seal(&"x".repeat(20_000)).unwrap_err();
+        assert!(err.to_string().contains("max_token_size"), "{err}");
+    }
+
+    #[test]
+    fn locates_cookie_before_header_and_refuses_ambiguity() {
+        let v = vault();
+        let p = parts(&[("cookie", "a=1; vault_token=c"), ("x-vault-token", "h")]);
+        assert_eq!(v.token(&p).unwrap(), Some("c"));
+        let p = parts(&[("x-vault-token", " h ")]);
+        assert_eq!(v.token(&p).unwrap(), Some("h"));
+        let p = parts(&[("cookie", "vault_token="), ("x-vault-token", "h")]);
+        assert_eq!(v.token(&p).unwrap(), Some("h"), "an empty cookie is absent");
+        assert_eq!(v.token(&parts(&[])).unwrap(), None);
+        for dup in [
+            parts(&[("cookie", "vault_token=a; vault_token=b")]),
+            parts(&[("cookie", "vault_token=a"), ("cookie", "vault_token=b")]),
+            parts(&[("x-vault-token", "a"), ("x-vault-token", "b")]),
+        ] {
+            assert!(matches!(v.token(&dup), Err(AuthError::VaultTokenInvalid)));
+        }
+        let cookie_only = Vault::new(VaultConfig::builder().key(KEY).build()).unwrap();
+        assert_eq!(
+            cookie_only
+                .token(&parts(&[("x-vault-token", "h")]))
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn bad_keys_fail_at_start() {
+        for key in [
+            "",
+            "short",
+            "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e",
+            "!!!!",
+        ] {
+            let err = Vault::new(VaultConfig::builder().key(key).build()).unwrap_err();
+            assert!(err.to_string().contains("vault.key"), "{err}");
+        }
+        let v = Vault::new(VaultConfig::default()).unwrap();
+        assert!(v.seal(&1).is_ok(), "a random key when none is configured");
+        assert!(!format!("{v:?}").contains(KEY));
+    }
+
+    #[tokio::test]
+    async fn python_envelope_opens() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/fernet/python_token.json"
+        );
+        let f: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        // Made once: its Fernet timestamp is the day it was made, so a long TTL here.
+        let v = Vault::new(
+            VaultConfig::builder()
+                .key(f["key"].as_str().unwrap())
+                .ttl(Duration::from_secs(100 * 365 * 86_400))
+                .build(),
+        )
+        .unwrap();
+        let p = v
+            .open_payload::<Value>(f["token"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(p.data, f["payload"]["data"]);
+        assert_eq!(p.jti, f["payload"]["jti"].as_str().unwrap());
+        assert_eq!(p.exp, f["payload"]["exp"].as_i64().unwrap());
+    }
+}
