@@ -117,6 +117,18 @@ pub mod demo {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// `401 {"message": ..., "error_type": "InvalidCredentialsError"}` for a failed login, in
+    /// AuthX's error shape.
+    pub fn bad_credentials() -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let body = authx::ErrorBody {
+            message: "Invalid username or password".into(),
+            error_type: "InvalidCredentialsError".into(),
+            retry_after: None,
+        };
+        (http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+    }
+
     /// Echoes every text message back, prefixed with `subject: `, until the client closes.
     pub async fn echo(mut socket: axum::extract::ws::WebSocket, subject: String) {
         use axum::extract::ws::Message;

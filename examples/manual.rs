@@ -6,10 +6,9 @@
 //! data; prefer `#[protect]` (see `quickstart.rs`) everywhere else, so the rules are checked by
 //! the compiler and listed by the registry.
 
-use authx::{Auth, AuthError, Claims, ErrorBody, FreshClaims, RefreshClaims};
-use authx_examples::demo::{self, LoginBody, Users};
+use authx::{Auth, AuthError, Claims, FreshClaims, RefreshClaims};
+use authx_examples::demo::{self, DemoUser, LoginBody, Users, bad_credentials};
 use axum::extract::{FromRef, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -52,13 +51,14 @@ async fn home() -> Json<Value> {
     Json(json!({ "message": "Welcome to AuthX" }))
 }
 
-fn bad_credentials() -> Response {
-    let body = ErrorBody {
-        message: "Invalid username or password".into(),
-        error_type: "InvalidCredentialsError".into(),
-        retry_after: None,
-    };
-    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+/// The pair a password login gets: fresh, the user's scopes, the email as extra data.
+fn fresh_pair(auth: &Auth, user: &DemoUser) -> Result<authx::TokenPair, AuthError> {
+    Ok(auth
+        .token_pair(&user.username)
+        .fresh(true)
+        .scopes(&user.scopes)
+        .extra(json!({ "email": user.email }))
+        .issue()?)
 }
 
 async fn login(
@@ -68,13 +68,7 @@ async fn login(
     let Some(user) = s.users.login(&body) else {
         return Ok(bad_credentials());
     };
-    let pair = s
-        .auth
-        .token_pair(&user.username)
-        .fresh(true)
-        .scopes(&user.scopes)
-        .extra(json!({ "email": user.email }))
-        .issue()?;
+    let pair = fresh_pair(&s.auth, &user)?;
     Ok(Json(pair).into_response())
 }
 
@@ -131,13 +125,7 @@ async fn cookie_login(
     let Some(user) = s.users.login(&body) else {
         return Ok(bad_credentials());
     };
-    let pair = s
-        .auth
-        .token_pair(&user.username)
-        .fresh(true)
-        .scopes(&user.scopes)
-        .extra(json!({ "email": user.email }))
-        .issue()?;
+    let pair = fresh_pair(&s.auth, &user)?;
     Ok((
         s.auth.set_cookies(&pair)?,
         Json(json!({ "message": "Logged in", "username": user.username })),

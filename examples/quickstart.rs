@@ -12,7 +12,7 @@
 use authx::{
     Auth, AuthError, Claims, ErrorBody, SessionMeta, auth_subject, protect, public, routes,
 };
-use authx_examples::demo::{self, LoginBody, Users};
+use authx_examples::demo::{self, LoginBody, Users, bad_credentials};
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -90,15 +90,6 @@ pub fn app(auth: Auth, users: Users) -> Router {
 #[public(route = "GET /")]
 async fn home() -> Json<Value> {
     Json(json!({ "message": "Welcome to AuthX" }))
-}
-
-fn bad_credentials() -> Response {
-    let body = ErrorBody {
-        message: "Invalid username or password".into(),
-        error_type: "InvalidCredentialsError".into(),
-        retry_after: None,
-    };
-    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
 }
 
 /// Logs in: a session (IP, user agent, device) and a token pair bound to it. Ten attempts a
