@@ -23,7 +23,7 @@ use proc_macro::TokenStream;
 
 /// Guards an axum handler: the route needs a valid token, and whatever else the keys require.
 ///
-/// ```ignore
+/// ```
 /// use authx::{Claims, protect};
 /// use axum::extract::Path;
 ///
@@ -31,6 +31,7 @@ use proc_macro::TokenStream;
 /// async fn delete_user(Path(id): Path<u64>, claims: Claims) -> String {
 ///     format!("{} deleted user {id}", claims.sub)
 /// }
+/// # let _: axum::Router<authx::Auth> = authx::routes![delete_user];
 /// ```
 ///
 /// `#[protect]` goes on a free `async fn` (not a method: next to the fn it declares a hidden
@@ -75,7 +76,10 @@ use proc_macro::TokenStream;
 /// `Result<(), E: Display>` (`Err(e)` refuses with `e` as the message); a refusal answers
 /// `403 PolicyDeniedError`.
 ///
-/// ```ignore
+/// ```
+/// # use authx::{Claims, protect};
+/// # use axum::{Json, http::{StatusCode, request::Parts}};
+/// # #[derive(serde::Deserialize)] struct Order { amount: u64 }
 /// async fn is_owner(claims: &Claims, parts: &Parts) -> bool {
 ///     parts.uri.path().ends_with(&claims.sub)
 /// }
@@ -86,7 +90,10 @@ use proc_macro::TokenStream;
 ///
 /// #[protect(fresh, any_scopes = ["billing:write", "admin:*"], rate = "5/1m",
 ///           rate_key = by_tenant, policy = is_owner, route = "POST /billing/{sub}")]
-/// async fn pay(claims: Claims, Json(order): Json<Order>) -> StatusCode { .. }
+/// async fn pay(claims: Claims, Json(order): Json<Order>) -> StatusCode {
+///     if order.amount > 0 { StatusCode::CREATED } else { StatusCode::BAD_REQUEST }
+/// }
+/// # let _: axum::Router<authx::Auth> = authx::routes![pay];
 /// ```
 ///
 /// # With `#[axum::debug_handler]`
@@ -126,14 +133,20 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Marks an axum handler as deliberately open to everyone.
 ///
-/// ```ignore
-/// use authx::public;
+/// ```
+/// use authx::{Auth, AuthError, TokenPair, public};
+/// use axum::{Json, extract::State};
+/// # #[derive(serde::Deserialize)] struct LoginForm { username: String }
 ///
 /// #[public(route = "POST /login", rate = "5/60s")]
-/// async fn login(Json(form): Json<LoginForm>) -> Result<Json<TokenPair>, AuthError> { .. }
+/// async fn login(State(auth): State<Auth>, Json(form): Json<LoginForm>) -> Result<Json<TokenPair>, AuthError> {
+///     // ...check the password...
+///     Ok(Json(auth.token_pair(form.username).fresh(true).issue()?))
+/// }
 ///
 /// #[public]
 /// async fn health() -> &'static str { "ok" }
+/// # let _: axum::Router<Auth> = authx::routes![login];
 /// ```
 ///
 /// The handler is emitted unchanged; `#[public]` records the decision in the route registry
@@ -145,7 +158,7 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | key | value | meaning |
 /// |---|---|---|
 /// | `route` | `"GET /health"` | method and path, for [`routes!`] |
-/// | `rate` | `"5/60s"` | a rate limit, recorded in the registry |
+/// | `rate` | `"5/60s"` | a rate limit: a guard counts requests before the handler runs |
 /// | `rate_key` | `ip`, `subject` or `path::to::key_fn` | what `rate` is counted per (default `ip`) |
 /// | `crate` | `path` | where `authx` is, when renamed or re-exported (default `::authx`) |
 ///
@@ -163,8 +176,15 @@ pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Makes your user type an extractor: the token is verified, then your loader turns its
 /// subject into the type.
 ///
-/// ```ignore
+/// ```
 /// use authx::{auth_subject, Claims};
+/// # #[derive(Clone)] struct Db;
+/// # #[derive(Debug)] struct DbError;
+/// # impl std::fmt::Display for DbError { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("db") } }
+/// # impl Db { async fn find_user(&self, sub: &str) -> Result<Option<User>, DbError> { Ok(sub.parse().ok().map(|id| User { id, name: sub.into() })) } }
+/// # #[derive(Clone)] struct AppState { auth: authx::Auth, db: Db }
+/// # impl axum::extract::FromRef<AppState> for authx::Auth { fn from_ref(s: &AppState) -> authx::Auth { s.auth.clone() } }
+/// # impl axum::extract::FromRef<AppState> for Db { fn from_ref(s: &AppState) -> Db { s.db.clone() } }
 ///
 /// #[auth_subject(loader = load_user, state = Db)]
 /// struct User { id: u64, name: String }
@@ -174,7 +194,8 @@ pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 ///
 /// async fn me(user: User) -> String { user.name }
-/// async fn maybe(user: Option<User>) -> String { .. }
+/// async fn maybe(user: Option<User>) -> String { user.map(|u| u.id.to_string()).unwrap_or_default() }
+/// # let _: axum::Router<AppState> = axum::Router::new().route("/me", axum::routing::get(me)).route("/m", axum::routing::get(maybe));
 /// ```
 ///
 /// # Keys
@@ -205,10 +226,18 @@ pub fn auth_subject(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// A `Router` with each handler mounted at the method and path its attribute names.
 ///
-/// ```ignore
-/// use authx::routes;
+/// ```
+/// use authx::{public, routes};
+/// # use authx::{Auth, AuthConfig};
+/// # #[public(route = "GET /health")] async fn health() -> &'static str { "ok" }
+/// # mod users {
+/// #     use authx::{Claims, protect};
+/// #     #[protect(route = "GET /users/{id}")] pub async fn get_user(c: Claims) -> String { c.sub }
+/// #     #[protect(scopes = "admin:*", route = "DELETE /users/{id}")] pub async fn delete_user() {}
+/// # }
+/// # let app_state = Auth::new(AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
 ///
-/// let app: axum::Router = routes![login, health, users::get_user, users::delete_user,]
+/// let app: axum::Router = routes![health, users::get_user, users::delete_user,]
 ///     .with_state(app_state);
 /// ```
 ///
