@@ -121,11 +121,7 @@ pub mod demo {
     /// AuthX's error shape.
     pub fn bad_credentials() -> axum::response::Response {
         use axum::response::IntoResponse;
-        let body = authx::ErrorBody {
-            message: "Invalid username or password".into(),
-            error_type: "InvalidCredentialsError".into(),
-            retry_after: None,
-        };
+        let body = authx::ErrorBody::new("Invalid username or password", "InvalidCredentialsError");
         (http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
     }
 

@@ -15,7 +15,7 @@ use authx::{
 use authx_examples::demo::{self, LoginBody, Users, bad_credentials};
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -65,6 +65,7 @@ fn load_user(
 pub fn app(auth: Auth, users: Users) -> Router {
     routes![
         home,
+        openapi_json,
         login,
         limited,
         ws,
@@ -83,6 +84,7 @@ pub fn app(auth: Auth, users: Users) -> Router {
         cookie_protected,
         cookie_protected_post,
         cookie_logout,
+        app_page,
     ]
     .with_state(AppState { auth, users })
 }
@@ -90,6 +92,20 @@ pub fn app(auth: Auth, users: Users) -> Router {
 #[public(route = "GET /")]
 async fn home() -> Json<Value> {
     Json(json!({ "message": "Welcome to AuthX" }))
+}
+
+/// The OpenAPI document of every route here, generated from their attributes, so it cannot
+/// drift from what the guards enforce (cargo feature `openapi`, on in the examples).
+#[public(route = "GET /openapi.json")]
+async fn openapi_json(State(auth): State<Auth>) -> Response {
+    Json(authx::openapi::openapi_for(auth.config())).into_response()
+}
+
+/// The cookie login page (`examples/app.html`, no build step): log in, call the CSRF-protected
+/// POST, log out. `tests/browser.rs` drives it in headless Chromium.
+#[public(route = "GET /app")]
+async fn app_page() -> Html<&'static str> {
+    Html(include_str!("app.html"))
 }
 
 /// Logs in: a session (IP, user agent, device) and a token pair bound to it. Ten attempts a
@@ -218,11 +234,7 @@ async fn revoke_session(
         .await?
         .is_some_and(|x| x.subject == claims.sub && !x.revoked);
     if !owned {
-        let body = ErrorBody {
-            message: "No such session".into(),
-            error_type: "SessionNotFoundError".into(),
-            retry_after: None,
-        };
+        let body = ErrorBody::new("No such session", "SessionNotFoundError");
         return Ok((StatusCode::NOT_FOUND, Json(body)).into_response());
     }
     s.auth.revoke_session(&id).await?;
@@ -303,6 +315,13 @@ async fn cookie_logout(
 #[tokio::main]
 #[allow(dead_code)] // the integration tests include this file as a module
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Logs, auth decisions included (target `authx`, DEBUG); RUST_LOG overrides the default.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,authx=debug")),
+        )
+        .init();
     if std::env::args().any(|a| a == "--routes") {
         print!("{}", authx::registry::audit_table());
         return Ok(());

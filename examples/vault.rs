@@ -56,11 +56,7 @@ async fn login(
 ) -> Result<Response, AuthError> {
     let username = body.username.trim();
     if username.is_empty() {
-        let body = ErrorBody {
-            message: "username must not be empty".into(),
-            error_type: "ValidationError".into(),
-            retry_after: None,
-        };
+        let body = ErrorBody::new("username must not be empty", "ValidationError");
         return Ok((StatusCode::BAD_REQUEST, Json(body)).into_response());
     }
     let role = if username == "admin" { "admin" } else { "user" };

@@ -306,6 +306,29 @@ pub(crate) fn as_ident(expr: &Expr) -> Option<&Ident> {
     as_path(expr).and_then(Path::get_ident)
 }
 
+/// `kind = "staff"`: a user kind, non-empty, of ASCII letters, digits, `_`, `-`, `.`.
+pub(crate) fn kind(cx: &Ctxt, arg: &Arg) -> Option<LitStr> {
+    let example = r#"kind = "staff""#;
+    let expr = expr(cx, arg, example)?;
+    let Some(lit) = as_lit_str(expr) else {
+        cx.error_spanned_by(expr, format!("`kind` takes a string, the user kind tokens carry in `login_type`: write e.g. `{example}`"));
+        return None;
+    };
+    let value = lit.value();
+    if value.is_empty()
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        cx.error_spanned_by(
+            lit,
+            format!("invalid kind {value:?}: a kind is a non-empty name of ASCII letters, digits, `_`, `-` or `.`; write e.g. `{example}`"),
+        );
+        return None;
+    }
+    Some(lit.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use quote::quote;

@@ -42,6 +42,9 @@ pub(crate) const ANY_SCOPES: Name = Name("any_scopes");
 pub(crate) const LOCATIONS: Name = Name("locations");
 pub(crate) const CSRF: Name = Name("csrf");
 pub(crate) const POLICY: Name = Name("policy");
+/// `#[protect(kind = "staff")]`, `#[auth_subject(kind = "staff")]`: the user kind (AuthX's
+/// `login_type`).
+pub(crate) const KIND: Name = Name("kind");
 
 // ----- #[protect] and #[public] -----
 pub(crate) const RATE: Name = Name("rate");
@@ -57,15 +60,15 @@ pub(crate) const CRATE: Name = Name("crate");
 
 /// The keys of `#[protect(...)]`, in the order the docs list them.
 pub(crate) const PROTECT_KEYS: &[Name] = &[
-    ACCESS, REFRESH, FRESH, SCOPES, ANY_SCOPES, RATE, RATE_KEY, LOCATIONS, CSRF, POLICY, ROUTE,
-    CRATE,
+    ACCESS, REFRESH, FRESH, SCOPES, ANY_SCOPES, KIND, RATE, RATE_KEY, LOCATIONS, CSRF, POLICY,
+    ROUTE, CRATE,
 ];
 
 /// The keys of `#[public(...)]`.
 pub(crate) const PUBLIC_KEYS: &[Name] = &[ROUTE, RATE, RATE_KEY, CRATE];
 
 /// The keys of `#[auth_subject(...)]`.
-pub(crate) const AUTH_SUBJECT_KEYS: &[Name] = &[LOADER, STATE, CRATE];
+pub(crate) const AUTH_SUBJECT_KEYS: &[Name] = &[LOADER, STATE, KIND, CRATE];
 
 // ----- values -----
 /// The built-in rate keys (`rate_key = ip`).

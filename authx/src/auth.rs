@@ -41,6 +41,9 @@ struct Inner {
     stores: Stores,
     csrf_in_tokens: bool,
     touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    /// Identity providers whose tokens are accepted too (feature `jwks`).
+    #[cfg(feature = "jwks")]
+    issuers: crate::jwks::Issuers,
 }
 
 /// `last_seen` is written at most this often per session.
@@ -59,6 +62,8 @@ impl fmt::Debug for Auth {
 pub struct AuthBuilder {
     config: AuthConfig,
     stores: Stores,
+    #[cfg(feature = "jwks")]
+    issuers: Vec<crate::jwks::IssuerConfig>,
 }
 
 impl AuthBuilder {
@@ -92,6 +97,27 @@ impl AuthBuilder {
         self
     }
 
+    /// Also accepts access tokens from this identity provider (feature `jwks`); call once per
+    /// provider. See [`jwks`](crate::jwks).
+    #[cfg(feature = "jwks")]
+    pub fn issuer(mut self, issuer: crate::jwks::IssuerConfig) -> Self {
+        self.issuers.push(issuer);
+        self
+    }
+
+    /// Connects the stores named by [`store_url`](AuthConfig::store_url), then builds: what
+    /// [`Auth::connect`] does, for a builder that also names issuers or other stores.
+    pub async fn connect(self) -> Result<Auth, ConfigError> {
+        let stores = crate::store::connect(&self.config.store_url)
+            .await
+            .map_err(|e| ConfigError::Invalid {
+                field: "store_url",
+                reason: e.to_string(),
+            })?;
+        tracing::info!(backend = stores.backend, "authx stores connected");
+        self.stores(stores).build()
+    }
+
     /// Checks the configuration, decodes the keys and builds the engine.
     pub fn build(self) -> Result<Auth, ConfigError> {
         let config = self.config;
@@ -119,6 +145,8 @@ impl AuthBuilder {
         let codec = TokenCodec::new(&config)?;
         let trusted_proxies = crate::rate::TrustedProxies::parse(&config.trusted_proxies)?;
         let csrf_in_tokens = config.csrf.enabled && config.has_location(TokenLocation::Cookies);
+        #[cfg(feature = "jwks")]
+        let issuers = crate::jwks::Issuers::new(self.issuers, &config)?;
         Ok(Auth {
             inner: Arc::new(Inner {
                 codec,
@@ -127,6 +155,8 @@ impl AuthBuilder {
                 csrf_in_tokens,
                 config,
                 touched: Default::default(),
+                #[cfg(feature = "jwks")]
+                issuers,
             }),
         })
     }
@@ -168,6 +198,8 @@ impl Auth {
         AuthBuilder {
             config,
             stores: Stores::memory(),
+            #[cfg(feature = "jwks")]
+            issuers: Vec::new(),
         }
     }
 
@@ -262,14 +294,16 @@ impl Auth {
     }
 
     /// Verifies signature and claims (not revocation: see [`verify_unrevoked`](Self::verify_unrevoked)).
+    /// This service's own tokens only: identity-provider tokens (feature `jwks`) may need a key
+    /// fetch, so they verify through the async [`verify_unrevoked`](Self::verify_unrevoked).
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
         self.inner.codec.verify(token, now())
     }
 
-    /// Verifies signature and claims, then asks the revocation store about the token and its
-    /// session.
+    /// Verifies signature and claims (with the identity provider the token's `iss` names, when
+    /// one is configured), then asks the revocation store about the token and its session.
     pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
-        let claims = self.verify(token)?;
+        let claims = self.verify_token(token).await?;
         self.ensure_claims_not_revoked(&claims).await?;
         Ok(claims)
     }
@@ -331,7 +365,8 @@ impl Auth {
 
     /// The request's token, verified once: from the request's cache when an extractor or guard
     /// already verified it, otherwise located, decoded, type-checked, CSRF-checked and checked
-    /// against the revocation store, then cached.
+    /// against the revocation store, then cached. A verification (not a cache hit) is one
+    /// [decision event](decision), with the request's path as its route.
     pub(crate) async fn authenticate(
         &self,
         parts: &mut Parts,
@@ -340,16 +375,69 @@ impl Auth {
         if let Some(hit) = cache::get(parts, req.token_type) {
             return Ok(hit);
         }
+        let started = decision::start();
+        let mut seen = None;
+        let result = self.verify_request(parts, req, &mut seen).await;
+        decision::record(
+            started,
+            parts,
+            parts.uri.path(),
+            seen.as_deref(),
+            result.as_ref().err(),
+        );
+        result
+    }
+
+    /// [`authenticate`](Self::authenticate) without the decision event, for callers that
+    /// record their own (the guard). `seen` gets the claims as soon as the signature verifies,
+    /// so a later refusal can name its subject.
+    pub(crate) async fn authenticate_quietly(
+        &self,
+        parts: &mut Parts,
+        req: Requirement<'_>,
+        seen: &mut Option<Arc<Claims>>,
+    ) -> Result<Arc<Claims>, AuthError> {
+        if let Some(hit) = cache::get(parts, req.token_type) {
+            *seen = Some(hit.clone());
+            return Ok(hit);
+        }
+        self.verify_request(parts, req, seen).await
+    }
+
+    /// Verifies a located token: with the identity provider its (unverified) `iss` names when
+    /// one is configured (feature `jwks`), otherwise with this service's own keys.
+    async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
+        #[cfg(feature = "jwks")]
+        if let Some(issuer) = self.inner.issuers.route(token) {
+            return issuer.verify(token).await;
+        }
+        self.inner.codec.verify(token, now())
+    }
+
+    /// The identity providers whose tokens are accepted (feature `jwks`), in no particular
+    /// order.
+    #[cfg(feature = "jwks")]
+    pub fn issuers(&self) -> impl Iterator<Item = &crate::jwks::JwksIssuer> {
+        self.inner.issuers.iter()
+    }
+
+    async fn verify_request(
+        &self,
+        parts: &mut Parts,
+        req: Requirement<'_>,
+        seen: &mut Option<Arc<Claims>>,
+    ) -> Result<Arc<Claims>, AuthError> {
         let config = &self.inner.config;
         let locations = req.locations.unwrap_or(&config.token_locations);
         let (claims, location) = {
             let found = locate::locate(parts, config, req.token_type, locations)?
                 .ok_or(AuthError::MissingToken)?;
             (
-                self.inner.codec.verify(&found.token, now())?,
+                Arc::new(self.verify_token(&found.token).await?),
                 found.location,
             )
         };
+        *seen = Some(claims.clone());
         if claims.token_type != req.token_type {
             return Err(match req.token_type {
                 TokenType::Access => AuthError::AccessTokenRequired,
@@ -366,9 +454,74 @@ impl Auth {
         if let Some(sid) = &claims.sid {
             self.touch_later(sid);
         }
-        let claims = Arc::new(claims);
         cache::put(parts, req.token_type, claims.clone());
         Ok(claims)
+    }
+}
+
+/// Auth decision events: one `tracing` event (target `authx`, name and message
+/// `auth decision`, level `DEBUG`) per decision the pipeline takes, with the fields `route`
+/// (the guard's route id, or the request path), `method`, `path`, `subject` (when a token
+/// verified), `outcome` (`allowed` or `refused`), `error_type` and `status` (when refused)
+/// and `duration_us`. Never a token, a secret, a CSRF value or a cookie. When no subscriber
+/// wants the event, nothing is measured or formatted.
+pub(crate) mod decision {
+    use std::time::Instant;
+
+    use http::request::Parts;
+
+    use crate::error::AuthError;
+    use crate::token::Claims;
+
+    /// The start of a decision, or `None` when no subscriber listens.
+    pub(crate) fn start() -> Option<Instant> {
+        tracing::enabled!(target: "authx", tracing::Level::DEBUG).then(Instant::now)
+    }
+
+    /// Emits the decision event for a decision that began at `started`.
+    pub(crate) fn record(
+        started: Option<Instant>,
+        parts: &Parts,
+        route: &str,
+        claims: Option<&Claims>,
+        error: Option<&AuthError>,
+    ) {
+        let Some(started) = started else {
+            return;
+        };
+        let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let subject = claims.map(|c| c.sub.as_str());
+        let method = parts.method.as_str();
+        // The path only: the query may carry a token.
+        let path = parts.uri.path();
+        match error {
+            None => tracing::event!(
+                name: "auth decision",
+                target: "authx",
+                tracing::Level::DEBUG,
+                route,
+                method,
+                path,
+                subject,
+                outcome = "allowed",
+                duration_us,
+                "auth decision"
+            ),
+            Some(e) => tracing::event!(
+                name: "auth decision",
+                target: "authx",
+                tracing::Level::DEBUG,
+                route,
+                method,
+                path,
+                subject,
+                outcome = "refused",
+                error_type = e.error_type(),
+                status = e.status().as_u16(),
+                duration_us,
+                "auth decision"
+            ),
+        }
     }
 }
 

@@ -114,6 +114,14 @@ pub enum AuthError {
         /// Whether all of `required` are needed (`true`) or any one (`false`).
         all: bool,
     },
+    /// The token belongs to another user kind (AuthX's `login_type`).
+    #[error("user kind mismatch")]
+    KindMismatch {
+        /// The kind the route requires.
+        expected: String,
+        /// The kind the token carries, if any.
+        actual: Option<String>,
+    },
     /// A policy function refused the request.
     #[error("policy denied: {reason}")]
     PolicyDenied {
@@ -136,6 +144,10 @@ pub enum AuthError {
     /// The token is valid but its subject no longer exists (see `#[auth_subject]`).
     #[error("subject not found")]
     SubjectNotFound,
+    /// The token names an identity provider (cargo feature `jwks`) whose keys could not be
+    /// fetched, and none are cached. Answers `503 KeysUnavailableError`.
+    #[error("identity provider keys unavailable")]
+    KeysUnavailable,
     /// A vault token (cargo feature `vault`) that does not decrypt with the vault's key: forged,
     /// tampered with, malformed, too large, ambiguous (two in one location), issued too far in
     /// the future, or sealing a payload of another shape. Answers `401 InvalidVaultTokenError`.
@@ -161,17 +173,38 @@ pub struct ErrorBody {
     /// Seconds until retry, for `429` answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// The user kind a route required, for `LoginTypeMismatchError` (as AuthX).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_type: Option<String>,
+    /// The user kind the token carried, for `LoginTypeMismatchError` (as AuthX).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_type: Option<String>,
+}
+
+impl ErrorBody {
+    /// A body with a message and an `error_type`, for your own errors in AuthX's shape.
+    pub fn new(message: impl Into<String>, error_type: impl Into<String>) -> Self {
+        ErrorBody {
+            message: message.into(),
+            error_type: error_type.into(),
+            retry_after: None,
+            expected_type: None,
+            actual_type: None,
+        }
+    }
 }
 
 impl AuthError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            AuthError::InsufficientScope { .. } | AuthError::PolicyDenied { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            AuthError::InsufficientScope { .. }
+            | AuthError::PolicyDenied { .. }
+            | AuthError::KindMismatch { .. } => StatusCode::FORBIDDEN,
             AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AuthError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::StoreUnavailable(_) | AuthError::KeysUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNAUTHORIZED,
         }
@@ -195,9 +228,11 @@ impl AuthError {
             AuthError::RefreshTokenReused => "RefreshTokenReusedError",
             AuthError::InsufficientScope { .. } => "InsufficientScopeError",
             AuthError::PolicyDenied { .. } => "PolicyDeniedError",
+            AuthError::KindMismatch { .. } => "LoginTypeMismatchError",
             AuthError::RateLimited { .. } => "RateLimitExceeded",
             AuthError::StoreUnavailable(_) => "StoreUnavailableError",
             AuthError::SubjectNotFound => "SubjectNotFoundError",
+            AuthError::KeysUnavailable => "KeysUnavailableError",
             AuthError::VaultTokenInvalid => "InvalidVaultTokenError",
             AuthError::VaultTokenMissing => "MissingTokenError",
             AuthError::Internal(_) => "InternalError",
@@ -227,12 +262,17 @@ impl AuthError {
                 format!("Missing required scopes: {how} {}", required.join(", "))
             }
             AuthError::PolicyDenied { reason } => reason.clone(),
+            AuthError::KindMismatch { expected, actual } => format!(
+                "Token type mismatch: expected '{expected}', got '{}'",
+                actual.as_deref().unwrap_or("unknown")
+            ),
             AuthError::RateLimited { retry_after, .. } => format!(
                 "Rate limit exceeded. Retry after {} seconds.",
                 retry_after_secs(*retry_after)
             ),
             AuthError::StoreUnavailable(_) => "Authentication store unavailable".into(),
             AuthError::SubjectNotFound => "Subject not found".into(),
+            AuthError::KeysUnavailable => "Identity provider keys unavailable".into(),
             AuthError::VaultTokenInvalid => "Invalid vault token".into(),
             AuthError::VaultTokenMissing => "Missing vault token".into(),
             AuthError::Internal(_) => "Internal server error".into(),
@@ -241,14 +281,18 @@ impl AuthError {
 
     /// The JSON body this error answers with.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            message: self.message(),
-            error_type: self.error_type().to_owned(),
-            retry_after: match self {
-                AuthError::RateLimited { retry_after, .. } => Some(retry_after_secs(*retry_after)),
-                _ => None,
-            },
+        let mut body = ErrorBody::new(self.message(), self.error_type());
+        match self {
+            AuthError::RateLimited { retry_after, .. } => {
+                body.retry_after = Some(retry_after_secs(*retry_after))
+            }
+            AuthError::KindMismatch { expected, actual } => {
+                body.expected_type = Some(expected.clone());
+                body.actual_type = actual.clone();
+            }
+            _ => {}
         }
+        body
     }
 
     fn www_authenticate(&self) -> Option<HeaderValue> {
@@ -284,7 +328,10 @@ impl IntoResponse for AuthError {
                 tracing::error!(detail = %detail, "authx internal error")
             }
             AuthError::StoreUnavailable(e) => tracing::warn!(error = %e, "authx store unavailable"),
-            _ => tracing::debug!(
+            // The guard and the extractors already logged the decision (the `auth decision`
+            // event, at DEBUG); this TRACE line also covers refusals decided elsewhere
+            // (`FreshClaims`, subject loaders, vault tokens, handlers).
+            _ => tracing::trace!(
                 error_type = self.error_type(),
                 status = status.as_u16(),
                 "authx refused request"

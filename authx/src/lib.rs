@@ -65,8 +65,10 @@
 //! | subject no longer exists | 401 | `SubjectNotFoundError` |
 //! | missing scope | 403 | `InsufficientScopeError` |
 //! | policy refused | 403 | `PolicyDeniedError` |
+//! | token of another user kind (`#[protect(kind = "...")]`) | 403 | `LoginTypeMismatchError` (+ `expected_type`, `actual_type`) |
 //! | rate limit | 429 | `RateLimitExceeded` (+ `Retry-After`) |
 //! | store down or slow | 503 | `StoreUnavailableError` |
+//! | identity provider's keys unreachable, none cached (feature `jwks`) | 503 | `KeysUnavailableError` |
 //! | server-side failure (detail logged, never sent) | 500 | `InternalError` |
 //!
 //! `401` answers carry `WWW-Authenticate: Bearer` (with `error="invalid_token"` when a token
@@ -84,9 +86,13 @@ pub mod extract;
 pub mod guard;
 #[doc = include_str!("../../docs/declaring-auth.md")]
 pub mod guide {}
+#[cfg(feature = "jwks")]
+pub mod jwks;
 #[doc = include_str!("../../docs/migrating-from-python-authx.md")]
 pub mod migrating {}
 pub mod layer;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod rate;
 pub mod registry;
 pub mod store;
@@ -105,6 +111,8 @@ pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
 pub use extract::{FreshClaims, RefreshClaims};
 pub use guard::{PolicyDecision, Rules};
+#[cfg(feature = "jwks")]
+pub use jwks::{IssuerConfig, JwksIssuer};
 pub use store::{
     MemoryRevocationStore, MemoryStore, RevocationStore, Session, SessionMeta, SessionStore,
     StoreError, Stores,
@@ -129,6 +137,7 @@ pub mod __private {
     pub use authx_spec::ScopeMode;
 
     pub use crate::config::TokenLocation;
+    pub use crate::guard::check_kind;
     pub use crate::guard::{
         BoxFuture, Guard, PolicyDecision, PolicyFn, PublicGuard, PublicRules, RateKeyFn,
         RateKeyRule, RateRule, RouteRules, Rules, with_rate_headers,

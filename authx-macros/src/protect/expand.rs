@@ -36,6 +36,10 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let csrf = req.csrf;
+    let kind = match &req.kind {
+        Some(k) => quote!(::core::option::Option::Some(#k)),
+        None => quote!(::core::option::Option::None),
+    };
     let rate = rate_rule(krate, req.common.rate.as_ref());
     let (policy_fn, policy) = match &req.policy {
         Some(path) => {
@@ -98,6 +102,7 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
                     csrf: #csrf,
                     rate: #rate,
                     policy: #policy,
+                    kind: #kind,
                 }
             };
         }

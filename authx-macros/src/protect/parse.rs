@@ -19,6 +19,7 @@ pub(crate) struct ProtectArgs {
     pub(crate) locations: Slot<Vec<Ident>>,
     pub(crate) csrf: Slot<LitBool>,
     pub(crate) policy: Slot<Path>,
+    pub(crate) kind: Slot<LitStr>,
     /// `route`, `rate`, `rate_key`, `crate`.
     pub(crate) common: CommonArgs,
 }
@@ -35,6 +36,7 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         locations: Slot::new(names::LOCATIONS),
         csrf: Slot::new(names::CSRF),
         policy: Slot::new(names::POLICY),
+        kind: Slot::new(names::KIND),
         common: CommonArgs::new(PROTECT),
     };
     for (index, arg) in args::parse(cx, tokens, &[]).iter().enumerate() {
@@ -60,6 +62,9 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         } else if *key == names::CSRF {
             let value = csrf(cx, arg);
             out.csrf.set(cx, PROTECT, key, index, value);
+        } else if *key == names::KIND {
+            let value = args::kind(cx, arg);
+            out.kind.set(cx, PROTECT, key, index, value);
         } else if *key == names::POLICY {
             let value = policy(cx, arg);
             out.policy.set(cx, PROTECT, key, index, value);

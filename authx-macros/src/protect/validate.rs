@@ -21,6 +21,7 @@ pub(crate) struct Requirements {
     pub(crate) locations: Option<Vec<&'static str>>,
     pub(crate) csrf: bool,
     pub(crate) policy: Option<Path>,
+    pub(crate) kind: Option<String>,
     pub(crate) common: Common,
 }
 
@@ -108,6 +109,7 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
         locations,
         csrf: args.csrf.get().is_none_or(|b| b.value),
         policy: args.policy.get().cloned(),
+        kind: args.kind.get().map(|l| l.value()),
         common: args.common.validate(cx, RateKeyArg::Subject),
     }
 }

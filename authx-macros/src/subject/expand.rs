@@ -20,6 +20,10 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
         .state
         .as_ref()
         .map(|t| quote!(, <#t as #p::axum::extract::FromRef<S>>::from_ref(state)));
+    let kind_check = spec
+        .kind
+        .as_ref()
+        .map(|k| quote!(#p::check_kind(&claims, #k)?;));
     let body = match loader {
         Some(loader) => {
             // Spanned on the loader: a wrong return type is reported where it is named.
@@ -27,6 +31,7 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
             quote! {
                 use #p::{ViaFuture as _, ViaReady as _};
                 let claims: #krate::Claims = #p::subject_claims(parts, state).await?;
+                #kind_check
                 // A sync loader returns its result, an async one a future: both are awaited.
                 let load = {
                     let out =
@@ -42,8 +47,11 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
             }
         }
         None => quote! {
+            // Only emitted next to a compile error: never runs.
             let _ = (parts, state);
-            ::core::unimplemented!()
+            ::core::result::Result::Err(#krate::AuthError::Internal(
+                "this #[auth_subject] failed to compile".into(),
+            ))
         },
     };
     quote! {

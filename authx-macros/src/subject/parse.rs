@@ -1,7 +1,7 @@
 //! `#[auth_subject(...)]` arguments as written, and the annotated item.
 
 use proc_macro2::TokenStream;
-use syn::{Generics, Ident, Item, Path, Type};
+use syn::{Generics, Ident, Item, LitStr, Path, Type};
 
 use crate::args::{self, Slot, Value};
 use crate::attr_names::{self as names, AUTH_SUBJECT};
@@ -12,6 +12,7 @@ use crate::handler::check::item_keyword;
 pub(crate) struct SubjectArgs {
     pub(crate) loader: Slot<Path>,
     pub(crate) state: Slot<Type>,
+    pub(crate) kind: Slot<LitStr>,
     pub(crate) krate: Slot<Path>,
 }
 
@@ -27,6 +28,7 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> SubjectArgs {
     let mut out = SubjectArgs {
         loader: Slot::new(names::LOADER),
         state: Slot::new(names::STATE),
+        kind: Slot::new(names::KIND),
         krate: Slot::new(names::CRATE),
     };
     for (index, arg) in args::parse(cx, tokens, &[names::STATE]).iter().enumerate() {
@@ -64,6 +66,9 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> SubjectArgs {
                 }
             };
             out.state.set(cx, AUTH_SUBJECT, key, index, value);
+        } else if *key == names::KIND {
+            let value = args::kind(cx, arg);
+            out.kind.set(cx, AUTH_SUBJECT, key, index, value);
         } else if *key == names::CRATE {
             let value = args::expr(cx, arg, "crate = my_authx").and_then(|e| {
                 let path = args::as_path(e);

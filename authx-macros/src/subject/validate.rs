@@ -11,6 +11,8 @@ pub(crate) struct SubjectSpec {
     pub(crate) krate: Path,
     pub(crate) loader: Option<Path>,
     pub(crate) state: Option<Type>,
+    /// Only tokens of this user kind load this type.
+    pub(crate) kind: Option<String>,
 }
 
 pub(crate) fn validate(cx: &Ctxt, args: &SubjectArgs, subject: Option<&Subject>) -> SubjectSpec {
@@ -43,5 +45,6 @@ pub(crate) fn validate(cx: &Ctxt, args: &SubjectArgs, subject: Option<&Subject>)
             .unwrap_or_else(|| syn::parse_quote!(::authx)),
         loader: args.loader.get().cloned(),
         state: args.state.get().cloned(),
+        kind: args.kind.get().map(|l| l.value()),
     }
 }

@@ -8,6 +8,12 @@
 //! in the request's cache, so `Claims` and `#[auth_subject]` types in the same handler reuse
 //! them. Macros check, the runtime enforces: nothing from a token is trusted because the macro
 //! validated the route's spec.
+//!
+//! Each guard's decision is one `tracing` event, target `authx`, name `auth decision`, level
+//! `DEBUG`, with `route`, `method`, `path`, `subject` (once a token verified), `outcome`
+//! (`allowed` / `refused`), `error_type` and `status` (refused) and `duration_us`; never a
+//! token, secret, CSRF value or cookie. Extractors that verify a token themselves (no guard on
+//! the route) emit the same event, with the request path as `route`.
 
 use std::fmt;
 use std::future::Future;
@@ -21,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
 use crate::Auth;
-use crate::auth::Requirement;
+use crate::auth::{Requirement, decision};
 use crate::config::TokenLocation;
 use crate::error::AuthError;
 use crate::extract::cache;
@@ -153,6 +159,8 @@ pub struct Rules {
     pub rate: Option<RateRule>,
     /// Policy function and its path.
     pub policy: Option<(&'static str, PolicyFn)>,
+    /// The user kind the token must carry (AuthX's `login_type`), `#[protect(kind = "...")]`.
+    pub kind: Option<&'static str>,
 }
 
 impl Rules {
@@ -166,6 +174,7 @@ impl Rules {
         csrf: true,
         rate: None,
         policy: None,
+        kind: None,
     };
 }
 
@@ -180,6 +189,7 @@ impl fmt::Debug for Rules {
             .field("csrf", &self.csrf)
             .field("rate", &self.rate)
             .field("policy", &self.policy.map(|(name, _)| name))
+            .field("kind", &self.kind)
             .finish()
     }
 }
@@ -266,13 +276,27 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
+        let route = std::any::type_name::<R>();
+        let started = decision::start();
         // Anonymous route: a `subject` key falls back to the client IP.
-        let rate = auth
-            .check_rate(parts, std::any::type_name::<R>(), &R::RATE, None)
-            .await?;
+        let rate = auth.check_rate(parts, route, &R::RATE, None).await;
+        decision::record(started, parts, route, None, rate.as_ref().err());
         Ok(PublicGuard {
-            rate,
+            rate: rate?,
             _rules: PhantomData,
+        })
+    }
+}
+
+/// Refuses a token of another user kind than `expected` (`403 LoginTypeMismatchError`).
+pub fn check_kind(claims: &Claims, expected: &str) -> Result<(), AuthError> {
+    let actual = claims.kind();
+    if actual == Some(expected) {
+        Ok(())
+    } else {
+        Err(AuthError::KindMismatch {
+            expected: expected.to_owned(),
+            actual: actual.map(str::to_owned),
         })
     }
 }
@@ -309,12 +333,33 @@ impl Auth {
     }
 
     /// [`enforce`](Self::enforce) with an explicit route id for rate-limit buckets, returning
-    /// the rate decision too.
+    /// the rate decision too. The whole check (rate limits, token, freshness, scopes, policy)
+    /// is one `auth decision` event (target `authx`, see the README's "OpenAPI and tracing").
     pub async fn enforce_route(
         &self,
         parts: &mut Parts,
         rules: &Rules,
         route: &str,
+    ) -> Result<(Arc<Claims>, Option<RateDecision>), AuthError> {
+        let started = decision::start();
+        let mut seen = None;
+        let result = self.enforce_rules(parts, rules, route, &mut seen).await;
+        decision::record(
+            started,
+            parts,
+            route,
+            seen.as_deref(),
+            result.as_ref().err(),
+        );
+        result
+    }
+
+    async fn enforce_rules(
+        &self,
+        parts: &mut Parts,
+        rules: &Rules,
+        route: &str,
+        seen: &mut Option<Arc<Claims>>,
     ) -> Result<(Arc<Claims>, Option<RateDecision>), AuthError> {
         let mut rate = None;
         // IP limits come first, so a flood of bad tokens is limited too.
@@ -326,7 +371,7 @@ impl Auth {
             locations: rules.locations,
             csrf: rules.csrf,
         };
-        let claims = match self.authenticate(parts, req).await {
+        let claims = match self.authenticate_quietly(parts, req, seen).await {
             Ok(claims) => claims,
             Err(e) => {
                 // Subject and custom limits need claims; a failed verification is charged to
@@ -346,6 +391,9 @@ impl Auth {
         cache::mark_guarded(parts, rules.token_type);
         if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip)) {
             rate = self.check_rate(parts, route, &rule, Some(&claims)).await?;
+        }
+        if let Some(kind) = rules.kind {
+            check_kind(&claims, kind)?;
         }
         if rules.fresh && !claims.fresh {
             return Err(AuthError::FreshTokenRequired);

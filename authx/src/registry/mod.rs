@@ -118,6 +118,9 @@ pub fn audit_table() -> String {
                     if let Some((name, _)) = r.policy {
                         extra.push(format!("policy={name}"));
                     }
+                    if let Some(kind) = r.kind {
+                        extra.push(format!("kind={kind}"));
+                    }
                     if !r.csrf {
                         extra.push("csrf=off".to_owned());
                     }

@@ -12,6 +12,9 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "sub", "jti", "type", "fresh", "iat", "nbf", "exp", "iss", "aud", "csrf", "scopes", "sid",
 ];
 
+/// Where a token carries its user kind: AuthX's `login_type`, in the extra data.
+pub const KIND_CLAIM: &str = "login_type";
+
 /// Access or refresh (the `type` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -131,6 +134,13 @@ impl<E> Claims<E> {
 }
 
 impl Claims<Extra> {
+    /// The user kind (AuthX's `login_type`, kept in the extra data), when the token has one.
+    pub fn kind(&self) -> Option<&str> {
+        self.extra
+            .get(KIND_CLAIM)
+            .and_then(serde_json::Value::as_str)
+    }
+
     /// Reads the extra data as `T`. Fails when the token's extra data does not have `T`'s shape.
     pub fn extra_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         T::deserialize(serde_json::Value::Object(self.extra.clone()))

@@ -12,7 +12,7 @@ pub(crate) mod keys;
 
 use std::time::Duration;
 
-pub use claims::{Claims, Extra, RESERVED_CLAIMS, TokenPair, TokenType};
+pub use claims::{Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair, TokenType};
 
 use crate::Auth;
 use crate::error::IssueError;
@@ -50,6 +50,7 @@ pub struct TokenBuilder<'a> {
     csrf_value: Option<String>,
     jti: Option<String>,
     sid: Option<String>,
+    kind: Option<String>,
 }
 
 impl<'a> TokenBuilder<'a> {
@@ -70,6 +71,7 @@ impl<'a> TokenBuilder<'a> {
             csrf_value: None,
             jti: None,
             sid: None,
+            kind: None,
         }
     }
 
@@ -149,6 +151,13 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// Sets the user kind (AuthX's `login_type`, written into the extra data): routes with
+    /// `#[protect(kind = "...")]` accept only their kind.
+    pub fn kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = Some(kind.into());
+        self
+    }
+
     /// Binds the token to a login session (the `sid` claim): revoking the session refuses it.
     pub fn session(mut self, session_id: impl Into<String>) -> Self {
         self.sid = Some(session_id.into());
@@ -163,7 +172,13 @@ impl<'a> TokenBuilder<'a> {
 
     /// The claims this builder would sign, timestamps taken from `now`.
     pub(crate) fn claims(&self, now: i64) -> Result<Claims, IssueError> {
-        let extra = self.extra.as_ref().map_err(Clone::clone)?.clone();
+        let mut extra = self.extra.as_ref().map_err(Clone::clone)?.clone();
+        if let Some(kind) = &self.kind {
+            extra.insert(
+                claims::KIND_CLAIM.to_owned(),
+                serde_json::Value::String(kind.clone()),
+            );
+        }
         codec::check_extra(&extra)?;
         let config = self.auth.config();
         let exp = self.expires_at.unwrap_or_else(|| {
@@ -236,6 +251,10 @@ impl<'a> PairBuilder<'a> {
         S: Into<String>,
     {
         PairBuilder(self.0.scopes(scopes))
+    }
+    /// Sets the user kind of both tokens.
+    pub fn kind(self, kind: impl Into<String>) -> Self {
+        PairBuilder(self.0.kind(kind))
     }
     /// Binds both tokens to a login session.
     pub fn session(self, session_id: impl Into<String>) -> Self {

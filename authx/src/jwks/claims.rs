@@ -1,0 +1,287 @@
+//! A provider's verified payload checked (issuer, audience, dates) and mapped onto authx
+//! [`Claims`]. Pure: payload, configuration, time.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::config::{ClaimsMapping, IssuerConfig};
+use crate::error::{AuthError, DecodeFailure};
+use crate::token::{Claims, Extra, RESERVED_CLAIMS, TokenType};
+
+/// Checks the registered claims of a provider token whose signature verified, then maps it.
+pub(crate) fn check_and_map(
+    config: &IssuerConfig,
+    mut payload: Extra,
+    token: &str,
+    now: i64,
+) -> Result<Claims, AuthError> {
+    let leeway = i64::try_from(config.leeway.as_secs()).unwrap_or(i64::MAX);
+    let missing = |name| AuthError::Decode(DecodeFailure::MissingClaim(name));
+
+    if payload.get("iss").and_then(Value::as_str) != Some(config.issuer.as_str()) {
+        return Err(AuthError::InvalidIssuer);
+    }
+    let aud = strings(payload.get("aud"));
+    if !aud.iter().any(|a| config.audience.contains(a)) {
+        return Err(AuthError::InvalidAudience);
+    }
+    let exp = date(payload.get("exp"))?.ok_or_else(|| missing("exp"))?;
+    if now >= exp.saturating_add(leeway) {
+        return Err(AuthError::Expired);
+    }
+    let nbf = date(payload.get("nbf"))?;
+    if nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+        return Err(AuthError::Decode(DecodeFailure::NotYetValid));
+    }
+    let iat = date(payload.get("iat"))?;
+    if iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
+        return Err(AuthError::Decode(DecodeFailure::IssuedInFuture));
+    }
+
+    let mapping = &config.claims;
+    let sub = match lookup(&payload, &mapping.subject_claim) {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(missing("sub")),
+    };
+    let jti = match payload.get("jti") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => token_hash(token),
+    };
+    let scopes = granted_scopes(&payload, mapping);
+    let login_type = mapping
+        .login_type_claim
+        .as_deref()
+        .and_then(|path| lookup(&payload, path))
+        .cloned();
+    let iss = Some(config.issuer.clone());
+
+    // What is left is extra data; names authx gives a meaning to are not passed through.
+    for name in RESERVED_CLAIMS {
+        payload.remove(*name);
+    }
+    if let Some(kind) = login_type {
+        payload.insert("login_type".into(), kind);
+    }
+    Ok(Claims {
+        sub,
+        jti,
+        token_type: TokenType::Access,
+        fresh: false,
+        iat,
+        nbf,
+        exp,
+        iss,
+        aud,
+        csrf: None,
+        scopes: (!scopes.is_empty()).then_some(scopes),
+        sid: None,
+        extra: payload,
+    })
+}
+
+/// The scopes a provider token grants: its scope claims, then its roles as mapped.
+fn granted_scopes(payload: &Extra, mapping: &ClaimsMapping) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: &str| {
+        if !s.is_empty() && !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    };
+    for path in &mapping.scope_claims {
+        match lookup(payload, path) {
+            Some(Value::String(s)) => s.split_whitespace().for_each(&mut push),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .flat_map(str::split_whitespace)
+                .for_each(&mut push),
+            _ => {}
+        }
+    }
+    for path in &mapping.role_claims {
+        for role in strings(lookup(payload, path)) {
+            match mapping.role_scopes.get(&role) {
+                Some(scopes) => scopes.iter().for_each(|s| push(s)),
+                None => push(&format!("{}{role}", mapping.role_prefix)),
+            }
+        }
+    }
+    out
+}
+
+/// A claim by dotted path; a top-level name containing dots (`https://example.com/roles`)
+/// wins over the path reading.
+fn lookup<'a>(payload: &'a Extra, path: &str) -> Option<&'a Value> {
+    if let Some(v) = payload.get(path) {
+        return Some(v);
+    }
+    let mut parts = path.split('.');
+    let mut current = payload.get(parts.next()?)?;
+    for part in parts {
+        current = current.as_object()?.get(part)?;
+    }
+    Some(current)
+}
+
+/// A string or a list of strings (other entries ignored); anything else is none.
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A NumericDate: integer or fractional seconds; absent is `None`, anything else malformed.
+fn date(v: Option<&Value>) -> Result<Option<i64>, AuthError> {
+    let malformed = AuthError::Decode(DecodeFailure::Malformed);
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                return Ok(Some(i));
+            }
+            match n.as_f64() {
+                Some(f) if f.is_finite() && f > i64::MIN as f64 && f < i64::MAX as f64 => {
+                    Ok(Some(f.floor() as i64))
+                }
+                _ => Err(malformed),
+            }
+        }
+        Some(_) => Err(malformed),
+    }
+}
+
+/// A stable id for a token without `jti`, so it can still be revoked: `sha256:` and the hex
+/// digest of the whole token.
+fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> IssuerConfig {
+        IssuerConfig::builder("https://idp.test")
+            .audience("api")
+            .role_claim("realm_access.roles")
+            .role_claim("https://example.com/groups")
+            .role_scope("admin", "admin:*")
+            .role_prefix("role:")
+            .login_type_claim("idp")
+            .build()
+    }
+
+    fn payload(v: Value) -> Extra {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!("test payloads are objects"),
+        }
+    }
+
+    #[test]
+    fn maps_scopes_roles_and_extra() {
+        let p = payload(serde_json::json!({
+            "iss": "https://idp.test", "aud": ["other", "api"], "sub": "u1", "exp": 2000.5,
+            "scope": "orders:read  profile", "scp": ["orders:write", "profile"],
+            "realm_access": {"roles": ["admin", "auditor"]},
+            "https://example.com/groups": "ops",
+            "idp": "google", "email": "u1@example.com", "type": "refresh", "sid": "s1"
+        }));
+        let c = check_and_map(&config(), p, "a.b.c", 1000).unwrap();
+        assert_eq!(c.sub, "u1");
+        assert_eq!(c.exp, 2000);
+        assert_eq!(c.token_type, TokenType::Access);
+        assert!(!c.fresh);
+        assert_eq!(
+            c.scopes(),
+            [
+                "orders:read",
+                "profile",
+                "orders:write",
+                "admin:*",
+                "role:auditor",
+                "role:ops"
+            ]
+        );
+        assert!(c.has_scope("admin:users:read"));
+        assert_eq!(c.extra["login_type"], "google");
+        assert_eq!(c.extra["email"], "u1@example.com");
+        assert!(!c.extra.contains_key("type") && !c.extra.contains_key("sid"));
+        assert_eq!(c.sid, None);
+        // No jti: a stable hash of the token.
+        assert_eq!(c.jti, token_hash("a.b.c"));
+        assert!(c.jti.starts_with("sha256:") && c.jti.len() == 71);
+    }
+
+    #[test]
+    fn refuses_wrong_issuer_audience_and_dates() {
+        let base =
+            serde_json::json!({"iss": "https://idp.test", "aud": "api", "sub": "u", "exp": 2000});
+        let check = |patch: Value| {
+            let mut v = base.clone();
+            for (k, val) in payload(patch) {
+                if val.is_null() {
+                    v.as_object_mut().map(|o| o.remove(&k));
+                } else {
+                    v[k] = val;
+                }
+            }
+            check_and_map(&config(), payload(v), "t", 1000).map(|c| c.sub)
+        };
+        assert!(check(serde_json::json!({})).is_ok());
+        assert!(matches!(
+            check(serde_json::json!({"iss": "https://evil.test"})),
+            Err(AuthError::InvalidIssuer)
+        ));
+        assert!(matches!(
+            check(serde_json::json!({"aud": "other"})),
+            Err(AuthError::InvalidAudience)
+        ));
+        assert!(matches!(
+            check(serde_json::json!({"aud": null})),
+            Err(AuthError::InvalidAudience)
+        ));
+        assert!(matches!(
+            check(serde_json::json!({"exp": 900})),
+            Err(AuthError::Expired)
+        ));
+        // Within the 30 s leeway.
+        assert!(check(serde_json::json!({"exp": 990})).is_ok());
+        assert!(matches!(
+            check(serde_json::json!({"exp": null})),
+            Err(AuthError::Decode(DecodeFailure::MissingClaim("exp")))
+        ));
+        assert!(matches!(
+            check(serde_json::json!({"exp": "soon"})),
+            Err(AuthError::Decode(DecodeFailure::Malformed))
+        ));
+        assert!(matches!(
+            check(serde_json::json!({"nbf": 1100})),
+            Err(AuthError::Decode(DecodeFailure::NotYetValid))
+        ));
+        assert!(matches!(
+            check(serde_json::json!({"iat": 1100})),
+            Err(AuthError::Decode(DecodeFailure::IssuedInFuture))
+        ));
+        assert!(matches!(
+            check(serde_json::json!({"sub": null})),
+            Err(AuthError::Decode(DecodeFailure::MissingClaim("sub")))
+        ));
+    }
+}

@@ -1,0 +1,327 @@
+//! [`IssuerConfig`]: one identity provider, its key source, the checks its tokens must pass and
+//! how its claims map onto authx [`Claims`](crate::Claims).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+use serde::{Deserialize, Deserializer};
+
+use crate::config::{de_one_or_many, parse_algorithm};
+
+/// The algorithms accepted from an identity provider unless configured otherwise: every
+/// asymmetric algorithm. Never an HMAC one (its "secret" would be the provider's public key),
+/// never `none`.
+pub const DEFAULT_ALGORITHMS: &[Algorithm] = &[
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+/// One external token issuer (an OpenID Connect provider such as Keycloak, Auth0, Entra ID,
+/// Cognito, Google, Dex...), verified with the keys it publishes.
+///
+/// Build with [`IssuerConfig::builder`] or deserialize (durations: `refresh_interval`,
+/// `min_refetch_interval` and `leeway` in seconds, `fetch_timeout` in milliseconds, as
+/// [`AuthConfig`](crate::AuthConfig)'s are). Register it with
+/// [`AuthBuilder::issuer`](crate::AuthBuilder::issuer).
+///
+/// ```
+/// use authx::jwks::IssuerConfig;
+///
+/// let keycloak = IssuerConfig::builder("https://sso.example.com/realms/shop")
+///     .audience("orders-api")
+///     .role_claim("realm_access.roles")
+///     .role_scope("admin", "admin:*")
+///     .build();
+/// assert!(keycloak.jwks_url.is_none()); // found by OpenID Connect discovery
+///
+/// let from_json: IssuerConfig = serde_json::from_value(serde_json::json!({
+///     "issuer": "https://tenant.eu.auth0.com/",
+///     "jwks_url": "https://tenant.eu.auth0.com/.well-known/jwks.json",
+///     "audience": ["orders-api", "billing-api"],
+///     "claims": { "role_claims": ["https://example.com/roles"] }
+/// })).unwrap();
+/// assert_eq!(from_json.audience.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct IssuerConfig {
+    /// The issuer: a token's `iss` must equal it exactly. It also picks which issuer verifies a
+    /// token, and is the base of discovery (`{issuer}/.well-known/openid-configuration`).
+    pub issuer: String,
+    /// Where the JSON Web Key Set is served. Default none: it is found by OpenID Connect
+    /// discovery, from the `jwks_uri` of the issuer's configuration document.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// Accepted audiences (one string or a list): a token's `aud` must name at least one.
+    /// Required.
+    #[serde(deserialize_with = "de_one_or_many")]
+    pub audience: Vec<String>,
+    /// Accepted algorithms. Default [`DEFAULT_ALGORITHMS`]; HMAC algorithms are refused.
+    #[serde(default = "default_algorithms", deserialize_with = "de_algorithms")]
+    pub algorithms: Vec<Algorithm>,
+    /// How often keys are fetched again in the background. Default 10 minutes.
+    #[serde(default = "default_refresh_interval", deserialize_with = "de_secs")]
+    pub refresh_interval: Duration,
+    /// The least time between two fetches caused by tokens naming an unknown `kid`: a flood
+    /// of made-up `kid`s costs the provider at most one request per interval. Default 30 s.
+    #[serde(default = "default_min_refetch_interval", deserialize_with = "de_secs")]
+    pub min_refetch_interval: Duration,
+    /// Bound on one fetch (discovery and key set together), milliseconds in serde. A request
+    /// waiting for keys never waits longer. Default 2 s.
+    #[serde(default = "default_fetch_timeout", deserialize_with = "de_millis")]
+    pub fetch_timeout: Duration,
+    /// Clock skew allowed on `exp`, `nbf` and `iat` (the provider's clock is not ours).
+    /// Default 30 s.
+    #[serde(default = "default_leeway", deserialize_with = "de_secs")]
+    pub leeway: Duration,
+    /// Allow plain `http://` key URLs on hosts other than loopback. Default `false`: keys
+    /// fetched over plain HTTP could be swapped by anyone on the path.
+    #[serde(default)]
+    pub allow_insecure_http: bool,
+    /// How the provider's claims become authx claims.
+    #[serde(default)]
+    pub claims: ClaimsMapping,
+}
+
+/// How an identity provider's claims map onto authx [`Claims`](crate::Claims).
+///
+/// Paths are dotted (`realm_access.roles` reads `{"realm_access": {"roles": [...]}}`); a claim
+/// whose name itself contains a dot (`https://example.com/roles`) is found too, as a whole
+/// name first.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ClaimsMapping {
+    /// The claim that becomes [`Claims::sub`](crate::Claims::sub). Default `sub`.
+    pub subject_claim: String,
+    /// Claims holding granted scopes: a space-separated string (`scope`, RFC 8693) or a list
+    /// (`scp`, Entra ID / Okta). Default `["scope", "scp"]`.
+    pub scope_claims: Vec<String>,
+    /// Claims holding roles (a list or a single string), e.g. `realm_access.roles`
+    /// (Keycloak), `roles`, `groups`, `cognito:groups`. Default none.
+    pub role_claims: Vec<String>,
+    /// Roles with an explicit meaning: each becomes the listed scopes, e.g.
+    /// `admin` → `["admin:*"]`.
+    pub role_scopes: BTreeMap<String, Vec<String>>,
+    /// Prefix of the scope granted by a role absent from [`role_scopes`](Self::role_scopes):
+    /// with `role:`, role `auditor` grants scope `role:auditor`. Default empty (the role's
+    /// name is the scope).
+    pub role_prefix: String,
+    /// A claim naming how the user logged in (`amr`, `idp`, `login_type`...), copied into the
+    /// extra data as `login_type`. Default none.
+    pub login_type_claim: Option<String>,
+}
+
+impl Default for ClaimsMapping {
+    fn default() -> Self {
+        ClaimsMapping {
+            subject_claim: "sub".into(),
+            scope_claims: vec!["scope".into(), "scp".into()],
+            role_claims: Vec::new(),
+            role_scopes: BTreeMap::new(),
+            role_prefix: String::new(),
+            login_type_claim: None,
+        }
+    }
+}
+
+impl IssuerConfig {
+    /// Starts a builder for `issuer`, with keys found by discovery and every other setting at
+    /// its default. An audience is still required.
+    pub fn builder(issuer: impl Into<String>) -> IssuerConfigBuilder {
+        IssuerConfigBuilder(IssuerConfig {
+            issuer: issuer.into(),
+            jwks_url: None,
+            audience: Vec::new(),
+            algorithms: default_algorithms(),
+            refresh_interval: default_refresh_interval(),
+            min_refetch_interval: default_min_refetch_interval(),
+            fetch_timeout: default_fetch_timeout(),
+            leeway: default_leeway(),
+            allow_insecure_http: false,
+            claims: ClaimsMapping::default(),
+        })
+    }
+
+    /// The OpenID Connect discovery document's address:
+    /// `{issuer}/.well-known/openid-configuration`.
+    pub fn discovery_url(&self) -> String {
+        format!(
+            "{}/.well-known/openid-configuration",
+            self.issuer.trim_end_matches('/')
+        )
+    }
+}
+
+/// Builder of [`IssuerConfig`]; each method sets the field of the same name.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct IssuerConfigBuilder(IssuerConfig);
+
+impl IssuerConfigBuilder {
+    /// Fetches keys from this JWKS address instead of discovering it.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.0.jwks_url = Some(url.into());
+        self
+    }
+    /// Adds an accepted audience. See [`IssuerConfig::audience`].
+    pub fn audience(mut self, aud: impl Into<String>) -> Self {
+        self.0.audience.push(aud.into());
+        self
+    }
+    /// See [`IssuerConfig::algorithms`].
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.0.algorithms = algorithms.into_iter().collect();
+        self
+    }
+    /// See [`IssuerConfig::refresh_interval`].
+    pub fn refresh_interval(mut self, d: Duration) -> Self {
+        self.0.refresh_interval = d;
+        self
+    }
+    /// See [`IssuerConfig::min_refetch_interval`].
+    pub fn min_refetch_interval(mut self, d: Duration) -> Self {
+        self.0.min_refetch_interval = d;
+        self
+    }
+    /// See [`IssuerConfig::fetch_timeout`].
+    pub fn fetch_timeout(mut self, d: Duration) -> Self {
+        self.0.fetch_timeout = d;
+        self
+    }
+    /// See [`IssuerConfig::leeway`].
+    pub fn leeway(mut self, d: Duration) -> Self {
+        self.0.leeway = d;
+        self
+    }
+    /// See [`IssuerConfig::allow_insecure_http`].
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.0.allow_insecure_http = allow;
+        self
+    }
+    /// See [`ClaimsMapping::subject_claim`].
+    pub fn subject_claim(mut self, path: impl Into<String>) -> Self {
+        self.0.claims.subject_claim = path.into();
+        self
+    }
+    /// Replaces the scope claims. See [`ClaimsMapping::scope_claims`].
+    pub fn scope_claims(mut self, paths: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.0.claims.scope_claims = paths.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Adds a role claim. See [`ClaimsMapping::role_claims`].
+    pub fn role_claim(mut self, path: impl Into<String>) -> Self {
+        self.0.claims.role_claims.push(path.into());
+        self
+    }
+    /// Makes `role` grant `scope` (call again to grant several). See
+    /// [`ClaimsMapping::role_scopes`].
+    pub fn role_scope(mut self, role: impl Into<String>, scope: impl Into<String>) -> Self {
+        self.0
+            .claims
+            .role_scopes
+            .entry(role.into())
+            .or_default()
+            .push(scope.into());
+        self
+    }
+    /// See [`ClaimsMapping::role_prefix`].
+    pub fn role_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.0.claims.role_prefix = prefix.into();
+        self
+    }
+    /// See [`ClaimsMapping::login_type_claim`].
+    pub fn login_type_claim(mut self, path: impl Into<String>) -> Self {
+        self.0.claims.login_type_claim = Some(path.into());
+        self
+    }
+    /// Replaces the whole claims mapping.
+    pub fn claims(mut self, mapping: ClaimsMapping) -> Self {
+        self.0.claims = mapping;
+        self
+    }
+    /// The configuration. It is checked when the [`Auth`](crate::Auth) is built.
+    pub fn build(self) -> IssuerConfig {
+        self.0
+    }
+}
+
+fn default_algorithms() -> Vec<Algorithm> {
+    DEFAULT_ALGORITHMS.to_vec()
+}
+
+fn default_refresh_interval() -> Duration {
+    Duration::from_secs(10 * 60)
+}
+
+fn default_min_refetch_interval() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn default_fetch_timeout() -> Duration {
+    Duration::from_secs(2)
+}
+
+fn default_leeway() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn de_algorithms<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Algorithm>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| parse_algorithm(s).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    Ok(Duration::from_secs(u64::deserialize(d)?))
+}
+
+fn de_millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    Ok(Duration::from_millis(u64::deserialize(d)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_serde() {
+        let c: IssuerConfig = serde_json::from_value(serde_json::json!({
+            "issuer": "https://idp.test",
+            "audience": "api",
+            "algorithms": ["RS256", "es256"],
+            "fetch_timeout": 500,
+            "claims": { "role_claims": ["realm_access.roles"], "role_scopes": { "admin": ["admin:*"] } }
+        }))
+        .unwrap();
+        assert_eq!(c.audience, vec!["api"]);
+        assert_eq!(c.algorithms, vec![Algorithm::RS256, Algorithm::ES256]);
+        assert_eq!(c.fetch_timeout, Duration::from_millis(500));
+        assert_eq!(c.refresh_interval, Duration::from_secs(600));
+        assert_eq!(c.min_refetch_interval, Duration::from_secs(30));
+        assert_eq!(c.claims.subject_claim, "sub");
+        assert_eq!(c.claims.scope_claims, vec!["scope", "scp"]);
+        assert_eq!(c.claims.role_scopes["admin"], vec!["admin:*"]);
+        assert_eq!(
+            c.discovery_url(),
+            "https://idp.test/.well-known/openid-configuration"
+        );
+        let built = IssuerConfig::builder("https://idp.test/")
+            .audience("api")
+            .build();
+        assert_eq!(built.algorithms, DEFAULT_ALGORITHMS);
+        assert_eq!(
+            built.discovery_url(),
+            "https://idp.test/.well-known/openid-configuration"
+        );
+    }
+}

@@ -1,0 +1,341 @@
+//! [`JwksIssuer`]: one provider's key cache, its refreshes, and token verification.
+
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::Algorithm;
+use jsonwebtoken::errors::ErrorKind;
+use tokio::sync::{Mutex, oneshot};
+
+use super::claims::check_and_map;
+use super::config::IssuerConfig;
+use super::fetch::{Fetcher, check_url};
+use super::keys::{ProviderKey, parse_key_set, signature_only};
+use crate::error::{AuthError, ConfigError, DecodeFailure};
+use crate::token::codec::now;
+use crate::token::{Claims, Extra};
+
+/// One identity provider: its configuration and a cache of the keys it publishes.
+///
+/// Keys are fetched when the issuer is created (inside a Tokio runtime), again every
+/// [`refresh_interval`](IssuerConfig::refresh_interval) by a background task that ends when
+/// the last clone is dropped, and when a token names a `kid` the cache does not know (at most
+/// once per [`min_refetch_interval`](IssuerConfig::min_refetch_interval)). A failed fetch
+/// keeps the cached keys. Usually built for you by
+/// [`AuthBuilder::issuer`](crate::AuthBuilder::issuer); usable alone to verify a token.
+#[derive(Clone)]
+pub struct JwksIssuer {
+    inner: Arc<State>,
+}
+
+struct State {
+    config: IssuerConfig,
+    fetcher: Fetcher,
+    keys: RwLock<Arc<KeyCache>>,
+    /// Held while fetching: concurrent misses wait for one fetch instead of each making one.
+    fetching: Mutex<FetchState>,
+    /// Dropped with the state, which stops the refresh task.
+    _stop: oneshot::Sender<()>,
+}
+
+#[derive(Default)]
+struct KeyCache {
+    keys: Vec<ProviderKey>,
+    /// Bumped by every successful fetch; 0 until the first.
+    generation: u64,
+}
+
+#[derive(Default)]
+struct FetchState {
+    last_attempt: Option<Instant>,
+    /// The `jwks_uri` found by discovery, until a fetch from it fails.
+    discovered: Option<String>,
+}
+
+impl std::fmt::Debug for JwksIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksIssuer")
+            .field("issuer", &self.inner.config.issuer)
+            .field("keys", &self.key_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwksIssuer {
+    /// Checks `config` and starts the issuer; inside a Tokio runtime it also starts fetching
+    /// keys and the background refresh (outside one, keys are fetched by the first token).
+    pub fn new(config: IssuerConfig) -> Result<Self, ConfigError> {
+        validate(&config)?;
+        let fetcher = Fetcher::new(config.allow_insecure_http)?;
+        let (stop, stopped) = oneshot::channel();
+        let issuer = JwksIssuer {
+            inner: Arc::new(State {
+                config,
+                fetcher,
+                keys: RwLock::new(Arc::default()),
+                fetching: Mutex::new(FetchState::default()),
+                _stop: stop,
+            }),
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(refresh_task(Arc::downgrade(&issuer.inner), stopped));
+        }
+        Ok(issuer)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &IssuerConfig {
+        &self.inner.config
+    }
+
+    /// How many usable keys are cached.
+    pub fn key_count(&self) -> usize {
+        self.cache().keys.len()
+    }
+
+    /// Fetches the keys now (bounded by [`fetch_timeout`](IssuerConfig::fetch_timeout)),
+    /// whatever the rate limit. On failure the cached keys stay.
+    pub async fn refresh(&self) -> Result<(), AuthError> {
+        let mut state = self.inner.fetching.lock().await;
+        self.inner.fetch(&mut state).await
+    }
+
+    /// Verifies a token of this issuer: algorithm, key (by `kid`), signature, `iss`, `aud`,
+    /// `exp`/`nbf`/`iat` with the leeway; then maps its claims (see
+    /// [`ClaimsMapping`](super::ClaimsMapping)). Refusals are the [`AuthError`]s of authx's
+    /// own tokens; no key at all (the provider never answered) is
+    /// [`AuthError::KeysUnavailable`].
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| map_jwt_error(&e))?;
+        let alg = header.alg;
+        if !self.inner.config.algorithms.contains(&alg) {
+            return Err(AuthError::Decode(DecodeFailure::Algorithm));
+        }
+        let kid = header.kid.as_deref();
+        let mut cache = self.cache();
+        if !cache.has_key_for(kid) {
+            self.inner.refetch_after_miss(cache.generation).await;
+            cache = self.cache();
+            if cache.generation == 0 {
+                return Err(AuthError::KeysUnavailable);
+            }
+            if !cache.has_key_for(kid) {
+                return Err(AuthError::Decode(DecodeFailure::UnknownKey));
+            }
+        }
+        let validation = signature_only(alg);
+        let mut last = AuthError::Decode(DecodeFailure::Algorithm);
+        for key in cache.candidates(kid).filter(|k| k.allows(alg)) {
+            match jsonwebtoken::decode::<Extra>(token, &key.key, &validation) {
+                Ok(data) => return check_and_map(&self.inner.config, data.claims, token, now()),
+                Err(e) => {
+                    last = map_jwt_error(&e);
+                    if !matches!(last, AuthError::InvalidSignature) {
+                        return Err(last);
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+
+    fn cache(&self) -> Arc<KeyCache> {
+        self.inner.cache()
+    }
+}
+
+impl KeyCache {
+    /// Keys a token naming `kid` may be verified with: that key, or every key when the token
+    /// names none.
+    fn candidates<'a>(&'a self, kid: Option<&'a str>) -> impl Iterator<Item = &'a ProviderKey> {
+        self.keys
+            .iter()
+            .filter(move |k| kid.is_none() || k.kid.as_deref() == kid)
+    }
+
+    fn has_key_for(&self, kid: Option<&str>) -> bool {
+        self.candidates(kid).next().is_some()
+    }
+}
+
+impl State {
+    fn cache(&self) -> Arc<KeyCache> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// After a cache miss seen at `generation`: waits for a fetch in progress, or fetches
+    /// unless one was attempted less than `min_refetch_interval` ago.
+    async fn refetch_after_miss(&self, generation: u64) {
+        let mut state = self.fetching.lock().await;
+        if self.cache().generation != generation {
+            return; // someone fetched while we waited
+        }
+        if state
+            .last_attempt
+            .is_some_and(|t| t.elapsed() < self.config.min_refetch_interval)
+        {
+            return;
+        }
+        // Already logged; the caller answers from whatever the cache holds.
+        let _ = self.fetch(&mut state).await;
+    }
+
+    /// One fetch, bounded by the fetch timeout; on success the key set replaces the cache.
+    async fn fetch(&self, state: &mut FetchState) -> Result<(), AuthError> {
+        state.last_attempt = Some(Instant::now());
+        let limit = self.config.fetch_timeout;
+        let result = match tokio::time::timeout(limit, self.load(state)).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("no answer within {limit:?}")),
+        };
+        match result {
+            Ok(keys) => {
+                let mut slot = self.keys.write().unwrap_or_else(|p| p.into_inner());
+                let generation = slot.generation + 1;
+                tracing::debug!(issuer = %self.config.issuer, keys = keys.len(), "authx jwks: keys fetched");
+                *slot = Arc::new(KeyCache { keys, generation });
+                Ok(())
+            }
+            Err(reason) => {
+                let cached = self.cache().keys.len();
+                if cached == 0 {
+                    tracing::warn!(issuer = %self.config.issuer, error = %reason, "authx jwks: could not fetch keys; none cached, so this issuer's tokens get 503");
+                } else {
+                    tracing::warn!(issuer = %self.config.issuer, error = %reason, cached, "authx jwks: could not fetch keys; keeping the cached ones");
+                }
+                Err(AuthError::KeysUnavailable)
+            }
+        }
+    }
+
+    async fn load(&self, state: &mut FetchState) -> Result<Vec<ProviderKey>, String> {
+        let url = match (&self.config.jwks_url, &state.discovered) {
+            (Some(url), _) | (None, Some(url)) => url.clone(),
+            (None, None) => {
+                let url = self.discover().await?;
+                state.discovered = Some(url.clone());
+                url
+            }
+        };
+        let body = match self.fetcher.get(&url).await {
+            Ok(body) => body,
+            Err(e) => {
+                state.discovered = None; // discover again next time: the provider may have moved it
+                return Err(e);
+            }
+        };
+        let (keys, skipped) =
+            parse_key_set(&body, &self.config.algorithms).map_err(|e| format!("{url}: {e}"))?;
+        if !skipped.is_empty() {
+            tracing::debug!(issuer = %self.config.issuer, skipped = ?skipped, "authx jwks: keys skipped");
+        }
+        if keys.is_empty() {
+            return Err(format!("{url}: no usable signature key"));
+        }
+        Ok(keys)
+    }
+
+    /// The `jwks_uri` of the issuer's OpenID Connect configuration, whose `issuer` must be ours.
+    async fn discover(&self) -> Result<String, String> {
+        #[derive(serde::Deserialize)]
+        struct Discovery {
+            issuer: String,
+            jwks_uri: String,
+        }
+        let url = self.config.discovery_url();
+        let doc: Discovery = self.fetcher.get_json(&url).await?;
+        if doc.issuer != self.config.issuer {
+            return Err(format!(
+                "{url}: names issuer {:?}, not {:?}",
+                doc.issuer, self.config.issuer
+            ));
+        }
+        check_url(&doc.jwks_uri, self.config.allow_insecure_http)?;
+        Ok(doc.jwks_uri)
+    }
+}
+
+/// Fetches at once, then every `refresh_interval` (every `min_refetch_interval` while no key
+/// was ever fetched), until the issuer is dropped.
+async fn refresh_task(state: Weak<State>, mut stopped: oneshot::Receiver<()>) {
+    loop {
+        let wait = {
+            let Some(state) = state.upgrade() else {
+                return;
+            };
+            {
+                let mut fetching = state.fetching.lock().await;
+                let _ = state.fetch(&mut fetching).await;
+            }
+            if state.cache().generation == 0 {
+                state
+                    .config
+                    .min_refetch_interval
+                    .max(Duration::from_secs(1))
+            } else {
+                state.config.refresh_interval
+            }
+        };
+        // Ends the task as soon as the issuer is dropped (its sender goes with it).
+        if tokio::time::timeout(wait, &mut stopped).await.is_ok() {
+            return;
+        }
+    }
+}
+
+fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
+    let invalid = |field, reason: String| Err(ConfigError::Invalid { field, reason });
+    if config.issuer.trim().is_empty() {
+        return invalid("issuers.issuer", "is empty".into());
+    }
+    let name = &config.issuer;
+    if config.audience.is_empty() || config.audience.iter().any(String::is_empty) {
+        return invalid(
+            "issuers.audience",
+            format!(
+                "{name}: give the audience its tokens must name (the API's client id or identifier)"
+            ),
+        );
+    }
+    if config.algorithms.is_empty() {
+        return invalid("issuers.algorithms", format!("{name}: is empty"));
+    }
+    if let Some(alg) = config
+        .algorithms
+        .iter()
+        .find(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+    {
+        return invalid(
+            "issuers.algorithms",
+            format!(
+                "{name}: {alg:?} is symmetric; a provider's tokens are verified with public keys only"
+            ),
+        );
+    }
+    if config.fetch_timeout.is_zero() || config.refresh_interval.is_zero() {
+        return invalid(
+            "issuers.fetch_timeout",
+            format!("{name}: fetch_timeout and refresh_interval must be above 0"),
+        );
+    }
+    if config.claims.subject_claim.is_empty() {
+        return invalid("issuers.claims.subject_claim", format!("{name}: is empty"));
+    }
+    let url = match &config.jwks_url {
+        Some(url) => url.clone(),
+        None => config.discovery_url(),
+    };
+    check_url(&url, config.allow_insecure_http)
+        .map(|_| ())
+        .or_else(|reason| invalid("issuers.jwks_url", format!("{name}: {reason}")))
+}
+
+fn map_jwt_error(e: &jsonwebtoken::errors::Error) -> AuthError {
+    match e.kind() {
+        ErrorKind::InvalidSignature => AuthError::InvalidSignature,
+        ErrorKind::InvalidAlgorithm
+        | ErrorKind::InvalidAlgorithmName
+        | ErrorKind::MissingAlgorithm => AuthError::Decode(DecodeFailure::Algorithm),
+        _ => AuthError::Decode(DecodeFailure::Malformed),
+    }
+}
