@@ -17,7 +17,7 @@ use std::time::Duration;
 use authx::layer::{AuthLayer, ImplicitRefreshLayer};
 use authx::{Auth, AuthConfig, Claims, RevocationStore, StoreError, TokenLocation, protect};
 use authx_examples::demo::Users;
-use authx_tests::{TestServer, assert_error, client, status_json};
+use authx_tests::{TestServer, assert_error, client, login, status_json};
 use axum::Router;
 use axum::routing::{get, post};
 use futures_util::{SinkExt, StreamExt};
@@ -39,18 +39,6 @@ async fn middleware_server() -> (TestServer, Auth) {
         TestServer::start(middleware::app(auth.clone(), Users::demo())).await,
         auth,
     )
-}
-
-async fn login(s: &TestServer, user: &str, password: &str) -> serde_json::Value {
-    let res = client()
-        .post(s.url("/login"))
-        .json(&json!({"username": user, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_json(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ mod quickstart;
 
 use authx::{Auth, AuthConfig, TokenLocation};
 use authx_examples::demo::Users;
-use authx_tests::{TestServer, assert_error, client, cookie_client, status_json};
+use authx_tests::{TestServer, assert_error, client, cookie_client, login, login_as, status_json};
 use axum::Router;
 use serde_json::{Value, json};
 
@@ -32,18 +32,6 @@ async fn start(build: Build) -> (TestServer, Auth) {
         TestServer::start(build(auth.clone(), Users::demo())).await,
         auth,
     )
-}
-
-async fn login(s: &TestServer, user: &str, password: &str) -> Value {
-    let res = client()
-        .post(s.url("/login"))
-        .json(&json!({"username": user, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_json(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
 async fn get(s: &TestServer, path: &str, token: &str) -> (u16, Value) {
@@ -362,19 +350,6 @@ fn the_registry_lists_every_quickstart_route() {
     ] {
         assert!(table.contains(needle), "{needle} missing from\n{table}");
     }
-}
-
-async fn login_as(s: &TestServer, user: &str, password: &str, agent: &str) -> Value {
-    let res = client()
-        .post(s.url("/login"))
-        .header("user-agent", agent)
-        .json(&json!({"username": user, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_json(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
 #[tokio::test]

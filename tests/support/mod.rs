@@ -83,3 +83,23 @@ pub fn assert_error(status: u16, body: &Value, expected_status: u16, error_type:
         "message in {body}"
     );
 }
+
+/// `POST /login` with a JSON `{username, password}` (and a `User-Agent`), asserting `200`:
+/// the token pair.
+pub async fn login_as(server: &TestServer, user: &str, password: &str, agent: &str) -> Value {
+    let res = client()
+        .post(server.url("/login"))
+        .header("user-agent", agent)
+        .json(&serde_json::json!({"username": user, "password": password}))
+        .send()
+        .await
+        .expect("login request");
+    let (status, body) = status_json(res).await;
+    assert_eq!(status, 200, "login as {user}: {body}");
+    body
+}
+
+/// [`login_as`] with a generic user agent.
+pub async fn login(server: &TestServer, user: &str, password: &str) -> Value {
+    login_as(server, user, password, "authx-tests").await
+}

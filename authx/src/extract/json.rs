@@ -93,9 +93,7 @@ where
     }
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
-        // Take the service that was polled ready; leave a fresh clone in its place.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::layer::take_ready(&mut self.inner);
         let layer = self.layer.clone();
         Box::pin(async move {
             if !is_json(&req) || !layer.auth.config().has_location(crate::TokenLocation::Json) {

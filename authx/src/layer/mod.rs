@@ -17,3 +17,10 @@ use std::pin::Pin;
 /// The future of the layers' services.
 pub type ResponseFuture<E> =
     Pin<Box<dyn Future<Output = Result<axum::response::Response, E>> + Send + 'static>>;
+
+/// Takes the service that was polled ready out of `slot`, leaving a fresh clone in its place
+/// (the usual tower idiom for moving a service into a `'static` future).
+pub(crate) fn take_ready<S: Clone>(slot: &mut S) -> S {
+    let clone = slot.clone();
+    std::mem::replace(slot, clone)
+}
