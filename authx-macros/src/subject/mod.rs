@@ -69,7 +69,10 @@ mod tests {
         )
         .to_string();
         assert!(out.contains("compile_error"), "{out}");
-        assert!(out.contains("failed to compile"), "the impls only return an error: {out}");
+        assert!(
+            out.contains("failed to compile"),
+            "the impls only return an error: {out}"
+        );
         let out = auth_subject(
             quote!(loader = l),
             quote!(
