@@ -614,11 +614,11 @@ fn de_opt_algorithm<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Algorithm>
         .transpose()
 }
 
-fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     Ok(Duration::from_secs(u64::deserialize(d)?))
 }
 
-fn de_millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn de_millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     Ok(Duration::from_millis(u64::deserialize(d)?))
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 use serde::{Deserialize, Deserializer};
 
-use crate::config::{de_one_or_many, parse_algorithm};
+use crate::config::{de_millis, de_one_or_many, de_secs, parse_algorithm};
 
 /// The algorithms accepted from an identity provider unless configured otherwise: every
 /// asymmetric algorithm. Never an HMAC one (its "secret" would be the provider's public key),
@@ -279,14 +279,6 @@ fn de_algorithms<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Algorithm>, D::E
         .iter()
         .map(|s| parse_algorithm(s).map_err(serde::de::Error::custom))
         .collect()
-}
-
-fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    Ok(Duration::from_secs(u64::deserialize(d)?))
-}
-
-fn de_millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    Ok(Duration::from_millis(u64::deserialize(d)?))
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! [`VaultConfig`]: the key, where tokens travel, their lifetime and the cookie's attributes.
 
+use crate::config::{de_millis, de_secs};
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::config::{SameSite, Secret};
 use crate::error::ConfigError;
@@ -260,14 +261,6 @@ impl VaultConfigBuilder {
     pub fn build(self) -> VaultConfig {
         self.0
     }
-}
-
-fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    Ok(Duration::from_secs(u64::deserialize(d)?))
-}
-
-fn de_millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    Ok(Duration::from_millis(u64::deserialize(d)?))
 }
 
 #[cfg(test)]
