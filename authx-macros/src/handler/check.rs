@@ -24,6 +24,17 @@ pub(crate) fn parse_fn(cx: &Ctxt, attr: Name, item: TokenStream) -> Option<ItemF
     }
 }
 
+/// The output for an item that is not a fn: its errors (at least one: fail closed) and the
+/// item as written, so the rest of the crate still sees it.
+pub(crate) fn not_a_fn(cx: Ctxt, item: TokenStream) -> TokenStream {
+    let errors = match cx.check() {
+        Err(errors) => errors,
+        Ok(()) => syn::Error::new(Span::call_site(), "authx: expected an `async fn` handler"),
+    }
+    .to_compile_error();
+    quote::quote!(#errors #item)
+}
+
 /// The span of the keyword saying what kind of item this is (`struct`, `impl`...).
 pub(crate) fn item_keyword(item: TokenStream) -> Span {
     let fallback = item

@@ -2,10 +2,10 @@
 //! is named, and its registry entry.
 
 use authx_spec::RouteSpec;
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
-use syn::{Ident, ItemFn, Path};
+use syn::{Block, Ident, ItemFn, Path, ReturnType, Type};
 
 use super::Rate;
 use crate::spec::RateKeyArg;
@@ -82,72 +82,57 @@ pub(crate) fn rate_rule(krate: &Path, rate: Option<&Rate>) -> TokenStream {
 }
 
 /// Inserts the guard as the handler's first argument. With a rate limit, also makes the
-/// handler answer with the `RateLimit-*` headers: the body moves into an inner fn of the same
-/// signature, and the outer fn (the handler axum sees) adds the guard's decision to whatever the
-/// inner one returns. The handler then returns `Response`.
+/// handler answer with the `RateLimit-*` headers: the body runs as an `async move` block (so
+/// its `return`s and `?`s keep their meaning) and the guard's decision is added to whatever it
+/// returns. The handler then returns `Response`.
+///
+/// Only the signature and the block change: the fn's attributes, outer and inner
+/// (`#![allow(..)]` stays at the top of the body), its name, generics and argument patterns are
+/// the user's, so `#[tracing::instrument]`, `#[axum::debug_handler]`, `#[cfg_attr]` and docs
+/// see the handler as written plus the guard.
+///
+/// Fails closed: the only output is the guarded fn. An error is reported by the caller as a
+/// `compile_error!`; no path hands back the fn without its guard.
 pub(crate) fn guard_handler(
     krate: &Path,
     mut f: ItemFn,
     guard: TokenStream,
     rate_headers: bool,
-) -> ItemFn {
-    let p = quote!(#krate::__private);
+) -> syn::Result<ItemFn> {
+    let guard_ty: Type = syn::parse2(guard)?;
     if !rate_headers {
-        let arg: syn::FnArg = syn::parse_quote!(_: #guard);
-        f.sig.inputs.insert(0, arg);
-        return f;
+        f.sig.inputs.insert(0, syn::parse_quote!(_: #guard_ty));
+        return Ok(f);
     }
-    let mut inner = f.clone();
-    inner
-        .attrs
-        .retain(|a| a.path().is_ident("allow") || a.path().is_ident("expect"));
-    inner.vis = syn::Visibility::Inherited;
-    inner.sig.ident = Ident::new("__authx_inner", f.sig.ident.span());
-    let mut outer_args = Vec::new();
-    let mut call_args = Vec::new();
-    for (i, arg) in f.sig.inputs.iter().enumerate() {
-        if let syn::FnArg::Typed(pt) = arg {
-            let ident = format_ident!("__authx_arg{i}");
-            let ty = &pt.ty;
-            outer_args.push(quote!(#ident: #ty));
-            call_args.push(quote!(#ident));
-        }
-    }
-    let turbofish = {
-        let params: Vec<_> = f
-            .sig
-            .generics
-            .params
-            .iter()
-            .filter_map(|g| match g {
-                syn::GenericParam::Type(t) => Some(t.ident.clone()),
-                syn::GenericParam::Const(c) => Some(c.ident.clone()),
-                syn::GenericParam::Lifetime(_) => None,
-            })
-            .collect();
-        if params.is_empty() {
-            quote!()
-        } else {
-            quote!(::<#(#params),*>)
-        }
+    let p = quote!(#krate::__private);
+    f.sig
+        .inputs
+        .insert(0, syn::parse_quote!(__authx_guard: #guard_ty));
+    // The body's own type, written out when it can be (a `?` in the body needs it); an
+    // `impl Trait` cannot be named in a `let`, and is inferred instead.
+    let annotation = match &f.sig.output {
+        ReturnType::Default => quote!(: ()),
+        ReturnType::Type(_, ty) if !mentions_impl(quote!(#ty)) => quote!(: #ty),
+        ReturnType::Type(..) => quote!(),
     };
-    let attrs = &f.attrs;
-    let vis = &f.vis;
-    let name = &f.sig.ident;
-    let generics = &f.sig.generics;
-    let where_clause = &f.sig.generics.where_clause;
-    let tokens = quote! {
-        #(#attrs)*
-        #vis async fn #name #generics (
-            __authx_guard: #guard,
-            #(#outer_args),*
-        ) -> #p::axum::response::Response #where_clause {
-            #inner
-            let __authx_rate = __authx_guard.rate();
-            #p::with_rate_headers(__authx_inner #turbofish (#(#call_args),*).await, __authx_rate)
-        }
-    };
-    syn::parse2(tokens).unwrap_or(f)
+    f.sig.output = syn::parse2(quote!(-> #p::axum::response::Response))?;
+    let body = &f.block;
+    let block: Block = syn::parse2(quote!({
+        let __authx_rate = __authx_guard.rate();
+        let __authx_out #annotation = async move #body.await;
+        #p::with_rate_headers(__authx_out, __authx_rate)
+    }))?;
+    f.block = Box::new(block);
+    Ok(f)
+}
+
+/// Does the type contain `impl` (an `impl Trait`, possibly nested as `Result<impl T, E>`)?
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == "impl",
+        TokenTree::Group(g) => mentions_impl(g.stream()),
+        _ => false,
+    })
 }
 
 /// A `RateRule` value.

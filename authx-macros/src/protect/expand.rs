@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 
 use super::validate::Requirements;
 use crate::handler::expand::{
-    guard_handler, marker, mountable, path_string, rate_rule, registry_entry,
+    fallback, guard_handler, marker, mountable, path_string, rate_rule, registry_entry,
 };
 
 pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
@@ -80,12 +80,15 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
 
     // The guard goes first: it runs before every other extractor, so nothing is parsed or
     // loaded for a request that is refused.
-    let f = guard_handler(
+    let f = match guard_handler(
         krate,
-        f,
+        f.clone(),
         quote!(#p::Guard<#name>),
         req.common.rate.is_some(),
-    );
+    ) {
+        Ok(guarded) => guarded,
+        Err(e) => return fallback(e, krate, &f, true, req.common.route.as_ref()),
+    };
 
     quote! {
         #marker

@@ -6,7 +6,6 @@ mod parse;
 mod validate;
 
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::attr_names::PROTECT;
 use crate::ctxt::Ctxt;
@@ -18,8 +17,7 @@ pub(crate) fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse::parse(&cx, args);
     let req = validate::validate(&cx, &args);
     let Some(f) = check::parse_fn(&cx, PROTECT, item.clone()) else {
-        let errors = cx.check().err().map(|e| e.to_compile_error());
-        return quote!(#errors #item);
+        return check::not_a_fn(cx, item);
     };
     let shape = check::check_fn(&cx, PROTECT, &req.common.krate, &f);
     match cx.check() {
@@ -102,6 +100,77 @@ mod tests {
         assert!(out.contains("async fn h (x : u8) { }"), "{out}");
         assert!(!out.contains("Guard"), "{out}");
         assert!(out.contains("struct h { }"), "{out}");
+    }
+
+    /// The regression of the guard-dropping bug: with `rate`, an inner attribute used to be
+    /// copied in front of the generated fn, the re-parse failed and the bare fn came out.
+    #[test]
+    fn inner_attributes_stay_in_the_body_and_the_guard_stays() {
+        for args in [
+            quote!(scopes = "admin:*", rate = "100/60s", rate_key = ip),
+            quote!(scopes = "admin:*"),
+        ] {
+            let out = expand(
+                args,
+                quote!(
+                    /// Docs.
+                    #[allow(clippy::all)]
+                    #[cfg_attr(test, allow(dead_code))]
+                    pub async fn h(x: u8) -> Result<String, Error> {
+                        #![allow(unused_variables)]
+                        let y = f()?;
+                        Ok(y)
+                    }
+                ),
+            );
+            assert!(!out.contains("compile_error"), "{out}");
+            assert!(out.contains("Guard < h >"), "{out}");
+            let sig = out.find("pub async fn h").expect("the fn");
+            let inner = out
+                .find("# ! [allow (unused_variables)]")
+                .expect("inner attr");
+            assert!(inner > sig, "the inner attribute stays in the body: {out}");
+            assert!(
+                out.contains("# [cfg_attr (test , allow (dead_code))]"),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rate_limited_body_keeps_its_return_type() {
+        let out = expand(
+            quote!(rate = "1/s"),
+            quote!(
+                async fn h() -> Result<u8, E> {
+                    Ok(1)
+                }
+            ),
+        );
+        assert!(
+            out.contains("let __authx_out : Result < u8 , E > = async move"),
+            "{out}"
+        );
+        let out = expand(
+            quote!(rate = "1/s"),
+            quote!(
+                async fn h() -> impl IntoResponse {
+                    1
+                }
+            ),
+        );
+        assert!(out.contains("let __authx_out = async move"), "{out}");
+    }
+
+    #[test]
+    fn not_a_fn_is_an_error() {
+        let out = expand(
+            quote!(),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(out.contains("compile_error"), "{out}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use syn::ItemFn;
 
 use crate::handler::Common;
 use crate::handler::expand::{
-    guard_handler, marker, mountable, rate_rule, rate_rule_value, registry_entry,
+    fallback, guard_handler, marker, mountable, rate_rule, rate_rule_value, registry_entry,
 };
 
 pub(crate) fn expand(f: ItemFn, common: &Common) -> TokenStream {
@@ -32,7 +32,10 @@ pub(crate) fn expand(f: ItemFn, common: &Common) -> TokenStream {
                 }
             };
             let guard = quote!(#krate::__private::PublicGuard<#name>);
-            (rules, guard_handler(krate, f.clone(), guard, true))
+            match guard_handler(krate, f.clone(), guard, true) {
+                Ok(guarded) => (rules, guarded),
+                Err(e) => return fallback(e, krate, &f, true, common.route.as_ref()),
+            }
         }
         None => (quote!(), f.clone()),
     };

@@ -6,7 +6,6 @@ mod parse;
 mod validate;
 
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::attr_names::PUBLIC;
 use crate::ctxt::Ctxt;
@@ -18,8 +17,7 @@ pub(crate) fn public(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse::parse(&cx, args);
     let common = validate::validate(&cx, &args);
     let Some(f) = check::parse_fn(&cx, PUBLIC, item.clone()) else {
-        let errors = cx.check().err().map(|e| e.to_compile_error());
-        return quote!(#errors #item);
+        return check::not_a_fn(cx, item);
     };
     let shape = check::check_fn(&cx, PUBLIC, &common.krate, &f);
     match cx.check() {
