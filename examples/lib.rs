@@ -125,8 +125,9 @@ pub mod demo {
         (http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
     }
 
-    /// Echoes every text message back, prefixed with `subject: `, until the client closes.
-    pub async fn echo(mut socket: axum::extract::ws::WebSocket, subject: String) {
+    /// Echoes every text message back, prefixed with `subject: `, until the client closes or
+    /// the token ends (the socket is then closed with 1008: see `authx::ws`).
+    pub async fn echo(mut socket: authx::ws::TokenSocket, subject: String) {
         use axum::extract::ws::Message;
         while let Some(Ok(msg)) = socket.recv().await {
             match msg {

@@ -114,7 +114,8 @@ async fn admin(claims: Claims) -> Result<Json<Value>, AuthError> {
 }
 
 async fn logout(State(s): State<AppState>, claims: Claims) -> Result<Json<Value>, AuthError> {
-    s.auth.revoke(&claims).await?;
+    // The access token and its family (the refresh token too).
+    s.auth.logout(&claims).await?;
     Ok(Json(json!({ "message": "Logged out" })))
 }
 
@@ -141,9 +142,12 @@ async fn cookie_logout(
     State(s): State<AppState>,
     claims: Result<Claims, AuthError>,
 ) -> Result<Response, AuthError> {
-    // Revoke the access token when it is still valid; clear the cookies either way.
-    if let Ok(claims) = claims {
-        s.auth.revoke(&claims).await?;
+    // Log out when the token is still valid (with the CSRF header, as every unsafe cookie
+    // route); clear the cookies either way.
+    match claims {
+        Ok(claims) => s.auth.logout(&claims).await?,
+        Err(e @ (AuthError::MissingCsrfToken | AuthError::CsrfMismatch)) => return Err(e),
+        Err(_) => {}
     }
     Ok((
         s.auth.unset_cookies(),

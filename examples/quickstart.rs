@@ -142,10 +142,18 @@ async fn refresh(
     Ok(Json(s.auth.rotate(&claims).await?))
 }
 
-/// WebSocket echo: the token (query `?token=` or `Authorization`) is checked before the upgrade.
+/// WebSocket echo: the token (query `?token=` or `Authorization`) is checked before the
+/// upgrade, and the socket closes (1008) when the token expires or is revoked.
 #[protect(locations = [query, headers], route = "GET /ws")]
-async fn ws(upgrade: axum::extract::ws::WebSocketUpgrade, claims: Claims) -> Response {
-    upgrade.on_upgrade(move |socket| demo::echo(socket, claims.sub))
+async fn ws(
+    State(auth): State<Auth>,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+    claims: Claims,
+) -> Response {
+    upgrade.on_upgrade(move |socket| {
+        let socket = authx::ws::TokenSocket::new(socket, &auth, &claims);
+        demo::echo(socket, claims.sub)
+    })
 }
 
 /// Five requests a minute per client IP; the sixth gets 429 with `Retry-After`.
@@ -176,9 +184,11 @@ async fn admin(claims: Claims) -> Json<Value> {
     Json(json!({ "message": "Welcome, admin", "username": claims.sub }))
 }
 
+/// Logs out: the access token and its whole family (the session, refresh token included) are
+/// revoked, on every instance sharing the store.
 #[protect(route = "POST /logout")]
 async fn logout(State(s): State<AppState>, claims: Claims) -> Result<Json<Value>, AuthError> {
-    s.auth.revoke(&claims).await?;
+    s.auth.logout(&claims).await?;
     Ok(Json(json!({ "message": "Logged out" })))
 }
 
@@ -296,14 +306,19 @@ async fn cookie_protected_post(claims: Claims) -> Json<Value> {
     Json(json!({ "message": "Access granted", "username": claims.sub }))
 }
 
-/// Public so an expired session can still clear its cookies; a valid token is also revoked.
+/// Public so an expired session can still clear its cookies. A live cookie token needs the
+/// `X-CSRF-TOKEN` header like on every other unsafe cookie route (a cross-site form cannot log
+/// the user out); it is then logged out with its whole family, refresh token included.
 #[public(route = "POST /cookie/logout")]
 async fn cookie_logout(
     State(s): State<AppState>,
     claims: Result<Claims, AuthError>,
 ) -> Result<Response, AuthError> {
-    if let Ok(claims) = claims {
-        s.auth.revoke(&claims).await?;
+    match claims {
+        Ok(claims) => s.auth.logout(&claims).await?,
+        Err(e @ (AuthError::MissingCsrfToken | AuthError::CsrfMismatch)) => return Err(e),
+        // No token, or one that no longer verifies: nothing to revoke, the cookies still go.
+        Err(_) => {}
     }
     Ok((
         s.auth.unset_cookies(),

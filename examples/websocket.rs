@@ -45,10 +45,14 @@ async fn token(
     ))
 }
 
-/// Upgrades only after the guard accepted the token; echoes messages prefixed with the subject.
+/// Upgrades only after the guard accepted the token; echoes messages prefixed with the subject
+/// until the token expires or is revoked (the socket then closes with 1008).
 #[protect(locations = [query, headers], route = "GET /ws")]
-async fn ws(upgrade: WebSocketUpgrade, claims: Claims) -> Response {
-    upgrade.on_upgrade(move |socket| demo::echo(socket, claims.sub))
+async fn ws(State(auth): State<Auth>, upgrade: WebSocketUpgrade, claims: Claims) -> Response {
+    upgrade.on_upgrade(move |socket| {
+        let socket = authx::ws::TokenSocket::new(socket, &auth, &claims);
+        demo::echo(socket, claims.sub)
+    })
 }
 
 /// The service.

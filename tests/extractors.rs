@@ -186,6 +186,9 @@ impl RevocationStore for ScriptedStore {
     async fn revoke(&self, _jti: &str, _exp: i64) -> Result<(), StoreError> {
         Ok(())
     }
+    async fn revoke_once(&self, _jti: &str, _exp: i64) -> Result<bool, StoreError> {
+        Ok(true)
+    }
     async fn is_revoked(&self, _jti: &str) -> Result<bool, StoreError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
         match self.mode.load(Ordering::SeqCst) {

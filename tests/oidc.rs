@@ -266,7 +266,7 @@ async fn scp_list_and_roles_map_to_scopes() {
         RSA_NEW.sign(&idp.claims(json!({"realm_access": {"roles": ["admin", "offline_access"]}})));
     let (status, body) = get_with(&svc, "/orders", &admin).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["scopes"], json!(["orders:*", "offline_access"]));
+    assert_eq!(body["scopes"], json!(["orders:*", "role:offline_access"]));
 
     let viewer = RSA_NEW.sign(&idp.claims(json!({"realm_access": {"roles": ["viewer"]}})));
     let (status, body) = get_with(&svc, "/orders", &viewer).await;

@@ -165,6 +165,9 @@ impl RevocationStore for Counting {
     async fn revoke(&self, _: &str, _: i64) -> Result<(), StoreError> {
         Ok(())
     }
+    async fn revoke_once(&self, _: &str, _: i64) -> Result<bool, StoreError> {
+        Ok(true)
+    }
     async fn is_revoked(&self, _: &str) -> Result<bool, StoreError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(false)
@@ -251,13 +254,18 @@ async fn implicit_refresh_renews_near_expiry_cookies_and_keeps_csrf() {
         .layer(ImplicitRefreshLayer::new(auth.clone()).window(Duration::from_secs(120)))
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
-    let refresh = auth.refresh_token("user1").issue().unwrap();
+    // A login's pair: the refresh token is the authority on what a refreshed token grants,
+    // and only access tokens of its own family are refreshed from it.
+    let pair = auth.token_pair("user1").scopes(["a:b"]).issue().unwrap();
+    let refresh = pair.refresh_token;
+    let family = auth.verify(&refresh).unwrap().sid.unwrap();
     // Expires in 60 s: inside the 120 s window.
     let soon = auth
         .access_token("user1")
         .fresh(true)
         .expires_in(Duration::from_secs(60))
         .scopes(["a:b"])
+        .session(&family)
         .issue()
         .unwrap();
     let csrf = auth.verify(&soon).unwrap().csrf.unwrap();
@@ -300,6 +308,7 @@ async fn implicit_refresh_renews_near_expiry_cookies_and_keeps_csrf() {
     // Already expired: refreshed too (the default).
     let expired = auth
         .access_token("user1")
+        .session(&family)
         .expires_at(authx_now() - 30)
         .issue()
         .unwrap();
@@ -314,7 +323,7 @@ async fn implicit_refresh_renews_near_expiry_cookies_and_keeps_csrf() {
         .unwrap();
     assert_eq!(res.status(), 200);
     // Far from expiry: untouched.
-    let fresh = auth.access_token("user1").issue().unwrap();
+    let fresh = auth.access_token("user1").session(&family).issue().unwrap();
     let res = client()
         .get(s.url("/whoami"))
         .header(

@@ -569,3 +569,15 @@ async fn ws_echoes_with_the_subject() {
         "no token, no socket"
     );
 }
+
+/// The route audit an app adds to its own tests (the README's one line): every guarded route
+/// of the quickstart refuses what it must, and the rate-limited public ones limit.
+#[tokio::test]
+async fn the_route_audit_passes() {
+    let auth = Auth::new(config()).unwrap();
+    let app = quickstart::app(auth.clone(), Users::demo());
+    let report = authx::testing::audit_routes(&app, &auth).await;
+    report.assert_ok();
+    assert!(report.routes().len() >= 15, "{report}");
+    assert!(report.unprobed().is_empty(), "{report}");
+}

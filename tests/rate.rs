@@ -92,12 +92,7 @@ async fn exactly_fifty_across_two_instances_sharing_redis() {
     // A fresh key prefix per run: the route's bucket must start empty.
     let prefix = format!("authx-test-{}:", uuid::Uuid::new_v4());
     let store = authx::store::RedisStore::with_prefix(&redis_url(), &prefix).unwrap();
-    let stores = authx::Stores {
-        revocation: std::sync::Arc::new(store.clone()),
-        sessions: std::sync::Arc::new(store.clone()),
-        rate: std::sync::Arc::new(store),
-        backend: "redis",
-    };
+    let stores = authx::Stores::single(store.clone(), "redis").with_rate_limiter(store);
     let probe = tokio::time::timeout(
         Duration::from_secs(10),
         stores.revocation.is_revoked("probe"),

@@ -8,18 +8,11 @@
 
 use std::time::Duration;
 
-use authx::store::{Session, SqlStore, connect};
-use authx::{Auth, AuthConfig, AuthError, SessionMeta, Stores, TokenType};
+use authx::store::{SqlStore, connect};
+use authx::{Auth, AuthConfig, AuthError, SessionMeta, Stores};
 use authx_tests::{TestServer, assert_error, client, status_json};
 use axum::Router;
 use axum::routing::get;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 fn unique(what: &str) -> String {
     format!("{what}-{}", uuid::Uuid::new_v4())
@@ -71,189 +64,18 @@ fn config(url: &str) -> AuthConfig {
 
 // ---------------------------------------------------------------- conformance
 
-async fn revocation(stores: &Stores) {
-    let (a, b) = (unique("jti"), unique("jti"));
-    let r = &stores.revocation;
-    assert!(!r.is_revoked(&a).await.unwrap());
-    r.revoke(&a, now() + 600).await.unwrap();
-    assert!(r.is_revoked(&a).await.unwrap());
-    assert!(!r.is_revoked(&b).await.unwrap());
-    assert!(
-        r.any_revoked(&[&b, &a]).await.unwrap(),
-        "one round trip for a token and its session"
-    );
-    assert!(!r.any_revoked(&[&b]).await.unwrap());
-    // Revoking twice is fine; an already expired token needs no entry.
-    r.revoke(&a, now() + 600).await.unwrap();
-    let gone = unique("jti");
-    r.revoke(&gone, now() - 5).await.unwrap();
-    assert!(!r.is_revoked(&gone).await.unwrap());
-}
-
-async fn expiry(stores: &Stores, sql: Option<&SqlStore>) {
-    let key = unique("short");
-    // Three seconds of life, so a slow machine still sees the entry before it expires.
-    let expires_at = now() + 3;
-    stores.revocation.revoke(&key, expires_at).await.unwrap();
-    assert!(stores.revocation.is_revoked(&key).await.unwrap());
-    // Wait until the expiry second has passed (a wait for a deadline, not a timing assertion).
-    while now() <= expires_at {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(
-        !stores.revocation.is_revoked(&key).await.unwrap(),
-        "an entry lives as long as its token"
-    );
+/// The exported suite (`authx::store::testing`, what a third-party store must pass), then
+/// what only SQL stores do: purge expired rows.
+async fn conformance(url: &str, sql: Option<SqlStore>) {
+    let stores = open(url).await;
+    authx::store::testing::conformance(&stores).await;
     if let Some(sql) = sql {
+        // The suite's expiry check left an expired entry behind.
         assert!(
             sql.purge_expired().await.unwrap() >= 1,
             "expired rows are purged"
         );
     }
-}
-
-async fn retire_once_is_atomic(stores: &Stores) {
-    let key = unique("rotated");
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let r = stores.revocation.clone();
-            let key = key.clone();
-            tokio::spawn(async move { r.revoke_once(&key, now() + 600).await.unwrap() })
-        })
-        .collect();
-    let mut winners = 0;
-    for t in tasks {
-        winners += usize::from(t.await.unwrap());
-    }
-    assert_eq!(
-        winners, 1,
-        "exactly one concurrent use of a refresh token wins"
-    );
-}
-
-fn session(subject: &str, created_at: i64) -> Session {
-    Session {
-        id: unique("sid"),
-        subject: subject.into(),
-        created_at,
-        last_seen: created_at,
-        expires_at: now() + 3600,
-        ip: Some("10.0.0.1".into()),
-        user_agent: Some("curl/8".into()),
-        device: None,
-        revoked: false,
-    }
-}
-
-async fn sessions(stores: &Stores) {
-    let s = &stores.sessions;
-    let subject = unique("user");
-    let (one, two) = (session(&subject, now() - 10), session(&subject, now()));
-    s.create_session(&two).await.unwrap();
-    s.create_session(&one).await.unwrap();
-    assert_eq!(s.get_session(&one.id).await.unwrap().as_ref(), Some(&one));
-    assert_eq!(s.get_session("no-such-session").await.unwrap(), None);
-    let listed = s.list_sessions(&subject, now()).await.unwrap();
-    assert_eq!(
-        listed.iter().map(|x| &x.id).collect::<Vec<_>>(),
-        [&one.id, &two.id],
-        "oldest first"
-    );
-    assert!(
-        s.list_sessions(&unique("other"), now())
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    s.touch_session(&one.id, now() + 5, Some(now() + 7200))
-        .await
-        .unwrap();
-    let touched = s.get_session(&one.id).await.unwrap().unwrap();
-    assert_eq!(touched.last_seen, now() + 5);
-    assert!(touched.expires_at >= now() + 7199);
-    assert!(s.mark_session_revoked(&one.id).await.unwrap());
-    assert!(!s.mark_session_revoked(&one.id).await.unwrap(), "only once");
-    assert!(s.get_session(&one.id).await.unwrap().unwrap().revoked);
-    let listed = s.list_sessions(&subject, now()).await.unwrap();
-    assert_eq!(listed.iter().map(|x| &x.id).collect::<Vec<_>>(), [&two.id]);
-}
-
-async fn auth_level(stores: Stores) {
-    let auth = Auth::builder(config("memory://"))
-        .stores(stores)
-        .build()
-        .unwrap();
-    let subject = unique("user");
-    let a = auth
-        .create_session(&subject, SessionMeta::default())
-        .await
-        .unwrap();
-    let b = auth
-        .create_session(&subject, SessionMeta::default())
-        .await
-        .unwrap();
-    let c = auth
-        .create_session(&subject, SessionMeta::default())
-        .await
-        .unwrap();
-    let token_b = auth.access_token(&subject).session(&b.id).issue().unwrap();
-    assert!(auth.verify_unrevoked(&token_b).await.is_ok());
-    // Revoke all but the current one.
-    assert_eq!(
-        auth.revoke_all_sessions(&subject, Some(&a.id))
-            .await
-            .unwrap(),
-        2
-    );
-    assert!(matches!(
-        auth.verify_unrevoked(&token_b).await,
-        Err(AuthError::Revoked)
-    ));
-    let left = auth.sessions(&subject).await.unwrap();
-    assert_eq!(left.iter().map(|s| &s.id).collect::<Vec<_>>(), [&a.id]);
-    assert!(
-        !auth.revoke_session(&c.id).await.unwrap(),
-        "already revoked"
-    );
-    // Rotation: the first use wins, the second revokes the family.
-    let refresh = auth
-        .refresh_token(&subject)
-        .session(&a.id)
-        .scopes(["x:y"])
-        .issue()
-        .unwrap();
-    let claims = auth.verify_unrevoked(&refresh).await.unwrap();
-    let pair = auth.rotate(&claims).await.unwrap();
-    let new_refresh = auth.verify_unrevoked(&pair.refresh_token).await.unwrap();
-    assert_eq!(
-        (new_refresh.token_type, new_refresh.sid.as_deref()),
-        (TokenType::Refresh, Some(a.id.as_str()))
-    );
-    assert_eq!(auth.verify(&pair.access_token).unwrap().scopes(), ["x:y"]);
-    assert!(matches!(
-        auth.rotate(&claims).await,
-        Err(AuthError::RefreshTokenReused)
-    ));
-    assert!(
-        matches!(
-            auth.verify_unrevoked(&pair.refresh_token).await,
-            Err(AuthError::Revoked)
-        ),
-        "the family is revoked"
-    );
-    assert!(matches!(
-        auth.verify_unrevoked(&pair.access_token).await,
-        Err(AuthError::Revoked)
-    ));
-}
-
-async fn conformance(url: &str, sql: Option<SqlStore>) {
-    let stores = open(url).await;
-    revocation(&stores).await;
-    retire_once_is_atomic(&stores).await;
-    sessions(&stores).await;
-    expiry(&stores, sql.as_ref()).await;
-    auth_level(stores).await;
 }
 
 #[tokio::test]

@@ -97,9 +97,13 @@ pub mod rate;
 pub mod registry;
 pub mod store;
 pub mod subject;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 #[cfg(feature = "vault")]
 pub mod vault;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 // `#[protect]` guards a handler, `#[public]` marks it open, `#[auth_subject]` makes a user type
 // an extractor, `routes!` mounts marked handlers (docs in authx-macros).
@@ -109,12 +113,12 @@ pub use auth::{Auth, AuthBuilder};
 pub use config::{Algorithm, AuthConfig, TokenLocation};
 pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
-pub use extract::{FreshClaims, RefreshClaims};
+pub use extract::{FreshClaims, RefreshClaims, SessionMeta};
 pub use guard::{PolicyDecision, Rules};
 #[cfg(feature = "jwks")]
 pub use jwks::{IssuerConfig, JwksIssuer};
 pub use store::{
-    MemoryRevocationStore, MemoryStore, RevocationStore, Session, SessionMeta, SessionStore,
+    AllowlistStore, MemoryRevocationStore, MemoryStore, RevocationStore, Session, SessionStore,
     StoreError, Stores,
 };
 pub use token::{Claims, Extra, TokenPair, TokenType};

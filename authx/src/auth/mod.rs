@@ -1,4 +1,15 @@
 //! [`Auth`]: the configured engine handlers share through axum state.
+//!
+//! - this file: `Auth`, its builder and the stores it holds;
+//! - [`pipeline`]: the request pipeline (locate, verify, type, CSRF, revocation, allowlist);
+//! - [`session`]: sessions, token families, refresh rotation, logout;
+//! - [`allowlist`]: allowlist mode;
+//! - [`decision`]: the `auth decision` tracing events.
+
+mod allowlist;
+pub(crate) mod decision;
+mod pipeline;
+mod session;
 
 use std::fmt;
 use std::future::Future;
@@ -8,10 +19,10 @@ use http::request::Parts;
 
 use crate::config::{AuthConfig, TokenLocation};
 use crate::error::{AuthError, ConfigError, IssueError};
-use crate::extract::{cache, locate};
-use crate::store::{RevocationStore, Session, SessionMeta, SessionStore, StoreError, Stores};
-use crate::token::codec::{TokenCodec, now};
-use crate::token::{Claims, PairBuilder, TokenBuilder, TokenPair, TokenType};
+use crate::extract::SessionMeta;
+use crate::store::{AllowlistStore, RevocationStore, SessionStore, StoreError, Stores};
+use crate::token::codec::TokenCodec;
+use crate::token::{PairBuilder, TokenBuilder, TokenType};
 
 /// The authentication engine: configuration, decoded keys and stores.
 ///
@@ -35,7 +46,7 @@ pub struct Auth {
 }
 
 struct Inner {
-    trusted_proxies: crate::rate::TrustedProxies,
+    forwarding: crate::rate::Forwarding,
     config: AuthConfig,
     codec: TokenCodec,
     stores: Stores,
@@ -45,9 +56,6 @@ struct Inner {
     #[cfg(feature = "jwks")]
     issuers: crate::jwks::Issuers,
 }
-
-/// `last_seen` is written at most this often per session.
-const TOUCH_INTERVAL_SECS: i64 = 60;
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -143,7 +151,11 @@ impl AuthBuilder {
             });
         }
         let codec = TokenCodec::new(&config)?;
-        let trusted_proxies = crate::rate::TrustedProxies::parse(&config.trusted_proxies)?;
+        let forwarding = crate::rate::Forwarding::new(
+            crate::rate::TrustedProxies::parse(&config.trusted_proxies)?,
+            &config.forwarded_header,
+            config.ipv6_prefix,
+        )?;
         let csrf_in_tokens = config.csrf.enabled && config.has_location(TokenLocation::Cookies);
         #[cfg(feature = "jwks")]
         let issuers = crate::jwks::Issuers::new(self.issuers, &config)?;
@@ -151,7 +163,7 @@ impl AuthBuilder {
             inner: Arc::new(Inner {
                 codec,
                 stores: self.stores,
-                trusted_proxies,
+                forwarding,
                 csrf_in_tokens,
                 config,
                 touched: Default::default(),
@@ -244,9 +256,22 @@ impl Auth {
         &self.inner.stores.rate
     }
 
-    /// The client IP of a request, honouring [`trusted_proxies`](AuthConfig::trusted_proxies).
+    /// The allowlist store in use (allowlist mode).
+    pub fn allowlist_store(&self) -> &Arc<dyn AllowlistStore> {
+        &self.inner.stores.allowlist
+    }
+
+    /// The client IP of a request, honouring [`trusted_proxies`](AuthConfig::trusted_proxies)
+    /// and [`forwarded_header`](AuthConfig::forwarded_header) (see [`Forwarding`](crate::rate::Forwarding)).
     pub fn client_ip(&self, parts: &Parts) -> crate::rate::ClientIp {
-        crate::rate::ClientIp::of(parts, &self.inner.trusted_proxies)
+        self.inner.forwarding.client_ip(parts)
+    }
+
+    /// What a login request says about the client, for [`create_session`](Self::create_session):
+    /// its IP (found as [`client_ip`](Self::client_ip) finds it, so a trusted proxy's forwarding
+    /// header is honoured and a client's is not) and its user agent.
+    pub fn session_meta(&self, parts: &Parts) -> SessionMeta {
+        SessionMeta::new(self.client_ip(parts).addr(), parts)
     }
 
     /// Which store backend is in use (`memory`, `sqlite`, `postgres`, `redis`).
@@ -279,76 +304,9 @@ impl Auth {
         self.refresh_token(subject).issue()
     }
 
-    /// Finds the token of `token_type` in a request, in the configured locations and order,
-    /// without verifying it. For middleware of your own; extractors and guards do this for you.
-    pub fn locate<'a>(
-        &self,
-        parts: &'a Parts,
-        token_type: TokenType,
-    ) -> Result<Option<(std::borrow::Cow<'a, str>, TokenLocation)>, AuthError> {
-        let config = &self.inner.config;
-        Ok(
-            locate::locate(parts, config, token_type, &config.token_locations)?
-                .map(|l| (l.token, l.location)),
-        )
-    }
-
-    /// Verifies signature and claims (not revocation: see [`verify_unrevoked`](Self::verify_unrevoked)).
-    /// This service's own tokens only: identity-provider tokens (feature `jwks`) may need a key
-    /// fetch, so they verify through the async [`verify_unrevoked`](Self::verify_unrevoked).
-    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        self.inner.codec.verify(token, now())
-    }
-
-    /// Verifies signature and claims (with the identity provider the token's `iss` names, when
-    /// one is configured), then asks the revocation store about the token and its session.
-    pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
-        let claims = self.verify_token(token).await?;
-        self.ensure_claims_not_revoked(&claims).await?;
-        Ok(claims)
-    }
-
-    /// Fails when the token or its session is revoked.
-    pub(crate) async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
-        match &claims.sid {
-            Some(sid) => {
-                self.ensure_none_revoked(&[&claims.jti, &session_key(sid)])
-                    .await
-            }
-            None => self.ensure_none_revoked(&[&claims.jti]).await,
-        }
-    }
-
-    /// Revokes the token these claims came from, until it would have expired (logout).
-    pub async fn revoke<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
-        self.revoke_jti(&claims.jti, claims.exp).await
-    }
-
-    /// Revokes `jti` until `expires_at` (seconds since the epoch).
-    pub async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), AuthError> {
-        self.store_call(self.inner.stores.revocation.revoke(jti, expires_at))
-            .await
-    }
-
-    /// Fails with [`AuthError::Revoked`] when `jti` is revoked. A store failure answers per
-    /// [`store_fail_open`](AuthConfig::store_fail_open).
-    pub async fn ensure_not_revoked(&self, jti: &str) -> Result<(), AuthError> {
-        self.ensure_none_revoked(&[jti]).await
-    }
-
-    async fn ensure_none_revoked(&self, keys: &[&str]) -> Result<(), AuthError> {
-        match self
-            .store_call(self.inner.stores.revocation.any_revoked(keys))
-            .await
-        {
-            Ok(false) => Ok(()),
-            Ok(true) => Err(AuthError::Revoked),
-            Err(AuthError::StoreUnavailable(e)) if self.inner.config.store_fail_open => {
-                tracing::warn!(error = %e, "revocation store unavailable; letting the request through (store_fail_open)");
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+    /// The configured leeway, in seconds.
+    pub(crate) fn leeway_secs(&self) -> i64 {
+        i64::try_from(self.inner.config.leeway.as_secs()).unwrap_or(i64::MAX)
     }
 
     /// Runs a store call within [`store_timeout`](AuthConfig::store_timeout).
@@ -363,410 +321,20 @@ impl Auth {
         }
     }
 
-    /// The request's token, verified once: from the request's cache when an extractor or guard
-    /// already verified it, otherwise located, decoded, type-checked, CSRF-checked and checked
-    /// against the revocation store, then cached. A verification (not a cache hit) is one
-    /// [decision event](decision), with the request's path as its route.
-    pub(crate) async fn authenticate(
+    /// A store answer under [`store_fail_open`](AuthConfig::store_fail_open): `Ok(None)` when the
+    /// store failed and the app chose to let requests through (logged), the error otherwise.
+    pub(crate) fn fail_open<T>(
         &self,
-        parts: &mut Parts,
-        req: Requirement<'_>,
-    ) -> Result<Arc<Claims>, AuthError> {
-        if let Some(hit) = cache::get(parts, req.token_type) {
-            return Ok(hit);
-        }
-        let started = decision::start();
-        let mut seen = None;
-        let result = self.verify_request(parts, req, &mut seen).await;
-        decision::record(
-            started,
-            parts,
-            parts.uri.path(),
-            seen.as_deref(),
-            result.as_ref().err(),
-        );
-        result
-    }
-
-    /// [`authenticate`](Self::authenticate) without the decision event, for callers that
-    /// record their own (the guard). `seen` gets the claims as soon as the signature verifies,
-    /// so a later refusal can name its subject.
-    pub(crate) async fn authenticate_quietly(
-        &self,
-        parts: &mut Parts,
-        req: Requirement<'_>,
-        seen: &mut Option<Arc<Claims>>,
-    ) -> Result<Arc<Claims>, AuthError> {
-        if let Some(hit) = cache::get(parts, req.token_type) {
-            *seen = Some(hit.clone());
-            return Ok(hit);
-        }
-        self.verify_request(parts, req, seen).await
-    }
-
-    /// Verifies a located token: with the identity provider its (unverified) `iss` names when
-    /// one is configured (feature `jwks`), otherwise with this service's own keys.
-    async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
-        #[cfg(feature = "jwks")]
-        if let Some(issuer) = self.inner.issuers.route(token) {
-            return issuer.verify(token).await;
-        }
-        self.inner.codec.verify(token, now())
-    }
-
-    /// The identity providers whose tokens are accepted (feature `jwks`), in no particular
-    /// order.
-    #[cfg(feature = "jwks")]
-    pub fn issuers(&self) -> impl Iterator<Item = &crate::jwks::JwksIssuer> {
-        self.inner.issuers.iter()
-    }
-
-    async fn verify_request(
-        &self,
-        parts: &mut Parts,
-        req: Requirement<'_>,
-        seen: &mut Option<Arc<Claims>>,
-    ) -> Result<Arc<Claims>, AuthError> {
-        let config = &self.inner.config;
-        let locations = req.locations.unwrap_or(&config.token_locations);
-        let (claims, location) = {
-            let found = locate::locate(parts, config, req.token_type, locations)?
-                .ok_or(AuthError::MissingToken)?;
-            (
-                Arc::new(self.verify_token(&found.token).await?),
-                found.location,
-            )
-        };
-        *seen = Some(claims.clone());
-        if claims.token_type != req.token_type {
-            return Err(match req.token_type {
-                TokenType::Access => AuthError::AccessTokenRequired,
-                TokenType::Refresh => AuthError::RefreshTokenRequired,
-            });
-        }
-        if location == TokenLocation::Cookies && req.csrf && config.csrf.enabled {
-            crate::cookies::check_csrf(parts, config, claims.csrf.as_deref())?;
-        }
-        self.ensure_claims_not_revoked(&claims).await?;
-        if config.allowlist {
-            self.ensure_allowed(&claims).await?;
-        }
-        if let Some(sid) = &claims.sid {
-            self.touch_later(sid);
-        }
-        cache::put(parts, req.token_type, claims.clone());
-        Ok(claims)
-    }
-}
-
-/// Auth decision events: one `tracing` event (target `authx`, name and message
-/// `auth decision`, level `DEBUG`) per decision the pipeline takes, with the fields `route`
-/// (the guard's route id, or the request path), `method`, `path`, `subject` (when a token
-/// verified), `outcome` (`allowed` or `refused`), `error_type` and `status` (when refused)
-/// and `duration_us`. Never a token, a secret, a CSRF value or a cookie. When no subscriber
-/// wants the event, nothing is measured or formatted.
-pub(crate) mod decision {
-    use std::time::Instant;
-
-    use http::request::Parts;
-
-    use crate::error::AuthError;
-    use crate::token::Claims;
-
-    /// The start of a decision, or `None` when no subscriber listens.
-    pub(crate) fn start() -> Option<Instant> {
-        tracing::enabled!(target: "authx", tracing::Level::DEBUG).then(Instant::now)
-    }
-
-    /// Emits the decision event for a decision that began at `started`.
-    pub(crate) fn record(
-        started: Option<Instant>,
-        parts: &Parts,
-        route: &str,
-        claims: Option<&Claims>,
-        error: Option<&AuthError>,
-    ) {
-        let Some(started) = started else {
-            return;
-        };
-        let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let subject = claims.map(|c| c.sub.as_str());
-        let method = parts.method.as_str();
-        // The path only: the query may carry a token.
-        let path = parts.uri.path();
-        match error {
-            None => tracing::event!(
-                name: "auth decision",
-                target: "authx",
-                tracing::Level::DEBUG,
-                route,
-                method,
-                path,
-                subject,
-                outcome = "allowed",
-                duration_us,
-                "auth decision"
-            ),
-            Some(e) => tracing::event!(
-                name: "auth decision",
-                target: "authx",
-                tracing::Level::DEBUG,
-                route,
-                method,
-                path,
-                subject,
-                outcome = "refused",
-                error_type = e.error_type(),
-                status = e.status().as_u16(),
-                duration_us,
-                "auth decision"
-            ),
-        }
-    }
-}
-
-/// The revocation key of a session.
-fn session_key(sid: &str) -> String {
-    format!("sid:{sid}")
-}
-
-/// Sessions and refresh rotation.
-impl Auth {
-    /// Starts a login session for `subject` (IP, user agent and device from `meta`). Bind
-    /// tokens to it with `.session(&session.id)` on a token builder.
-    pub async fn create_session(
-        &self,
-        subject: &str,
-        meta: SessionMeta,
-    ) -> Result<Session, AuthError> {
-        let now = now();
-        let lifetime =
-            i64::try_from(self.inner.config.refresh_token_expires.as_secs()).unwrap_or(i64::MAX);
-        let session = Session {
-            id: uuid::Uuid::new_v4().to_string(),
-            subject: subject.to_owned(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now.saturating_add(lifetime),
-            ip: meta.ip,
-            user_agent: meta.user_agent,
-            device: meta.device,
-            revoked: false,
-        };
-        self.store_call(self.inner.stores.sessions.create_session(&session))
-            .await?;
-        Ok(session)
-    }
-
-    /// A subject's live sessions, oldest first.
-    pub async fn sessions(&self, subject: &str) -> Result<Vec<Session>, AuthError> {
-        self.store_call(self.inner.stores.sessions.list_sessions(subject, now()))
-            .await
-    }
-
-    /// One session (revoked ones included until they expire).
-    pub async fn session(&self, id: &str) -> Result<Option<Session>, AuthError> {
-        self.store_call(self.inner.stores.sessions.get_session(id))
-            .await
-    }
-
-    /// Revokes a session: every token carrying its id is refused from now on, on every
-    /// instance sharing the store. `false` when there was no live session with that id.
-    pub async fn revoke_session(&self, id: &str) -> Result<bool, AuthError> {
-        let Some(session) = self.session(id).await? else {
-            return Ok(false);
-        };
-        self.store_call(
-            self.inner
-                .stores
-                .revocation
-                .revoke(&session_key(id), session.expires_at),
-        )
-        .await?;
-        self.store_call(self.inner.stores.sessions.mark_session_revoked(id))
-            .await
-    }
-
-    /// Revokes every live session of `subject`, except `keep` when given ("log out my other
-    /// devices"). Returns how many were revoked.
-    pub async fn revoke_all_sessions(
-        &self,
-        subject: &str,
-        keep: Option<&str>,
-    ) -> Result<usize, AuthError> {
-        let mut revoked = 0;
-        for s in self.sessions(subject).await? {
-            if Some(s.id.as_str()) != keep && self.revoke_session(&s.id).await? {
-                revoked += 1;
-            }
-        }
-        Ok(revoked)
-    }
-
-    /// Exchanges a verified refresh token for a new pair (same subject, scopes, extra data and
-    /// session; the access token is not fresh) and retires it. With
-    /// [`refresh_rotation`](AuthConfig::refresh_rotation) on, presenting a retired refresh token
-    /// again is theft or a replay: its session, the whole token family, is revoked and the call
-    /// fails with [`AuthError::RefreshTokenReused`]. With rotation off, a new pair is issued
-    /// and the old refresh token stays valid until it expires.
-    pub async fn rotate(&self, claims: &Claims) -> Result<TokenPair, AuthError> {
-        if claims.token_type != TokenType::Refresh {
-            return Err(AuthError::RefreshTokenRequired);
-        }
-        let mut access = self
-            .access_token(&claims.sub)
-            .scopes(claims.scopes())
-            .extra(&claims.extra);
-        if let Some(sid) = &claims.sid {
-            access = access.session(sid);
-        }
-        if self.inner.config.refresh_rotation {
-            let retired = format!("rotated:{}", claims.jti);
-            let first_use = self
-                .store_call(
-                    self.inner
-                        .stores
-                        .revocation
-                        .revoke_once(&retired, claims.exp),
-                )
-                .await?;
-            if !first_use {
-                tracing::warn!(subject = %claims.sub, "authx: refresh token reused; revoking its session");
-                self.revoke_jti(&claims.jti, claims.exp).await?;
-                if let Some(sid) = &claims.sid {
-                    self.revoke_session(sid).await?;
-                }
-                return Err(AuthError::RefreshTokenReused);
-            }
-        }
-        let mut refresh = self
-            .refresh_token(&claims.sub)
-            .scopes(claims.scopes())
-            .extra(&claims.extra);
-        if let Some(sid) = &claims.sid {
-            refresh = refresh.session(sid);
-            let lifetime = i64::try_from(self.inner.config.refresh_token_expires.as_secs())
-                .unwrap_or(i64::MAX);
-            let extend = now().saturating_add(lifetime);
-            self.store_call(
-                self.inner
-                    .stores
-                    .sessions
-                    .touch_session(sid, now(), Some(extend)),
-            )
-            .await?;
-        }
-        if self.inner.config.allowlist {
-            return Ok(TokenPair::new(
-                access.register().await?,
-                refresh.register().await?,
-            ));
-        }
-        Ok(TokenPair::new(access.issue()?, refresh.issue()?))
-    }
-
-    /// Records use of a session, at most once a minute, off the request path.
-    fn touch_later(&self, sid: &str) {
-        let now = now();
-        {
-            let mut touched = self.inner.touched.lock().unwrap_or_else(|p| p.into_inner());
-            if touched
-                .get(sid)
-                .is_some_and(|t| now - t < TOUCH_INTERVAL_SECS)
-            {
-                return;
-            }
-            if touched.len() > 100_000 {
-                touched.clear();
-            }
-            touched.insert(sid.to_owned(), now);
-        }
-        let auth = self.clone();
-        let sid = sid.to_owned();
-        tokio::spawn(async move {
-            if let Err(e) = auth
-                .store_call(auth.inner.stores.sessions.touch_session(&sid, now, None))
-                .await
-            {
-                tracing::debug!(error = %e, "authx: could not record session use");
-            }
-        });
-    }
-}
-
-/// The subject under which allowlist records are kept, apart from login sessions.
-fn allowlist_subject(subject: &str) -> String {
-    format!("allowlist:{subject}")
-}
-
-/// Allowlist mode.
-impl Auth {
-    /// Records an issued token in the allowlist (used by `TokenBuilder::register`).
-    pub(crate) async fn record_allowed(&self, claims: &Claims) -> Result<(), AuthError> {
-        let now = now();
-        let record = Session {
-            id: claims.jti.clone(),
-            subject: allowlist_subject(&claims.sub),
-            created_at: now,
-            last_seen: now,
-            expires_at: claims.exp,
-            ip: None,
-            user_agent: None,
-            device: None,
-            revoked: false,
-        };
-        self.store_call(self.inner.stores.sessions.create_session(&record))
-            .await
-    }
-
-    async fn ensure_allowed(&self, claims: &Claims) -> Result<(), AuthError> {
-        match self
-            .store_call(self.inner.stores.sessions.get_session(&claims.jti))
-            .await
-        {
-            Ok(Some(record))
-                if !record.revoked && record.subject == allowlist_subject(&claims.sub) =>
-            {
-                Ok(())
-            }
-            Ok(_) => Err(AuthError::Revoked),
+        result: Result<T, AuthError>,
+        what: &'static str,
+    ) -> Result<Option<T>, AuthError> {
+        match result {
+            Ok(v) => Ok(Some(v)),
             Err(AuthError::StoreUnavailable(e)) if self.inner.config.store_fail_open => {
-                tracing::warn!(error = %e, "allowlist store unavailable; letting the request through (store_fail_open)");
-                Ok(())
+                tracing::warn!(error = %e, store = what, "authx: store unavailable; letting the request through (store_fail_open)");
+                Ok(None)
             }
             Err(e) => Err(e),
         }
-    }
-
-    /// Withdraws one token: refused from now on (in allowlist mode or not).
-    pub async fn invalidate<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
-        self.revoke(claims).await?;
-        if self.inner.config.allowlist {
-            self.store_call(self.inner.stores.sessions.mark_session_revoked(&claims.jti))
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Withdraws every allowlisted token of `subject` (allowlist mode). Returns how many.
-    pub async fn invalidate_subject(&self, subject: &str) -> Result<usize, AuthError> {
-        let records = self
-            .store_call(
-                self.inner
-                    .stores
-                    .sessions
-                    .list_sessions(&allowlist_subject(subject), now()),
-            )
-            .await?;
-        let mut n = 0;
-        for r in records {
-            if self
-                .store_call(self.inner.stores.sessions.mark_session_revoked(&r.id))
-                .await?
-            {
-                n += 1;
-            }
-        }
-        Ok(n)
     }
 }

@@ -77,6 +77,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed (default none)",
     ),
     (
+        "AUTHX_FORWARDED_HEADER",
+        "the one header trusted proxies write the client chain into (default X-Forwarded-For; or Forwarded, X-Real-IP...)",
+    ),
+    (
+        "AUTHX_IPV6_PREFIX",
+        "IPv6 clients share a rate-limit bucket per network of this prefix length (default 64)",
+    ),
+    (
+        "AUTHX_WS_RECHECK_INTERVAL",
+        "how often an open WebSocket re-checks its token's revocation, seconds (default 30)",
+    ),
+    (
         "AUTHX_ALLOWLIST",
         "false (default); true: only tokens recorded at issue are accepted",
     ),
@@ -187,6 +199,18 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
+    }
+    if let Some(v) = get("AUTHX_FORWARDED_HEADER") {
+        c.forwarded_header = v.trim().to_owned();
+    }
+    if let Some(n) = number(&get, "AUTHX_IPV6_PREFIX")? {
+        c.ipv6_prefix = u8::try_from(n)
+            .ok()
+            .filter(|n| *n <= 128)
+            .ok_or_else(|| env_err("AUTHX_IPV6_PREFIX", format!("expected 0 to 128, got {n}")))?;
+    }
+    if let Some(d) = secs(&get, "AUTHX_WS_RECHECK_INTERVAL")? {
+        c.ws_recheck_interval = d;
     }
     if let Some(b) = boolean(&get, "AUTHX_ALLOWLIST")? {
         c.allowlist = b;

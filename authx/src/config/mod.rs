@@ -289,7 +289,10 @@ impl Default for CsrfConfig {
 ///
 /// Build with [`AuthConfig::builder`], deserialize (durations are seconds), or read from the
 /// environment with [`AuthConfig::from_env`]. Field docs give each default.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+///
+/// `Debug` shows no secret: keys are redacted, and so is a password in
+/// [`store_url`](Self::store_url).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct AuthConfig {
@@ -349,9 +352,22 @@ pub struct AuthConfig {
     /// Refresh-token rotation: exchanging a refresh token retires it and issues a new pair;
     /// presenting a retired one again revokes its session. Default `true`.
     pub refresh_rotation: bool,
-    /// Proxies (addresses or CIDR networks) whose `X-Forwarded-For` / `Forwarded` headers are
-    /// believed when keying rate limits by IP. Default none: the socket peer is the client.
+    /// Proxies (addresses or CIDR networks) whose [`forwarded_header`](Self::forwarded_header)
+    /// is believed when finding the client IP (rate limits, sessions). Default none: the
+    /// socket peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// The one header a trusted proxy writes the client chain into: `X-Forwarded-For`
+    /// (default), `Forwarded` (RFC 7239 `for=`), or another comma list such as `X-Real-IP`.
+    /// No other forwarding header is read, so a client cannot add one the proxy passes along.
+    pub forwarded_header: String,
+    /// IPv6 clients share a rate-limit bucket per network of this prefix length. Default 64:
+    /// one end site typically holds a whole /64, so keying by address would give a client
+    /// 2^64 buckets. IPv4 clients are keyed by address (/32).
+    pub ipv6_prefix: u8,
+    /// How often a WebSocket opened with a token re-checks that the token and its session
+    /// are not revoked ([`ws`](crate::ws)), seconds in serde. Default 30 s.
+    #[serde(deserialize_with = "de_secs")]
+    pub ws_recheck_interval: Duration,
     /// Bound on every store call; past it the request fails with `503`. Default 250 ms.
     #[serde(deserialize_with = "de_millis")]
     pub store_timeout: Duration,
@@ -387,6 +403,9 @@ impl Default for AuthConfig {
             max_token_size: 8192,
             store_url: "memory://".into(),
             trusted_proxies: Vec::new(),
+            forwarded_header: "X-Forwarded-For".into(),
+            ipv6_prefix: 64,
+            ws_recheck_interval: Duration::from_secs(30),
             refresh_rotation: true,
             allowlist: false,
             store_timeout: Duration::from_millis(250),
@@ -395,6 +414,64 @@ impl Default for AuthConfig {
             csrf: CsrfConfig::default(),
         }
     }
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("algorithm", &self.algorithm)
+            .field("secret_key", &self.secret_key)
+            .field("private_key", &self.private_key)
+            .field("public_key", &self.public_key)
+            .field("key_id", &self.key_id)
+            .field("previous_keys", &self.previous_keys)
+            .field("token_locations", &self.token_locations)
+            .field("header_name", &self.header_name)
+            .field("header_type", &self.header_type)
+            .field("query_param", &self.query_param)
+            .field("json_key", &self.json_key)
+            .field("refresh_json_key", &self.refresh_json_key)
+            .field("access_token_expires", &self.access_token_expires)
+            .field("refresh_token_expires", &self.refresh_token_expires)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field("max_token_size", &self.max_token_size)
+            .field("store_url", &redact_url(&self.store_url))
+            .field("allowlist", &self.allowlist)
+            .field("refresh_rotation", &self.refresh_rotation)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("forwarded_header", &self.forwarded_header)
+            .field("ipv6_prefix", &self.ipv6_prefix)
+            .field("ws_recheck_interval", &self.ws_recheck_interval)
+            .field("store_timeout", &self.store_timeout)
+            .field("store_fail_open", &self.store_fail_open)
+            .field("cookies", &self.cookies)
+            .field("csrf", &self.csrf)
+            .finish()
+    }
+}
+
+/// A URL with its password (`scheme://user:password@host`) replaced by `***`, for logs and
+/// `Debug`. Anything that does not look like a URL with credentials comes back unchanged.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // The authority ends at the first `/`, `?` or `#`; its userinfo at the last `@` in it.
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    let user = match userinfo.split_once(':') {
+        Some((user, _password)) => user,
+        // `redis://secret@host`: Redis clients read a lone userinfo as the password.
+        None if scheme.starts_with("redis") => "",
+        // A user name alone is no secret.
+        None => return url.to_owned(),
+    };
+    format!("{scheme}://{user}:***@{host}{tail}")
 }
 
 impl AuthConfig {
@@ -561,6 +638,21 @@ impl AuthConfigBuilder {
         self.0.store_fail_open = fail_open;
         self
     }
+    /// See [`AuthConfig::forwarded_header`].
+    pub fn forwarded_header(mut self, name: impl Into<String>) -> Self {
+        self.0.forwarded_header = name.into();
+        self
+    }
+    /// See [`AuthConfig::ipv6_prefix`].
+    pub fn ipv6_prefix(mut self, bits: u8) -> Self {
+        self.0.ipv6_prefix = bits;
+        self
+    }
+    /// See [`AuthConfig::ws_recheck_interval`].
+    pub fn ws_recheck_interval(mut self, interval: Duration) -> Self {
+        self.0.ws_recheck_interval = interval;
+        self
+    }
     /// See [`AuthConfig::cookies`].
     pub fn cookies(mut self, cookies: CookieConfig) -> Self {
         self.0.cookies = cookies;
@@ -706,5 +798,31 @@ mod tests {
             !dbg.contains("super-secret-value") && !dbg.contains("BEGIN"),
             "{dbg}"
         );
+        let c = AuthConfig::builder()
+            .store_url("postgres://app:hunter2@db.internal:5432/auth")
+            .build();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("hunter2"), "{dbg}");
+        assert!(
+            dbg.contains("postgres://app:***@db.internal:5432/auth"),
+            "{dbg}"
+        );
+    }
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        for (url, shown) in [
+            ("postgres://u:p@h/db", "postgres://u:***@h/db"),
+            ("redis://:p@h:6379/0", "redis://:***@h:6379/0"),
+            ("redis://p@h:6379", "redis://:***@h:6379"),
+            ("rediss://user:p%40ss@h", "rediss://user:***@h"),
+            ("postgres://u:p@h/db?x=a@b", "postgres://u:***@h/db?x=a@b"),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+            ("memory://", "memory://"),
+            ("sqlite://authx.db", "sqlite://authx.db"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
     }
 }

@@ -20,9 +20,26 @@ use crate::token::TokenPair;
 
 /// `Set-Cookie` headers to add to a response. Implements [`IntoResponseParts`], so return it
 /// next to a body: `(auth.set_cookies(&pair)?, Json(body))`.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[must_use = "cookies do nothing until added to a response"]
 pub struct SetCookies(Vec<HeaderValue>);
+
+impl std::fmt::Debug for SetCookies {
+    /// The cookie names only: their values are tokens and CSRF secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self
+            .0
+            .iter()
+            .map(|v| {
+                v.to_str()
+                    .ok()
+                    .and_then(|c| c.split_once('='))
+                    .map_or("?", |(name, _)| name)
+            })
+            .collect();
+        f.debug_tuple("SetCookies").field(&names).finish()
+    }
+}
 
 impl SetCookies {
     /// Adds the cookies to `headers`.

@@ -14,10 +14,20 @@ use serde::Deserialize;
 use crate::Auth;
 
 /// Tokens found in a JSON body by [`JsonTokenLayer`].
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct JsonTokens {
     pub access: Option<String>,
     pub refresh: Option<String>,
+}
+
+impl std::fmt::Debug for JsonTokens {
+    /// Whether each token is there, never the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonTokens")
+            .field("access", &self.access.as_ref().map(|_| "<redacted>"))
+            .field("refresh", &self.refresh.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// Makes the `json` token location work: for requests with a JSON content type, buffers the body

@@ -15,6 +15,7 @@
 pub(crate) mod cache;
 mod json;
 pub(crate) mod locate;
+mod session_meta;
 
 use std::any::Any;
 use std::ops::Deref;
@@ -25,6 +26,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 pub use json::{JsonTokenLayer, JsonTokenService};
+pub use session_meta::SessionMeta;
 
 use crate::Auth;
 use crate::auth::Requirement;

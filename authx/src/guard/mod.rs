@@ -310,6 +310,22 @@ pub fn with_rate_headers(response: impl IntoResponse, decision: Option<RateDecis
     response
 }
 
+/// Longest rate-limit key part kept as written; longer ones are hashed.
+const MAX_KEY_LEN: usize = 128;
+
+/// A rate-limit key part of bounded length: as written up to [`MAX_KEY_LEN`] bytes, else its
+/// SHA-256, so a custom key built from request data (a header, a path) cannot make the
+/// limiter store arbitrarily long strings.
+fn bounded_key(key: &str) -> std::borrow::Cow<'_, str> {
+    use sha2::Digest;
+    if key.len() <= MAX_KEY_LEN {
+        return std::borrow::Cow::Borrowed(key);
+    }
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    std::borrow::Cow::Owned(format!("sha256:{hex}"))
+}
+
 fn is_token_failure(e: &AuthError) -> bool {
     !matches!(
         e,
@@ -319,14 +335,16 @@ fn is_token_failure(e: &AuthError) -> bool {
 
 impl Auth {
     /// Checks `rules` against the request, as a `#[protect]` guard does, and returns the
-    /// verified claims. For hand-written middleware and extractors; rate limits are keyed by
-    /// the request's path.
+    /// verified claims. For hand-written middleware and extractors. Rate limits are counted
+    /// per route template (axum's `MatchedPath`, `/users/{id}`), never per raw path, which a
+    /// client could vary at will; before routing (a layer on the whole router) there is no
+    /// template and every path shares the bucket `*`.
     pub async fn enforce(
         &self,
         parts: &mut Parts,
         rules: &Rules,
     ) -> Result<Arc<Claims>, AuthError> {
-        let route = parts.uri.path().to_owned();
+        let route = decision::route_template(parts).unwrap_or("*").to_owned();
         self.enforce_route(parts, rules, &route)
             .await
             .map(|(claims, _)| claims)
@@ -423,8 +441,10 @@ impl Auth {
         claims: Option<&Claims>,
     ) -> Result<Option<RateDecision>, AuthError> {
         let who = match (rule.key, claims) {
-            (RateKeyRule::Subject, Some(c)) => format!("sub:{}", c.sub),
-            (RateKeyRule::Custom { key, .. }, _) => format!("fn:{}", key(parts, claims)),
+            (RateKeyRule::Subject, Some(c)) => format!("sub:{}", bounded_key(&c.sub)),
+            (RateKeyRule::Custom { key, .. }, _) => {
+                format!("fn:{}", bounded_key(&key(parts, claims)))
+            }
             _ => format!("ip:{}", self.client_ip(parts).key()),
         };
         let key = format!("{route}|{who}");
@@ -445,5 +465,22 @@ impl Auth {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_keys_are_hashed() {
+        assert_eq!(bounded_key("tenant-1"), "tenant-1");
+        let long = "x".repeat(10_000);
+        let hashed = bounded_key(&long);
+        assert!(
+            hashed.starts_with("sha256:") && hashed.len() == 7 + 64,
+            "{hashed}"
+        );
+        assert_ne!(bounded_key(&"y".repeat(10_000)), hashed);
     }
 }

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::{ClaimsMapping, IssuerConfig};
 use crate::error::{AuthError, DecodeFailure};
-use crate::token::{Claims, Extra, RESERVED_CLAIMS, TokenType};
+use crate::token::{Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenType};
 
 /// Checks the registered claims of a provider token whose signature verified, then maps it.
 pub(crate) fn check_and_map(
@@ -56,12 +56,14 @@ pub(crate) fn check_and_map(
         .cloned();
     let iss = Some(config.issuer.clone());
 
-    // What is left is extra data; names authx gives a meaning to are not passed through.
+    // What is left is extra data; names authx gives a meaning to are not passed through, nor
+    // is the provider's own `login_type` (a user kind comes only from the mapped claim).
     for name in RESERVED_CLAIMS {
         payload.remove(*name);
     }
+    payload.remove(KIND_CLAIM);
     if let Some(kind) = login_type {
-        payload.insert("login_type".into(), kind);
+        payload.insert(KIND_CLAIM.into(), kind);
     }
     Ok(Claims {
         sub,
@@ -103,7 +105,17 @@ fn granted_scopes(payload: &Extra, mapping: &ClaimsMapping) -> Vec<String> {
         for role in strings(lookup(payload, path)) {
             match mapping.role_scopes.get(&role) {
                 Some(scopes) => scopes.iter().for_each(|s| push(s)),
-                None => push(&format!("{}{role}", mapping.role_prefix)),
+                None => {
+                    let scope = format!("{}{role}", mapping.role_prefix);
+                    // Only a literal scope under the prefix: a role named `*` or `x:*` would
+                    // otherwise grant a wildcard.
+                    match authx_spec::ScopePattern::parse(&scope) {
+                        Ok(p) if !p.is_wildcard() => push(&scope),
+                        _ => {
+                            tracing::debug!("authx: provider role is not a literal scope; ignored")
+                        }
+                    }
+                }
             }
         }
     }
@@ -227,6 +239,37 @@ mod tests {
         // No jti: a stable hash of the token.
         assert_eq!(c.jti, token_hash("a.b.c"));
         assert!(c.jti.starts_with("sha256:") && c.jti.len() == 71);
+    }
+
+    /// The review's findings: a role named `*` became a wildcard scope, and a provider's own
+    /// `login_type` claim became the user kind.
+    #[test]
+    fn roles_never_become_wildcards_and_login_type_needs_a_mapping() {
+        let config = IssuerConfig::builder("https://idp.test")
+            .audience("api")
+            .role_claim("roles")
+            .build();
+        let p = payload(serde_json::json!({
+            "iss": "https://idp.test", "aud": "api", "sub": "u1", "exp": 2000,
+            "roles": ["*", "admin:*", "auditor", "two words", "a::b"],
+            "login_type": "admin"
+        }));
+        let c = check_and_map(&config, p, "a.b.c", 1000).unwrap();
+        assert_eq!(c.scopes(), ["role:auditor"]);
+        assert!(!c.has_scope("admin:users") && !c.has_scope("role:other"));
+        assert_eq!(c.kind(), None, "an unmapped login_type is dropped");
+        assert!(!c.extra.contains_key("login_type"));
+        let empty_prefix = IssuerConfig::builder("https://idp.test")
+            .audience("api")
+            .role_prefix("")
+            .build();
+        let err = crate::jwks::JwksIssuer::new(empty_prefix).unwrap_err();
+        assert!(err.to_string().contains("role_prefix"), "{err}");
+        let wildcard_prefix = IssuerConfig::builder("https://idp.test")
+            .audience("api")
+            .role_prefix("*")
+            .build();
+        assert!(crate::jwks::JwksIssuer::new(wildcard_prefix).is_err());
     }
 
     #[test]

@@ -112,11 +112,15 @@ pub struct ClaimsMapping {
     /// `admin` → `["admin:*"]`.
     pub role_scopes: BTreeMap<String, Vec<String>>,
     /// Prefix of the scope granted by a role absent from [`role_scopes`](Self::role_scopes):
-    /// with `role:`, role `auditor` grants scope `role:auditor`. Default empty (the role's
-    /// name is the scope).
+    /// role `auditor` grants scope `role:auditor`. Default `role:`; it may not be empty. A
+    /// role that does not make a literal scope under the prefix (`*`, `admin:*`, a space...)
+    /// grants nothing: the provider's role names never become wildcards or other apps'
+    /// scopes. Give a role real scopes through `role_scopes`.
     pub role_prefix: String,
     /// A claim naming how the user logged in (`amr`, `idp`, `login_type`...), copied into the
-    /// extra data as `login_type`. Default none.
+    /// extra data as `login_type` (the user kind `#[protect(kind = ...)]` checks). Default
+    /// none: then a `login_type` claim in the provider's token is dropped, never taken as a
+    /// kind.
     pub login_type_claim: Option<String>,
 }
 
@@ -127,7 +131,7 @@ impl Default for ClaimsMapping {
             scope_claims: vec!["scope".into(), "scp".into()],
             role_claims: Vec::new(),
             role_scopes: BTreeMap::new(),
-            role_prefix: String::new(),
+            role_prefix: "role:".into(),
             login_type_claim: None,
         }
     }

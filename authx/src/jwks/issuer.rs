@@ -321,6 +321,31 @@ fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
     if config.claims.subject_claim.is_empty() {
         return invalid("issuers.claims.subject_claim", format!("{name}: is empty"));
     }
+    let prefix = &config.claims.role_prefix;
+    let probe = format!("{prefix}role");
+    if prefix.is_empty()
+        || authx_spec::ScopePattern::parse(&probe).map_or(true, |p| p.is_wildcard())
+    {
+        return invalid(
+            "issuers.claims.role_prefix",
+            format!(
+                "{name}: {prefix:?} must be a non-empty scope prefix such as \"role:\", so a \
+                 provider's role names only scopes under it (a role named `*` never becomes a \
+                 wildcard); give roles with a meaning their scopes through role_scopes"
+            ),
+        );
+    }
+    for scopes in config.claims.role_scopes.values() {
+        if let Some(bad) = scopes
+            .iter()
+            .find(|s| authx_spec::ScopePattern::parse(s).is_err())
+        {
+            return invalid(
+                "issuers.claims.role_scopes",
+                format!("{name}: {bad:?} is not a scope pattern"),
+            );
+        }
+    }
     let url = match &config.jwks_url {
         Some(url) => url.clone(),
         None => config.discovery_url(),

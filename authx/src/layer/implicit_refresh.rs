@@ -18,14 +18,19 @@ use crate::token::codec::now;
 use crate::{Auth, TokenLocation};
 
 /// Keeps cookie sessions alive: when the access cookie is within `window` of expiry (or, by
-/// default, already expired), re-issues it from the refresh cookie.
+/// default, already expired, though not longer ago than [`max_expired_age`](Self::max_expired_age)),
+/// re-issues it from the refresh cookie.
 ///
-/// The new access token is **not fresh**, keeps the old token's scopes, extra data, session and
-/// CSRF value (so the page's `X-CSRF-TOKEN` header stays valid), and is used for the current
-/// request already: handlers behind the layer see it, and the response sets the new access and
-/// CSRF cookies. Tokens sent in headers are never touched; a revoked access token, a revoked or
-/// mismatched refresh token, or a tampered cookie means no refresh (the request then fails or
-/// passes on its own merits).
+/// The new access token is **not fresh**. Its claims come from the refresh token, the
+/// authoritative record of what the login granted (scopes, extra data and user kind), never
+/// from the expiring access token; the refresh token must belong to the access token's family
+/// (its session, or its token pair: the same `sid`), so a refresh cookie from another login
+/// cannot lend its rights to an old access cookie, or the reverse. The CSRF value of the old
+/// access token is kept, so the page's `X-CSRF-TOKEN` header stays valid. The new token is
+/// used for the current request already: handlers behind the layer see it, and the response
+/// sets the new access and CSRF cookies. Tokens sent in headers are never touched; a revoked
+/// access token, a revoked, retired (its family is then revoked) or mismatched refresh token,
+/// or a tampered cookie means no refresh (the request then fails or passes on its own merits).
 ///
 /// ```
 /// use authx::{Auth, AuthConfig, TokenLocation, layer::ImplicitRefreshLayer};
@@ -49,16 +54,18 @@ pub struct ImplicitRefreshLayer {
     auth: Auth,
     window: Duration,
     refresh_expired: bool,
+    max_expired_age: Duration,
 }
 
 impl ImplicitRefreshLayer {
     /// Refreshes within 10 minutes of expiry (AuthX's `JWT_IMPLICIT_REFRESH_DELTATIME`), and
-    /// expired access cookies too.
+    /// access cookies that expired at most 15 minutes ago.
     pub fn new(auth: Auth) -> Self {
         ImplicitRefreshLayer {
             auth,
             window: Duration::from_secs(600),
             refresh_expired: true,
+            max_expired_age: Duration::from_secs(900),
         }
     }
 
@@ -74,6 +81,14 @@ impl ImplicitRefreshLayer {
         self
     }
 
+    /// How long after its expiry an access cookie may still be refreshed (default 15
+    /// minutes). Past it, the client must call your refresh route (or log in) itself: a
+    /// cookie jar left alone for days does not come back to life on its own.
+    pub fn max_expired_age(mut self, age: Duration) -> Self {
+        self.max_expired_age = age;
+        self
+    }
+
     /// A new access token for this request's cookies, when one is due.
     async fn refreshed(&self, parts: &Parts) -> Result<Option<String>, AuthError> {
         let config = self.auth.config();
@@ -83,30 +98,35 @@ impl ImplicitRefreshLayer {
         let Some(access) = cookie(parts, &config.cookies.access_cookie_name)? else {
             return Ok(None);
         };
-        let old = self.auth.codec().verify_allowing_expired(access, now())?;
-        let remaining = old.exp - now();
+        let now = now();
+        let old = self.auth.codec().verify_allowing_expired(access, now)?;
+        let remaining = old.exp.saturating_sub(now);
         let window = i64::try_from(self.window.as_secs()).unwrap_or(i64::MAX);
+        let max_age = i64::try_from(self.max_expired_age.as_secs()).unwrap_or(i64::MAX);
         if old.token_type != TokenType::Access
             || remaining > window
-            || (remaining <= 0 && !self.refresh_expired)
+            || (remaining <= 0 && (!self.refresh_expired || -remaining > max_age))
         {
             return Ok(None);
         }
         let Some(refresh) = cookie(parts, &config.cookies.refresh_cookie_name)? else {
             return Ok(None);
         };
+        // Revocation, family revocation and retirement (a retired refresh token revokes its
+        // family here as on the refresh route).
         let refresh = self.auth.verify_unrevoked(refresh).await?;
-        if refresh.token_type != TokenType::Refresh || refresh.sub != old.sub {
+        let same_family = old.sid.is_some() && refresh.sid == old.sid;
+        if refresh.token_type != TokenType::Refresh || refresh.sub != old.sub || !same_family {
             return Ok(None);
         }
         // A logged-out access token stays logged out.
         self.auth.ensure_claims_not_revoked(&old).await?;
         let mut builder = self
             .auth
-            .access_token(&old.sub)
-            .scopes(old.scopes())
-            .extra(&old.extra);
-        if let Some(sid) = &old.sid {
+            .access_token(&refresh.sub)
+            .scopes(refresh.scopes())
+            .extra(&refresh.extra);
+        if let Some(sid) = &refresh.sid {
             builder = builder.session(sid);
         }
         if let Some(csrf) = &old.csrf {

@@ -1,13 +1,24 @@
-//! The client's IP, honouring forwarding headers only from trusted proxies.
+//! The client's IP: the socket peer, or what trusted proxies say in the one header they write.
+//!
+//! A forwarding header is written by whoever sent the request, so it is only evidence when
+//! the peer is a proxy of yours, and only for the hops your proxies appended. The walk starts
+//! at the right (the nearest hop) and goes left while the hops are trusted proxies; the first
+//! address that is not one of them is the client. It stops early, at the last hop reached, on
+//! an entry that is not an address (`unknown`, a name, garbage): past it every entry was
+//! written by someone the proxies did not vouch for. Exactly one header is read (configured,
+//! `X-Forwarded-For` by default): a client-written `Forwarded` cannot outrank the proxy's
+//! `X-Forwarded-For`, or the reverse.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::ConnectInfo;
+use http::HeaderName;
 use http::request::Parts;
 
 use crate::error::ConfigError;
 
-/// Networks whose `X-Forwarded-For` / `Forwarded` headers are believed (your load balancers).
+/// Networks whose forwarding header is believed (your load balancers).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<(IpAddr, u8)>);
 
@@ -58,6 +69,145 @@ impl TrustedProxies {
     }
 }
 
+/// How a request's client IP is found: which peers are trusted proxies, the one header they
+/// write, and how IPv6 clients are grouped into rate-limit buckets. Built from
+/// [`AuthConfig`](crate::AuthConfig) (`trusted_proxies`, `forwarded_header`, `ipv6_prefix`).
+#[derive(Debug, Clone)]
+pub struct Forwarding {
+    proxies: TrustedProxies,
+    header: HeaderName,
+    ipv6_prefix: u8,
+}
+
+impl Forwarding {
+    /// Trusts `proxies`, reads `header` (`Forwarded` is parsed as RFC 7239, any other header as
+    /// a comma list of addresses), and keys IPv6 clients by their `/ipv6_prefix` network.
+    pub fn new(
+        proxies: TrustedProxies,
+        header: &str,
+        ipv6_prefix: u8,
+    ) -> Result<Self, ConfigError> {
+        let header = header
+            .trim()
+            .parse::<HeaderName>()
+            .map_err(|_| ConfigError::Invalid {
+                field: "forwarded_header",
+                reason: format!("{header:?} is not a valid header name"),
+            })?;
+        if ipv6_prefix > 128 {
+            return Err(ConfigError::Invalid {
+                field: "ipv6_prefix",
+                reason: format!("{ipv6_prefix} is not a prefix length (0 to 128)"),
+            });
+        }
+        Ok(Forwarding {
+            proxies,
+            header,
+            ipv6_prefix,
+        })
+    }
+
+    /// The trusted proxies.
+    pub fn proxies(&self) -> &TrustedProxies {
+        &self.proxies
+    }
+
+    /// The client address of a request (see the [module docs](self)). `None` without
+    /// `into_make_service_with_connect_info::<SocketAddr>()`; a warning says so once.
+    pub fn client_ip(&self, parts: &Parts) -> ClientIp {
+        let Some(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| canonical(c.0.ip()))
+        else {
+            warn_no_peer_once();
+            return ClientIp {
+                ip: None,
+                ipv6_prefix: self.ipv6_prefix,
+            };
+        };
+        let mut client = peer;
+        if self.proxies.contains(peer) {
+            let rfc7239 = self.header == http::header::FORWARDED;
+            // Later header lines were appended by nearer hops: read the lines in order and
+            // walk every entry from the right.
+            let lines: Vec<&[u8]> = parts
+                .headers
+                .get_all(&self.header)
+                .iter()
+                .map(|v| v.as_bytes())
+                .collect();
+            'walk: for line in lines.iter().rev() {
+                let Ok(line) = std::str::from_utf8(line) else {
+                    break;
+                };
+                for entry in line.split(',').rev() {
+                    let hop = if rfc7239 {
+                        forwarded_for(entry)
+                    } else {
+                        parse_hop(entry)
+                    };
+                    let Some(hop) = hop else {
+                        break 'walk;
+                    };
+                    client = canonical(hop);
+                    if !self.proxies.contains(client) {
+                        break 'walk;
+                    }
+                }
+            }
+        }
+        ClientIp {
+            ip: Some(client),
+            ipv6_prefix: self.ipv6_prefix,
+        }
+    }
+}
+
+/// Says once per process that rate limits keyed by IP and session IPs see no peer address.
+fn warn_no_peer_once() {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "authx: requests carry no peer address (serve with \
+             `into_make_service_with_connect_info::<SocketAddr>()`): every client shares one \
+             IP rate-limit bucket and sessions record no IP"
+        );
+    }
+}
+
+/// One hop of a comma-list header: an address, `v4:port` or `[v6]:port`, else `None`.
+fn parse_hop(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim().trim_matches('"');
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = entry.strip_prefix('[') {
+        let (addr, port) = rest.split_once(']')?;
+        let ok_port = port.is_empty() || port.strip_prefix(':').is_some_and(is_port);
+        return ok_port
+            .then(|| addr.parse::<Ipv6Addr>().ok().map(IpAddr::V6))
+            .flatten();
+    }
+    let (addr, port) = entry.split_once(':')?;
+    if !is_port(port) {
+        return None;
+    }
+    addr.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
+fn is_port(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The `for=` of one RFC 7239 element (`for=192.0.2.60;proto=http;by=203.0.113.43`).
+fn forwarded_for(element: &str) -> Option<IpAddr> {
+    element.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        k.trim().eq_ignore_ascii_case("for").then(|| parse_hop(v))?
+    })
+}
+
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
@@ -71,78 +221,44 @@ fn prefix_eq(a: &[u8], b: &[u8], len: u8) -> bool {
     a[..full] == b[..full] && (rest == 0 || (a[full] ^ b[full]) >> (8 - rest) == 0)
 }
 
-/// The client address a request came from.
+/// The client address a request came from, as [`Forwarding::client_ip`] found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub Option<IpAddr>);
+pub struct ClientIp {
+    ip: Option<IpAddr>,
+    ipv6_prefix: u8,
+}
 
 impl ClientIp {
-    /// The socket peer, or, when the peer is a trusted proxy, the right-most untrusted address
-    /// of `X-Forwarded-For` (or `Forwarded: for=`). `None` without
-    /// `into_make_service_with_connect_info::<SocketAddr>()`.
-    pub fn of(parts: &Parts, trusted: &TrustedProxies) -> Self {
-        let Some(peer) = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-        else {
-            return ClientIp(None);
-        };
-        if trusted.is_empty() || !trusted.contains(peer) {
-            return ClientIp(Some(peer));
-        }
-        // Walk the chain from the nearest hop back; the first address we do not trust is the
-        // client (addresses further left were written by the client itself and prove nothing).
-        let mut chain: Vec<IpAddr> = Vec::new();
-        for v in parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
-            chain.extend(v.split(',').filter_map(|s| s.trim().parse::<IpAddr>().ok()));
-        }
-        if chain.is_empty() {
-            for v in parts
-                .headers
-                .get_all("forwarded")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-            {
-                chain.extend(v.split([',', ';']).filter_map(|kv| {
-                    let (k, v) = kv.trim().split_once('=')?;
-                    if !k.trim().eq_ignore_ascii_case("for") {
-                        return None;
-                    }
-                    let v = v.trim().trim_matches('"');
-                    let v = v
-                        .strip_prefix('[')
-                        .and_then(|v| v.split_once(']'))
-                        .map(|(a, _)| a)
-                        .unwrap_or_else(|| {
-                            // "1.2.3.4:5678" → the address
-                            if v.matches(':').count() == 1 {
-                                v.split(':').next().unwrap_or(v)
-                            } else {
-                                v
-                            }
-                        });
-                    v.parse::<IpAddr>().ok()
-                }));
-            }
-        }
-        let client = chain
-            .into_iter()
-            .rev()
-            .find(|ip| !trusted.contains(*ip))
-            .unwrap_or(peer);
-        ClientIp(Some(client))
+    /// The address; `None` when the server gives no peer address.
+    pub fn addr(&self) -> Option<IpAddr> {
+        self.ip
     }
 
-    /// The address as a key (`unknown` when there is none).
+    /// The rate-limit bucket: the IPv4 address, or the IPv6 network of the configured prefix
+    /// (`2001:db8:1:2::/64`); `unknown` when there is no address.
     pub fn key(&self) -> String {
-        self.0
-            .map(|ip| canonical(ip).to_string())
-            .unwrap_or_else(|| "unknown".into())
+        match self.ip {
+            None => "unknown".into(),
+            Some(IpAddr::V4(v4)) => v4.to_string(),
+            Some(IpAddr::V6(v6)) if self.ipv6_prefix >= 128 => v6.to_string(),
+            Some(IpAddr::V6(v6)) => {
+                let bits = u128::from(v6);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.ipv6_prefix))
+                    .unwrap_or(0);
+                format!("{}/{}", Ipv6Addr::from(bits & mask), self.ipv6_prefix)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ClientIp {
+    /// The address, or `unknown`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ip {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("unknown"),
+        }
     }
 }
 
@@ -161,36 +277,135 @@ mod tests {
         p
     }
 
+    fn fwd(proxies: &[&str], header: &str) -> Forwarding {
+        Forwarding::new(TrustedProxies::parse(proxies).unwrap(), header, 64).unwrap()
+    }
+
+    fn client(f: &Forwarding, peer: &str, headers: &[(&str, &str)]) -> String {
+        f.client_ip(&parts(peer, headers)).to_string()
+    }
+
     #[test]
     fn forwarded_headers_only_from_trusted_proxies() {
-        let none = TrustedProxies::default();
-        let lb = TrustedProxies::parse(&["10.0.0.0/8"]).unwrap();
-        let spoof = parts("203.0.113.9:5000", &[("x-forwarded-for", "1.1.1.1")]);
-        assert_eq!(ClientIp::of(&spoof, &none).key(), "203.0.113.9");
+        let none = fwd(&[], "x-forwarded-for");
+        let lb = fwd(&["10.0.0.0/8"], "x-forwarded-for");
+        let spoof = [("x-forwarded-for", "1.1.1.1")];
+        assert_eq!(client(&none, "203.0.113.9:5000", &spoof), "203.0.113.9");
         assert_eq!(
-            ClientIp::of(&spoof, &lb).key(),
+            client(&lb, "203.0.113.9:5000", &spoof),
             "203.0.113.9",
             "the peer is not a trusted proxy"
         );
-        let via_lb = parts(
-            "10.1.2.3:5000",
-            &[("x-forwarded-for", "6.6.6.6, 198.51.100.4, 10.9.9.9")],
-        );
+        let chain = [("x-forwarded-for", "6.6.6.6, 198.51.100.4, 10.9.9.9")];
         assert_eq!(
-            ClientIp::of(&via_lb, &lb).key(),
+            client(&lb, "10.1.2.3:5000", &chain),
             "198.51.100.4",
             "right-most untrusted hop"
         );
-        let fwd = parts(
+        let mapped = [("x-forwarded-for", "198.51.100.4")];
+        assert_eq!(
+            client(&lb, "[::ffff:10.1.2.3]:5000", &mapped),
+            "198.51.100.4"
+        );
+        // Several header lines: the last one is the nearest hop's.
+        let lines = [
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-forwarded-for", "198.51.100.4, 10.0.0.2"),
+        ];
+        assert_eq!(client(&lb, "10.1.2.3:5000", &lines), "198.51.100.4");
+    }
+
+    /// The review's finding: an entry that does not parse used to be skipped, so the walk went
+    /// on into what the client wrote.
+    #[test]
+    fn the_walk_stops_at_an_entry_that_is_not_an_address() {
+        let lb = fwd(&["10.0.0.0/8"], "x-forwarded-for");
+        for spoof in [
+            "6.6.6.6, unknown",
+            "6.6.6.6, _proxy",
+            "6.6.6.6, 10.0.0.7:zz",
+        ] {
+            let got = client(&lb, "10.1.2.3:5000", &[("x-forwarded-for", spoof)]);
+            assert_eq!(
+                got, "10.1.2.3",
+                "{spoof}: the walk stops at the last trusted hop"
+            );
+        }
+        // A valid address with a port is an address.
+        let got = client(
+            &lb,
             "10.1.2.3:5000",
-            &[("forwarded", "for=\"[2001:db8::1]:443\";proto=https")],
+            &[("x-forwarded-for", "6.6.6.6, 198.51.100.4:4711")],
         );
-        assert_eq!(ClientIp::of(&fwd, &lb).key(), "2001:db8::1");
-        let mapped = parts(
-            "[::ffff:10.1.2.3]:5000",
-            &[("x-forwarded-for", "198.51.100.4")],
+        assert_eq!(got, "198.51.100.4");
+        let got = client(
+            &lb,
+            "10.1.2.3:5000",
+            &[("x-forwarded-for", "6.6.6.6, [2001:db8::1]:443")],
         );
-        assert_eq!(ClientIp::of(&mapped, &lb).key(), "198.51.100.4");
+        assert_eq!(got, "2001:db8::1");
+        // Behind two proxies, the second one's entry is trusted and the walk goes on.
+        let got = client(
+            &lb,
+            "10.1.2.3:5000",
+            &[("x-forwarded-for", "6.6.6.6, 198.51.100.4, 10.0.0.5:80")],
+        );
+        assert_eq!(got, "198.51.100.4");
+    }
+
+    /// The review's finding: a client-written X-Forwarded-For beat the proxy's `Forwarded`.
+    #[test]
+    fn exactly_one_header_is_read() {
+        let xff = fwd(&["10.0.0.0/8"], "x-forwarded-for");
+        let forwarded = fwd(&["10.0.0.0/8"], "forwarded");
+        let both = [
+            ("x-forwarded-for", "6.6.6.6"),
+            ("forwarded", "for=\"[2001:db8::1]:443\";proto=https"),
+        ];
+        assert_eq!(client(&xff, "10.1.2.3:5000", &both), "6.6.6.6");
+        assert_eq!(client(&forwarded, "10.1.2.3:5000", &both), "2001:db8::1");
+        let chain = [(
+            "forwarded",
+            "for=6.6.6.6, for=198.51.100.4;proto=https, for=10.0.0.9",
+        )];
+        assert_eq!(client(&forwarded, "10.1.2.3:5000", &chain), "198.51.100.4");
+        let hidden = [("forwarded", "for=6.6.6.6, for=_hidden")];
+        assert_eq!(client(&forwarded, "10.1.2.3:5000", &hidden), "10.1.2.3");
+        let real_ip = fwd(&["10.0.0.0/8"], "x-real-ip");
+        let spoof = [
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-real-ip", "198.51.100.4"),
+        ];
+        assert_eq!(client(&real_ip, "10.1.2.3:5000", &spoof), "198.51.100.4");
+    }
+
+    #[test]
+    fn ipv6_clients_share_a_bucket_per_prefix() {
+        let f = fwd(&[], "x-forwarded-for");
+        let a = f.client_ip(&parts("[2001:db8:1:2:aaaa::1]:1", &[])).key();
+        let b = f.client_ip(&parts("[2001:db8:1:2:bbbb::9]:1", &[])).key();
+        let other = f.client_ip(&parts("[2001:db8:1:3::1]:1", &[])).key();
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(a, b);
+        assert_ne!(a, other);
+        assert_eq!(f.client_ip(&parts("192.0.2.1:1", &[])).key(), "192.0.2.1");
+        let exact = Forwarding::new(TrustedProxies::default(), "x-forwarded-for", 128).unwrap();
+        assert_eq!(
+            exact.client_ip(&parts("[2001:db8::1]:1", &[])).key(),
+            "2001:db8::1"
+        );
+        let all = Forwarding::new(TrustedProxies::default(), "x-forwarded-for", 0).unwrap();
+        assert_eq!(all.client_ip(&parts("[2001:db8::1]:1", &[])).key(), "::/0");
+        assert!(Forwarding::new(TrustedProxies::default(), "x", 129).is_err());
+        assert!(Forwarding::new(TrustedProxies::default(), "bad header", 64).is_err());
+    }
+
+    #[test]
+    fn no_peer_address_is_unknown() {
+        let f = fwd(&[], "x-forwarded-for");
+        let (p, ()) = http::Request::builder().body(()).unwrap().into_parts();
+        let ip = f.client_ip(&p);
+        assert_eq!((ip.addr(), ip.key()), (None, "unknown".to_owned()));
     }
 
     #[test]

@@ -7,11 +7,16 @@
 //! atomic read-modify-write per decision, which Redis runs as a single server-side script.
 //! Under a burst of concurrent requests exactly `N` pass.
 //!
-//! **Keys**: `ip` (the socket peer; `X-Forwarded-For` / `Forwarded` only when the peer is one of
-//! [`AuthConfig::trusted_proxies`](crate::AuthConfig::trusted_proxies), since trusting them
-//! blindly lets any client pick its own key), `subject` (the token's `sub`; the IP on public
-//! routes), or a function `fn(&Parts, Option<&Claims>) -> String`. Each route has its own
-//! buckets.
+//! **Keys**: `ip` (the socket peer; the one configured forwarding header, `X-Forwarded-For` by
+//! default, only when the peer is one of
+//! [`AuthConfig::trusted_proxies`](crate::AuthConfig::trusted_proxies), since trusting it
+//! blindly lets any client pick its own key: see [`Forwarding`]; IPv6 clients share a bucket
+//! per [`ipv6_prefix`](crate::AuthConfig::ipv6_prefix) network, `/64` by default), `subject`
+//! (the token's `sub`; the IP on public routes), or a function
+//! `fn(&Parts, Option<&Claims>) -> String` (a key over 128 bytes is hashed, so a client cannot
+//! make the limiter store arbitrary strings). Each route has its own buckets: a `#[protect]`
+//! route's marker, or the matched route template for [`Auth::enforce`](crate::Auth::enforce)
+//! (never the raw path, which a client could vary to get fresh buckets).
 //!
 //! **Order**: `ip` limits run **before** the token is verified, so a flood of bad tokens is
 //! limited too. `subject` and custom limits need the verified claims, so they run after; a
@@ -35,7 +40,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
-pub use client_ip::{ClientIp, TrustedProxies};
+pub use client_ip::{ClientIp, Forwarding, TrustedProxies};
 pub use memory::MemoryRateLimiter;
 
 use crate::store::StoreError;

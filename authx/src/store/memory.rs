@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use super::{RevocationStore, Session, SessionStore, StoreError};
+use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
 use crate::token::codec::now;
 
 /// Revocations and sessions in process memory: the default store, for one instance.
@@ -16,7 +16,15 @@ use crate::token::codec::now;
 pub struct MemoryStore {
     revoked: RwLock<Revoked>,
     sessions: RwLock<HashMap<String, Session>>,
+    allowed: RwLock<HashMap<String, Allowed>>,
     capacity: usize,
+}
+
+/// An allowlisted token: its subject and expiry.
+#[derive(Debug)]
+struct Allowed {
+    subject: String,
+    expires_at: i64,
 }
 
 /// The former name of [`MemoryStore`].
@@ -45,6 +53,7 @@ impl MemoryStore {
                 purge_at: 1024.min(capacity),
             }),
             sessions: RwLock::new(HashMap::new()),
+            allowed: RwLock::new(HashMap::new()),
             capacity,
         }
     }
@@ -71,6 +80,10 @@ impl MemoryStore {
 
     fn sessions_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Session>> {
         self.sessions.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn allowed_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Allowed>> {
+        self.allowed.write().unwrap_or_else(|p| p.into_inner())
     }
 
     fn sessions_ref(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Session>> {
@@ -206,6 +219,55 @@ impl SessionStore for MemoryStore {
             }
             _ => false,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl AllowlistStore for MemoryStore {
+    async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
+        let now = now();
+        let mut allowed = self.allowed_mut();
+        if allowed.len() >= self.capacity {
+            allowed.retain(|_, a| a.expires_at > now);
+            if allowed.len() >= self.capacity {
+                return Err(StoreError::Full(allowed.len()));
+            }
+        }
+        allowed.insert(
+            jti.to_owned(),
+            Allowed {
+                subject: subject.to_owned(),
+                expires_at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError> {
+        let now = now();
+        let allowed = self.allowed.read().unwrap_or_else(|p| p.into_inner());
+        Ok(allowed
+            .get(jti)
+            .is_some_and(|a| a.subject == subject && a.expires_at > now))
+    }
+
+    async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
+        let now = now();
+        Ok(self
+            .allowed_mut()
+            .remove(jti)
+            .is_some_and(|a| a.expires_at > now))
+    }
+
+    async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
+        let now = now();
+        let mut live = 0;
+        self.allowed_mut().retain(|_, a| {
+            let mine = a.subject == subject;
+            live += usize::from(mine && a.expires_at > now);
+            !mine
+        });
+        Ok(live)
     }
 }
 

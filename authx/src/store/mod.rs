@@ -4,6 +4,7 @@
 //!   until the tokens they refuse would have expired anyway; also retires refresh tokens on
 //!   rotation, atomically, so reuse is detected.
 //! - [`SessionStore`]: login sessions (subject, created/last-seen time, IP, user agent, device).
+//! - [`AllowlistStore`]: in allowlist mode, the ids of issued tokens that are still good.
 //!
 //! Backends: [`MemoryStore`] (default, one process), and behind cargo features `sqlite` and
 //! `postgres` ([`SqlStore`], durable) and `redis` ([`RedisStore`], shared by many instances).
@@ -22,6 +23,8 @@ mod redis_store;
 mod session;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod url;
 
 use std::future::Future;
@@ -31,7 +34,7 @@ use std::sync::Arc;
 pub use memory::{MemoryRevocationStore, MemoryStore};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
-pub use session::{Session, SessionMeta, SessionStore};
+pub use session::{Session, SessionStore};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::SqlStore;
 pub use url::{Stores, connect};
@@ -77,15 +80,28 @@ pub trait RevocationStore: Send + Sync + 'static {
         Ok(false)
     }
 
-    /// Records `key` unless present; `true` when this call recorded it. Atomic in every
-    /// backend authx ships, so of two concurrent uses of one refresh token exactly one wins.
-    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        if self.is_revoked(key).await? {
-            return Ok(false);
-        }
-        self.revoke(key, expires_at).await?;
-        Ok(true)
-    }
+    /// Records `key` unless present; `true` when this call recorded it. Must be atomic: of two
+    /// concurrent calls with one key exactly one gets `true` (that is how two uses of one
+    /// refresh token are told apart). There is no default: a check-then-write would let both
+    /// uses of a stolen token through. Even an already expired `expires_at` records the key
+    /// briefly, so a second use right after the first is still caught.
+    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError>;
+}
+
+/// The allowlist (allowlist mode, [`AuthConfig::allowlist`](crate::AuthConfig::allowlist)):
+/// the ids of issued tokens that are still good. A token whose id is not here is refused.
+///
+/// Kept apart from sessions and revocations (its own table or key space in every backend).
+#[async_trait::async_trait]
+pub trait AllowlistStore: Send + Sync + 'static {
+    /// Records token `jti` of `subject` as good until `expires_at` (seconds since the epoch).
+    async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError>;
+    /// Is `jti` recorded for `subject`, not withdrawn and not expired?
+    async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError>;
+    /// Withdraws one token; `true` when it was on the list.
+    async fn withdraw(&self, jti: &str) -> Result<bool, StoreError>;
+    /// Withdraws every token of `subject`; how many were on the list.
+    async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError>;
 }
 
 /// A revocation store over your own function, sync or async (AuthX's
@@ -119,5 +135,13 @@ impl RevocationStore for BlocklistFn {
 
     async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
         (self.0)(key.to_owned()).await
+    }
+
+    async fn revoke_once(&self, _key: &str, _expires_at: i64) -> Result<bool, StoreError> {
+        Err(StoreError::Config(
+            "this revocation store is a read-only blocklist function: refresh rotation needs a \
+             store that can record retired tokens (memory, SQL or Redis)"
+                .into(),
+        ))
     }
 }

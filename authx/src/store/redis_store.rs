@@ -6,7 +6,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::{RevocationStore, Session, SessionStore, StoreError};
+use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
 use crate::token::codec::now;
 
 /// Revocations and sessions in Redis.
@@ -92,6 +92,14 @@ impl RedisStore {
 
     fn subject_key(&self, subject: &str) -> String {
         format!("{}sessions:{subject}", self.prefix)
+    }
+
+    fn allowed_key(&self, jti: &str) -> String {
+        format!("{}allow:{jti}", self.prefix)
+    }
+
+    fn allowed_subject_key(&self, subject: &str) -> String {
+        format!("{}allowed:{subject}", self.prefix)
     }
 
     async fn load_sessions(&self, ids: &[String]) -> Result<Vec<Session>, StoreError> {
@@ -270,6 +278,85 @@ impl SessionStore for RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(n == 1)
+    }
+}
+
+/// Withdraws one allowlisted token: `GETDEL` its key and drop it from its subject's set.
+const WITHDRAW: &str = r"
+local subject = redis.call('GETDEL', KEYS[1])
+if not subject then return 0 end
+redis.call('SREM', ARGV[1] .. subject, ARGV[2])
+return 1";
+
+/// Withdraws every allowlisted token of a subject.
+const WITHDRAW_SUBJECT: &str = r"
+local n = 0
+for _, jti in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  n = n + redis.call('DEL', ARGV[1] .. jti)
+end
+redis.call('DEL', KEYS[1])
+return n";
+
+#[async_trait::async_trait]
+impl AllowlistStore for RedisStore {
+    async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
+        if expires_at <= now() {
+            return Ok(());
+        }
+        let set = self.allowed_subject_key(subject);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("SET")
+            .arg(self.allowed_key(jti))
+            .arg(subject)
+            .arg("EXAT")
+            .arg(expires_at)
+            .ignore()
+            .sadd(&set, jti)
+            .ignore()
+            .cmd("EXPIREAT")
+            .arg(&set)
+            .arg(expires_at)
+            .arg("GT")
+            .ignore()
+            .cmd("EXPIREAT")
+            .arg(&set)
+            .arg(expires_at)
+            .arg("NX")
+            .ignore();
+        pipe.query_async::<()>(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError> {
+        let stored: Option<String> = redis::cmd("GET")
+            .arg(self.allowed_key(jti))
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        Ok(stored.as_deref() == Some(subject))
+    }
+
+    async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
+        let n: i64 = redis::Script::new(WITHDRAW)
+            .key(self.allowed_key(jti))
+            .arg(format!("{}allowed:", self.prefix))
+            .arg(jti)
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        Ok(n == 1)
+    }
+
+    async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
+        let n: i64 = redis::Script::new(WITHDRAW_SUBJECT)
+            .key(self.allowed_subject_key(subject))
+            .arg(format!("{}allow:", self.prefix))
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use super::{RevocationStore, Session, SessionStore, StoreError};
+use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
 use crate::token::codec::now;
 
 /// The schema, applied in order on connect; each statement is idempotent. Append, never edit:
@@ -28,6 +28,12 @@ const MIGRATIONS: &[&str] = &[
         revoked BIGINT NOT NULL DEFAULT 0
     )",
     "CREATE INDEX IF NOT EXISTS authx_sessions_subject ON authx_sessions (subject)",
+    "CREATE TABLE IF NOT EXISTS authx_allowlist (
+        jti TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS authx_allowlist_subject ON authx_allowlist (subject)",
 ];
 
 /// Purge expired rows every this many writes.
@@ -38,10 +44,17 @@ const PURGE_EVERY: u64 = 256;
 /// Tables `authx_revoked` and `authx_sessions` are created on connect; expired rows are purged
 /// as writes go by. Revocations survive restarts and are shared by every instance using the
 /// same database.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SqlStore {
     pool: AnyPool,
     writes: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for SqlStore {
+    /// Never the database URL: it may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore").finish_non_exhaustive()
+    }
 }
 
 fn unavailable(e: sqlx::Error) -> StoreError {
@@ -95,7 +108,13 @@ impl SqlStore {
             .bind(now)
             .execute(&self.pool)
             .await;
-        Ok(a.map_err(unavailable)?.rows_affected() + b.map_err(unavailable)?.rows_affected())
+        let c = sqlx::query("DELETE FROM authx_allowlist WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await;
+        Ok(a.map_err(unavailable)?.rows_affected()
+            + b.map_err(unavailable)?.rows_affected()
+            + c.map_err(unavailable)?.rows_affected())
     }
 
     async fn after_write(&self) {
@@ -171,25 +190,24 @@ impl RevocationStore for SqlStore {
     }
 
     async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
-        let (first, second) = match keys {
-            [] => return Ok(false),
-            [a] => (*a, *a),
-            [a, b] => (*a, *b),
-            [a, b, rest @ ..] => {
-                // More than two keys never happens on the request path; keep one query shape.
-                if Box::pin(self.any_revoked(rest)).await? {
-                    return Ok(true);
-                }
-                (*a, *b)
-            }
-        };
+        if keys.is_empty() {
+            return Ok(false);
+        }
+        // One query for a token, its session and its retirement: `key IN ($1, .., $n)`.
+        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM authx_revoked WHERE key IN ({}) AND expires_at > ${}",
+            placeholders.join(", "),
+            keys.len() + 1
+        );
+        let now = now();
         let count: i64 = self
             .with_schema(|| {
-                sqlx::query("SELECT COUNT(*) AS n FROM authx_revoked WHERE (key = $1 OR key = $2) AND expires_at > $3")
-                    .bind(first)
-                    .bind(second)
-                    .bind(now())
-                    .fetch_one(&self.pool)
+                let mut query = sqlx::query(&sql);
+                for key in keys {
+                    query = query.bind(*key);
+                }
+                query.bind(now).fetch_one(&self.pool)
             })
             .await?
             .try_get("n")
@@ -304,5 +322,65 @@ impl SessionStore for SqlStore {
             })
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+#[async_trait::async_trait]
+impl AllowlistStore for SqlStore {
+    async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.with_schema(|| {
+            sqlx::query(
+                "INSERT INTO authx_allowlist (jti, subject, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (jti) DO UPDATE SET subject = excluded.subject, \
+                 expires_at = excluded.expires_at",
+            )
+            .bind(jti)
+            .bind(subject)
+            .bind(expires_at)
+            .execute(&self.pool)
+        })
+        .await?;
+        self.after_write().await;
+        Ok(())
+    }
+
+    async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError> {
+        let row = self
+            .with_schema(|| {
+                sqlx::query(
+                    "SELECT 1 AS one FROM authx_allowlist \
+                     WHERE jti = $1 AND subject = $2 AND expires_at > $3",
+                )
+                .bind(jti)
+                .bind(subject)
+                .bind(now())
+                .fetch_optional(&self.pool)
+            })
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
+        let done = self
+            .with_schema(|| {
+                sqlx::query("DELETE FROM authx_allowlist WHERE jti = $1 AND expires_at > $2")
+                    .bind(jti)
+                    .bind(now())
+                    .execute(&self.pool)
+            })
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
+        let done = self
+            .with_schema(|| {
+                sqlx::query("DELETE FROM authx_allowlist WHERE subject = $1 AND expires_at > $2")
+                    .bind(subject)
+                    .bind(now())
+                    .execute(&self.pool)
+            })
+            .await?;
+        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
     }
 }

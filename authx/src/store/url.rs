@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{MemoryStore, RevocationStore, SessionStore, StoreError};
+use super::{AllowlistStore, MemoryStore, RevocationStore, SessionStore, StoreError};
 use crate::rate::{MemoryRateLimiter, RateLimiter};
 
 /// The stores an [`Auth`](crate::Auth) uses: revocations and sessions, usually one backend.
@@ -12,6 +12,8 @@ pub struct Stores {
     pub revocation: Arc<dyn RevocationStore>,
     /// Login sessions.
     pub sessions: Arc<dyn SessionStore>,
+    /// The allowlist, in allowlist mode.
+    pub allowlist: Arc<dyn AllowlistStore>,
     /// Rate-limit counters: in memory, except with Redis (exact across instances).
     pub rate: Arc<dyn RateLimiter>,
     /// Which backend, for logs (`memory`, `sqlite`, `postgres`, `redis`); never credentials.
@@ -32,15 +34,28 @@ impl Stores {
         Self::single(MemoryStore::new(), "memory")
     }
 
-    /// One backend for revocations and sessions; rate limits in memory.
-    pub fn single<T: RevocationStore + SessionStore>(store: T, backend: &'static str) -> Self {
+    /// One backend for revocations, sessions and the allowlist; rate limits in memory.
+    pub fn single<T: RevocationStore + SessionStore + AllowlistStore>(
+        store: T,
+        backend: &'static str,
+    ) -> Self {
         let store = Arc::new(store);
         Stores {
             revocation: store.clone(),
-            sessions: store,
+            sessions: store.clone(),
+            allowlist: store,
             rate: Arc::new(MemoryRateLimiter::new()),
             backend,
         }
+    }
+}
+
+impl Stores {
+    /// These stores with `rate` for rate limits (a backend that counts across instances,
+    /// such as Redis).
+    pub fn with_rate_limiter(mut self, rate: impl RateLimiter) -> Self {
+        self.rate = Arc::new(rate);
+        self
     }
 }
 
@@ -96,6 +111,7 @@ fn redis(url: &str) -> Result<Stores, StoreError> {
     Ok(Stores {
         revocation: store.clone(),
         sessions: store.clone(),
+        allowlist: store.clone(),
         rate: store,
         backend: "redis",
     })

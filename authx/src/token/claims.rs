@@ -45,7 +45,7 @@ impl TokenType {
 /// [`#[protect]`](crate::protect)); without a guard it requires a valid, unrevoked **access**
 /// token. `Option<Claims>` makes authentication optional: no token gives `None`, a bad token
 /// is still refused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Claims<E = Extra> {
     /// Subject: who the token is about (a user id).
     pub sub: String,
@@ -98,6 +98,28 @@ pub struct Claims<E = Extra> {
     /// Extra data, flattened into the payload.
     #[serde(flatten)]
     pub extra: E,
+}
+
+impl<E: std::fmt::Debug> std::fmt::Debug for Claims<E> {
+    /// Every claim but the CSRF value, which is shown as `<redacted>`: the double-submit secret
+    /// has no business in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Claims")
+            .field("sub", &self.sub)
+            .field("jti", &self.jti)
+            .field("token_type", &self.token_type)
+            .field("fresh", &self.fresh)
+            .field("iat", &self.iat)
+            .field("nbf", &self.nbf)
+            .field("exp", &self.exp)
+            .field("iss", &self.iss)
+            .field("aud", &self.aud)
+            .field("csrf", &self.csrf.as_ref().map(|_| "<redacted>"))
+            .field("scopes", &self.scopes)
+            .field("sid", &self.sid)
+            .field("extra", &self.extra)
+            .finish()
+    }
 }
 
 impl<E> Claims<E> {

@@ -32,7 +32,6 @@ use crate::error::IssueError;
 /// assert_eq!(claims.sub, "user-42");
 /// assert!(claims.has_scope("orders:refund"));
 /// ```
-#[derive(Debug)]
 #[must_use = "a token builder does nothing until `.issue()`"]
 pub struct TokenBuilder<'a> {
     auth: &'a Auth,
@@ -51,6 +50,24 @@ pub struct TokenBuilder<'a> {
     jti: Option<String>,
     sid: Option<String>,
     kind: Option<String>,
+}
+
+impl std::fmt::Debug for TokenBuilder<'_> {
+    /// The claims being built; never a CSRF value.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenBuilder")
+            .field("sub", &self.sub)
+            .field("token_type", &self.token_type)
+            .field("fresh", &self.fresh)
+            .field("scopes", &self.scopes)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("audience", &self.audience)
+            .field("kid", &self.kid)
+            .field("sid", &self.sid)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> TokenBuilder<'a> {
@@ -230,8 +247,9 @@ impl<'a> TokenBuilder<'a> {
     }
 }
 
-/// Issues an access token and a refresh token with the same subject, scopes and extra data.
-/// Start with [`Auth::token_pair`].
+/// Issues an access token and a refresh token with the same subject, scopes and extra data, in
+/// one token family (the `sid` claim: the session given with [`session`](Self::session), else a
+/// new family id). Start with [`Auth::token_pair`].
 #[derive(Debug)]
 #[must_use = "a token builder does nothing until `.issue()`"]
 pub struct PairBuilder<'a>(TokenBuilder<'a>);
@@ -256,7 +274,8 @@ impl<'a> PairBuilder<'a> {
     pub fn kind(self, kind: impl Into<String>) -> Self {
         PairBuilder(self.0.kind(kind))
     }
-    /// Binds both tokens to a login session.
+    /// Binds both tokens to a login session (their family; without one, the pair gets a
+    /// family id of its own).
     pub fn session(self, session_id: impl Into<String>) -> Self {
         PairBuilder(self.0.session(session_id))
     }
@@ -274,12 +293,7 @@ impl<'a> PairBuilder<'a> {
     }
     /// Signs both tokens and records them in the allowlist.
     pub async fn register(self) -> Result<TokenPair, crate::AuthError> {
-        let now = codec::now();
-        let access = self.0.claims(now)?;
-        let mut refresh_builder = self.0;
-        refresh_builder.token_type = TokenType::Refresh;
-        let refresh = refresh_builder.claims(now)?;
-        let auth = refresh_builder.auth;
+        let (auth, access, refresh) = self.both_claims()?;
         let pair = TokenPair::new(
             auth.codec().encode(&access, None)?,
             auth.codec().encode(&refresh, None)?,
@@ -291,16 +305,27 @@ impl<'a> PairBuilder<'a> {
 
     /// Signs both tokens.
     pub fn issue(self) -> Result<TokenPair, IssueError> {
-        let now = codec::now();
-        let access = self.0.claims(now)?;
-        let mut refresh_builder = self.0;
-        refresh_builder.token_type = TokenType::Refresh;
-        let refresh = refresh_builder.claims(now)?;
-        let codec = refresh_builder.auth.codec();
+        let (auth, access, refresh) = self.both_claims()?;
+        let codec = auth.codec();
         Ok(TokenPair::new(
             codec.encode(&access, None)?,
             codec.encode(&refresh, None)?,
         ))
+    }
+
+    /// The claims of both tokens, in one family: the session when one was given, else a new
+    /// random family id, so that [`Auth::logout`] and refresh-token reuse revoke the pair as a
+    /// whole.
+    fn both_claims(self) -> Result<(&'a Auth, Claims, Claims), IssueError> {
+        let now = codec::now();
+        let mut builder = self.0;
+        if builder.sid.is_none() {
+            builder.sid = Some(uuid::Uuid::new_v4().to_string());
+        }
+        let access = builder.claims(now)?;
+        builder.token_type = TokenType::Refresh;
+        let refresh = builder.claims(now)?;
+        Ok((builder.auth, access, refresh))
     }
 }
 

@@ -29,7 +29,7 @@ use crate::error::AuthError;
 ///     Json(user.into_inner())
 /// }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct VaultPayload<T = serde_json::Value> {
     /// The sealed payload.
     pub data: T,
@@ -38,6 +38,18 @@ pub struct VaultPayload<T = serde_json::Value> {
     /// When the token expires, seconds since the epoch.
     pub exp: i64,
     pub(crate) token: String,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for VaultPayload<T> {
+    /// The payload, id and expiry; never the token, which is a bearer credential.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultPayload")
+            .field("data", &self.data)
+            .field("jti", &self.jti)
+            .field("exp", &self.exp)
+            .field("token", &"<redacted>")
+            .finish()
+    }
 }
 
 impl<T> VaultPayload<T> {

@@ -1,0 +1,206 @@
+//! The request pipeline: locate the token, verify it, check its type, CSRF, revocation (the
+//! token, its family and, for refresh tokens, its retirement) and the allowlist, then cache it.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+
+use super::session::{family_key, retired_key};
+use super::{Auth, Requirement, decision};
+use crate::config::TokenLocation;
+use crate::error::AuthError;
+use crate::extract::{cache, locate};
+use crate::token::codec::now;
+use crate::token::{Claims, TokenType};
+
+impl Auth {
+    /// Finds the token of `token_type` in a request, in the configured locations and order,
+    /// without verifying it. For middleware of your own; extractors and guards do this for you.
+    pub fn locate<'a>(
+        &self,
+        parts: &'a Parts,
+        token_type: TokenType,
+    ) -> Result<Option<(std::borrow::Cow<'a, str>, TokenLocation)>, AuthError> {
+        let config = self.config();
+        Ok(
+            locate::locate(parts, config, token_type, &config.token_locations)?
+                .map(|l| (l.token, l.location)),
+        )
+    }
+
+    /// Verifies signature and claims (not revocation: see [`verify_unrevoked`](Self::verify_unrevoked)).
+    /// This service's own tokens only: identity-provider tokens (feature `jwks`) may need a key
+    /// fetch, so they verify through the async [`verify_unrevoked`](Self::verify_unrevoked).
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        self.codec().verify(token, now())
+    }
+
+    /// Verifies signature and claims (with the identity provider the token's `iss` names, when
+    /// one is configured), then asks the revocation store about the token, its family and, for
+    /// a refresh token, whether rotation retired it (a retired one revokes its family and
+    /// fails with [`AuthError::RefreshTokenReused`]).
+    pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
+        let claims = self.verify_token(token).await?;
+        self.ensure_claims_not_revoked(&claims).await?;
+        Ok(claims)
+    }
+
+    /// Fails when the token or its family (session) is revoked, or when it is a refresh token
+    /// that rotation already exchanged: presenting a retired refresh token anywhere is reuse,
+    /// which revokes its whole family. One store round trip for a live token.
+    pub(crate) async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
+        let family = claims.sid.as_deref().map(family_key);
+        let retired = (claims.token_type == TokenType::Refresh).then(|| retired_key(&claims.jti));
+        let mut keys: Vec<&str> = Vec::with_capacity(3);
+        keys.push(&claims.jti);
+        keys.extend(family.as_deref());
+        keys.extend(retired.as_deref());
+        let revoked = self
+            .store_call(self.revocation_store().any_revoked(&keys))
+            .await;
+        match self.fail_open(revoked, "revocation")? {
+            None | Some(false) => Ok(()),
+            Some(true) => match &retired {
+                Some(retired)
+                    if matches!(
+                        self.store_call(self.revocation_store().is_revoked(retired))
+                            .await,
+                        Ok(true)
+                    ) =>
+                {
+                    Err(self.refuse_reuse(claims).await)
+                }
+                _ => Err(AuthError::Revoked),
+            },
+        }
+    }
+
+    /// Revokes the token these claims came from, until it would have stopped verifying
+    /// (`exp` + leeway). Its refresh token stays valid: to log out, use
+    /// [`logout`](Self::logout).
+    pub async fn revoke<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
+        self.revoke_jti(&claims.jti, claims.exp).await
+    }
+
+    /// Revokes `jti` of a token expiring at `expires_at` (seconds since the epoch). The entry
+    /// is kept until `expires_at` + leeway, as long as the token could still verify.
+    pub async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), AuthError> {
+        self.revoke_key(jti, expires_at).await
+    }
+
+    /// Records a revocation key until `expires_at` + leeway.
+    pub(crate) async fn revoke_key(&self, key: &str, expires_at: i64) -> Result<(), AuthError> {
+        let until = expires_at.saturating_add(self.leeway_secs());
+        self.store_call(self.revocation_store().revoke(key, until))
+            .await
+    }
+
+    /// Fails with [`AuthError::Revoked`] when `jti` is revoked. A store failure answers per
+    /// [`store_fail_open`](crate::AuthConfig::store_fail_open).
+    pub async fn ensure_not_revoked(&self, jti: &str) -> Result<(), AuthError> {
+        let revoked = self
+            .store_call(self.revocation_store().is_revoked(jti))
+            .await;
+        match self.fail_open(revoked, "revocation")? {
+            Some(true) => Err(AuthError::Revoked),
+            _ => Ok(()),
+        }
+    }
+
+    /// The request's token, verified once: from the request's cache when an extractor or guard
+    /// already verified it, otherwise located, decoded, type-checked, CSRF-checked and checked
+    /// against the revocation store, then cached. A verification (not a cache hit) is one
+    /// [decision event](decision), with the request's route as its route.
+    pub(crate) async fn authenticate(
+        &self,
+        parts: &mut Parts,
+        req: Requirement<'_>,
+    ) -> Result<Arc<Claims>, AuthError> {
+        if let Some(hit) = cache::get(parts, req.token_type) {
+            return Ok(hit);
+        }
+        let started = decision::start();
+        let mut seen = None;
+        let result = self.verify_request(parts, req, &mut seen).await;
+        if started.is_some() {
+            decision::record(
+                started,
+                parts,
+                &decision::route_of(parts),
+                seen.as_deref(),
+                result.as_ref().err(),
+            );
+        }
+        result
+    }
+
+    /// [`authenticate`](Self::authenticate) without the decision event, for callers that
+    /// record their own (the guard). `seen` gets the claims as soon as the signature verifies,
+    /// so a later refusal can name its subject.
+    pub(crate) async fn authenticate_quietly(
+        &self,
+        parts: &mut Parts,
+        req: Requirement<'_>,
+        seen: &mut Option<Arc<Claims>>,
+    ) -> Result<Arc<Claims>, AuthError> {
+        if let Some(hit) = cache::get(parts, req.token_type) {
+            *seen = Some(hit.clone());
+            return Ok(hit);
+        }
+        self.verify_request(parts, req, seen).await
+    }
+
+    /// Verifies a located token: with the identity provider its (unverified) `iss` names when
+    /// one is configured (feature `jwks`), otherwise with this service's own keys.
+    pub(crate) async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
+        #[cfg(feature = "jwks")]
+        if let Some(issuer) = self.inner.issuers.route(token) {
+            return issuer.verify(token).await;
+        }
+        self.codec().verify(token, now())
+    }
+
+    /// The identity providers whose tokens are accepted (feature `jwks`), in no particular
+    /// order.
+    #[cfg(feature = "jwks")]
+    pub fn issuers(&self) -> impl Iterator<Item = &crate::jwks::JwksIssuer> {
+        self.inner.issuers.iter()
+    }
+
+    async fn verify_request(
+        &self,
+        parts: &mut Parts,
+        req: Requirement<'_>,
+        seen: &mut Option<Arc<Claims>>,
+    ) -> Result<Arc<Claims>, AuthError> {
+        let config = self.config();
+        let locations = req.locations.unwrap_or(&config.token_locations);
+        let (claims, location) = {
+            let found = locate::locate(parts, config, req.token_type, locations)?
+                .ok_or(AuthError::MissingToken)?;
+            (
+                Arc::new(self.verify_token(&found.token).await?),
+                found.location,
+            )
+        };
+        *seen = Some(claims.clone());
+        if claims.token_type != req.token_type {
+            return Err(match req.token_type {
+                TokenType::Access => AuthError::AccessTokenRequired,
+                TokenType::Refresh => AuthError::RefreshTokenRequired,
+            });
+        }
+        if location == TokenLocation::Cookies && req.csrf && config.csrf.enabled {
+            crate::cookies::check_csrf(parts, config, claims.csrf.as_deref())?;
+        }
+        self.ensure_claims_not_revoked(&claims).await?;
+        if config.allowlist {
+            self.ensure_allowed(&claims).await?;
+        }
+        if let Some(sid) = &claims.sid {
+            self.touch_later(sid);
+        }
+        cache::put(parts, req.token_type, claims.clone());
+        Ok(claims)
+    }
+}

@@ -1,0 +1,265 @@
+//! Sessions, token families, refresh rotation and logout.
+//!
+//! Every token pair belongs to a **family**, named by its `sid` claim: the login session when
+//! the pair was issued with `.session(..)`, else a random id of its own. Revoking the family
+//! (the revocation key `sid:<id>`) refuses every token of it at once, refresh tokens included:
+//! that is what [`logout`](Auth::logout), [`revoke_session`](Auth::revoke_session) and reuse
+//! detection do. Rotation retires each refresh token it exchanges (`rotated:<jti>`); a retired
+//! token presented anywhere (the refresh route, a `RefreshClaims` extractor,
+//! [`verify_unrevoked`](Auth::verify_unrevoked), implicit refresh) revokes its family.
+
+use super::Auth;
+use crate::error::AuthError;
+use crate::extract::SessionMeta;
+use crate::store::Session;
+use crate::token::codec::now;
+use crate::token::{Claims, TokenPair, TokenType};
+
+/// `last_seen` is written at most this often per session.
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// Sessions remembered by the touch throttle before it starts over.
+const TOUCH_MEMORY: usize = 100_000;
+
+/// The revocation key of a token family (a login session, or a pair's own family).
+pub(crate) fn family_key(sid: &str) -> String {
+    format!("sid:{sid}")
+}
+
+/// The revocation key recording that rotation exchanged (retired) a refresh token.
+pub(crate) fn retired_key(jti: &str) -> String {
+    format!("rotated:{jti}")
+}
+
+/// Can `id` name a session or a family? 1 to 128 bytes of visible ASCII (authx's ids are
+/// UUIDs). Anything else, a NUL byte from a URL or an over-long string, names nothing and
+/// never reaches a store.
+pub(crate) fn valid_id(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Sessions, families and refresh rotation.
+impl Auth {
+    /// Starts a login session for `subject` (IP, user agent and device from `meta`). Bind
+    /// tokens to it with `.session(&session.id)` on a token builder.
+    pub async fn create_session(
+        &self,
+        subject: &str,
+        meta: SessionMeta,
+    ) -> Result<Session, AuthError> {
+        let now = now();
+        let session = Session {
+            id: uuid::Uuid::new_v4().to_string(),
+            subject: subject.to_owned(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now.saturating_add(self.refresh_lifetime()),
+            ip: meta.ip,
+            user_agent: meta.user_agent,
+            device: meta.device,
+            revoked: false,
+        };
+        self.store_call(self.session_store().create_session(&session))
+            .await?;
+        Ok(session)
+    }
+
+    /// A subject's live sessions, oldest first.
+    pub async fn sessions(&self, subject: &str) -> Result<Vec<Session>, AuthError> {
+        self.store_call(self.session_store().list_sessions(subject, now()))
+            .await
+    }
+
+    /// One session (revoked ones included until they expire). An id that cannot name a
+    /// session (empty, over 128 bytes, a control character...) is `None` without a store call.
+    pub async fn session(&self, id: &str) -> Result<Option<Session>, AuthError> {
+        if !valid_id(id) {
+            return Ok(None);
+        }
+        self.store_call(self.session_store().get_session(id)).await
+    }
+
+    /// Revokes a session: every token carrying its id is refused from now on, on every
+    /// instance sharing the store. `false` when there was no live session with that id.
+    pub async fn revoke_session(&self, id: &str) -> Result<bool, AuthError> {
+        let Some(session) = self.session(id).await? else {
+            return Ok(false);
+        };
+        if session.revoked {
+            return Ok(false);
+        }
+        self.revoke_family_until(id, session.expires_at).await?;
+        self.store_call(self.session_store().mark_session_revoked(id))
+            .await
+    }
+
+    /// Revokes every live session of `subject`, except `keep` when given ("log out my other
+    /// devices"). Returns how many were revoked.
+    pub async fn revoke_all_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&str>,
+    ) -> Result<usize, AuthError> {
+        let mut revoked = 0;
+        for s in self.sessions(subject).await? {
+            if Some(s.id.as_str()) != keep && self.revoke_session(&s.id).await? {
+                revoked += 1;
+            }
+        }
+        Ok(revoked)
+    }
+
+    /// Logs out: revokes this token and its whole family (the session or pair it was issued
+    /// with, its refresh token included) on every instance sharing the store, and withdraws it
+    /// from the allowlist in allowlist mode. A token without a family (issued alone, or by
+    /// Python AuthX) can only revoke itself.
+    pub async fn logout<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
+        self.revoke(claims).await?;
+        if let Some(sid) = claims.sid.as_deref().filter(|s| valid_id(s)) {
+            self.revoke_family(sid).await?;
+        }
+        if self.config().allowlist {
+            self.store_call(self.allowlist_store().withdraw(&claims.jti))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes family `sid`: its login session when there is one, else the pair's family,
+    /// until the newest token it could still hold has expired.
+    pub(crate) async fn revoke_family(&self, sid: &str) -> Result<(), AuthError> {
+        let session = self.session(sid).await?;
+        let until = session.as_ref().map_or(0, |s| s.expires_at);
+        self.revoke_family_until(sid, until).await?;
+        if session.is_some_and(|s| !s.revoked) {
+            self.store_call(self.session_store().mark_session_revoked(sid))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records the family's revocation until `until`, and at least as long as a token issued
+    /// into the family now could live (a rotation may just have minted one).
+    async fn revoke_family_until(&self, sid: &str, until: i64) -> Result<(), AuthError> {
+        let horizon = now().saturating_add(self.refresh_lifetime().max(self.access_lifetime()));
+        self.revoke_key(&family_key(sid), until.max(horizon)).await
+    }
+
+    /// A retired refresh token was presented: theft or a replay. Revokes the token and its
+    /// family (for a token without a `sid`, the family rotation gave its successors, named by
+    /// its `jti`) and returns the error to answer with: [`AuthError::RefreshTokenReused`], or
+    /// the store error when the family could not be revoked.
+    pub(crate) async fn refuse_reuse(&self, claims: &Claims) -> AuthError {
+        tracing::warn!(subject = %claims.sub, "authx: retired refresh token presented again; revoking its family");
+        let family = claims.sid.as_deref().unwrap_or(&claims.jti);
+        let revoked = match self.revoke(claims).await {
+            Ok(()) if valid_id(family) => self.revoke_family(family).await,
+            other => other,
+        };
+        match revoked {
+            Ok(()) => AuthError::RefreshTokenReused,
+            Err(e) => e,
+        }
+    }
+
+    /// Exchanges a verified refresh token for a new pair in the same family (same subject,
+    /// scopes, extra data and session; the access token is not fresh) and retires it. With
+    /// [`refresh_rotation`](crate::AuthConfig::refresh_rotation) on, presenting a retired refresh
+    /// token again is theft or a replay: the whole token family is revoked and the call fails
+    /// with [`AuthError::RefreshTokenReused`]. With rotation off, a new pair is issued and the
+    /// old refresh token stays valid until it expires.
+    pub async fn rotate(&self, claims: &Claims) -> Result<TokenPair, AuthError> {
+        if claims.token_type != TokenType::Refresh {
+            return Err(AuthError::RefreshTokenRequired);
+        }
+        // The token may come from anywhere (a plain `verify`): its revocation, its family's
+        // and its retirement are checked here too.
+        self.ensure_claims_not_revoked(claims).await?;
+        // A refresh token issued without a family founds one, named by its id: its successors
+        // carry it, so a reuse of this token revokes them too.
+        let family = claims.sid.clone().unwrap_or_else(|| claims.jti.clone());
+        if self.config().refresh_rotation {
+            let retired = retired_key(&claims.jti);
+            let until = claims.exp.saturating_add(self.leeway_secs());
+            let retire = self.revocation_store().revoke_once(&retired, until);
+            if !self.store_call(retire).await? {
+                return Err(self.refuse_reuse(claims).await);
+            }
+        }
+        let access = self
+            .access_token(&claims.sub)
+            .scopes(claims.scopes())
+            .extra(&claims.extra)
+            .session(&family);
+        let refresh = self
+            .refresh_token(&claims.sub)
+            .scopes(claims.scopes())
+            .extra(&claims.extra)
+            .session(&family);
+        if claims.sid.is_some() {
+            let extend = now().saturating_add(self.refresh_lifetime());
+            self.store_call(
+                self.session_store()
+                    .touch_session(&family, now(), Some(extend)),
+            )
+            .await?;
+        }
+        if self.config().allowlist {
+            return Ok(TokenPair::new(
+                access.register().await?,
+                refresh.register().await?,
+            ));
+        }
+        Ok(TokenPair::new(access.issue()?, refresh.issue()?))
+    }
+
+    /// Records use of a session, at most once a minute, off the request path.
+    pub(crate) fn touch_later(&self, sid: &str) {
+        let now = now();
+        {
+            let mut touched = self.inner.touched.lock().unwrap_or_else(|p| p.into_inner());
+            if touched
+                .get(sid)
+                .is_some_and(|t| now - t < TOUCH_INTERVAL_SECS)
+            {
+                return;
+            }
+            if touched.len() > TOUCH_MEMORY {
+                touched.clear();
+            }
+            touched.insert(sid.to_owned(), now);
+        }
+        let auth = self.clone();
+        let sid = sid.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = auth
+                .store_call(auth.session_store().touch_session(&sid, now, None))
+                .await
+            {
+                tracing::debug!(error = %e, "authx: could not record session use");
+            }
+        });
+    }
+
+    fn refresh_lifetime(&self) -> i64 {
+        i64::try_from(self.config().refresh_token_expires.as_secs()).unwrap_or(i64::MAX)
+    }
+
+    fn access_lifetime(&self) -> i64 {
+        i64::try_from(self.config().access_token_expires.as_secs()).unwrap_or(i64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_that_name_nothing() {
+        assert!(valid_id("0b4a3c4e-8a1f-4c1e-9d1b-2f0e5b7c9a11"));
+        for bad in ["", "a\0b", "a b", "é", &"x".repeat(129)] {
+            assert!(!valid_id(bad), "{bad:?}");
+        }
+        assert!(valid_id(&"x".repeat(128)));
+    }
+}

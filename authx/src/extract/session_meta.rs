@@ -1,0 +1,107 @@
+//! [`SessionMeta`]: what a login request says about the client, for a new session.
+
+use std::net::IpAddr;
+
+use axum::extract::{FromRef, FromRequestParts};
+use http::request::Parts;
+
+use crate::Auth;
+
+/// What a login request says about the client: its IP, `User-Agent` and a coarse device name.
+/// An extractor that never fails; [`Auth::session_meta`] reads the same from `Parts`.
+///
+/// The IP is found as rate limits find it ([`Auth::client_ip`]): the socket peer (with
+/// `into_make_service_with_connect_info::<SocketAddr>()`), or what a trusted proxy wrote in
+/// the configured forwarding header; never a header the client wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionMeta {
+    /// The client IP.
+    pub ip: Option<String>,
+    /// The `User-Agent` header (at most 512 characters).
+    pub user_agent: Option<String>,
+    /// A coarse device description (`Firefox on Linux`).
+    pub device: Option<String>,
+}
+
+impl SessionMeta {
+    /// The metadata of a request whose client is `ip`.
+    pub fn new(ip: Option<IpAddr>, parts: &Parts) -> Self {
+        let user_agent = parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(512).collect::<String>());
+        let device = user_agent.as_deref().map(describe_device);
+        SessionMeta {
+            ip: ip.map(|ip| ip.to_string()),
+            user_agent,
+            device,
+        }
+    }
+
+    /// Sets the device description (for clients that name themselves, a kiosk...).
+    pub fn with_device(mut self, device: impl Into<String>) -> Self {
+        self.device = Some(device.into());
+        self
+    }
+}
+
+impl<S> FromRequestParts<S> for SessionMeta
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Auth::from_ref(state).session_meta(parts))
+    }
+}
+
+/// `Firefox on Linux`, `Safari on iOS`, `curl`... Good enough for a "your devices" page; not a
+/// security signal.
+fn describe_device(ua: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    let os = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b} on {o}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(o)) => o.to_owned(),
+        (None, None) => "unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices() {
+        let ff = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+        assert_eq!(describe_device(ff), "Firefox on Linux");
+        let ios = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_device(ios), "Safari on iOS");
+        assert_eq!(describe_device("curl/8.5.0"), "curl");
+        assert_eq!(describe_device(""), "unknown");
+    }
+}

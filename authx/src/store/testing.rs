@@ -1,0 +1,325 @@
+//! The store conformance suite (cargo feature `testing`): what every backend must do, as
+//! authx's own backends do. Run it against a store of your own to prove it:
+//!
+//! ```
+//! use authx::store::{MemoryStore, Stores, testing};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! // Your backend, wrapped as `Stores` (`Stores::single` for one type doing it all).
+//! let stores = Stores::single(MemoryStore::new(), "memory");
+//! testing::conformance(&stores).await;
+//! # }
+//! ```
+//!
+//! Each check panics with a message naming what the store got wrong. Keys and subjects are
+//! random, so the suite can run against a shared database or Redis. [`conformance`] takes a
+//! few seconds: [`expiry`] waits for an entry to expire.
+
+use std::time::Duration;
+
+use super::{Session, Stores};
+use crate::token::codec::now;
+use crate::{Auth, AuthConfig, AuthError, SessionMeta, TokenType};
+
+fn unique(what: &str) -> String {
+    format!("{what}-{}", uuid::Uuid::new_v4())
+}
+
+/// Every check below, in order.
+pub async fn conformance(stores: &Stores) {
+    revocation(stores).await;
+    retire_once_is_atomic(stores).await;
+    sessions(stores).await;
+    allowlist(stores).await;
+    expiry(stores).await;
+    engine(stores.clone()).await;
+}
+
+/// Revocations: recorded, found alone and among others (one round trip for a token, its
+/// family and its retirement), idempotent, and not recorded for what has already expired.
+pub async fn revocation(stores: &Stores) {
+    let (a, b, c) = (unique("jti"), unique("jti"), unique("jti"));
+    let r = &stores.revocation;
+    assert!(!r.is_revoked(&a).await.unwrap(), "a new key is not revoked");
+    r.revoke(&a, now() + 600).await.unwrap();
+    assert!(r.is_revoked(&a).await.unwrap(), "a revoked key is revoked");
+    assert!(!r.is_revoked(&b).await.unwrap(), "other keys are not");
+    assert!(
+        r.any_revoked(&[&b, &a]).await.unwrap(),
+        "any_revoked finds the revoked key among two"
+    );
+    assert!(
+        r.any_revoked(&[&b, &c, &a]).await.unwrap(),
+        "any_revoked finds the revoked key among three"
+    );
+    assert!(!r.any_revoked(&[&b, &c]).await.unwrap());
+    assert!(!r.any_revoked(&[]).await.unwrap());
+    r.revoke(&a, now() + 600).await.unwrap();
+    assert!(r.is_revoked(&a).await.unwrap(), "revoking twice is fine");
+    let gone = unique("jti");
+    r.revoke(&gone, now() - 5).await.unwrap();
+    assert!(
+        !r.is_revoked(&gone).await.unwrap(),
+        "an already expired entry refuses nothing"
+    );
+}
+
+/// `revoke_once` is atomic: of 16 concurrent calls with one key, exactly one wins; and a key
+/// whose expiry has passed is still recorded briefly, so an immediate second use is caught.
+pub async fn retire_once_is_atomic(stores: &Stores) {
+    let key = unique("rotated");
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let r = stores.revocation.clone();
+            let key = key.clone();
+            tokio::spawn(async move { r.revoke_once(&key, now() + 600).await.unwrap() })
+        })
+        .collect();
+    let mut winners = 0;
+    for t in tasks {
+        winners += usize::from(t.await.unwrap());
+    }
+    assert_eq!(
+        winners, 1,
+        "revoke_once: exactly one concurrent use of a refresh token wins"
+    );
+    let late = unique("rotated");
+    assert!(
+        stores
+            .revocation
+            .revoke_once(&late, now() - 5)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !stores
+            .revocation
+            .revoke_once(&late, now() - 5)
+            .await
+            .unwrap(),
+        "revoke_once: a second use right after the first is caught, even past the expiry"
+    );
+}
+
+fn session(subject: &str, created_at: i64) -> Session {
+    Session {
+        id: unique("sid"),
+        subject: subject.into(),
+        created_at,
+        last_seen: created_at,
+        expires_at: now() + 3600,
+        ip: Some("10.0.0.1".into()),
+        user_agent: Some("curl/8".into()),
+        device: None,
+        revoked: false,
+    }
+}
+
+/// Sessions: stored and read back whole, listed per subject oldest first, touched (last seen
+/// and a later expiry), revoked once, and no longer listed once revoked.
+pub async fn sessions(stores: &Stores) {
+    let s = &stores.sessions;
+    let subject = unique("user");
+    let (one, two) = (session(&subject, now() - 10), session(&subject, now()));
+    s.create_session(&two).await.unwrap();
+    s.create_session(&one).await.unwrap();
+    assert_eq!(
+        s.get_session(&one.id).await.unwrap().as_ref(),
+        Some(&one),
+        "a session reads back as stored"
+    );
+    assert_eq!(s.get_session(&unique("none")).await.unwrap(), None);
+    let listed = s.list_sessions(&subject, now()).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|x| &x.id).collect::<Vec<_>>(),
+        [&one.id, &two.id],
+        "sessions are listed oldest first"
+    );
+    assert!(
+        s.list_sessions(&unique("other"), now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.touch_session(&one.id, now() + 5, Some(now() + 7200))
+        .await
+        .unwrap();
+    let touched = s.get_session(&one.id).await.unwrap().unwrap();
+    assert_eq!(touched.last_seen, now() + 5, "touch records the last use");
+    assert!(
+        touched.expires_at >= now() + 7199,
+        "touch extends the expiry"
+    );
+    s.touch_session(&unique("none"), now(), None).await.unwrap();
+    assert!(s.mark_session_revoked(&one.id).await.unwrap());
+    assert!(
+        !s.mark_session_revoked(&one.id).await.unwrap(),
+        "a session is revoked only once"
+    );
+    assert!(s.get_session(&one.id).await.unwrap().unwrap().revoked);
+    let listed = s.list_sessions(&subject, now()).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|x| &x.id).collect::<Vec<_>>(),
+        [&two.id],
+        "a revoked session is no longer listed"
+    );
+}
+
+/// The allowlist: a token is allowed for its subject only, withdrawn one by one or all of a
+/// subject's at once, and kept apart from sessions.
+pub async fn allowlist(stores: &Stores) {
+    let a = &stores.allowlist;
+    let (subject, other) = (unique("user"), unique("user"));
+    let (j1, j2, j3) = (unique("jti"), unique("jti"), unique("jti"));
+    a.allow(&j1, &subject, now() + 600).await.unwrap();
+    a.allow(&j2, &subject, now() + 600).await.unwrap();
+    a.allow(&j3, &other, now() + 600).await.unwrap();
+    assert!(a.is_allowed(&j1, &subject).await.unwrap());
+    assert!(
+        !a.is_allowed(&j1, &other).await.unwrap(),
+        "an allowlisted id is good for its own subject only"
+    );
+    assert!(!a.is_allowed(&unique("jti"), &subject).await.unwrap());
+    assert!(
+        stores
+            .sessions
+            .list_sessions(&subject, now())
+            .await
+            .unwrap()
+            .is_empty()
+            && stores.sessions.get_session(&j1).await.unwrap().is_none(),
+        "allowlist entries are not sessions"
+    );
+    assert!(a.withdraw(&j1).await.unwrap());
+    assert!(!a.withdraw(&j1).await.unwrap(), "withdrawn once");
+    assert!(!a.is_allowed(&j1, &subject).await.unwrap());
+    assert_eq!(a.withdraw_subject(&subject).await.unwrap(), 1);
+    assert!(!a.is_allowed(&j2, &subject).await.unwrap());
+    assert!(
+        a.is_allowed(&j3, &other).await.unwrap(),
+        "another subject's tokens stay"
+    );
+}
+
+/// An entry lives as long as its token, and no longer (waits about three seconds).
+pub async fn expiry(stores: &Stores) {
+    let key = unique("short");
+    // Three seconds of life, so a slow machine still sees the entry before it expires.
+    let expires_at = now() + 3;
+    stores.revocation.revoke(&key, expires_at).await.unwrap();
+    assert!(stores.revocation.is_revoked(&key).await.unwrap());
+    // Wait until the expiry second has passed (a wait for a deadline, not a timing assertion).
+    while now() <= expires_at {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        !stores.revocation.is_revoked(&key).await.unwrap(),
+        "an entry lives as long as its token"
+    );
+}
+
+/// The engine on these stores: sessions revoked one by one or all but the current one, ids
+/// that name nothing, logout of a whole family, refresh rotation with reuse detection (the
+/// reused token, its family and every successor refused), and revocations that outlive the
+/// leeway.
+pub async fn engine(stores: Stores) {
+    let config = AuthConfig::builder()
+        .secret_key("authx-store-conformance-secret-0123456789")
+        .leeway(Duration::from_secs(30))
+        // Conformance, not speed: a loaded machine's SQLite fsync may take longer than the
+        // default 250 ms bound.
+        .store_timeout(Duration::from_secs(10))
+        .build();
+    let auth = Auth::builder(config).stores(stores).build().unwrap();
+    let subject = unique("user");
+    let meta = SessionMeta::default;
+    let a = auth.create_session(&subject, meta()).await.unwrap();
+    let b = auth.create_session(&subject, meta()).await.unwrap();
+    let c = auth.create_session(&subject, meta()).await.unwrap();
+    let token_b = auth.access_token(&subject).session(&b.id).issue().unwrap();
+    assert!(auth.verify_unrevoked(&token_b).await.is_ok());
+    assert_eq!(
+        auth.revoke_all_sessions(&subject, Some(&a.id))
+            .await
+            .unwrap(),
+        2,
+        "all sessions but the current one"
+    );
+    assert!(matches!(
+        auth.verify_unrevoked(&token_b).await,
+        Err(AuthError::Revoked)
+    ));
+    let left = auth.sessions(&subject).await.unwrap();
+    assert_eq!(left.iter().map(|s| &s.id).collect::<Vec<_>>(), [&a.id]);
+    assert!(
+        !auth.revoke_session(&c.id).await.unwrap(),
+        "already revoked"
+    );
+    for bad in ["", "a\0b", &"x".repeat(200)] {
+        assert_eq!(
+            auth.session(bad).await.unwrap(),
+            None,
+            "{bad:?} names nothing"
+        );
+        assert!(!auth.revoke_session(bad).await.unwrap());
+    }
+
+    // Rotation: the first use wins; the second revokes the family, successors included.
+    let refresh = auth
+        .refresh_token(&subject)
+        .session(&a.id)
+        .scopes(["x:y"])
+        .issue()
+        .unwrap();
+    let claims = auth.verify_unrevoked(&refresh).await.unwrap();
+    let pair = auth.rotate(&claims).await.unwrap();
+    let successor = auth.verify_unrevoked(&pair.refresh_token).await.unwrap();
+    assert_eq!(
+        (successor.token_type, successor.sid.as_deref()),
+        (TokenType::Refresh, Some(a.id.as_str()))
+    );
+    assert_eq!(auth.verify(&pair.access_token).unwrap().scopes(), ["x:y"]);
+    assert!(
+        matches!(
+            auth.verify_unrevoked(&refresh).await,
+            Err(AuthError::RefreshTokenReused)
+        ),
+        "a retired refresh token is refused wherever it is presented"
+    );
+    assert!(matches!(
+        auth.rotate(&claims).await,
+        Err(AuthError::RefreshTokenReused)
+    ));
+    for token in [&pair.refresh_token, &pair.access_token] {
+        assert!(
+            matches!(auth.verify_unrevoked(token).await, Err(AuthError::Revoked)),
+            "reuse revokes the whole family"
+        );
+    }
+
+    // A pair without a session is a family of its own; logout ends all of it.
+    let pair = auth.token_pair(&subject).issue().unwrap();
+    let access = auth.verify_unrevoked(&pair.access_token).await.unwrap();
+    assert!(access.sid.is_some(), "every pair carries a family id");
+    auth.logout(&access).await.unwrap();
+    for token in [&pair.access_token, &pair.refresh_token] {
+        assert!(
+            matches!(auth.verify_unrevoked(token).await, Err(AuthError::Revoked)),
+            "logout revokes the refresh token too"
+        );
+    }
+
+    // A token that expired 5 s ago still verifies under a 30 s leeway: its revocation must
+    // still hold.
+    let late = auth
+        .access_token(&subject)
+        .expires_at(now() - 5)
+        .issue()
+        .unwrap();
+    let late_claims = auth.verify_unrevoked(&late).await.unwrap();
+    auth.revoke(&late_claims).await.unwrap();
+    assert!(
+        matches!(auth.verify_unrevoked(&late).await, Err(AuthError::Revoked)),
+        "a revocation outlives the leeway"
+    );
+}
