@@ -105,6 +105,73 @@ fn rust_tokens() -> BTreeMap<&'static str, BTreeMap<&'static str, String>> {
         .collect()
 }
 
+/// What Python AuthX must read from each of [`rust_tokens`].
+fn assert_python_read(record: &Value, origin: &str) {
+    for alg in ["HS256", "RS256", "ES256"] {
+        let access = &record[alg]["access"];
+        assert_eq!(access["sub"], "user-9", "{origin} {alg}: {record}");
+        assert_eq!(access["type"], "access", "{origin} {alg}");
+        assert_eq!(access["fresh"], true, "{origin} {alg}");
+        assert_eq!(
+            access["scopes"],
+            json!(["orders:read", "admin:*"]),
+            "{origin} {alg}"
+        );
+        assert_eq!(access["email"], "user9@example.com", "{origin} {alg}");
+        let refresh = &record[alg]["refresh"];
+        assert_eq!(refresh["sub"], "user-9", "{origin} {alg}");
+        assert_eq!(refresh["type"], "refresh", "{origin} {alg}");
+        assert_eq!(refresh["fresh"], false, "{origin} {alg}");
+        assert_eq!(refresh["scopes"], json!(["orders:read"]), "{origin} {alg}");
+    }
+}
+
+/// The Python interpreter with AuthX 1.7.1 that the README's test command prepares
+/// (`AUTHX_TEST_PYTHON` overrides it).
+fn python() -> String {
+    std::env::var("AUTHX_TEST_PYTHON").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/authx-test-python/bin/python"
+        )
+        .into()
+    })
+}
+
+/// Python AuthX verifies the tokens this build issues, now: the live half of the interop
+/// promise. Fails (never skips) when Python AuthX cannot be run.
+#[test]
+fn python_authx_verifies_tokens_issued_now() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let python = python();
+    let mut child = Command::new(&python)
+        .arg(format!("{DIR}/make_fixtures.py"))
+        .arg("verify")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run Python AuthX with {python}: {e}. The README's test command \
+                 (`cargo xtask test`) installs authx==1.7.1 in that venv; or set \
+                 AUTHX_TEST_PYTHON to a Python that has it"
+            )
+        });
+    let tokens = serde_json::to_vec(&rust_tokens()).unwrap();
+    child.stdin.take().unwrap().write_all(&tokens).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "Python AuthX refused a token issued here (or could not run):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_python_read(&record, "live");
+}
+
 #[test]
 fn tokens_issued_here_were_verified_by_python_authx() {
     let path = format!("{DIR}/rust_tokens.json");
@@ -114,19 +181,36 @@ fn tokens_issued_here_were_verified_by_python_authx() {
             serde_json::to_string_pretty(&rust_tokens()).unwrap() + "\n",
         )
         .unwrap();
-        return;
+        panic!(
+            "{path} written: now run make_fixtures.py to have Python AuthX verify the tokens, \
+             then run this test again without AUTHX_WRITE_INTEROP_FIXTURE"
+        );
     }
-    // The committed tokens still verify here...
+    // The committed tokens still verify here, and carry what Python recorded reading from
+    // them (the record is checked against the tokens, not only against constants)...
     let committed = fixture("rust_tokens.json");
+    let record = fixture("rust_tokens_verified_by_python.json");
+    assert_python_read(&record, "committed record");
     for alg in ["HS256", "RS256", "ES256"] {
         let auth = Auth::new(config(alg)).unwrap();
-        let claims = auth
-            .verify(committed[alg]["access"].as_str().unwrap())
-            .unwrap();
-        // ...today's tokens carry exactly the same claim names...
-        let today = auth.verify(&rust_tokens()[alg]["access"]).unwrap();
-        let names = |c: &authx::Claims| {
-            serde_json::to_value(c)
+        for kind in ["access", "refresh"] {
+            let claims = auth.verify(committed[alg][kind].as_str().unwrap()).unwrap();
+            let read = &record[alg][kind];
+            assert_eq!(read["sub"], claims.sub.as_str(), "{alg} {kind}");
+            assert_eq!(read["type"], claims.token_type.as_str(), "{alg} {kind}");
+            assert_eq!(read["fresh"], claims.fresh, "{alg} {kind}");
+            assert_eq!(read["scopes"], json!(claims.scopes()), "{alg} {kind}");
+            assert_eq!(
+                read["email"],
+                claims.extra.get("email").cloned().unwrap_or(Value::Null),
+                "{alg} {kind}"
+            );
+        }
+        // ...and today's tokens carry exactly the same claim names, so the record still
+        // speaks for them.
+        let names = |token: &str| {
+            let claims = auth.verify(token).unwrap();
+            serde_json::to_value(&claims)
                 .unwrap()
                 .as_object()
                 .unwrap()
@@ -135,24 +219,10 @@ fn tokens_issued_here_were_verified_by_python_authx() {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            names(&claims),
-            names(&today),
+            names(committed[alg]["access"].as_str().unwrap()),
+            names(&rust_tokens()[alg]["access"]),
             "{alg}: claim names changed since Python verified them"
         );
-    }
-    // ...and this is what Python AuthX read from them.
-    let record = fixture("rust_tokens_verified_by_python.json");
-    for alg in ["HS256", "RS256", "ES256"] {
-        assert_eq!(record[alg]["access"]["sub"], "user-9");
-        assert_eq!(record[alg]["access"]["type"], "access");
-        assert_eq!(record[alg]["access"]["fresh"], true);
-        assert_eq!(
-            record[alg]["access"]["scopes"],
-            json!(["orders:read", "admin:*"])
-        );
-        assert_eq!(record[alg]["access"]["email"], "user9@example.com");
-        assert_eq!(record[alg]["refresh"]["type"], "refresh");
-        assert_eq!(record[alg]["refresh"]["fresh"], false);
     }
 }
 
