@@ -189,6 +189,12 @@ impl RevocationStore for ScriptedStore {
     async fn revoke_once(&self, _jti: &str, _exp: i64) -> Result<bool, StoreError> {
         Ok(true)
     }
+    async fn family_head(&self, _: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    async fn advance_family(&self, _: &str, _: &str, _: &str, _: i64) -> Result<bool, StoreError> {
+        Ok(true)
+    }
     async fn is_revoked(&self, _jti: &str) -> Result<bool, StoreError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
         match self.mode.load(Ordering::SeqCst) {

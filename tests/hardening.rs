@@ -645,29 +645,49 @@ async fn session_ids_from_urls_are_validated_before_the_store() {
 
 // ---------------------------------------------------------------- route audit
 
-#[protect(scopes = "admin:*", fresh, kind = "staff", route = "GET /audit/admin")]
-async fn audit_admin() -> &'static str {
-    "admin"
-}
+mod audit_app {
+    use super::{protect, public};
 
-#[protect(refresh, route = "POST /audit/refresh")]
-async fn audit_refresh() -> &'static str {
-    "refreshed"
-}
+    #[protect(scopes = "admin:*", fresh, kind = "staff", route = "GET /audit/admin")]
+    pub async fn audit_admin() -> &'static str {
+        "admin"
+    }
 
-#[public(rate = "2/60s", route = "GET /audit/limited")]
-async fn audit_limited() -> &'static str {
-    "ok"
+    #[protect(refresh, route = "POST /audit/refresh")]
+    pub async fn audit_refresh() -> &'static str {
+        "refreshed"
+    }
+
+    #[public(rate = "2/60s", route = "GET /audit/limited")]
+    pub async fn audit_limited() -> &'static str {
+        "ok"
+    }
+
+    /// Guarded, but mounted by hand (no `route`): the audit cannot find it.
+    #[protect]
+    pub async fn unrouted() {}
+
+    pub fn by_hand() -> axum::routing::MethodRouter<authx::Auth> {
+        axum::routing::get(unrouted)
+    }
 }
 
 #[tokio::test]
 async fn the_route_audit_passes_guarded_routes_and_reports_every_unguarded_one() {
     let auth = Auth::new(config()).unwrap();
-    let good = routes![audit_admin, audit_refresh, audit_limited].with_state(auth.clone());
-    let report = RouteAudit::new(&good, &auth)
-        .module("hardening")
-        .run()
-        .await;
+    let good = routes![
+        audit_app::audit_admin,
+        audit_app::audit_refresh,
+        audit_app::audit_limited
+    ]
+    .route("/by-hand", audit_app::by_hand())
+    .with_state(auth.clone());
+    let audit = |app| RouteAudit::new(app, &auth).module("hardening::audit_app");
+    // A guarded handler without a `route` cannot be checked: a failure unless lenient.
+    let report = audit(&good).run().await;
+    assert!(!report.is_ok() && report.failures().is_empty(), "{report}");
+    assert_eq!(report.unprobed(), ["hardening::audit_app::unrouted"]);
+    let report = audit(&good).lenient().run().await;
     report.assert_ok();
     assert_eq!(report.routes().len(), 3, "{report}");
     let admin = &report.routes()[0];
@@ -682,6 +702,13 @@ async fn the_route_audit_passes_guarded_routes_and_reports_every_unguarded_one()
         ],
         "{report}"
     );
+    // Routes registered but not mounted in the router under audit fail a strict audit (the
+    // quickstart's, in this binary).
+    let report = RouteAudit::new(&good, &auth).run().await;
+    assert!(
+        !report.unmounted().is_empty() && !report.is_ok(),
+        "{report}"
+    );
 
     // The same routes served without their guards: every failure, at once.
     let open = || async { "open" };
@@ -689,7 +716,7 @@ async fn the_route_audit_passes_guarded_routes_and_reports_every_unguarded_one()
         .route("/audit/admin", get(open))
         .route("/audit/refresh", post(open))
         .route("/audit/limited", get(open));
-    let report = RouteAudit::new(&bad, &auth).module("hardening").run().await;
+    let report = audit(&bad).lenient().run().await;
     assert!(!report.is_ok());
     let failed: Vec<(&str, &str)> = report
         .failures()
@@ -712,7 +739,10 @@ async fn the_route_audit_passes_guarded_routes_and_reports_every_unguarded_one()
     );
     let text = report.to_string();
     assert!(
-        text.contains("FAIL GET /audit/admin (hardening::audit_admin): no token: expected 401 MissingTokenError, got 200"),
+        text.contains(
+            "FAIL GET /audit/admin (hardening::audit_app::audit_admin): no token: expected 401 \
+             MissingTokenError, got 200"
+        ),
         "{text}"
     );
 }

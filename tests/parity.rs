@@ -168,6 +168,12 @@ impl RevocationStore for Counting {
     async fn revoke_once(&self, _: &str, _: i64) -> Result<bool, StoreError> {
         Ok(true)
     }
+    async fn family_head(&self, _: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    async fn advance_family(&self, _: &str, _: &str, _: &str, _: i64) -> Result<bool, StoreError> {
+        Ok(true)
+    }
     async fn is_revoked(&self, _: &str) -> Result<bool, StoreError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(false)

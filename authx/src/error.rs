@@ -449,6 +449,10 @@ pub enum IssueError {
     /// Signing failed.
     #[error("signing failed: {0}")]
     Signing(String),
+    /// A setting of the builder cannot make a valid token (an id of the wrong shape, a
+    /// session-bound token outliving its session's revocation).
+    #[error("invalid token settings: {0}")]
+    Invalid(String),
 }
 
 impl From<IssueError> for AuthError {

@@ -11,6 +11,8 @@ pub(crate) mod decision;
 mod pipeline;
 mod session;
 
+pub(crate) use session::valid_id;
+
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use http::request::Parts;
 
-use super::session::{family_key, retired_key};
+use super::session::{family_key, family_of};
 use super::{Auth, Requirement, decision};
 use crate::config::TokenLocation;
 use crate::error::AuthError;
@@ -36,43 +36,51 @@ impl Auth {
     }
 
     /// Verifies signature and claims (with the identity provider the token's `iss` names, when
-    /// one is configured), then asks the revocation store about the token, its family and, for
-    /// a refresh token, whether rotation retired it (a retired one revokes its family and
-    /// fails with [`AuthError::RefreshTokenReused`]).
+    /// one is configured), then checks that the token is live: not revoked, nor its family, not
+    /// a refresh token that rotation retired (a retired one revokes its family and fails with
+    /// [`AuthError::RefreshTokenReused`]), and allowlisted in allowlist mode.
     pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
         let claims = self.verify_token(token).await?;
-        self.ensure_claims_not_revoked(&claims).await?;
+        self.ensure_live(&claims).await?;
         Ok(claims)
     }
 
-    /// Fails when the token or its family (session) is revoked, or when it is a refresh token
-    /// that rotation already exchanged: presenting a retired refresh token anywhere is reuse,
-    /// which revokes its whole family. One store round trip for a live token.
+    /// Everything the stores say about a verified token: revocation (the token and its family),
+    /// retirement (refresh tokens) and, in allowlist mode, the allowlist.
+    pub(crate) async fn ensure_live(&self, claims: &Claims) -> Result<(), AuthError> {
+        self.ensure_claims_not_revoked(claims).await?;
+        if self.config().allowlist {
+            self.ensure_allowed(claims).await?;
+        }
+        Ok(())
+    }
+
+    /// Fails when the token or its family (session) is revoked (one store round trip), or when
+    /// it is a refresh token that rotation already exchanged: presenting a retired refresh
+    /// token anywhere is reuse, which revokes its whole family.
     pub(crate) async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
         let family = claims.sid.as_deref().map(family_key);
-        let retired = (claims.token_type == TokenType::Refresh).then(|| retired_key(&claims.jti));
-        let mut keys: Vec<&str> = Vec::with_capacity(3);
-        keys.push(&claims.jti);
-        keys.extend(family.as_deref());
-        keys.extend(retired.as_deref());
+        let keys: &[&str] = match &family {
+            Some(family) => &[&claims.jti, family],
+            None => &[&claims.jti],
+        };
         let revoked = self
-            .store_call(self.revocation_store().any_revoked(&keys))
+            .store_call(self.revocation_store().any_revoked(keys))
             .await;
-        match self.fail_open(revoked, "revocation")? {
-            None | Some(false) => Ok(()),
-            Some(true) => match &retired {
-                Some(retired)
-                    if matches!(
-                        self.store_call(self.revocation_store().is_revoked(retired))
-                            .await,
-                        Ok(true)
-                    ) =>
-                {
-                    Err(self.refuse_reuse(claims).await)
-                }
-                _ => Err(AuthError::Revoked),
-            },
+        if self.fail_open(revoked, "revocation")? == Some(true) {
+            return Err(AuthError::Revoked);
         }
+        if claims.token_type == TokenType::Refresh {
+            let head = self
+                .store_call(self.revocation_store().family_head(family_of(claims)))
+                .await;
+            if let Some(Some(head)) = self.fail_open(head, "revocation")?
+                && head != claims.jti
+            {
+                return Err(self.refuse_reuse(claims).await);
+            }
+        }
+        Ok(())
     }
 
     /// Revokes the token these claims came from, until it would have stopped verifying
@@ -193,10 +201,7 @@ impl Auth {
         if location == TokenLocation::Cookies && req.csrf && config.csrf.enabled {
             crate::cookies::check_csrf(parts, config, claims.csrf.as_deref())?;
         }
-        self.ensure_claims_not_revoked(&claims).await?;
-        if config.allowlist {
-            self.ensure_allowed(&claims).await?;
-        }
+        self.ensure_live(&claims).await?;
         if let Some(sid) = &claims.sid {
             self.touch_later(sid);
         }

@@ -4,9 +4,12 @@
 //! the pair was issued with `.session(..)`, else a random id of its own. Revoking the family
 //! (the revocation key `sid:<id>`) refuses every token of it at once, refresh tokens included:
 //! that is what [`logout`](Auth::logout), [`revoke_session`](Auth::revoke_session) and reuse
-//! detection do. Rotation retires each refresh token it exchanges (`rotated:<jti>`); a retired
-//! token presented anywhere (the refresh route, a `RefreshClaims` extractor,
-//! [`verify_unrevoked`](Auth::verify_unrevoked), implicit refresh) revokes its family.
+//! detection do. Rotation advances the family's live refresh token (one record per family,
+//! [`RevocationStore::advance_family`](crate::RevocationStore::advance_family)); any other
+//! refresh token of the family is retired, and presenting it anywhere (the refresh route, a
+//! `RefreshClaims` extractor, [`verify_unrevoked`](Auth::verify_unrevoked), implicit refresh)
+//! revokes the family. A family has one live refresh token: issuing a second one into the same
+//! session retires the first at the next rotation.
 
 use super::Auth;
 use crate::error::AuthError;
@@ -18,6 +21,9 @@ use crate::token::{Claims, TokenPair, TokenType};
 /// `last_seen` is written at most this often per session.
 const TOUCH_INTERVAL_SECS: i64 = 60;
 
+/// How much longer than the longest token lifetime a family's revocation is kept.
+const FAMILY_MARGIN_SECS: i64 = 60;
+
 /// Sessions remembered by the touch throttle before it starts over.
 const TOUCH_MEMORY: usize = 100_000;
 
@@ -26,9 +32,10 @@ pub(crate) fn family_key(sid: &str) -> String {
     format!("sid:{sid}")
 }
 
-/// The revocation key recording that rotation exchanged (retired) a refresh token.
-pub(crate) fn retired_key(jti: &str) -> String {
-    format!("rotated:{jti}")
+/// The family a token belongs to: its `sid`, or, for a refresh token issued without one, its own
+/// id (the family rotation founds for its successors).
+pub(crate) fn family_of<E>(claims: &Claims<E>) -> &str {
+    claims.sid.as_deref().unwrap_or(&claims.jti)
 }
 
 /// Can `id` name a session or a family? 1 to 128 bytes of visible ASCII (authx's ids are
@@ -141,7 +148,12 @@ impl Auth {
     /// Records the family's revocation until `until`, and at least as long as a token issued
     /// into the family now could live (a rotation may just have minted one).
     async fn revoke_family_until(&self, sid: &str, until: i64) -> Result<(), AuthError> {
-        let horizon = now().saturating_add(self.refresh_lifetime().max(self.access_lifetime()));
+        // A minute more than the longest lifetime: a rotation racing this revocation mints
+        // tokens that expire a moment after it started.
+        let longest = self.refresh_lifetime().max(self.access_lifetime());
+        let horizon = now()
+            .saturating_add(longest)
+            .saturating_add(FAMILY_MARGIN_SECS);
         self.revoke_key(&family_key(sid), until.max(horizon)).await
     }
 
@@ -151,7 +163,7 @@ impl Auth {
     /// the store error when the family could not be revoked.
     pub(crate) async fn refuse_reuse(&self, claims: &Claims) -> AuthError {
         tracing::warn!(subject = %claims.sub, "authx: retired refresh token presented again; revoking its family");
-        let family = claims.sid.as_deref().unwrap_or(&claims.jti);
+        let family = family_of(claims);
         let revoked = match self.revoke(claims).await {
             Ok(()) if valid_id(family) => self.revoke_family(family).await,
             other => other,
@@ -163,29 +175,22 @@ impl Auth {
     }
 
     /// Exchanges a verified refresh token for a new pair in the same family (same subject,
-    /// scopes, extra data and session; the access token is not fresh) and retires it. With
-    /// [`refresh_rotation`](crate::AuthConfig::refresh_rotation) on, presenting a retired refresh
-    /// token again is theft or a replay: the whole token family is revoked and the call fails
-    /// with [`AuthError::RefreshTokenReused`]. With rotation off, a new pair is issued and the
-    /// old refresh token stays valid until it expires.
+    /// scopes, extra data and session; the access token is not fresh). With
+    /// [`refresh_rotation`](crate::AuthConfig::refresh_rotation) on, the new refresh token becomes
+    /// the family's live one and the presented one is retired: presenting it again is theft or
+    /// a replay, so the whole family is revoked and the call fails with
+    /// [`AuthError::RefreshTokenReused`]. With rotation off, a new pair is issued and the old
+    /// refresh token stays valid until it expires.
     pub async fn rotate(&self, claims: &Claims) -> Result<TokenPair, AuthError> {
         if claims.token_type != TokenType::Refresh {
             return Err(AuthError::RefreshTokenRequired);
         }
-        // The token may come from anywhere (a plain `verify`): its revocation, its family's
-        // and its retirement are checked here too.
-        self.ensure_claims_not_revoked(claims).await?;
+        // The token may come from anywhere (a plain `verify`): it must be live here too.
+        self.ensure_live(claims).await?;
         // A refresh token issued without a family founds one, named by its id: its successors
         // carry it, so a reuse of this token revokes them too.
-        let family = claims.sid.clone().unwrap_or_else(|| claims.jti.clone());
-        if self.config().refresh_rotation {
-            let retired = retired_key(&claims.jti);
-            let until = claims.exp.saturating_add(self.leeway_secs());
-            let retire = self.revocation_store().revoke_once(&retired, until);
-            if !self.store_call(retire).await? {
-                return Err(self.refuse_reuse(claims).await);
-            }
-        }
+        let family = family_of(claims).to_owned();
+        let next = uuid::Uuid::new_v4().to_string();
         let access = self
             .access_token(&claims.sub)
             .scopes(claims.scopes())
@@ -195,22 +200,37 @@ impl Auth {
             .refresh_token(&claims.sub)
             .scopes(claims.scopes())
             .extra(&claims.extra)
-            .session(&family);
+            .session(&family)
+            .jti(&next);
+        // Minted (and allowlisted) before the family advances, so no store hiccup after the
+        // advance can leave the client without its new pair and with a retired token.
+        let pair = if self.config().allowlist {
+            TokenPair::new(access.register().await?, refresh.register().await?)
+        } else {
+            TokenPair::new(access.issue()?, refresh.issue()?)
+        };
+        if self.config().refresh_rotation {
+            let until = now()
+                .saturating_add(self.refresh_lifetime())
+                .saturating_add(self.leeway_secs());
+            let advance =
+                self.revocation_store()
+                    .advance_family(&family, &claims.jti, &next, until);
+            if !self.store_call(advance).await? {
+                return Err(self.refuse_reuse(claims).await);
+            }
+        }
         if claims.sid.is_some() {
+            // Best effort: a session whose expiry could not be extended still works until then.
             let extend = now().saturating_add(self.refresh_lifetime());
-            self.store_call(
-                self.session_store()
-                    .touch_session(&family, now(), Some(extend)),
-            )
-            .await?;
+            let touch = self
+                .session_store()
+                .touch_session(&family, now(), Some(extend));
+            if let Err(e) = self.store_call(touch).await {
+                tracing::debug!(error = %e, "authx: could not extend the session on refresh");
+            }
         }
-        if self.config().allowlist {
-            return Ok(TokenPair::new(
-                access.register().await?,
-                refresh.register().await?,
-            ));
-        }
-        Ok(TokenPair::new(access.issue()?, refresh.issue()?))
+        Ok(pair)
     }
 
     /// Records use of a session, at most once a minute, off the request path.
@@ -253,6 +273,34 @@ impl Auth {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IssueError;
+    use crate::{Auth, AuthConfig};
+
+    #[test]
+    fn family_tokens_cannot_outlive_their_revocation_and_ids_are_checked() {
+        let auth = Auth::new(
+            AuthConfig::builder()
+                .secret_key("session-unit-test-secret-0123456789")
+                .build(),
+        )
+        .unwrap();
+        let far = now() + 400 * 86_400;
+        let err = auth
+            .refresh_token("u")
+            .session("family-1")
+            .expires_at(far)
+            .issue()
+            .unwrap_err();
+        assert!(matches!(err, IssueError::Invalid(_)), "{err}");
+        assert!(auth.refresh_token("u").expires_at(far).issue().is_ok());
+        for bad in ["", "a b", "a\0b"] {
+            assert!(
+                auth.access_token("u").session(bad).issue().is_err(),
+                "{bad:?}"
+            );
+            assert!(auth.access_token("u").jti(bad).issue().is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn ids_that_name_nothing() {

@@ -452,9 +452,28 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
-/// A URL with its password (`scheme://user:password@host`) replaced by `***`, for logs and
-/// `Debug`. Anything that does not look like a URL with credentials comes back unchanged.
+/// A URL with its password (`scheme://user:password@host`, or a `password=` query parameter)
+/// replaced by `***`, for logs and `Debug`. Anything else comes back unchanged.
 pub fn redact_url(url: &str) -> String {
+    let redacted = redact_userinfo(url);
+    let Some((base, query)) = redacted.split_once('?') else {
+        return redacted;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _))
+                if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("pass") =>
+            {
+                format!("{k}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
+fn redact_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -817,6 +836,10 @@ mod tests {
             ("redis://p@h:6379", "redis://:***@h:6379"),
             ("rediss://user:p%40ss@h", "rediss://user:***@h"),
             ("postgres://u:p@h/db?x=a@b", "postgres://u:***@h/db?x=a@b"),
+            (
+                "postgres://h/db?user=u&password=p&sslmode=require",
+                "postgres://h/db?user=u&password=***&sslmode=require",
+            ),
             ("postgres://u@h/db", "postgres://u@h/db"),
             ("memory://", "memory://"),
             ("sqlite://authx.db", "sqlite://authx.db"),

@@ -47,7 +47,16 @@ impl TrustedProxies {
                 if len > max {
                     return Err(bad());
                 }
-                Ok((addr, len))
+                // `::ffff:10.0.0.1/128` is the IPv4 network `10.0.0.1/32`, as peers are compared
+                // in their IPv4 form; a shorter prefix reaches outside the mapped range.
+                match addr {
+                    IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                        Some(v4) if len >= 96 => Ok((IpAddr::V4(v4), len - 96)),
+                        Some(_) => Err(bad()),
+                        None => Ok((addr, len)),
+                    },
+                    IpAddr::V4(_) => Ok((addr, len)),
+                }
             })
             .collect::<Result<_, _>>()
             .map(TrustedProxies)
@@ -56,7 +65,7 @@ impl TrustedProxies {
     /// Is `ip` inside one of the networks?
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
-        self.0.iter().any(|&(net, len)| match (canonical(net), ip) {
+        self.0.iter().any(|&(net, len)| match (net, ip) {
             (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(&n.octets(), &a.octets(), len),
             (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(&n.octets(), &a.octets(), len),
             _ => false,
@@ -130,7 +139,9 @@ impl Forwarding {
         if self.proxies.contains(peer) {
             let rfc7239 = self.header == http::header::FORWARDED;
             // Later header lines were appended by nearer hops: read the lines in order and
-            // walk every entry from the right.
+            // walk every entry from the right. Entries are split as bytes and decoded one by
+            // one, so a byte that is not UTF-8 in a client-written entry cannot hide the
+            // entries the proxies appended after it.
             let lines: Vec<&[u8]> = parts
                 .headers
                 .get_all(&self.header)
@@ -138,15 +149,15 @@ impl Forwarding {
                 .map(|v| v.as_bytes())
                 .collect();
             'walk: for line in lines.iter().rev() {
-                let Ok(line) = std::str::from_utf8(line) else {
-                    break;
-                };
-                for entry in line.split(',').rev() {
-                    let hop = if rfc7239 {
-                        forwarded_for(entry)
-                    } else {
-                        parse_hop(entry)
-                    };
+                for entry in line.split(|b| *b == b',').rev() {
+                    let entry = std::str::from_utf8(entry).ok();
+                    let hop = entry.and_then(|e| {
+                        if rfc7239 {
+                            forwarded_for(e)
+                        } else {
+                            parse_hop(e)
+                        }
+                    });
                     let Some(hop) = hop else {
                         break 'walk;
                     };
@@ -216,6 +227,10 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 fn prefix_eq(a: &[u8], b: &[u8], len: u8) -> bool {
+    // `parse` keeps lengths within the address size; a longer one matches nothing.
+    if usize::from(len) > a.len() * 8 {
+        return false;
+    }
     let full = usize::from(len / 8);
     let rest = len % 8;
     a[..full] == b[..full] && (rest == 0 || (a[full] ^ b[full]) >> (8 - rest) == 0)
@@ -406,6 +421,32 @@ mod tests {
         let (p, ()) = http::Request::builder().body(()).unwrap().into_parts();
         let ip = f.client_ip(&p);
         assert_eq!((ip.addr(), ip.key()), (None, "unknown".to_owned()));
+    }
+
+    /// The review's findings: a non-UTF-8 byte in the client's entry made the whole line
+    /// unreadable (the client became the proxy), and an IPv4-mapped trusted proxy panicked.
+    #[test]
+    fn odd_bytes_and_mapped_proxies() {
+        let lb = fwd(&["10.0.0.0/8"], "x-forwarded-for");
+        let mut p = parts("10.1.2.3:5000", &[]);
+        p.headers.insert(
+            "x-forwarded-for",
+            http::HeaderValue::from_bytes(b"\xff\xfe, 198.51.100.4").unwrap(),
+        );
+        assert_eq!(lb.client_ip(&p).to_string(), "198.51.100.4");
+        let mapped = fwd(
+            &["::ffff:10.0.0.1", "::ffff:10.1.0.0/112"],
+            "x-forwarded-for",
+        );
+        let chain = [("x-forwarded-for", "198.51.100.4")];
+        assert_eq!(client(&mapped, "10.0.0.1:5000", &chain), "198.51.100.4");
+        assert_eq!(client(&mapped, "10.1.9.9:5000", &chain), "198.51.100.4");
+        assert_eq!(client(&mapped, "10.2.0.1:5000", &chain), "10.2.0.1");
+        assert_eq!(
+            client(&mapped, "[::ffff:10.0.0.1]:5000", &chain),
+            "198.51.100.4"
+        );
+        assert!(TrustedProxies::parse(&["::ffff:10.0.0.1/64"]).is_err());
     }
 
     #[test]

@@ -17,7 +17,15 @@ pub struct MemoryStore {
     revoked: RwLock<Revoked>,
     sessions: RwLock<HashMap<String, Session>>,
     allowed: RwLock<HashMap<String, Allowed>>,
+    families: RwLock<HashMap<String, Head>>,
     capacity: usize,
+}
+
+/// A token family's live refresh token and when the record may go.
+#[derive(Debug)]
+struct Head {
+    jti: String,
+    expires_at: i64,
 }
 
 /// An allowlisted token: its subject and expiry.
@@ -54,6 +62,7 @@ impl MemoryStore {
             }),
             sessions: RwLock::new(HashMap::new()),
             allowed: RwLock::new(HashMap::new()),
+            families: RwLock::new(HashMap::new()),
             capacity,
         }
     }
@@ -157,6 +166,49 @@ impl RevocationStore for MemoryStore {
         // Even an already-expired key is recorded briefly, so a second use is still caught.
         let now = now();
         self.insert(key, expires_at.max(now + 1), now, true)
+    }
+
+    async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
+        let now = now();
+        let families = self.families.read().unwrap_or_else(|p| p.into_inner());
+        Ok(families
+            .get(family)
+            .filter(|h| h.expires_at > now)
+            .map(|h| h.jti.clone()))
+    }
+
+    async fn advance_family(
+        &self,
+        family: &str,
+        current: &str,
+        next: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let now = now();
+        let mut families = self.families.write().unwrap_or_else(|p| p.into_inner());
+        match families.get_mut(family) {
+            Some(head) if head.expires_at > now && head.jti != current => return Ok(false),
+            Some(head) => {
+                head.jti = next.to_owned();
+                head.expires_at = expires_at;
+                return Ok(true);
+            }
+            None => {}
+        }
+        if families.len() >= self.capacity {
+            families.retain(|_, h| h.expires_at > now);
+            if families.len() >= self.capacity {
+                return Err(StoreError::Full(families.len()));
+            }
+        }
+        families.insert(
+            family.to_owned(),
+            Head {
+                jti: next.to_owned(),
+                expires_at,
+            },
+        );
+        Ok(true)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Stores: where authx keeps state that outlives a request.
 //!
 //! - [`RevocationStore`]: revoked keys (token ids, and `sid:<session>` for revoked sessions)
-//!   until the tokens they refuse would have expired anyway; also retires refresh tokens on
-//!   rotation, atomically, so reuse is detected.
+//!   until the tokens they refuse would have expired anyway; also each token family's live
+//!   refresh token, advanced atomically on rotation, so reuse is detected.
 //! - [`SessionStore`]: login sessions (subject, created/last-seen time, IP, user agent, device).
 //! - [`AllowlistStore`]: in allowlist mode, the ids of issued tokens that are still good.
 //!
@@ -86,6 +86,24 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// uses of a stolen token through. Even an already expired `expires_at` records the key
     /// briefly, so a second use right after the first is still caught.
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError>;
+
+    /// The id of a token family's live refresh token, as [`advance_family`](Self::advance_family)
+    /// last recorded it; `None` when nothing is recorded (the family never rotated) or the
+    /// record expired.
+    async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError>;
+
+    /// Refresh rotation: atomically makes `next` the live refresh token of `family` when
+    /// `current` is the live one or nothing is recorded, keeping the record until `expires_at`.
+    /// `true` when this call advanced the family: of two concurrent rotations of one refresh
+    /// token exactly one wins, and a retired token never advances its family again. One record
+    /// per family, however many rotations.
+    async fn advance_family(
+        &self,
+        family: &str,
+        current: &str,
+        next: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 /// The allowlist (allowlist mode, [`AuthConfig::allowlist`](crate::AuthConfig::allowlist)):
@@ -138,10 +156,28 @@ impl RevocationStore for BlocklistFn {
     }
 
     async fn revoke_once(&self, _key: &str, _expires_at: i64) -> Result<bool, StoreError> {
-        Err(StoreError::Config(
-            "this revocation store is a read-only blocklist function: refresh rotation needs a \
-             store that can record retired tokens (memory, SQL or Redis)"
-                .into(),
-        ))
+        Err(read_only())
     }
+
+    async fn family_head(&self, _family: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+
+    async fn advance_family(
+        &self,
+        _family: &str,
+        _current: &str,
+        _next: &str,
+        _expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        Err(read_only())
+    }
+}
+
+fn read_only() -> StoreError {
+    StoreError::Config(
+        "this revocation store is a read-only blocklist function: refresh rotation needs a \
+         store that can record (memory, SQL or Redis)"
+            .into(),
+    )
 }

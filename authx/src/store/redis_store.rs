@@ -46,6 +46,16 @@ if exp > tonumber(redis.call('HGET', KEYS[1], 'expires_at') or '0') then
 end
 return 1";
 
+/// Advances a token family's live refresh token from ARGV[1] to ARGV[2] (until ARGV[3]), when
+/// ARGV[1] is live or nothing is recorded.
+const ADVANCE_FAMILY: &str = r"
+local head = redis.call('GET', KEYS[1])
+if head == false or head == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
+  return 1
+end
+return 0";
+
 const MARK_REVOKED: &str = r"
 if redis.call('HGET', KEYS[1], 'revoked') == '0' then
   redis.call('HSET', KEYS[1], 'revoked', '1')
@@ -92,6 +102,10 @@ impl RedisStore {
 
     fn subject_key(&self, subject: &str) -> String {
         format!("{}sessions:{subject}", self.prefix)
+    }
+
+    fn family_key(&self, family: &str) -> String {
+        format!("{}family:{family}", self.prefix)
     }
 
     fn allowed_key(&self, jti: &str) -> String {
@@ -181,6 +195,33 @@ impl RevocationStore for RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(set.is_some())
+    }
+
+    async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
+        redis::cmd("GET")
+            .arg(self.family_key(family))
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn advance_family(
+        &self,
+        family: &str,
+        current: &str,
+        next: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let n: i64 = redis::Script::new(ADVANCE_FAMILY)
+            .key(self.family_key(family))
+            .arg(current)
+            .arg(next)
+            // EXAT in the past expires the record at once (0 is refused).
+            .arg(expires_at.max(1))
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        Ok(n == 1)
     }
 }
 

@@ -34,6 +34,11 @@ const MIGRATIONS: &[&str] = &[
         expires_at BIGINT NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS authx_allowlist_subject ON authx_allowlist (subject)",
+    "CREATE TABLE IF NOT EXISTS authx_families (
+        family TEXT PRIMARY KEY,
+        head TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+    )",
 ];
 
 /// Purge expired rows every this many writes.
@@ -112,9 +117,14 @@ impl SqlStore {
             .bind(now)
             .execute(&self.pool)
             .await;
+        let d = sqlx::query("DELETE FROM authx_families WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await;
         Ok(a.map_err(unavailable)?.rows_affected()
             + b.map_err(unavailable)?.rows_affected()
-            + c.map_err(unavailable)?.rows_affected())
+            + c.map_err(unavailable)?.rows_affected()
+            + d.map_err(unavailable)?.rows_affected())
     }
 
     async fn after_write(&self) {
@@ -223,6 +233,49 @@ impl RevocationStore for SqlStore {
                     .bind(key)
                     .bind(expires_at)
                     .execute(&self.pool)
+            })
+            .await?;
+        self.after_write().await;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
+        let row = self
+            .with_schema(|| {
+                sqlx::query("SELECT head FROM authx_families WHERE family = $1 AND expires_at > $2")
+                    .bind(family)
+                    .bind(now())
+                    .fetch_optional(&self.pool)
+            })
+            .await?;
+        row.map(|r| r.try_get("head"))
+            .transpose()
+            .map_err(unavailable)
+    }
+
+    async fn advance_family(
+        &self,
+        family: &str,
+        current: &str,
+        next: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        // One statement, so two concurrent rotations cannot both advance: the row is inserted,
+        // or updated only while `current` is its head (or its record has expired).
+        let done = self
+            .with_schema(|| {
+                sqlx::query(
+                    "INSERT INTO authx_families (family, head, expires_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (family) DO UPDATE SET head = excluded.head, \
+                     expires_at = excluded.expires_at \
+                     WHERE authx_families.head = $4 OR authx_families.expires_at <= $5",
+                )
+                .bind(family)
+                .bind(next)
+                .bind(expires_at)
+                .bind(current)
+                .bind(now())
+                .execute(&self.pool)
             })
             .await?;
         self.after_write().await;

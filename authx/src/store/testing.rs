@@ -29,6 +29,7 @@ fn unique(what: &str) -> String {
 pub async fn conformance(stores: &Stores) {
     revocation(stores).await;
     retire_once_is_atomic(stores).await;
+    families(stores).await;
     sessions(stores).await;
     allowlist(stores).await;
     expiry(stores).await;
@@ -98,6 +99,80 @@ pub async fn retire_once_is_atomic(stores: &Stores) {
             .await
             .unwrap(),
         "revoke_once: a second use right after the first is caught, even past the expiry"
+    );
+}
+
+/// Token families: the live refresh token is recorded on the first rotation, advanced only from
+/// the live one (exactly one of 16 concurrent rotations of one token wins), never from a
+/// retired one, and forgotten when its record expires.
+pub async fn families(stores: &Stores) {
+    let r = &stores.revocation;
+    let family = unique("family");
+    let (j0, j1, j2) = (unique("jti"), unique("jti"), unique("jti"));
+    assert_eq!(
+        r.family_head(&family).await.unwrap(),
+        None,
+        "a new family has no head"
+    );
+    assert!(
+        r.advance_family(&family, &j0, &j1, now() + 600)
+            .await
+            .unwrap(),
+        "the first rotation records the family"
+    );
+    assert_eq!(
+        r.family_head(&family).await.unwrap().as_deref(),
+        Some(j1.as_str())
+    );
+    assert!(
+        !r.advance_family(&family, &j0, &j2, now() + 600)
+            .await
+            .unwrap(),
+        "a retired token never advances its family"
+    );
+    assert!(
+        r.advance_family(&family, &j1, &j2, now() + 600)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        r.family_head(&family).await.unwrap().as_deref(),
+        Some(j2.as_str())
+    );
+
+    let raced = unique("family");
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let r = stores.revocation.clone();
+            let raced = raced.clone();
+            tokio::spawn(async move {
+                r.advance_family(&raced, "j0", &format!("next-{i}"), now() + 600)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for t in tasks {
+        winners += usize::from(t.await.unwrap());
+    }
+    assert_eq!(
+        winners, 1,
+        "exactly one concurrent rotation of a refresh token wins"
+    );
+
+    let gone = unique("family");
+    r.advance_family(&gone, "a", "b", now() - 5).await.unwrap();
+    assert_eq!(
+        r.family_head(&gone).await.unwrap(),
+        None,
+        "an expired record is no head"
+    );
+    assert!(
+        r.advance_family(&gone, "x", "y", now() + 600)
+            .await
+            .unwrap(),
+        "an expired record is no obstacle"
     );
 }
 
@@ -286,10 +361,10 @@ pub async fn engine(stores: Stores) {
         ),
         "a retired refresh token is refused wherever it is presented"
     );
-    assert!(matches!(
-        auth.rotate(&claims).await,
-        Err(AuthError::RefreshTokenReused)
-    ));
+    assert!(
+        matches!(auth.rotate(&claims).await, Err(AuthError::Revoked)),
+        "its family is revoked, the retired token with it"
+    );
     for token in [&pair.refresh_token, &pair.access_token] {
         assert!(
             matches!(auth.verify_unrevoked(token).await, Err(AuthError::Revoked)),

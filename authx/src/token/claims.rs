@@ -171,7 +171,7 @@ impl Claims<Extra> {
 
 /// An access token and a refresh token, as returned by a login route. Serializes as
 /// `{"access_token": ..., "refresh_token": ..., "token_type": "bearer"}` (AuthX's shape).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenPair {
     /// The access token.
     pub access_token: String,
@@ -179,6 +179,17 @@ pub struct TokenPair {
     pub refresh_token: String,
     /// Always `bearer`.
     pub token_type: String,
+}
+
+impl std::fmt::Debug for TokenPair {
+    /// Never the tokens: they are bearer credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("token_type", &self.token_type)
+            .finish()
+    }
 }
 
 impl TokenPair {

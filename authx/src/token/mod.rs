@@ -189,6 +189,15 @@ impl<'a> TokenBuilder<'a> {
 
     /// The claims this builder would sign, timestamps taken from `now`.
     pub(crate) fn claims(&self, now: i64) -> Result<Claims, IssueError> {
+        for (what, id) in [("jti", &self.jti), ("session (sid)", &self.sid)] {
+            if let Some(id) = id
+                && !crate::auth::valid_id(id)
+            {
+                return Err(IssueError::Invalid(format!(
+                    "{what} must be 1 to 128 visible ASCII characters"
+                )));
+            }
+        }
         let mut extra = self.extra.as_ref().map_err(Clone::clone)?.clone();
         if let Some(kind) = &self.kind {
             extra.insert(
@@ -204,6 +213,21 @@ impl<'a> TokenBuilder<'a> {
                 .unwrap_or_else(|| config.lifetime(self.token_type));
             now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
         });
+        // A family's revocation is kept for the longest configured lifetime: a token of the
+        // family must not outlive it.
+        if self.sid.is_some() {
+            let longest = config
+                .access_token_expires
+                .max(config.refresh_token_expires);
+            let limit = now.saturating_add(i64::try_from(longest.as_secs()).unwrap_or(i64::MAX));
+            if exp > limit {
+                return Err(IssueError::Invalid(format!(
+                    "a token bound to a session lives at most the longest configured lifetime \
+                     ({}s, refresh_token_expires): raise it for longer sessions",
+                    longest.as_secs()
+                )));
+            }
+        }
         let csrf = self.csrf.unwrap_or_else(|| self.auth.csrf_in_tokens());
         Ok(Claims {
             sub: self.sub.clone(),
