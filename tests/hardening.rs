@@ -23,7 +23,9 @@ use authx::{
     routes,
 };
 use authx_examples::demo::Users;
-use authx_tests::{TestServer, assert_error, client, login, login_as, status_json};
+use authx_tests::{
+    TestServer, assert_error, client, get_bearer, login, login_as, post_bearer, status_json,
+};
 use axum::Router;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
@@ -53,30 +55,6 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
-}
-
-async fn post_bearer(s: &TestServer, path: &str, token: &str) -> (u16, Value) {
-    status_json(
-        client()
-            .post(s.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-async fn get_bearer(s: &TestServer, path: &str, token: &str) -> (u16, Value) {
-    status_json(
-        client()
-            .get(s.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {

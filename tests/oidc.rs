@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use authx::jwks::IssuerConfig;
 use authx::{Algorithm, Auth, AuthConfig, AuthError, Claims, protect};
-use authx_tests::{TestServer, assert_error, client, status_json};
+use authx_tests::{TestServer, assert_error, get_bearer};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -205,17 +205,6 @@ fn own_config() -> AuthConfig {
     AuthConfig::builder().secret_key(SECRET).build()
 }
 
-async fn get_with(server: &TestServer, path: &str, token: &str) -> (u16, Value) {
-    let res = client()
-        .get(server.url(path))
-        .bearer_auth(token)
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await
-        .expect("the service answers (no hang)");
-    status_json(res).await
-}
-
 // ---------------------------------------------------------------------------------------------
 // Tests.
 
@@ -230,7 +219,7 @@ async fn scope_claim_grants_the_route_and_its_absence_is_403() {
 
     let ok =
         RSA_NEW.sign(&idp.claims(json!({"scope": "openid profile orders:read", "idp": "google"})));
-    let (status, body) = get_with(&svc, "/orders", &ok).await;
+    let (status, body) = get_bearer(&svc, "/orders", &ok).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["sub"], "alice");
     assert_eq!(body["iss"], idp.issuer);
@@ -238,7 +227,7 @@ async fn scope_claim_grants_the_route_and_its_absence_is_403() {
     assert_eq!(body["scopes"], json!(["openid", "profile", "orders:read"]));
 
     let without = RSA_NEW.sign(&idp.claims(json!({"scope": "openid profile"})));
-    let (status, body) = get_with(&svc, "/orders", &without).await;
+    let (status, body) = get_bearer(&svc, "/orders", &without).await;
     assert_error(status, &body, 403, "InsufficientScopeError");
 }
 
@@ -253,28 +242,28 @@ async fn scp_list_and_roles_map_to_scopes() {
 
     // `scp` as a list (Entra ID, Okta), signed with the EC key.
     let scp = EC.sign(&idp.claims(json!({"scp": ["orders:read", "orders:write"]})));
-    let (status, body) = get_with(&svc, "/orders", &scp).await;
+    let (status, body) = get_bearer(&svc, "/orders", &scp).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["scopes"], json!(["orders:read", "orders:write"]));
 
     // `scp` as a space-separated string.
     let scp_str = RSA_NEW.sign(&idp.claims(json!({"scp": "orders:read"})));
-    assert_eq!(get_with(&svc, "/orders", &scp_str).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &scp_str).await.0, 200);
 
     // Keycloak realm role `admin` maps to `orders:*`, which covers `orders:read`.
     let admin =
         RSA_NEW.sign(&idp.claims(json!({"realm_access": {"roles": ["admin", "offline_access"]}})));
-    let (status, body) = get_with(&svc, "/orders", &admin).await;
+    let (status, body) = get_bearer(&svc, "/orders", &admin).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["scopes"], json!(["orders:*", "role:offline_access"]));
 
     let viewer = RSA_NEW.sign(&idp.claims(json!({"realm_access": {"roles": ["viewer"]}})));
-    let (status, body) = get_with(&svc, "/orders", &viewer).await;
+    let (status, body) = get_bearer(&svc, "/orders", &viewer).await;
     assert_error(status, &body, 403, "InsufficientScopeError");
 
     // A token without `kid` is tried against every key that allows its algorithm.
     let no_kid = RSA_NEW.sign_as(&idp.claims(json!({"scope": "orders:read"})), None);
-    assert_eq!(get_with(&svc, "/orders", &no_kid).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &no_kid).await.0, 200);
 }
 
 #[tokio::test]
@@ -286,19 +275,19 @@ async fn provider_tokens_can_be_revoked_even_without_jti() {
         .unwrap();
     let svc = service(auth).await;
     let token = RSA_NEW.sign(&idp.claims(json!({"scope": "orders:read", "jti": null})));
-    assert_eq!(get_with(&svc, "/orders", &token).await.0, 200);
-    let (status, body) = get_with(&svc, "/logout", &token).await;
+    assert_eq!(get_bearer(&svc, "/orders", &token).await.0, 200);
+    let (status, body) = get_bearer(&svc, "/logout", &token).await;
     assert_eq!(status, 200, "{body}");
     let jti = body["revoked"].as_str().unwrap_or_default();
     assert!(
         jti.starts_with("sha256:"),
         "a stable hash stands in for the jti: {jti}"
     );
-    let (status, body) = get_with(&svc, "/orders", &token).await;
+    let (status, body) = get_bearer(&svc, "/orders", &token).await;
     assert_error(status, &body, 401, "RevokedTokenError");
     // Another token of the same user is unaffected.
     let other = RSA_NEW.sign(&idp.claims(json!({"scope": "orders:read", "jti": null, "nonce": 2})));
-    assert_eq!(get_with(&svc, "/orders", &other).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &other).await.0, 200);
 }
 
 #[tokio::test]
@@ -385,7 +374,7 @@ async fn bad_provider_tokens_are_401() {
         ),
     ];
     for (what, token, error_type) in cases {
-        let (status, body) = get_with(&svc, "/orders", &token).await;
+        let (status, body) = get_bearer(&svc, "/orders", &token).await;
         assert_eq!(status, 401, "{what}: {body}");
         assert_eq!(body["error_type"], error_type, "{what}: {body}");
     }
@@ -406,22 +395,22 @@ async fn rotation_new_kid_is_fetched_and_the_removed_key_refused() {
     let scope = json!({"scope": "orders:read"});
 
     let old = RSA_OLD.sign(&idp.claims(scope.clone()));
-    assert_eq!(get_with(&svc, "/orders", &old).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &old).await.0, 200);
     let before = idp.hits();
 
     // The provider rotates: new key, old one removed.
     idp.publish(&[RSA_NEW]);
     tokio::time::sleep(Duration::from_millis(250)).await;
     let new = RSA_NEW.sign(&idp.claims(scope.clone()));
-    let (status, body) = get_with(&svc, "/orders", &new).await;
+    let (status, body) = get_bearer(&svc, "/orders", &new).await;
     assert_eq!(status, 200, "new kid after the unknown-kid refetch: {body}");
     assert_eq!(idp.hits(), before + 1, "exactly one refetch");
 
     // The refetch replaced the set: the removed key no longer verifies anything.
-    let (status, body) = get_with(&svc, "/orders", &old).await;
+    let (status, body) = get_bearer(&svc, "/orders", &old).await;
     assert_error(status, &body, 401, "JWTDecodeError");
     let fresh_old = RSA_OLD.sign(&idp.claims(scope));
-    let (status, body) = get_with(&svc, "/orders", &fresh_old).await;
+    let (status, body) = get_bearer(&svc, "/orders", &fresh_old).await;
     assert_error(status, &body, 401, "JWTDecodeError");
 }
 
@@ -439,16 +428,16 @@ async fn background_refresh_picks_up_a_rotation() {
     let svc = service(auth).await;
     let scope = json!({"scope": "orders:read"});
     let old = RSA_OLD.sign(&idp.claims(scope.clone()));
-    assert_eq!(get_with(&svc, "/orders", &old).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &old).await.0, 200);
 
     idp.publish(&[RSA_NEW]);
     tokio::time::sleep(Duration::from_millis(800)).await;
     // No request triggered a fetch (the default 30 s refetch limit would refuse one): the
     // background refresh alone dropped the old key and brought the new one.
-    let (status, body) = get_with(&svc, "/orders", &old).await;
+    let (status, body) = get_bearer(&svc, "/orders", &old).await;
     assert_error(status, &body, 401, "JWTDecodeError");
     let new = RSA_NEW.sign(&idp.claims(scope));
-    assert_eq!(get_with(&svc, "/orders", &new).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &new).await.0, 200);
 }
 
 #[tokio::test]
@@ -465,7 +454,7 @@ async fn provider_down_with_keys_cached_still_verifies() {
         .unwrap();
     let svc = service(auth.clone()).await;
     let token = RSA_NEW.sign(&idp.claims(json!({"scope": "orders:read"})));
-    assert_eq!(get_with(&svc, "/orders", &token).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &token).await.0, 200);
 
     let Provider { server, issuer, .. } = idp;
     drop(server);
@@ -477,13 +466,13 @@ async fn provider_down_with_keys_cached_still_verifies() {
     );
     assert_eq!(jwks.key_count(), 1, "the failed fetch kept the cached key");
 
-    assert_eq!(get_with(&svc, "/orders", &token).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &token).await.0, 200);
     // An unknown kid still triggers a (failing) refetch, then a clean 401.
     let stranger = RSA_NEW.sign_as(
         &json!({"iss": issuer, "aud": AUD, "sub": "x", "exp": now() + 60}),
         Some("unknown"),
     );
-    let (status, body) = get_with(&svc, "/orders", &stranger).await;
+    let (status, body) = get_bearer(&svc, "/orders", &stranger).await;
     assert_error(status, &body, 401, "JWTDecodeError");
 }
 
@@ -522,7 +511,7 @@ async fn provider_down_with_nothing_cached_is_a_quick_503() {
             &json!({"iss": iss, "aud": AUD, "sub": "alice", "exp": now() + 60, "scope": "orders:read"}),
         );
         let started = Instant::now();
-        let (status, body) = get_with(&svc, "/orders", &token).await;
+        let (status, body) = get_bearer(&svc, "/orders", &token).await;
         assert_error(status, &body, 503, "KeysUnavailableError");
         assert!(
             started.elapsed() < Duration::from_secs(3),
@@ -546,7 +535,7 @@ async fn a_flood_of_random_kids_costs_the_provider_at_most_one_fetch() {
         .unwrap();
     let svc = Arc::new(service(auth).await);
     let good = RSA_NEW.sign(&idp.claims(json!({"scope": "orders:read"})));
-    assert_eq!(get_with(&svc, "/orders", &good).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &good).await.0, 200);
     // Past the refetch interval, so the flood is allowed exactly one fetch.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let before = idp.hits();
@@ -559,7 +548,7 @@ async fn a_flood_of_random_kids_costs_the_provider_at_most_one_fetch() {
             &idp.claims(json!({"scope": "orders:read"})),
             Some(&format!("random-{i}-{}", uuid::Uuid::new_v4())),
         );
-        flood.spawn(async move { get_with(&svc, "/orders", &token).await });
+        flood.spawn(async move { get_bearer(&svc, "/orders", &token).await });
     }
     while let Some(res) = flood.join_next().await {
         let (status, body) = res.expect("request task");
@@ -574,7 +563,7 @@ async fn a_flood_of_random_kids_costs_the_provider_at_most_one_fetch() {
         started.elapsed()
     );
     // The real key still works afterwards.
-    assert_eq!(get_with(&svc, "/orders", &good).await.0, 200);
+    assert_eq!(get_bearer(&svc, "/orders", &good).await.0, 200);
 }
 
 #[tokio::test]
@@ -603,17 +592,17 @@ async fn two_providers_and_our_own_tokens_on_one_route() {
     let k = RSA_NEW.sign(&keycloak.claims(json!({"realm_access": {"roles": ["admin"]}})));
     let a = EC.sign(&auth0.claims(json!({"sub": "bob", "scope": "orders:read"})));
     for (token, sub) in [(&k, "alice"), (&a, "bob"), (&own, "carol")] {
-        let (status, body) = get_with(&svc, "/orders", token).await;
+        let (status, body) = get_bearer(&svc, "/orders", token).await;
         assert_eq!(status, 200, "{sub}: {body}");
         assert_eq!(body["sub"], sub);
     }
     // One provider's key does not vouch for the other's issuer.
     let crossed = RSA_NEW.sign(&auth0.claims(json!({"scope": "orders:read"})));
-    let (status, body) = get_with(&svc, "/orders", &crossed).await;
+    let (status, body) = get_bearer(&svc, "/orders", &crossed).await;
     assert_eq!(status, 401, "{body}");
     // The second provider allows ES256 only.
     let rs = RSA_NEW.sign_as(&auth0.claims(json!({"scope": "orders:read"})), Some(EC.kid));
-    let (status, body) = get_with(&svc, "/orders", &rs).await;
+    let (status, body) = get_bearer(&svc, "/orders", &rs).await;
     assert_error(status, &body, 401, "JWTDecodeError");
 }
 

@@ -12,9 +12,11 @@ mod quickstart;
 
 use authx::{Auth, AuthConfig, TokenLocation};
 use authx_examples::demo::Users;
-use authx_tests::{TestServer, assert_error, client, cookie_client, login, login_as, status_json};
+use authx_tests::{
+    TestServer, assert_error, client, cookie_client, get_bearer, login, login_as, status_json,
+};
 use axum::Router;
-use serde_json::{Value, json};
+use serde_json::json;
 
 type Build = fn(Auth, Users) -> Router;
 
@@ -32,18 +34,6 @@ async fn start(build: Build) -> (TestServer, Auth) {
         TestServer::start(build(auth.clone(), Users::demo())).await,
         auth,
     )
-}
-
-async fn get(s: &TestServer, path: &str, token: &str) -> (u16, Value) {
-    status_json(
-        client()
-            .get(s.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
 }
 
 async fn home_is_public(build: Build) {
@@ -82,23 +72,23 @@ async fn protected_profile_fresh_admin(build: Build) {
     let (s, _) = start(build).await;
     let pair = login(&s, "user1", "password1").await;
     let access = pair["access_token"].as_str().unwrap();
-    let (status, body) = get(&s, "/protected", access).await;
+    let (status, body) = get_bearer(&s, "/protected", access).await;
     assert_eq!(status, 200);
     assert_eq!(
         body,
         json!({"message": "Access granted", "username": "user1", "email": "user1@example.com"})
     );
-    let (status, body) = get(&s, "/profile", access).await;
+    let (status, body) = get_bearer(&s, "/profile", access).await;
     assert_eq!(status, 200);
     assert_eq!(body["sub"], "user1");
     assert_eq!(body["type"], "access");
     assert_eq!(body["scopes"], json!(["users:read"]));
-    assert_eq!(get(&s, "/fresh", access).await.0, 200);
-    let (status, body) = get(&s, "/admin", access).await;
+    assert_eq!(get_bearer(&s, "/fresh", access).await.0, 200);
+    let (status, body) = get_bearer(&s, "/admin", access).await;
     assert_error(status, &body, 403, "InsufficientScopeError");
     let admin = login(&s, "admin", "admin").await;
     assert_eq!(
-        get(&s, "/admin", admin["access_token"].as_str().unwrap())
+        get_bearer(&s, "/admin", admin["access_token"].as_str().unwrap())
             .await
             .0,
         200
@@ -123,8 +113,8 @@ async fn refresh_gives_a_non_fresh_access_token(build: Build) {
     let claims = auth.verify(access).unwrap();
     assert!(!claims.fresh);
     assert_eq!(claims.scopes(), ["users:read"]);
-    assert_eq!(get(&s, "/protected", access).await.0, 200);
-    let (status, body) = get(&s, "/fresh", access).await;
+    assert_eq!(get_bearer(&s, "/protected", access).await.0, 200);
+    let (status, body) = get_bearer(&s, "/fresh", access).await;
     assert_error(status, &body, 401, "FreshTokenRequiredError");
     // An access token is not a refresh token, and the reverse.
     let res = client()
@@ -135,7 +125,7 @@ async fn refresh_gives_a_non_fresh_access_token(build: Build) {
         .unwrap();
     let (status, body) = status_json(res).await;
     assert_error(status, &body, 401, "RefreshTokenRequiredError");
-    let (status, body) = get(&s, "/protected", refresh).await;
+    let (status, body) = get_bearer(&s, "/protected", refresh).await;
     assert_error(status, &body, 401, "AccessTokenRequiredError");
 }
 
@@ -154,9 +144,9 @@ async fn logout_revokes_only_the_presented_token(build: Build) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let (status, body) = get(&s, "/protected", ta).await;
+    let (status, body) = get_bearer(&s, "/protected", ta).await;
     assert_error(status, &body, 401, "RevokedTokenError");
-    assert_eq!(get(&s, "/protected", tb).await.0, 200);
+    assert_eq!(get_bearer(&s, "/protected", tb).await.0, 200);
 }
 
 async fn cookie_flow_with_csrf(build: Build) {
@@ -300,7 +290,7 @@ async fn me_loads_the_subject_and_a_deleted_user_gets_401() {
     let (s, _) = start(quickstart::app).await;
     let pair = login(&s, "user1", "password1").await;
     let access = pair["access_token"].as_str().unwrap();
-    let (status, body) = get(&s, "/me", access).await;
+    let (status, body) = get_bearer(&s, "/me", access).await;
     assert_eq!(status, 200);
     assert_eq!(
         body,
@@ -315,10 +305,10 @@ async fn me_loads_the_subject_and_a_deleted_user_gets_401() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let (status, body) = get(&s, "/me", access).await;
+    let (status, body) = get_bearer(&s, "/me", access).await;
     assert_error(status, &body, 401, "SubjectNotFoundError");
     // The token itself is still valid: only the subject is gone.
-    assert_eq!(get(&s, "/protected", access).await.0, 200);
+    assert_eq!(get_bearer(&s, "/protected", access).await.0, 200);
 }
 
 #[test]
@@ -366,7 +356,7 @@ async fn sessions_are_listed_revoked_and_isolated_between_users() {
     let other = login_as(&s, "user2", "password2", "curl/8.5.0").await;
     let laptop_access = laptop["access_token"].as_str().unwrap();
     let phone_access = phone["access_token"].as_str().unwrap();
-    let (status, list) = get(&s, "/sessions", laptop_access).await;
+    let (status, list) = get_bearer(&s, "/sessions", laptop_access).await;
     assert_eq!(status, 200);
     let list = list.as_array().unwrap().clone();
     assert_eq!(list.len(), 2, "{list:?}");
@@ -392,7 +382,7 @@ async fn sessions_are_listed_revoked_and_isolated_between_users() {
     let (status, body) = status_json(res).await;
     assert_error(status, &body, 404, "SessionNotFoundError");
     assert_eq!(
-        get(&s, "/protected", other["access_token"].as_str().unwrap())
+        get_bearer(&s, "/protected", other["access_token"].as_str().unwrap())
             .await
             .0,
         200
@@ -406,7 +396,7 @@ async fn sessions_are_listed_revoked_and_isolated_between_users() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let (status, body) = get(&s, "/protected", phone_access).await;
+    let (status, body) = get_bearer(&s, "/protected", phone_access).await;
     assert_error(status, &body, 401, "RevokedTokenError");
     let res = client()
         .post(s.url("/refresh"))
@@ -416,7 +406,7 @@ async fn sessions_are_listed_revoked_and_isolated_between_users() {
         .unwrap();
     let (status, body) = status_json(res).await;
     assert_error(status, &body, 401, "RevokedTokenError");
-    assert_eq!(get(&s, "/protected", laptop_access).await.0, 200);
+    assert_eq!(get_bearer(&s, "/protected", laptop_access).await.0, 200);
 
     // Revoke-all keeping the current session, then everything.
     let tablet = login_as(&s, "user1", "password1", "curl/8.5.0").await;
@@ -428,12 +418,12 @@ async fn sessions_are_listed_revoked_and_isolated_between_users() {
         .unwrap();
     assert_eq!(status_json(res).await.1["revoked"], 1);
     assert_eq!(
-        get(&s, "/protected", tablet["access_token"].as_str().unwrap())
+        get_bearer(&s, "/protected", tablet["access_token"].as_str().unwrap())
             .await
             .0,
         401
     );
-    assert_eq!(get(&s, "/protected", laptop_access).await.0, 200);
+    assert_eq!(get_bearer(&s, "/protected", laptop_access).await.0, 200);
     let res = client()
         .post(s.url("/sessions/revoke-all"))
         .bearer_auth(laptop_access)
@@ -441,7 +431,7 @@ async fn sessions_are_listed_revoked_and_isolated_between_users() {
         .await
         .unwrap();
     assert_eq!(status_json(res).await.1["revoked"], 1);
-    assert_eq!(get(&s, "/protected", laptop_access).await.0, 401);
+    assert_eq!(get_bearer(&s, "/protected", laptop_access).await.0, 401);
 }
 
 #[tokio::test]
@@ -460,7 +450,7 @@ async fn refresh_rotation_detects_reuse_and_revokes_the_family() {
     let new_refresh = rotated["refresh_token"].as_str().unwrap();
     assert_ne!(new_refresh, old_refresh);
     assert_eq!(
-        get(&s, "/protected", rotated["access_token"].as_str().unwrap())
+        get_bearer(&s, "/protected", rotated["access_token"].as_str().unwrap())
             .await
             .0,
         200
@@ -486,13 +476,13 @@ async fn refresh_rotation_detects_reuse_and_revokes_the_family() {
         "the legitimate holder's newer refresh token is revoked too"
     );
     assert_eq!(
-        get(&s, "/protected", rotated["access_token"].as_str().unwrap())
+        get_bearer(&s, "/protected", rotated["access_token"].as_str().unwrap())
             .await
             .0,
         401
     );
     assert_eq!(
-        get(&s, "/protected", pair["access_token"].as_str().unwrap())
+        get_bearer(&s, "/protected", pair["access_token"].as_str().unwrap())
             .await
             .0,
         401

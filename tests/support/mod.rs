@@ -103,3 +103,23 @@ pub async fn login_as(server: &TestServer, user: &str, password: &str, agent: &s
 pub async fn login(server: &TestServer, user: &str, password: &str) -> Value {
     login_as(server, user, password, "authx-tests").await
 }
+
+/// `GET path` with `token` as a bearer token: status and JSON body (within 10 s: a hang fails).
+pub async fn get_bearer(server: &TestServer, path: &str, token: &str) -> (u16, Value) {
+    bearer(client().get(server.url(path)), token).await
+}
+
+/// `POST path` with `token` as a bearer token: status and JSON body (within 10 s).
+pub async fn post_bearer(server: &TestServer, path: &str, token: &str) -> (u16, Value) {
+    bearer(client().post(server.url(path)), token).await
+}
+
+async fn bearer(request: reqwest::RequestBuilder, token: &str) -> (u16, Value) {
+    let res = request
+        .bearer_auth(token)
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await
+        .expect("the service answers (no hang)");
+    status_json(res).await
+}

@@ -220,14 +220,7 @@ impl Auth {
     /// Connects the stores named by [`store_url`](AuthConfig::store_url) (`AUTHX_STORE_URL`),
     /// then builds the engine.
     pub async fn connect(config: AuthConfig) -> Result<Self, ConfigError> {
-        let stores = crate::store::connect(&config.store_url)
-            .await
-            .map_err(|e| ConfigError::Invalid {
-                field: "store_url",
-                reason: e.to_string(),
-            })?;
-        tracing::info!(backend = stores.backend, "authx stores connected");
-        Self::builder(config).stores(stores).build()
+        Self::builder(config).connect().await
     }
 
     /// The configuration.

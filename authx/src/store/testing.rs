@@ -69,17 +69,12 @@ pub async fn revocation(stores: &Stores) {
 /// whose expiry has passed is still recorded briefly, so an immediate second use is caught.
 pub async fn retire_once_is_atomic(stores: &Stores) {
     let key = unique("rotated");
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let r = stores.revocation.clone();
-            let key = key.clone();
-            tokio::spawn(async move { r.revoke_once(&key, now() + 600).await.unwrap() })
-        })
-        .collect();
-    let mut winners = 0;
-    for t in tasks {
-        winners += usize::from(t.await.unwrap());
-    }
+    let winners = concurrent_winners(|| {
+        let r = stores.revocation.clone();
+        let key = key.clone();
+        async move { r.revoke_once(&key, now() + 600).await.unwrap() }
+    })
+    .await;
     assert_eq!(
         winners, 1,
         "revoke_once: exactly one concurrent use of a refresh token wins"
@@ -141,21 +136,19 @@ pub async fn families(stores: &Stores) {
     );
 
     let raced = unique("family");
-    let tasks: Vec<_> = (0..16)
-        .map(|i| {
-            let r = stores.revocation.clone();
-            let raced = raced.clone();
-            tokio::spawn(async move {
-                r.advance_family(&raced, "j0", &format!("next-{i}"), now() + 600)
-                    .await
-                    .unwrap()
-            })
-        })
-        .collect();
-    let mut winners = 0;
-    for t in tasks {
-        winners += usize::from(t.await.unwrap());
-    }
+    let mut next = 0;
+    let winners = concurrent_winners(|| {
+        let r = stores.revocation.clone();
+        let raced = raced.clone();
+        next += 1;
+        let next = format!("next-{next}");
+        async move {
+            r.advance_family(&raced, "j0", &next, now() + 600)
+                .await
+                .unwrap()
+        }
+    })
+    .await;
     assert_eq!(
         winners, 1,
         "exactly one concurrent rotation of a refresh token wins"
@@ -174,6 +167,20 @@ pub async fn families(stores: &Stores) {
             .unwrap(),
         "an expired record is no obstacle"
     );
+}
+
+/// Runs 16 calls of `call` at once; how many returned `true`.
+async fn concurrent_winners<F, Fut>(mut call: F) -> usize
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..16).map(|_| tokio::spawn(call())).collect();
+    let mut winners = 0;
+    for t in tasks {
+        winners += usize::from(t.await.unwrap());
+    }
+    winners
 }
 
 fn session(subject: &str, created_at: i64) -> Session {

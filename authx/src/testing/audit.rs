@@ -242,64 +242,29 @@ impl Probe<'_> {
             "MissingTokenError",
         );
 
-        // Everything right but the token type.
+        // Each token is right in every way but one.
         let (other, expected) = match rules.token_type {
             TokenType::Access => (TokenType::Refresh, "AccessTokenRequiredError"),
             TokenType::Refresh => (TokenType::Access, "RefreshTokenRequiredError"),
         };
-        let token = self.token(other, rules, Wrong::Type);
-        let got = self.send(target, rules, Some(&token), None).await;
-        self.expect(
-            target,
-            &mut route,
-            report,
-            "wrong token type",
-            got,
-            401,
-            expected,
-        );
-
-        if rules.fresh && rules.token_type == TokenType::Access {
-            let token = self.token(rules.token_type, rules, Wrong::Fresh);
-            let got = self.send(target, rules, Some(&token), None).await;
+        let mut checks = vec![(Wrong::Type, other, "wrong token type", 401, expected)];
+        let own = rules.token_type;
+        if rules.fresh && own == TokenType::Access {
             let check = "non-fresh token";
-            self.expect(
-                target,
-                &mut route,
-                report,
-                check,
-                got,
-                401,
-                "FreshTokenRequiredError",
-            );
+            checks.push((Wrong::Fresh, own, check, 401, "FreshTokenRequiredError"));
         }
         if !rules.scopes.is_empty() {
-            let token = self.token(rules.token_type, rules, Wrong::Scopes);
-            let got = self.send(target, rules, Some(&token), None).await;
             let check = "token lacking the scopes";
-            self.expect(
-                target,
-                &mut route,
-                report,
-                check,
-                got,
-                403,
-                "InsufficientScopeError",
-            );
+            checks.push((Wrong::Scopes, own, check, 403, "InsufficientScopeError"));
         }
         if rules.kind.is_some() {
-            let token = self.token(rules.token_type, rules, Wrong::Kind);
-            let got = self.send(target, rules, Some(&token), None).await;
             let check = "token of another kind";
-            self.expect(
-                target,
-                &mut route,
-                report,
-                check,
-                got,
-                403,
-                "LoginTypeMismatchError",
-            );
+            checks.push((Wrong::Kind, own, check, 403, "LoginTypeMismatchError"));
+        }
+        for (wrong, token_type, check, status, error_type) in checks {
+            let token = self.token(token_type, rules, wrong);
+            let got = self.send(target, rules, Some(&token), None).await;
+            self.expect(target, &mut route, report, check, got, status, error_type);
         }
         report.routes.push(route);
     }
