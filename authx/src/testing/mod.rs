@@ -7,7 +7,7 @@
 //! - [`store::testing`](crate::store::testing): the conformance suite a store backend of your
 //!   own must pass.
 //!
-//! ```
+//! ```standalone_crate
 //! use authx::{Auth, AuthConfig, Claims, protect, routes};
 //!
 //! #[protect(scopes = "admin:*", route = "GET /admin")]
