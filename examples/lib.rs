@@ -12,6 +12,7 @@ pub mod demo {
 
     use authx::{AuthConfig, TokenLocation};
     use serde::{Deserialize, Serialize};
+    use subtle::ConstantTimeEq;
 
     /// A demo user. Passwords in plain text: a demo, not a pattern (hash them for real).
     #[derive(Debug, Clone, Serialize)]
@@ -65,8 +66,7 @@ pub mod demo {
         /// The user, when the password matches (compared in constant time).
         pub fn login(&self, body: &LoginBody) -> Option<DemoUser> {
             let user = self.get(&body.username)?;
-            authx::constant_time_eq(user.password.as_bytes(), body.password.as_bytes())
-                .then_some(user)
+            bool::from(user.password.as_bytes().ct_eq(body.password.as_bytes())).then_some(user)
         }
 
         /// The user named `username`.

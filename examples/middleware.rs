@@ -51,10 +51,12 @@ async fn login(
     };
     let pair = s
         .auth
-        .token_pair(&user.username)
-        .fresh(true)
-        .scopes(&user.scopes)
-        .register()
+        .register_pair(
+            s.auth
+                .token_pair(&user.username)
+                .fresh(true)
+                .scopes(&user.scopes),
+        )
         .await?;
     Ok((s.auth.set_cookies(&pair)?, Json(pair)).into_response())
 }

@@ -199,7 +199,7 @@ impl RevocationStore for ScriptedStore {
         self.checks.fetch_add(1, Ordering::SeqCst);
         match self.mode.load(Ordering::SeqCst) {
             0 => Ok(false),
-            1 => Err(StoreError::Unavailable("connection refused".into())),
+            1 => Err(StoreError::unavailable("connection refused")),
             _ => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 Ok(false)

@@ -480,19 +480,16 @@ async fn sessions_record_the_client_not_the_proxy() {
     assert_eq!(sessions[0]["ip"], "127.0.0.1", "{sessions}");
 }
 
-static LIMITED: Rules = Rules {
-    rate: Some(authx::guard::RateRule {
-        count: 2,
-        window_ms: 60_000,
-        key: authx::guard::RateKeyRule::Ip,
-    }),
-    ..Rules::ACCESS
-};
-
 async fn enforced(
     axum::extract::State(auth): axum::extract::State<Auth>,
     mut parts: Parts,
 ) -> Result<String, AuthError> {
+    static LIMITED: std::sync::LazyLock<Rules> = std::sync::LazyLock::new(|| {
+        Rules::builder()
+            .rate("2/60s", authx::guard::RateKeyRule::Ip)
+            .build()
+            .expect("valid rules")
+    });
     let claims = auth.enforce(&mut parts, &LIMITED).await?;
     Ok(claims.sub.clone())
 }

@@ -30,30 +30,32 @@ const EC_PRIVATE: &str = include_str!("fixtures/python_authx/ec_private.pem");
 #[derive(Clone)]
 struct ProviderKey {
     kid: &'static str,
-    alg: Algorithm,
+    alg: jsonwebtoken::Algorithm,
     pem: &'static str,
 }
 
 const RSA_NEW: ProviderKey = ProviderKey {
     kid: "rsa-2025",
-    alg: Algorithm::RS256,
+    alg: jsonwebtoken::Algorithm::RS256,
     pem: RSA_PRIVATE,
 };
 const RSA_OLD: ProviderKey = ProviderKey {
     kid: "rsa-2024",
-    alg: Algorithm::RS256,
+    alg: jsonwebtoken::Algorithm::RS256,
     pem: RSA_OLD_PRIVATE,
 };
 const EC: ProviderKey = ProviderKey {
     kid: "ec-1",
-    alg: Algorithm::ES256,
+    alg: jsonwebtoken::Algorithm::ES256,
     pem: EC_PRIVATE,
 };
 
 impl ProviderKey {
     fn encoding_key(&self) -> EncodingKey {
         match self.alg {
-            Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(self.pem.as_bytes()),
+            jsonwebtoken::Algorithm::ES256 | jsonwebtoken::Algorithm::ES384 => {
+                EncodingKey::from_ec_pem(self.pem.as_bytes())
+            }
             _ => EncodingKey::from_rsa_pem(self.pem.as_bytes()),
         }
         .expect("fixture key")
@@ -338,7 +340,7 @@ async fn bad_provider_tokens_are_401() {
             "HS256 with the public key as secret",
             jsonwebtoken::encode(
                 &{
-                    let mut h = Header::new(Algorithm::HS256);
+                    let mut h = Header::new(jsonwebtoken::Algorithm::HS256);
                     h.kid = Some(RSA_NEW.kid.into());
                     h
                 },

@@ -56,7 +56,7 @@ fn good_claims() -> Value {
 
 fn sign(claims: &Value, secret: &str) -> String {
     jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
+        &Header::new(jsonwebtoken::Algorithm::HS256),
         claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )
@@ -249,7 +249,7 @@ async fn garbage_is_refused() {
         let sig = jsonwebtoken::crypto::sign(
             msg.as_bytes(),
             &EncodingKey::from_secret(SECRET.as_bytes()),
-            Algorithm::HS256,
+            jsonwebtoken::Algorithm::HS256,
         )
         .unwrap();
         let (status, body) = bearer(&s, &format!("{msg}.{sig}")).await;
@@ -439,7 +439,7 @@ mod properties {
             let header = b64(br#"{"alg":"HS256","typ":"JWT"}"#);
             let payload = b64(json.as_bytes());
             let msg = format!("{header}.{payload}");
-            let sig = jsonwebtoken::crypto::sign(msg.as_bytes(), &EncodingKey::from_secret(SECRET.as_bytes()), Algorithm::HS256).unwrap();
+            let sig = jsonwebtoken::crypto::sign(msg.as_bytes(), &EncodingKey::from_secret(SECRET.as_bytes()), jsonwebtoken::Algorithm::HS256).unwrap();
             let _ = auth().verify(&format!("{msg}.{sig}"));
         }
     }

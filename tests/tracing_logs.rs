@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use authx::{Algorithm, Auth, AuthConfig, Claims, TokenLocation, protect, public, routes};
+use authx::{Auth, AuthConfig, Claims, TokenLocation, protect, public, routes};
 use authx_tests::{TestServer, client};
 use axum::Router;
 use axum::routing::get;
@@ -100,7 +100,7 @@ fn now() -> i64 {
 
 fn sign(claims: &Value, secret: &str) -> String {
     jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
+        &Header::new(jsonwebtoken::Algorithm::HS256),
         claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )

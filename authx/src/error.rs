@@ -20,47 +20,10 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
+use crate::clock::ceil_secs;
+pub use crate::config::ConfigError;
 use crate::store::StoreError;
-
-/// Why a token failed to decode. Kept coarse on purpose: the distinction helps the operator
-/// (it is logged) without telling an attacker which check tripped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DecodeFailure {
-    /// Not three base64url parts, bad base64, bad JSON, or claims of the wrong shape.
-    Malformed,
-    /// The header names an algorithm this service does not accept (`none` included).
-    Algorithm,
-    /// A required claim (`sub`, `jti`, `type`, `exp`) is missing or has the wrong type.
-    MissingClaim(&'static str),
-    /// The token is longer than `max_token_size`.
-    TooLarge,
-    /// `nbf` is in the future.
-    NotYetValid,
-    /// `iat` is in the future beyond the leeway.
-    IssuedInFuture,
-    /// The token names a `kid` no configured key has.
-    UnknownKey,
-    /// The `type` claim is neither `access` nor `refresh`.
-    UnknownType,
-}
-
-impl DecodeFailure {
-    fn message(self) -> &'static str {
-        match self {
-            DecodeFailure::Malformed => "Invalid token: malformed",
-            DecodeFailure::Algorithm => "Invalid token: algorithm not allowed",
-            DecodeFailure::MissingClaim(_) => {
-                "Invalid token: a required claim is missing or invalid"
-            }
-            DecodeFailure::TooLarge => "Invalid token: token is too large",
-            DecodeFailure::NotYetValid => "Invalid token: the token is not yet valid",
-            DecodeFailure::IssuedInFuture => "Invalid token: issued in the future",
-            DecodeFailure::UnknownKey => "Invalid token: unknown key id",
-            DecodeFailure::UnknownType => "Invalid token: unknown token type",
-        }
-    }
-}
+pub use crate::token::{DecodeFailure, IssueError, TokenError};
 
 /// Everything that can refuse a request. See the [error table](crate#errors).
 #[derive(Debug, thiserror::Error)]
@@ -146,21 +109,24 @@ pub enum AuthError {
     SubjectNotFound,
     /// The token names an identity provider (cargo feature `jwks`) whose keys could not be
     /// fetched, and none are cached. Answers `503 KeysUnavailableError`.
+    #[cfg(feature = "jwks")]
     #[error("identity provider keys unavailable")]
     KeysUnavailable,
     /// A vault token (cargo feature `vault`) that does not decrypt with the vault's key: forged,
     /// tampered with, malformed, too large, ambiguous (two in one location), issued too far in
     /// the future, or sealing a payload of another shape. Answers `401 InvalidVaultTokenError`.
+    #[cfg(feature = "vault")]
     #[error("invalid vault token")]
     VaultTokenInvalid,
     /// No vault token (cargo feature `vault`) in the configured cookie or header. Answers
     /// `401 MissingTokenError`.
+    #[cfg(feature = "vault")]
     #[error("missing vault token")]
     VaultTokenMissing,
     /// A server-side failure (a subject loader error, a token that cannot be signed).
     /// The detail is logged, never sent.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The JSON body of every error response, in Python AuthX's shape.
@@ -202,9 +168,9 @@ impl AuthError {
             | AuthError::PolicyDenied { .. }
             | AuthError::KindMismatch { .. } => StatusCode::FORBIDDEN,
             AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AuthError::StoreUnavailable(_) | AuthError::KeysUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AuthError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            #[cfg(feature = "jwks")]
+            AuthError::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNAUTHORIZED,
         }
@@ -232,8 +198,11 @@ impl AuthError {
             AuthError::RateLimited { .. } => "RateLimitExceeded",
             AuthError::StoreUnavailable(_) => "StoreUnavailableError",
             AuthError::SubjectNotFound => "SubjectNotFoundError",
+            #[cfg(feature = "jwks")]
             AuthError::KeysUnavailable => "KeysUnavailableError",
+            #[cfg(feature = "vault")]
             AuthError::VaultTokenInvalid => "InvalidVaultTokenError",
+            #[cfg(feature = "vault")]
             AuthError::VaultTokenMissing => "MissingTokenError",
             AuthError::Internal(_) => "InternalError",
         }
@@ -268,12 +237,15 @@ impl AuthError {
             ),
             AuthError::RateLimited { retry_after, .. } => format!(
                 "Rate limit exceeded. Retry after {} seconds.",
-                retry_after_secs(*retry_after)
+                ceil_secs(*retry_after)
             ),
             AuthError::StoreUnavailable(_) => "Authentication store unavailable".into(),
             AuthError::SubjectNotFound => "Subject not found".into(),
+            #[cfg(feature = "jwks")]
             AuthError::KeysUnavailable => "Identity provider keys unavailable".into(),
+            #[cfg(feature = "vault")]
             AuthError::VaultTokenInvalid => "Invalid vault token".into(),
+            #[cfg(feature = "vault")]
             AuthError::VaultTokenMissing => "Missing vault token".into(),
             AuthError::Internal(_) => "Internal server error".into(),
         }
@@ -284,7 +256,7 @@ impl AuthError {
         let mut body = ErrorBody::new(self.message(), self.error_type());
         match self {
             AuthError::RateLimited { retry_after, .. } => {
-                body.retry_after = Some(retry_after_secs(*retry_after))
+                body.retry_after = Some(ceil_secs(*retry_after))
             }
             AuthError::KindMismatch { expected, actual } => {
                 body.expected_type = Some(expected.clone());
@@ -297,9 +269,9 @@ impl AuthError {
 
     fn www_authenticate(&self) -> Option<HeaderValue> {
         match self {
-            AuthError::MissingToken | AuthError::VaultTokenMissing => {
-                Some(HeaderValue::from_static("Bearer"))
-            }
+            AuthError::MissingToken => Some(HeaderValue::from_static("Bearer")),
+            #[cfg(feature = "vault")]
+            AuthError::VaultTokenMissing => Some(HeaderValue::from_static("Bearer")),
             AuthError::InsufficientScope { required, .. } => {
                 let scope = required.join(" ");
                 HeaderValue::from_str(&format!(
@@ -313,11 +285,6 @@ impl AuthError {
             _ => None,
         }
     }
-}
-
-fn retry_after_secs(d: Duration) -> u64 {
-    // Round up: telling a client to retry before the window resets only earns another 429.
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
 impl IntoResponse for AuthError {
@@ -350,14 +317,11 @@ impl IntoResponse for AuthError {
             let headers = response.headers_mut();
             headers.insert(
                 header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs(*retry_after)),
+                HeaderValue::from(ceil_secs(*retry_after)),
             );
             headers.insert("ratelimit-limit", HeaderValue::from(*limit));
             headers.insert("ratelimit-remaining", HeaderValue::from(0u32));
-            headers.insert(
-                "ratelimit-reset",
-                HeaderValue::from(retry_after_secs(*reset)),
-            );
+            headers.insert("ratelimit-reset", HeaderValue::from(ceil_secs(*reset)));
         }
         response
     }
@@ -369,94 +333,20 @@ impl From<StoreError> for AuthError {
     }
 }
 
-/// A configuration that cannot work. Returned when [`Auth`](crate::Auth) is built, so a bad
-/// config fails at start-up, never at the first request.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// An HMAC algorithm without `secret_key`.
-    #[error("algorithm {0} needs a secret: set `secret_key` (env AUTHX_SECRET_KEY)")]
-    MissingSecret(String),
-    /// An asymmetric algorithm without its private or public key.
-    #[error(
-        "algorithm {algorithm} needs a {which} key: set `{which}_key` (env AUTHX_{upper}_KEY) to a PEM string or `file:/path.pem`",
-        upper = which.to_uppercase()
-    )]
-    MissingKey {
-        /// The algorithm.
-        algorithm: String,
-        /// `private` or `public`.
-        which: &'static str,
-    },
-    /// A key that does not parse for its algorithm.
-    #[error("the {which} key is not a valid PEM key for {algorithm}: {reason}")]
-    BadKey {
-        /// The algorithm.
-        algorithm: String,
-        /// Which key (`private`, `public`, `previous[0]`...).
-        which: String,
-        /// What the parser said (never the key itself).
-        reason: String,
-    },
-    /// A key file that cannot be read.
-    #[error("cannot read key file {path}: {reason}")]
-    KeyFile {
-        /// The path.
-        path: String,
-        /// The I/O error.
-        reason: String,
-    },
-    /// `token_locations` is empty.
-    #[error("token_locations is empty: configure at least one of headers, cookies, query, json")]
-    NoLocations,
-    /// An unknown algorithm name.
-    #[error(
-        "unknown algorithm {0:?}: use one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"
-    )]
-    UnknownAlgorithm(String),
-    /// An unknown token location name.
-    #[error("unknown token location {0:?}: use headers, cookies, query or json")]
-    UnknownLocation(String),
-    /// An environment variable with a value that does not parse.
-    #[error("environment variable {name}: {reason}")]
-    Env {
-        /// The variable.
-        name: String,
-        /// Why its value was refused.
-        reason: String,
-    },
-    /// Any other invalid setting.
-    #[error("invalid setting `{field}`: {reason}")]
-    Invalid {
-        /// The setting.
-        field: &'static str,
-        /// Why.
-        reason: String,
-    },
-}
-
-/// Issuing a token failed: the caller's input (reserved claim in extra data, data that does
-/// not serialize to a JSON object) or signing.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum IssueError {
-    /// Extra data used a name authx manages itself.
-    #[error("extra claim `{0}` is reserved by authx; rename it")]
-    ReservedClaim(String),
-    /// Extra data did not serialize to a JSON object.
-    #[error("extra data must serialize to a JSON object: {0}")]
-    Data(String),
-    /// Signing failed.
-    #[error("signing failed: {0}")]
-    Signing(String),
-    /// A setting of the builder cannot make a valid token (an id of the wrong shape, a
-    /// session-bound token outliving its session's revocation).
-    #[error("invalid token settings: {0}")]
-    Invalid(String),
-}
-
 impl From<IssueError> for AuthError {
     fn from(e: IssueError) -> Self {
-        AuthError::Internal(e.to_string())
+        AuthError::Internal(Box::new(e))
+    }
+}
+
+impl From<TokenError> for AuthError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Decode(f) => AuthError::Decode(f),
+            TokenError::InvalidSignature => AuthError::InvalidSignature,
+            TokenError::Expired => AuthError::Expired,
+            TokenError::InvalidIssuer => AuthError::InvalidIssuer,
+            TokenError::InvalidAudience => AuthError::InvalidAudience,
+        }
     }
 }

@@ -79,6 +79,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod auth;
+pub mod clock;
 pub mod config;
 pub mod cookies;
 pub mod error;
@@ -96,12 +97,13 @@ pub mod openapi;
 pub mod rate;
 pub mod registry;
 pub mod store;
-pub mod subject;
+mod subject;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod token;
 #[cfg(feature = "vault")]
 pub mod vault;
+mod wire;
 #[cfg(feature = "ws")]
 pub mod ws;
 
@@ -110,6 +112,7 @@ pub mod ws;
 pub use authx_macros::{auth_subject, protect, public, routes};
 
 pub use auth::{Auth, AuthBuilder};
+pub use authx_spec::ScopeMode;
 pub use config::{Algorithm, AuthConfig, TokenLocation};
 pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
@@ -118,76 +121,12 @@ pub use guard::{PolicyDecision, Rules};
 #[cfg(feature = "jwks")]
 pub use jwks::{IssuerConfig, JwksIssuer};
 pub use store::{
-    AllowlistStore, MemoryRevocationStore, MemoryStore, RevocationStore, Session, SessionStore,
-    StoreError, Stores,
+    AllowlistStore, MemoryStore, RevocationStore, Session, SessionStore, StoreError, Stores,
 };
 pub use token::{Claims, Extra, TokenPair, TokenType};
 #[cfg(feature = "vault")]
 pub use vault::{Vault, VaultConfig, VaultPayload};
 
-/// Compares two secrets in constant time (for the length of the shorter; lengths may leak).
-/// Use it for passwords, API keys and CSRF values.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
-
-/// Items the macros' generated code names. Not a public API: no stability promise.
 #[doc(hidden)]
-pub mod __private {
-    pub use ::axum;
-    pub use ::http;
-    pub use ::inventory;
-    pub use authx_spec::ScopeMode;
-
-    pub use crate::config::TokenLocation;
-    pub use crate::guard::check_kind;
-    pub use crate::guard::{
-        BoxFuture, Guard, PolicyDecision, PolicyFn, PublicGuard, PublicRules, RateKeyFn,
-        RateKeyRule, RateRule, RouteRules, Rules, with_rate_headers,
-    };
-    pub use crate::registry::{Decision, RouteEntry};
-    pub use crate::subject::{LoaderReturn, ViaFuture, ViaReady, finish};
-    pub use crate::token::TokenType;
-
-    use axum::extract::FromRef;
-    use axum::handler::Handler;
-    use axum::routing::{MethodFilter, Router, on};
-    use http::request::Parts;
-
-    use crate::{Auth, AuthError, Claims};
-
-    /// The claims an `#[auth_subject]` extractor loads from: cached when a guard or another
-    /// extractor already verified the token.
-    pub async fn subject_claims<S>(parts: &mut Parts, state: &S) -> Result<Claims, AuthError>
-    where
-        Auth: FromRef<S>,
-    {
-        let auth = Auth::from_ref(state);
-        crate::extract::typed(&*crate::extract::plain(parts, &auth).await?)
-    }
-
-    /// Implemented by the marker of a handler whose attribute names a `route`.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot be mounted by `routes!`: its attribute names no route",
-        label = "no `route = \"METHOD /path\"` on this handler",
-        note = "add `route = \"GET /path\"` to its `#[protect(...)]` or `#[public(...)]` attribute"
-    )]
-    pub trait Mountable {
-        /// The method.
-        const METHOD: MethodFilter;
-        /// The path, in axum 0.8 syntax.
-        const PATH: &'static str;
-    }
-
-    /// Adds `handler` to `router` at its declared method and path.
-    pub fn mount<M, S, H, T>(router: Router<S>, handler: H) -> Router<S>
-    where
-        M: Mountable,
-        H: Handler<T, S>,
-        T: 'static,
-        S: Clone + Send + Sync + 'static,
-    {
-        router.route(M::PATH, on(M::METHOD, handler))
-    }
-}
+#[path = "macro_support.rs"]
+pub mod __private;

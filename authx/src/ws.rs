@@ -40,7 +40,6 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use crate::Auth;
 use crate::error::AuthError;
 use crate::token::Claims;
-use crate::token::codec::now;
 
 /// Why a token stopped being honoured on an open socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +87,7 @@ impl Auth {
                 .config()
                 .ws_recheck_interval
                 .clamp(Duration::from_millis(100), Duration::from_secs(86_400));
-            let left = u64::try_from(claims.exp.saturating_sub(now()))
+            let left = u64::try_from(claims.exp.saturating_sub(auth.clock().now()))
                 .unwrap_or(0)
                 .min(10 * 365 * 86_400);
             let expiry = tokio::time::sleep(Duration::from_secs(left));

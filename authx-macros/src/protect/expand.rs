@@ -96,17 +96,17 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
         impl #p::RouteRules for #name {
             const RULES: &'static #p::Rules = {
                 #policy_fn
-                &#p::Rules {
-                    token_type: #p::TokenType::#token_type,
-                    fresh: #fresh,
-                    scopes: &[#(#scopes),*],
-                    scope_mode: #p::ScopeMode::#scope_mode,
-                    locations: #locations,
-                    csrf: #csrf,
-                    rate: #rate,
-                    policy: #policy,
-                    kind: #kind,
-                }
+                &#p::Rules::__from_macro(
+                    #p::TokenType::#token_type,
+                    #fresh,
+                    &[#(#scopes),*],
+                    #p::ScopeMode::#scope_mode,
+                    #locations,
+                    #csrf,
+                    #rate,
+                    #policy,
+                    #kind,
+                )
             };
         }
 

@@ -54,8 +54,7 @@ mod tests {
         for part in [
             "pub struct delete_user { }",
             "impl :: authx :: __private :: RouteRules for delete_user",
-            "scopes : & [\"admin:*\"]",
-            "scope_mode : :: authx :: __private :: ScopeMode :: All",
+            "& [\"admin:*\"] , :: authx :: __private :: ScopeMode :: All",
             "MethodFilter :: DELETE",
             "const PATH : & 'static str = \"/users/{id}\"",
             "route : :: core :: option :: Option :: Some (\"DELETE /users/{id}\")",

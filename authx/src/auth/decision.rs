@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use http::request::Parts;
 
+use super::pipeline::{Refusal, Verified};
 use crate::error::AuthError;
 use crate::token::Claims;
 
@@ -32,8 +33,22 @@ pub(crate) fn start() -> Option<Instant> {
     tracing::enabled!(target: "authx", tracing::Level::DEBUG).then(Instant::now)
 }
 
-/// Emits the decision event for a decision that began at `started`.
+/// Emits the decision event of a pipeline outcome that began at `started`.
 pub(crate) fn record(
+    started: Option<Instant>,
+    parts: &Parts,
+    route: &str,
+    outcome: &Result<Verified, Refusal>,
+) {
+    let (claims, error) = match outcome {
+        Ok(v) => (Some(&*v.claims), None),
+        Err(r) => (r.claims.as_deref(), Some(&r.error)),
+    };
+    event(started, parts, route, claims, error);
+}
+
+/// Emits the decision event for a decision that began at `started`.
+pub(crate) fn event(
     started: Option<Instant>,
     parts: &Parts,
     route: &str,

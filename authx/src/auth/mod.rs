@@ -7,11 +7,15 @@
 //! - [`decision`]: the `auth decision` tracing events.
 
 mod allowlist;
+mod builder;
 pub(crate) mod decision;
 mod pipeline;
+mod rate;
 mod session;
+mod verify;
 
-pub(crate) use session::valid_id;
+pub use builder::AuthBuilder;
+pub(crate) use pipeline::Check;
 
 use std::fmt;
 use std::future::Future;
@@ -19,12 +23,13 @@ use std::sync::Arc;
 
 use http::request::Parts;
 
-use crate::config::{AuthConfig, TokenLocation};
-use crate::error::{AuthError, ConfigError, IssueError};
+use crate::clock::SharedClock;
+use crate::config::{AuthConfig, ConfigError};
+use crate::error::{AuthError, IssueError};
 use crate::extract::SessionMeta;
 use crate::store::{AllowlistStore, RevocationStore, SessionStore, StoreError, Stores};
 use crate::token::codec::TokenCodec;
-use crate::token::{PairBuilder, TokenBuilder, TokenType};
+use crate::token::{PairBuilder, TokenBuilder, TokenPair, TokenType};
 
 /// The authentication engine: configuration, decoded keys and stores.
 ///
@@ -52,7 +57,7 @@ struct Inner {
     config: AuthConfig,
     codec: TokenCodec,
     stores: Stores,
-    csrf_in_tokens: bool,
+    clock: SharedClock,
     touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     /// Identity providers whose tokens are accepted too (feature `jwks`).
     #[cfg(feature = "jwks")]
@@ -67,136 +72,6 @@ impl fmt::Debug for Auth {
     }
 }
 
-/// Builds an [`Auth`] with stores other than the defaults. Start with [`Auth::builder`].
-#[must_use]
-pub struct AuthBuilder {
-    config: AuthConfig,
-    stores: Stores,
-    #[cfg(feature = "jwks")]
-    issuers: Vec<crate::jwks::IssuerConfig>,
-}
-
-impl AuthBuilder {
-    /// Uses these stores (see [`store::connect`](crate::store::connect)) instead of memory.
-    pub fn stores(mut self, stores: Stores) -> Self {
-        self.stores = stores;
-        self
-    }
-
-    /// Uses `store` for revocations (sessions stay where they were).
-    pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
-        self.stores.revocation = Arc::new(store);
-        self
-    }
-
-    /// Like [`revocation_store`](Self::revocation_store), for a store you share elsewhere.
-    pub fn shared_revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
-        self.stores.revocation = store;
-        self
-    }
-
-    /// Uses `limiter` for rate limits.
-    pub fn rate_limiter(mut self, limiter: impl crate::rate::RateLimiter) -> Self {
-        self.stores.rate = Arc::new(limiter);
-        self
-    }
-
-    /// Uses `store` for sessions.
-    pub fn session_store(mut self, store: impl SessionStore) -> Self {
-        self.stores.sessions = Arc::new(store);
-        self
-    }
-
-    /// Also accepts access tokens from this identity provider (feature `jwks`); call once per
-    /// provider. See [`jwks`](crate::jwks).
-    #[cfg(feature = "jwks")]
-    pub fn issuer(mut self, issuer: crate::jwks::IssuerConfig) -> Self {
-        self.issuers.push(issuer);
-        self
-    }
-
-    /// Connects the stores named by [`store_url`](AuthConfig::store_url), then builds: what
-    /// [`Auth::connect`] does, for a builder that also names issuers or other stores.
-    pub async fn connect(self) -> Result<Auth, ConfigError> {
-        let stores = crate::store::connect(&self.config.store_url)
-            .await
-            .map_err(|e| ConfigError::Invalid {
-                field: "store_url",
-                reason: e.to_string(),
-            })?;
-        tracing::info!(backend = stores.backend, "authx stores connected");
-        self.stores(stores).build()
-    }
-
-    /// Checks the configuration, decodes the keys and builds the engine.
-    pub fn build(self) -> Result<Auth, ConfigError> {
-        let config = self.config;
-        if config.token_locations.is_empty() {
-            return Err(ConfigError::NoLocations);
-        }
-        if config.max_token_size == 0 {
-            return Err(ConfigError::Invalid {
-                field: "max_token_size",
-                reason: "must be above 0".into(),
-            });
-        }
-        if config.header_name.parse::<http::HeaderName>().is_err() {
-            return Err(ConfigError::Invalid {
-                field: "header_name",
-                reason: format!("{:?} is not a valid header name", config.header_name),
-            });
-        }
-        if config.csrf.header_name.parse::<http::HeaderName>().is_err() {
-            return Err(ConfigError::Invalid {
-                field: "csrf.header_name",
-                reason: format!("{:?} is not a valid header name", config.csrf.header_name),
-            });
-        }
-        let codec = TokenCodec::new(&config)?;
-        let forwarding = crate::rate::Forwarding::new(
-            crate::rate::TrustedProxies::parse(&config.trusted_proxies)?,
-            &config.forwarded_header,
-            config.ipv6_prefix,
-        )?;
-        let csrf_in_tokens = config.csrf.enabled && config.has_location(TokenLocation::Cookies);
-        #[cfg(feature = "jwks")]
-        let issuers = crate::jwks::Issuers::new(self.issuers, &config)?;
-        Ok(Auth {
-            inner: Arc::new(Inner {
-                codec,
-                stores: self.stores,
-                forwarding,
-                csrf_in_tokens,
-                config,
-                touched: Default::default(),
-                #[cfg(feature = "jwks")]
-                issuers,
-            }),
-        })
-    }
-}
-
-/// What a route asks of the token before its own checks (scopes, policy...) run.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Requirement<'r> {
-    pub token_type: TokenType,
-    pub locations: Option<&'r [TokenLocation]>,
-    pub csrf: bool,
-}
-
-impl Requirement<'static> {
-    pub const ACCESS: Self = Requirement {
-        token_type: TokenType::Access,
-        locations: None,
-        csrf: true,
-    };
-    pub const REFRESH: Self = Requirement {
-        token_type: TokenType::Refresh,
-        locations: None,
-        csrf: true,
-    };
-}
-
 impl Auth {
     /// Checks `config` and builds the engine with the default in-memory stores.
     ///
@@ -207,14 +82,9 @@ impl Auth {
         Self::builder(config).build()
     }
 
-    /// Starts a builder, to choose stores.
+    /// Starts a builder, to choose stores, a clock or identity providers.
     pub fn builder(config: AuthConfig) -> AuthBuilder {
-        AuthBuilder {
-            config,
-            stores: Stores::memory(),
-            #[cfg(feature = "jwks")]
-            issuers: Vec::new(),
-        }
+        AuthBuilder::new(config)
     }
 
     /// Connects the stores named by [`store_url`](AuthConfig::store_url) (`AUTHX_STORE_URL`),
@@ -232,8 +102,14 @@ impl Auth {
         &self.inner.codec
     }
 
-    pub(crate) fn csrf_in_tokens(&self) -> bool {
-        self.inner.csrf_in_tokens
+    /// The clock the engine reads.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    /// Now, in seconds since the epoch, on the engine's clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.inner.clock.now()
     }
 
     /// The revocation store in use.
@@ -276,17 +152,35 @@ impl Auth {
 
     /// Starts an access token for `subject`.
     pub fn access_token(&self, subject: impl Into<String>) -> TokenBuilder<'_> {
-        TokenBuilder::new(self, subject.into(), TokenType::Access)
+        let clock = &*self.inner.clock;
+        TokenBuilder::new(&self.inner.codec, clock, subject.into(), TokenType::Access)
     }
 
     /// Starts a refresh token for `subject`.
     pub fn refresh_token(&self, subject: impl Into<String>) -> TokenBuilder<'_> {
-        TokenBuilder::new(self, subject.into(), TokenType::Refresh)
+        let clock = &*self.inner.clock;
+        TokenBuilder::new(&self.inner.codec, clock, subject.into(), TokenType::Refresh)
     }
 
     /// Starts an access + refresh pair for `subject`.
     pub fn token_pair(&self, subject: impl Into<String>) -> PairBuilder<'_> {
-        PairBuilder::new(self, subject.into())
+        PairBuilder::new(&self.inner.codec, &*self.inner.clock, subject.into())
+    }
+
+    /// Signs the token of `builder` and records it in the allowlist (needed in
+    /// [allowlist mode](AuthConfig::allowlist); harmless otherwise).
+    pub async fn register(&self, builder: TokenBuilder<'_>) -> Result<String, AuthError> {
+        let (token, claims) = builder.sign()?;
+        self.record_allowed(&claims).await?;
+        Ok(token)
+    }
+
+    /// Signs both tokens of `pair` and records them in the allowlist.
+    pub async fn register_pair(&self, pair: PairBuilder<'_>) -> Result<TokenPair, AuthError> {
+        let (pair, access, refresh) = pair.sign()?;
+        self.record_allowed(&access).await?;
+        self.record_allowed(&refresh).await?;
+        Ok(pair)
     }
 
     /// A plain access token for `subject` (AuthX's `create_access_token`).
@@ -301,7 +195,7 @@ impl Auth {
 
     /// The configured leeway, in seconds.
     pub(crate) fn leeway_secs(&self) -> i64 {
-        i64::try_from(self.inner.config.leeway.as_secs()).unwrap_or(i64::MAX)
+        crate::clock::secs(self.inner.config.leeway)
     }
 
     /// Runs a store call within [`store_timeout`](AuthConfig::store_timeout).
@@ -309,11 +203,9 @@ impl Auth {
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, AuthError> {
-        let limit = self.inner.config.store_timeout;
-        match tokio::time::timeout(limit, call).await {
-            Ok(result) => result.map_err(AuthError::StoreUnavailable),
-            Err(_) => Err(AuthError::StoreUnavailable(StoreError::Timeout(limit))),
-        }
+        crate::store::bounded(self.inner.config.store_timeout, call)
+            .await
+            .map_err(AuthError::StoreUnavailable)
     }
 
     /// A store answer under [`store_fail_open`](AuthConfig::store_fail_open): `Ok(None)` when the

@@ -1,211 +1,255 @@
-//! The request pipeline: locate the token, verify it, check its type, CSRF, revocation (the
-//! token, its family and, for refresh tokens, its retirement) and the allowlist, then cache it.
+//! The request pipeline: every request a guard, a layer or an extractor checks goes through
+//! [`Auth::check`], in this order:
+//!
+//! 1. rate limits keyed by client IP (before any decoding, so a flood of bad tokens is limited);
+//! 2. the token ([`Auth::token`]): from the request's cache, or located, decoded and verified,
+//!    type-checked, CSRF-checked (cookie tokens on unsafe methods), checked against the stores
+//!    (revocation of the token and its family, retirement, allowlist), then cached;
+//! 3. rate limits keyed by subject or a custom key (a failed verification is charged to the IP);
+//! 4. user kind, freshness, scopes, policy.
+//!
+//! It returns the verified claims or the refusal; the `auth decision` event is recorded from
+//! that result.
 
 use std::sync::Arc;
 
 use http::request::Parts;
 
-use super::session::{family_key, family_of};
-use super::{Auth, Requirement, decision};
+use super::{Auth, decision};
 use crate::config::TokenLocation;
 use crate::error::AuthError;
 use crate::extract::{cache, locate};
-use crate::token::codec::now;
+use crate::guard::{PolicyDecision, RateKeyRule, RateRule, Rules};
+use crate::rate::RateDecision;
 use crate::token::{Claims, TokenType};
 
+/// One run of the pipeline: a route's rules, the route its rate limits and decision are counted
+/// under, and whether a route guard runs it (then plain `Claims` extractors yield the token it
+/// verified, whatever its type).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Check<'r> {
+    pub(crate) rules: &'r Rules,
+    pub(crate) route: &'r str,
+    guard: bool,
+}
+
+impl<'r> Check<'r> {
+    /// A route guard's check (`#[protect]`, `AuthLayer`, `Auth::enforce`).
+    pub(crate) fn guard(rules: &'r Rules, route: &'r str) -> Self {
+        Check {
+            rules,
+            route,
+            guard: true,
+        }
+    }
+
+    /// An extractor's check, on a route without a guard.
+    pub(crate) fn extractor(rules: &'r Rules, route: &'r str) -> Self {
+        Check {
+            rules,
+            route,
+            guard: false,
+        }
+    }
+}
+
+/// A request the pipeline let through.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub(crate) claims: Arc<Claims>,
+    /// The rate decision, when the rules have a rate limit (for the `RateLimit-*` headers).
+    pub(crate) rate: Option<RateDecision>,
+}
+
+/// A request the pipeline refused: the error, and the claims of its token when the token
+/// verified before a later check refused the request (so the decision names its subject).
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) error: AuthError,
+    pub(crate) claims: Option<Arc<Claims>>,
+}
+
+impl From<AuthError> for Refusal {
+    fn from(error: AuthError) -> Self {
+        Refusal {
+            error,
+            claims: None,
+        }
+    }
+}
+
 impl Auth {
-    /// Finds the token of `token_type` in a request, in the configured locations and order,
-    /// without verifying it. For middleware of your own; extractors and guards do this for you.
-    pub fn locate<'a>(
+    /// The request pipeline, and its decision event: the one entry point of every guard,
+    /// layer and extractor.
+    pub(crate) async fn check(
         &self,
-        parts: &'a Parts,
-        token_type: TokenType,
-    ) -> Result<Option<(std::borrow::Cow<'a, str>, TokenLocation)>, AuthError> {
-        let config = self.config();
-        Ok(
-            locate::locate(parts, config, token_type, &config.token_locations)?
-                .map(|l| (l.token, l.location)),
-        )
+        parts: &mut Parts,
+        check: Check<'_>,
+    ) -> Result<Verified, AuthError> {
+        let started = decision::start();
+        let outcome = self.pipeline(parts, check).await;
+        decision::record(started, parts, check.route, &outcome);
+        outcome.map_err(|r| r.error)
     }
 
-    /// Verifies signature and claims (not revocation: see [`verify_unrevoked`](Self::verify_unrevoked)).
-    /// This service's own tokens only: identity-provider tokens (feature `jwks`) may need a key
-    /// fetch, so they verify through the async [`verify_unrevoked`](Self::verify_unrevoked).
-    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        self.codec().verify(token, now())
-    }
-
-    /// Verifies signature and claims (with the identity provider the token's `iss` names, when
-    /// one is configured), then checks that the token is live: not revoked, nor its family, not
-    /// a refresh token that rotation retired (a retired one revokes its family and fails with
-    /// [`AuthError::RefreshTokenReused`]), and allowlisted in allowlist mode.
-    pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
-        let claims = self.verify_token(token).await?;
-        self.ensure_live(&claims).await?;
-        Ok(claims)
-    }
-
-    /// Everything the stores say about a verified token: revocation (the token and its family),
-    /// retirement (refresh tokens) and, in allowlist mode, the allowlist.
-    pub(crate) async fn ensure_live(&self, claims: &Claims) -> Result<(), AuthError> {
-        self.ensure_claims_not_revoked(claims).await?;
-        if self.config().allowlist {
-            self.ensure_allowed(claims).await?;
-        }
-        Ok(())
-    }
-
-    /// Fails when the token or its family (session) is revoked (one store round trip), or when
-    /// it is a refresh token that rotation already exchanged: presenting a retired refresh
-    /// token anywhere is reuse, which revokes its whole family.
-    pub(crate) async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
-        let family = claims.sid.as_deref().map(family_key);
-        let keys: &[&str] = match &family {
-            Some(family) => &[&claims.jti, family],
-            None => &[&claims.jti],
-        };
-        let revoked = self
-            .store_call(self.revocation_store().any_revoked(keys))
-            .await;
-        if self.fail_open(revoked, "revocation")? == Some(true) {
-            return Err(AuthError::Revoked);
-        }
-        if claims.token_type == TokenType::Refresh {
-            let head = self
-                .store_call(self.revocation_store().family_head(family_of(claims)))
-                .await;
-            if let Some(Some(head)) = self.fail_open(head, "revocation")?
-                && head != claims.jti
-            {
-                return Err(self.refuse_reuse(claims).await);
-            }
-        }
-        Ok(())
-    }
-
-    /// Revokes the token these claims came from, until it would have stopped verifying
-    /// (`exp` + leeway). Its refresh token stays valid: to log out, use
-    /// [`logout`](Self::logout).
-    pub async fn revoke<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
-        self.revoke_jti(&claims.jti, claims.exp).await
-    }
-
-    /// Revokes `jti` of a token expiring at `expires_at` (seconds since the epoch). The entry
-    /// is kept until `expires_at` + leeway, as long as the token could still verify.
-    pub async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), AuthError> {
-        self.revoke_key(jti, expires_at).await
-    }
-
-    /// Records a revocation key until `expires_at` + leeway.
-    pub(crate) async fn revoke_key(&self, key: &str, expires_at: i64) -> Result<(), AuthError> {
-        let until = expires_at.saturating_add(self.leeway_secs());
-        self.store_call(self.revocation_store().revoke(key, until))
-            .await
-    }
-
-    /// Fails with [`AuthError::Revoked`] when `jti` is revoked. A store failure answers per
-    /// [`store_fail_open`](crate::AuthConfig::store_fail_open).
-    pub async fn ensure_not_revoked(&self, jti: &str) -> Result<(), AuthError> {
-        let revoked = self
-            .store_call(self.revocation_store().is_revoked(jti))
-            .await;
-        match self.fail_open(revoked, "revocation")? {
-            Some(true) => Err(AuthError::Revoked),
-            _ => Ok(()),
-        }
-    }
-
-    /// The request's token, verified once: from the request's cache when an extractor or guard
-    /// already verified it, otherwise located, decoded, type-checked, CSRF-checked and checked
-    /// against the revocation store, then cached. A verification (not a cache hit) is one
-    /// [decision event](decision), with the request's route as its route.
+    /// The request's token for the extractors: from the cache when a guard or another extractor
+    /// verified it, else through the pipeline with the plain rules of `token_type`.
     pub(crate) async fn authenticate(
         &self,
         parts: &mut Parts,
-        req: Requirement<'_>,
+        token_type: TokenType,
     ) -> Result<Arc<Claims>, AuthError> {
-        if let Some(hit) = cache::get(parts, req.token_type) {
+        if let Some(hit) = cache::get(parts, token_type) {
             return Ok(hit);
         }
-        let started = decision::start();
-        let mut seen = None;
-        let result = self.verify_request(parts, req, &mut seen).await;
-        if started.is_some() {
-            decision::record(
-                started,
-                parts,
-                &decision::route_of(parts),
-                seen.as_deref(),
-                result.as_ref().err(),
-            );
-        }
-        result
-    }
-
-    /// [`authenticate`](Self::authenticate) without the decision event, for callers that
-    /// record their own (the guard). `seen` gets the claims as soon as the signature verifies,
-    /// so a later refusal can name its subject.
-    pub(crate) async fn authenticate_quietly(
-        &self,
-        parts: &mut Parts,
-        req: Requirement<'_>,
-        seen: &mut Option<Arc<Claims>>,
-    ) -> Result<Arc<Claims>, AuthError> {
-        if let Some(hit) = cache::get(parts, req.token_type) {
-            *seen = Some(hit.clone());
-            return Ok(hit);
-        }
-        self.verify_request(parts, req, seen).await
-    }
-
-    /// Verifies a located token: with the identity provider its (unverified) `iss` names when
-    /// one is configured (feature `jwks`), otherwise with this service's own keys.
-    pub(crate) async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
-        #[cfg(feature = "jwks")]
-        if let Some(issuer) = self.inner.issuers.route(token) {
-            return issuer.verify(token).await;
-        }
-        self.codec().verify(token, now())
-    }
-
-    /// The identity providers whose tokens are accepted (feature `jwks`), in no particular
-    /// order.
-    #[cfg(feature = "jwks")]
-    pub fn issuers(&self) -> impl Iterator<Item = &crate::jwks::JwksIssuer> {
-        self.inner.issuers.iter()
-    }
-
-    async fn verify_request(
-        &self,
-        parts: &mut Parts,
-        req: Requirement<'_>,
-        seen: &mut Option<Arc<Claims>>,
-    ) -> Result<Arc<Claims>, AuthError> {
-        let config = self.config();
-        let locations = req.locations.unwrap_or(&config.token_locations);
-        let (claims, location) = {
-            let found = locate::locate(parts, config, req.token_type, locations)?
-                .ok_or(AuthError::MissingToken)?;
-            (
-                Arc::new(self.verify_token(&found.token).await?),
-                found.location,
-            )
+        let rules = match token_type {
+            TokenType::Access => &Rules::ACCESS,
+            TokenType::Refresh => &Rules::REFRESH,
         };
-        *seen = Some(claims.clone());
-        if claims.token_type != req.token_type {
-            return Err(match req.token_type {
-                TokenType::Access => AuthError::AccessTokenRequired,
-                TokenType::Refresh => AuthError::RefreshTokenRequired,
+        let route = decision::route_of(parts);
+        let verified = self.check(parts, Check::extractor(rules, &route)).await?;
+        Ok(verified.claims)
+    }
+
+    /// Checks `rules` against the request, as a `#[protect]` guard does, and returns the
+    /// verified claims. For hand-written middleware and extractors. Rate limits are counted
+    /// per route template (axum's `MatchedPath`, `/users/{id}`), never per raw path, which a
+    /// client could vary at will; before routing (a layer on the whole router) there is no
+    /// template and every path shares the bucket `*`. One `auth decision` event.
+    pub async fn enforce(
+        &self,
+        parts: &mut Parts,
+        rules: &Rules,
+    ) -> Result<Arc<Claims>, AuthError> {
+        let route = decision::route_template(parts).unwrap_or("*").to_owned();
+        let verified = self.check(parts, Check::guard(rules, &route)).await?;
+        Ok(verified.claims)
+    }
+
+    /// Every step, in order (see the [module docs](self)).
+    async fn pipeline(&self, parts: &mut Parts, check: Check<'_>) -> Result<Verified, Refusal> {
+        let (rules, route) = (check.rules, check.route);
+        let mut rate = None;
+        if let Some(rule) = rules.rate.filter(|r| matches!(r.key, RateKeyRule::Ip)) {
+            rate = self.check_rate(parts, route, &rule, None).await?;
+        }
+        let claims = match self.token(parts, rules).await {
+            Ok(claims) => claims,
+            Err(refusal) => {
+                // Subject and custom limits need claims; a failed verification is charged to
+                // the client IP in the same rule instead.
+                if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip))
+                    && is_token_failure(&refusal.error)
+                {
+                    let by_ip = RateRule {
+                        key: RateKeyRule::Ip,
+                        ..rule
+                    };
+                    if let Err(error) = self.check_rate(parts, route, &by_ip, None).await {
+                        return Err(Refusal {
+                            error,
+                            claims: refusal.claims,
+                        });
+                    }
+                }
+                return Err(refusal);
+            }
+        };
+        if check.guard {
+            cache::mark_guarded(parts, rules.token_type);
+        }
+        match self.route_checks(parts, check, &claims).await {
+            Ok(subject_rate) => Ok(Verified {
+                claims,
+                rate: subject_rate.or(rate),
+            }),
+            Err(error) => Err(Refusal {
+                error,
+                claims: Some(claims),
+            }),
+        }
+    }
+
+    /// Steps 3 and 4: what the route asks of a verified token.
+    async fn route_checks(
+        &self,
+        parts: &Parts,
+        check: Check<'_>,
+        claims: &Claims,
+    ) -> Result<Option<RateDecision>, AuthError> {
+        let rules = check.rules;
+        let mut rate = None;
+        if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip)) {
+            rate = self
+                .check_rate(parts, check.route, &rule, Some(claims))
+                .await?;
+        }
+        if let Some(kind) = rules.kind {
+            crate::guard::extract::check_kind(claims, kind)?;
+        }
+        if rules.fresh && !claims.fresh {
+            return Err(AuthError::FreshTokenRequired);
+        }
+        if !authx_spec::scope::satisfies(claims.scopes(), rules.scopes, rules.scope_mode) {
+            return Err(AuthError::InsufficientScope {
+                required: rules.scopes.iter().map(|s| (*s).to_owned()).collect(),
+                all: rules.scope_mode == authx_spec::ScopeMode::All,
             });
         }
-        if location == TokenLocation::Cookies && req.csrf && config.csrf.enabled {
-            crate::cookies::check_csrf(parts, config, claims.csrf.as_deref())?;
+        if let Some((_, policy)) = rules.policy
+            && let PolicyDecision::Deny(reason) = policy(claims, parts).await
+        {
+            return Err(AuthError::PolicyDenied { reason });
         }
-        self.ensure_live(&claims).await?;
+        Ok(rate)
+    }
+
+    /// Step 2: the request's token, verified once: from the request's cache when a guard, a
+    /// layer or an extractor already verified it, otherwise located, decoded, type-checked,
+    /// CSRF-checked and checked against the stores, then cached.
+    pub(crate) async fn token(
+        &self,
+        parts: &mut Parts,
+        rules: &Rules,
+    ) -> Result<Arc<Claims>, Refusal> {
+        if let Some(hit) = cache::get(parts, rules.token_type) {
+            return Ok(hit);
+        }
+        let config = self.config();
+        let locations = rules.locations.unwrap_or(&config.token_locations);
+        let (claims, location) = {
+            let found = locate::locate(parts, config, rules.token_type, locations)?
+                .ok_or(AuthError::MissingToken)?;
+            let claims = self.verify_token(&found.token).await?;
+            (Arc::new(claims), found.location)
+        };
+        let refuse = |error| Refusal {
+            error,
+            claims: Some(claims.clone()),
+        };
+        if claims.token_type != rules.token_type {
+            return Err(refuse(match rules.token_type {
+                TokenType::Access => AuthError::AccessTokenRequired,
+                TokenType::Refresh => AuthError::RefreshTokenRequired,
+            }));
+        }
+        if location == TokenLocation::Cookies && rules.csrf && config.csrf.enabled {
+            crate::cookies::check_csrf(parts, config, claims.csrf.as_deref()).map_err(refuse)?;
+        }
+        self.ensure_live(&claims).await.map_err(refuse)?;
         if let Some(sid) = &claims.sid {
             self.touch_later(sid);
         }
-        cache::put(parts, req.token_type, claims.clone());
+        cache::put(parts, rules.token_type, claims.clone());
         Ok(claims)
     }
+}
+
+/// Is this a refusal of the token (charged to the client IP on subject-limited routes), rather
+/// than a failure of ours?
+fn is_token_failure(e: &AuthError) -> bool {
+    !matches!(
+        e,
+        AuthError::StoreUnavailable(_) | AuthError::Internal(_) | AuthError::RateLimited { .. }
+    )
 }

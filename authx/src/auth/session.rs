@@ -15,8 +15,7 @@ use super::Auth;
 use crate::error::AuthError;
 use crate::extract::SessionMeta;
 use crate::store::Session;
-use crate::token::codec::now;
-use crate::token::{Claims, TokenPair, TokenType};
+use crate::token::{Claims, TokenPair, TokenType, valid_id};
 
 /// `last_seen` is written at most this often per session.
 const TOUCH_INTERVAL_SECS: i64 = 60;
@@ -38,13 +37,6 @@ pub(crate) fn family_of<E>(claims: &Claims<E>) -> &str {
     claims.sid.as_deref().unwrap_or(&claims.jti)
 }
 
-/// Can `id` name a session or a family? 1 to 128 bytes of visible ASCII (authx's ids are
-/// UUIDs). Anything else, a NUL byte from a URL or an over-long string, names nothing and
-/// never reaches a store.
-pub(crate) fn valid_id(id: &str) -> bool {
-    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
-}
-
 /// Sessions, families and refresh rotation.
 impl Auth {
     /// Starts a login session for `subject` (IP, user agent and device from `meta`). Bind
@@ -54,7 +46,7 @@ impl Auth {
         subject: &str,
         meta: SessionMeta,
     ) -> Result<Session, AuthError> {
-        let now = now();
+        let now = self.now();
         let session = Session {
             id: uuid::Uuid::new_v4().to_string(),
             subject: subject.to_owned(),
@@ -73,7 +65,7 @@ impl Auth {
 
     /// A subject's live sessions, oldest first.
     pub async fn sessions(&self, subject: &str) -> Result<Vec<Session>, AuthError> {
-        self.store_call(self.session_store().list_sessions(subject, now()))
+        self.store_call(self.session_store().list_sessions(subject, self.now()))
             .await
     }
 
@@ -151,7 +143,8 @@ impl Auth {
         // A minute more than the longest lifetime: a rotation racing this revocation mints
         // tokens that expire a moment after it started.
         let longest = self.refresh_lifetime().max(self.access_lifetime());
-        let horizon = now()
+        let horizon = self
+            .now()
             .saturating_add(longest)
             .saturating_add(FAMILY_MARGIN_SECS);
         self.revoke_key(&family_key(sid), until.max(horizon)).await
@@ -205,12 +198,13 @@ impl Auth {
         // Minted (and allowlisted) before the family advances, so no store hiccup after the
         // advance can leave the client without its new pair and with a retired token.
         let pair = if self.config().allowlist {
-            TokenPair::new(access.register().await?, refresh.register().await?)
+            TokenPair::new(self.register(access).await?, self.register(refresh).await?)
         } else {
             TokenPair::new(access.issue()?, refresh.issue()?)
         };
         if self.config().refresh_rotation {
-            let until = now()
+            let until = self
+                .now()
                 .saturating_add(self.refresh_lifetime())
                 .saturating_add(self.leeway_secs());
             let advance =
@@ -222,10 +216,10 @@ impl Auth {
         }
         if claims.sid.is_some() {
             // Best effort: a session whose expiry could not be extended still works until then.
-            let extend = now().saturating_add(self.refresh_lifetime());
+            let extend = self.now().saturating_add(self.refresh_lifetime());
             let touch = self
                 .session_store()
-                .touch_session(&family, now(), Some(extend));
+                .touch_session(&family, self.now(), Some(extend));
             if let Err(e) = self.store_call(touch).await {
                 tracing::debug!(error = %e, "authx: could not extend the session on refresh");
             }
@@ -235,7 +229,7 @@ impl Auth {
 
     /// Records use of a session, at most once a minute, off the request path.
     pub(crate) fn touch_later(&self, sid: &str) {
-        let now = now();
+        let now = self.now();
         {
             let mut touched = self.inner.touched.lock().unwrap_or_else(|p| p.into_inner());
             if touched
@@ -284,7 +278,7 @@ mod tests {
                 .build(),
         )
         .unwrap();
-        let far = now() + 400 * 86_400;
+        let far = auth.now() + 400 * 86_400;
         let err = auth
             .refresh_token("u")
             .session("family-1")

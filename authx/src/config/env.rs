@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use super::{
-    AuthConfig, KeySource, SameSite, Secret, TokenLocation, VerificationKey, parse_algorithm,
-};
-use crate::error::ConfigError;
+use super::{AuthConfig, ConfigError, KeySource, Secret, TokenLocation, VerificationKey};
 
 /// Every variable [`AuthConfig::from_env`] reads, for docs and `--help` output.
 pub const ENV_VARS: &[(&str, &str)] = &[
@@ -110,123 +107,167 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
 ];
 
-pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthConfig, ConfigError> {
-    let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-    let mut c = AuthConfig::default();
-    if let Some(v) = get("AUTHX_ALGORITHM") {
-        c.algorithm = parse_algorithm(&v).map_err(|e| env_err("AUTHX_ALGORITHM", e.to_string()))?;
+/// Reads configuration variables through a lookup (the process environment, or anything a test
+/// or an app provides), with one rule for blanks and one error shape naming the variable: the
+/// loader every configuration type (`AuthConfig`, `VaultConfig`) uses.
+pub(crate) struct Env<F> {
+    lookup: F,
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    pub(crate) fn new(lookup: F) -> Self {
+        Env { lookup }
     }
-    c.secret_key = get("AUTHX_SECRET_KEY").map(Secret::from);
-    c.private_key = get("AUTHX_PRIVATE_KEY").map(|v| KeySource::parse(&v));
-    c.public_key = get("AUTHX_PUBLIC_KEY").map(|v| KeySource::parse(&v));
-    c.key_id = get("AUTHX_KEY_ID");
+
+    /// The value, trimmed; a blank value counts as unset.
+    pub(crate) fn string(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A comma list, blanks dropped.
+    pub(crate) fn list(&self, name: &str) -> Option<Vec<String>> {
+        self.string(name).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        })
+    }
+
+    /// A value parsed with `FromStr`; its error names the variable.
+    pub(crate) fn parse<T>(&self, name: &str) -> Result<Option<T>, ConfigError>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        self.string(name)
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|e| env_err(name, format!("{v:?}: {e}")))
+            })
+            .transpose()
+    }
+
+    /// A whole number.
+    pub(crate) fn number(&self, name: &str) -> Result<Option<u64>, ConfigError> {
+        self.string(name)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| env_err(name, format!("expected a whole number, got {v:?}")))
+            })
+            .transpose()
+    }
+
+    /// A duration in whole seconds.
+    pub(crate) fn secs(&self, name: &str) -> Result<Option<Duration>, ConfigError> {
+        Ok(self.number(name)?.map(Duration::from_secs))
+    }
+
+    /// A duration in milliseconds.
+    pub(crate) fn millis(&self, name: &str) -> Result<Option<Duration>, ConfigError> {
+        Ok(self.number(name)?.map(Duration::from_millis))
+    }
+
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    pub(crate) fn boolean(&self, name: &str) -> Result<Option<bool>, ConfigError> {
+        self.string(name)
+            .map(|v| match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(env_err(name, format!("expected true or false, got {v:?}"))),
+            })
+            .transpose()
+    }
+}
+
+/// Sets `slot` when the variable is set.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthConfig, ConfigError> {
+    let env = Env::new(get);
+    let mut c = AuthConfig::default();
+    set(&mut c.algorithm, env.parse("AUTHX_ALGORITHM")?);
+    c.secret_key = env.string("AUTHX_SECRET_KEY").map(Secret::from);
+    c.private_key = env
+        .string("AUTHX_PRIVATE_KEY")
+        .map(|v| KeySource::parse(&v));
+    c.public_key = env.string("AUTHX_PUBLIC_KEY").map(|v| KeySource::parse(&v));
+    c.key_id = env.string("AUTHX_KEY_ID");
     let previous = match (
-        get("AUTHX_PREVIOUS_SECRET_KEY"),
-        get("AUTHX_PREVIOUS_PUBLIC_KEY"),
+        env.string("AUTHX_PREVIOUS_SECRET_KEY"),
+        env.string("AUTHX_PREVIOUS_PUBLIC_KEY"),
     ) {
         (Some(s), _) => Some(VerificationKey::secret(s)),
         (None, Some(p)) => Some(VerificationKey::public_key(KeySource::parse(&p))),
         (None, None) => None,
     };
     if let Some(mut key) = previous {
-        key.kid = get("AUTHX_PREVIOUS_KEY_ID");
+        key.kid = env.string("AUTHX_PREVIOUS_KEY_ID");
         c.previous_keys.push(key);
     }
-    if let Some(v) = get("AUTHX_TOKEN_LOCATION") {
-        c.token_locations = v
-            .split(',')
-            .filter(|s| !s.trim().is_empty())
-            .map(TokenLocation::parse)
+    if let Some(names) = env.list("AUTHX_TOKEN_LOCATION") {
+        c.token_locations = names
+            .iter()
+            .map(|n| TokenLocation::parse(n))
             .collect::<Result<_, _>>()
             .map_err(|e| env_err("AUTHX_TOKEN_LOCATION", e.to_string()))?;
     }
-    if let Some(d) = secs(&get, "AUTHX_ACCESS_TOKEN_EXPIRES")? {
-        c.access_token_expires = d;
-    }
-    if let Some(d) = secs(&get, "AUTHX_REFRESH_TOKEN_EXPIRES")? {
-        c.refresh_token_expires = d;
-    }
-    c.issuer = get("AUTHX_ISSUER");
-    if let Some(v) = get("AUTHX_AUDIENCE") {
-        c.audience = v
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect();
-    }
-    if let Some(d) = secs(&get, "AUTHX_LEEWAY")? {
-        c.leeway = d;
-    }
-    if let Some(n) = number(&get, "AUTHX_MAX_TOKEN_SIZE")? {
-        c.max_token_size =
-            usize::try_from(n).map_err(|e| env_err("AUTHX_MAX_TOKEN_SIZE", e.to_string()))?;
-    }
-    if let Some(v) = get("AUTHX_HEADER_NAME") {
-        c.header_name = v;
-    }
-    if let Some(v) = get("AUTHX_HEADER_TYPE") {
-        c.header_type = v;
-    }
-    if let Some(v) = get("AUTHX_QUERY_PARAM") {
-        c.query_param = v;
-    }
-    if let Some(b) = boolean(&get, "AUTHX_COOKIE_SECURE")? {
-        c.cookies.secure = b;
-    }
-    if let Some(v) = get("AUTHX_COOKIE_SAMESITE") {
-        c.cookies.same_site = match v.trim().to_ascii_lowercase().as_str() {
-            "lax" => SameSite::Lax,
-            "strict" => SameSite::Strict,
-            "none" => SameSite::None,
-            _ => {
-                return Err(env_err(
-                    "AUTHX_COOKIE_SAMESITE",
-                    "use lax, strict or none".into(),
-                ));
-            }
-        };
-    }
-    c.cookies.domain = get("AUTHX_COOKIE_DOMAIN");
-    c.cookies.max_age = secs(&get, "AUTHX_COOKIE_MAX_AGE")?;
-    if let Some(b) = boolean(&get, "AUTHX_CSRF_PROTECT")? {
-        c.csrf.enabled = b;
-    }
-    if let Some(v) = get("AUTHX_TRUSTED_PROXIES") {
-        c.trusted_proxies = v
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect();
-    }
-    if let Some(v) = get("AUTHX_FORWARDED_HEADER") {
-        c.forwarded_header = v.trim().to_owned();
-    }
-    if let Some(n) = number(&get, "AUTHX_IPV6_PREFIX")? {
+    set(
+        &mut c.access_token_expires,
+        env.secs("AUTHX_ACCESS_TOKEN_EXPIRES")?,
+    );
+    set(
+        &mut c.refresh_token_expires,
+        env.secs("AUTHX_REFRESH_TOKEN_EXPIRES")?,
+    );
+    c.issuer = env.string("AUTHX_ISSUER");
+    set(&mut c.audience, env.list("AUTHX_AUDIENCE"));
+    set(&mut c.leeway, env.secs("AUTHX_LEEWAY")?);
+    set(&mut c.max_token_size, env.parse("AUTHX_MAX_TOKEN_SIZE")?);
+    set(&mut c.header_name, env.string("AUTHX_HEADER_NAME"));
+    set(&mut c.header_type, env.string("AUTHX_HEADER_TYPE"));
+    set(&mut c.query_param, env.string("AUTHX_QUERY_PARAM"));
+    set(&mut c.cookies.secure, env.boolean("AUTHX_COOKIE_SECURE")?);
+    set(
+        &mut c.cookies.same_site,
+        env.parse("AUTHX_COOKIE_SAMESITE")?,
+    );
+    c.cookies.domain = env.string("AUTHX_COOKIE_DOMAIN");
+    c.cookies.max_age = env.secs("AUTHX_COOKIE_MAX_AGE")?;
+    set(&mut c.csrf.enabled, env.boolean("AUTHX_CSRF_PROTECT")?);
+    set(&mut c.trusted_proxies, env.list("AUTHX_TRUSTED_PROXIES"));
+    set(
+        &mut c.forwarded_header,
+        env.string("AUTHX_FORWARDED_HEADER"),
+    );
+    if let Some(n) = env.number("AUTHX_IPV6_PREFIX")? {
         c.ipv6_prefix = u8::try_from(n)
             .ok()
             .filter(|n| *n <= 128)
             .ok_or_else(|| env_err("AUTHX_IPV6_PREFIX", format!("expected 0 to 128, got {n}")))?;
     }
-    if let Some(d) = secs(&get, "AUTHX_WS_RECHECK_INTERVAL")? {
-        c.ws_recheck_interval = d;
-    }
-    if let Some(b) = boolean(&get, "AUTHX_ALLOWLIST")? {
-        c.allowlist = b;
-    }
-    if let Some(v) = get("AUTHX_STORE_URL") {
-        c.store_url = v;
-    }
-    if let Some(b) = boolean(&get, "AUTHX_REFRESH_ROTATION")? {
-        c.refresh_rotation = b;
-    }
-    if let Some(n) = number(&get, "AUTHX_STORE_TIMEOUT_MS")? {
-        c.store_timeout = Duration::from_millis(n);
-    }
-    if let Some(b) = boolean(&get, "AUTHX_STORE_FAIL_OPEN")? {
-        c.store_fail_open = b;
-    }
+    set(
+        &mut c.ws_recheck_interval,
+        env.secs("AUTHX_WS_RECHECK_INTERVAL")?,
+    );
+    set(&mut c.allowlist, env.boolean("AUTHX_ALLOWLIST")?);
+    set(&mut c.store_url, env.string("AUTHX_STORE_URL"));
+    set(
+        &mut c.refresh_rotation,
+        env.boolean("AUTHX_REFRESH_ROTATION")?,
+    );
+    set(&mut c.store_timeout, env.millis("AUTHX_STORE_TIMEOUT_MS")?);
+    set(
+        &mut c.store_fail_open,
+        env.boolean("AUTHX_STORE_FAIL_OPEN")?,
+    );
     Ok(c)
 }
 
@@ -237,36 +278,10 @@ fn env_err(name: &str, reason: String) -> ConfigError {
     }
 }
 
-fn number(get: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<u64>, ConfigError> {
-    get(name)
-        .map(|v| {
-            v.trim()
-                .parse::<u64>()
-                .map_err(|_| env_err(name, format!("expected a whole number, got {v:?}")))
-        })
-        .transpose()
-}
-
-fn secs(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-) -> Result<Option<Duration>, ConfigError> {
-    Ok(number(get, name)?.map(Duration::from_secs))
-}
-
-fn boolean(get: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<bool>, ConfigError> {
-    get(name)
-        .map(|v| match v.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(env_err(name, format!("expected true or false, got {v:?}"))),
-        })
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::SameSite;
     use std::collections::HashMap;
 
     fn cfg(vars: &[(&str, &str)]) -> Result<AuthConfig, ConfigError> {
@@ -300,7 +315,7 @@ mod tests {
             ("AUTHX_STORE_FAIL_OPEN", "true"),
         ])
         .unwrap();
-        assert_eq!(c.algorithm, jsonwebtoken::Algorithm::HS512);
+        assert_eq!(c.algorithm, crate::token::Algorithm::HS512);
         assert_eq!(c.secret_key.unwrap().expose(), "s3cret");
         assert_eq!(
             c.token_locations,

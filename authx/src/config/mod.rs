@@ -6,21 +6,32 @@
 //! FastAPI keeps its wire contract. Nothing here is checked until [`Auth::new`](crate::Auth::new),
 //! which refuses a configuration that cannot work (an HMAC algorithm without a secret, an
 //! unparsable PEM key, no token location) before the first request.
+//!
+//! This module knows nothing of the engine: it is plain data, its parsing and its errors.
 
+mod builder;
+mod cookies;
 mod env;
+mod error;
+mod keys;
+mod url;
 
+pub use builder::AuthConfigBuilder;
+pub use cookies::{CookieConfig, CsrfConfig, SameSite};
 pub use env::ENV_VARS;
+#[cfg(feature = "vault")]
+pub(crate) use env::Env;
+pub use error::ConfigError;
+pub use keys::{KeySource, Secret, VerificationKey};
+pub use url::redact_url;
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use http::Method;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-pub use jsonwebtoken::Algorithm;
-
-use crate::error::ConfigError;
+pub use crate::token::Algorithm;
+use crate::wire::{de_millis, de_one_or_many, de_secs};
 
 /// Where a token may be found in a request. Tried in the configured order; the first location
 /// that holds a token wins and the others are not consulted.
@@ -60,231 +71,6 @@ impl TokenLocation {
     }
 }
 
-/// A secret value: its `Debug` never prints it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-    /// The secret itself. Handle with care.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret(s.to_owned())
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(s)
-    }
-}
-
-/// A PEM key given inline or as a file path.
-///
-/// From a string: text starting with `-----BEGIN` is PEM; anything else is a path (an optional
-/// `file:` prefix is stripped).
-#[derive(Clone, PartialEq, Eq)]
-pub enum KeySource {
-    /// The PEM text.
-    Pem(String),
-    /// A file holding the PEM text, read when [`Auth`](crate::Auth) is built.
-    File(PathBuf),
-}
-
-impl KeySource {
-    /// Interprets a string as inline PEM or a path, as described on the type.
-    pub fn parse(s: &str) -> Self {
-        let t = s.trim_start();
-        if t.starts_with("-----BEGIN") {
-            KeySource::Pem(s.to_owned())
-        } else {
-            KeySource::File(PathBuf::from(s.strip_prefix("file:").unwrap_or(s)))
-        }
-    }
-
-    pub(crate) fn read(&self) -> Result<Vec<u8>, ConfigError> {
-        match self {
-            KeySource::Pem(p) => Ok(p.as_bytes().to_vec()),
-            KeySource::File(path) => std::fs::read(path).map_err(|e| ConfigError::KeyFile {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            }),
-        }
-    }
-}
-
-impl fmt::Debug for KeySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeySource::Pem(_) => f.write_str("KeySource::Pem(***)"),
-            KeySource::File(p) => write!(f, "KeySource::File({})", p.display()),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for KeySource {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(KeySource::parse(&s))
-    }
-}
-
-impl From<&str> for KeySource {
-    fn from(s: &str) -> Self {
-        KeySource::parse(s)
-    }
-}
-
-/// A key that verifies (but no longer signs) tokens: the previous key during a rotation.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct VerificationKey {
-    /// The `kid` tokens signed with this key carry. When a token names a `kid`, only the key
-    /// with that `kid` is tried.
-    #[serde(default)]
-    pub kid: Option<String>,
-    /// Its algorithm; defaults to the current algorithm.
-    #[serde(default, deserialize_with = "de_opt_algorithm")]
-    pub algorithm: Option<Algorithm>,
-    /// HMAC secret (for HS algorithms).
-    #[serde(default)]
-    pub secret_key: Option<Secret>,
-    /// Public key PEM (for RS/PS/ES/EdDSA).
-    #[serde(default)]
-    pub public_key: Option<KeySource>,
-}
-
-impl VerificationKey {
-    /// A previous HMAC secret.
-    pub fn secret(secret: impl Into<Secret>) -> Self {
-        VerificationKey {
-            kid: None,
-            algorithm: None,
-            secret_key: Some(secret.into()),
-            public_key: None,
-        }
-    }
-    /// A previous public key (PEM text or path).
-    pub fn public_key(key: impl Into<KeySource>) -> Self {
-        VerificationKey {
-            kid: None,
-            algorithm: None,
-            secret_key: None,
-            public_key: Some(key.into()),
-        }
-    }
-    /// Sets the `kid`.
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
-        self.kid = Some(kid.into());
-        self
-    }
-    /// Sets the algorithm (when it differs from the current one).
-    pub fn with_algorithm(mut self, algorithm: Algorithm) -> Self {
-        self.algorithm = Some(algorithm);
-        self
-    }
-}
-
-/// The `SameSite` attribute of the cookies authx sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SameSite {
-    /// `SameSite=Lax` (AuthX's default).
-    #[default]
-    Lax,
-    /// `SameSite=Strict`.
-    Strict,
-    /// `SameSite=None` (requires `Secure`).
-    None,
-}
-
-/// Cookie settings (AuthX's `JWT_COOKIE_*` and `JWT_*_COOKIE_*`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct CookieConfig {
-    /// Access token cookie name. Default `access_token_cookie`.
-    pub access_cookie_name: String,
-    /// Refresh token cookie name. Default `refresh_token_cookie`.
-    pub refresh_cookie_name: String,
-    /// Path of the access cookie (and its CSRF cookie). Default `/`.
-    pub access_cookie_path: String,
-    /// Path of the refresh cookie (and its CSRF cookie). Default `/`.
-    pub refresh_cookie_path: String,
-    /// `Secure` attribute. Default `true`; turn off only for plain-HTTP development.
-    pub secure: bool,
-    /// `HttpOnly` on token cookies (never on CSRF cookies, which scripts must read). Default `true`.
-    pub http_only: bool,
-    /// `SameSite`. Default `lax`.
-    pub same_site: SameSite,
-    /// `Domain`. Default none (host-only).
-    pub domain: Option<String>,
-    /// `Max-Age` in seconds; none makes session cookies (AuthX's default).
-    #[serde(deserialize_with = "de_opt_secs")]
-    pub max_age: Option<Duration>,
-}
-
-impl Default for CookieConfig {
-    fn default() -> Self {
-        CookieConfig {
-            access_cookie_name: "access_token_cookie".into(),
-            refresh_cookie_name: "refresh_token_cookie".into(),
-            access_cookie_path: "/".into(),
-            refresh_cookie_path: "/".into(),
-            secure: true,
-            http_only: true,
-            same_site: SameSite::Lax,
-            domain: None,
-            max_age: None,
-        }
-    }
-}
-
-/// CSRF double-submit settings for cookie-borne tokens (AuthX's `JWT_*CSRF*`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct CsrfConfig {
-    /// Check CSRF on cookie-borne tokens. Default `true`.
-    pub enabled: bool,
-    /// Methods that need the CSRF header. Default `POST, PUT, PATCH, DELETE`.
-    #[serde(deserialize_with = "de_methods")]
-    pub methods: Vec<Method>,
-    /// Header carrying the CSRF value. Default `X-CSRF-TOKEN`.
-    pub header_name: String,
-    /// Cookie holding the access token's CSRF value. Default `csrf_access_token`.
-    pub access_cookie_name: String,
-    /// Cookie holding the refresh token's CSRF value. Default `csrf_refresh_token`.
-    pub refresh_cookie_name: String,
-}
-
-impl Default for CsrfConfig {
-    fn default() -> Self {
-        CsrfConfig {
-            enabled: true,
-            methods: vec![Method::POST, Method::PUT, Method::PATCH, Method::DELETE],
-            header_name: "X-CSRF-TOKEN".into(),
-            access_cookie_name: "csrf_access_token".into(),
-            refresh_cookie_name: "csrf_refresh_token".into(),
-        }
-    }
-}
-
 /// Everything [`Auth`](crate::Auth) needs to issue and verify tokens.
 ///
 /// Build with [`AuthConfig::builder`], deserialize (durations are seconds), or read from the
@@ -297,7 +83,6 @@ impl Default for CsrfConfig {
 #[non_exhaustive]
 pub struct AuthConfig {
     /// Signing algorithm. Default `HS256`.
-    #[serde(deserialize_with = "de_algorithm")]
     pub algorithm: Algorithm,
     /// HMAC secret (HS256/384/512).
     pub secret_key: Option<Secret>,
@@ -452,47 +237,6 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
-/// A URL with its password (`scheme://user:password@host`, or a `password=` query parameter)
-/// replaced by `***`, for logs and `Debug`. Anything else comes back unchanged.
-pub fn redact_url(url: &str) -> String {
-    let redacted = redact_userinfo(url);
-    let Some((base, query)) = redacted.split_once('?') else {
-        return redacted;
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((k, _))
-                if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("pass") =>
-            {
-                format!("{k}=***")
-            }
-            _ => pair.to_owned(),
-        })
-        .collect();
-    format!("{base}?{}", query.join("&"))
-}
-
-fn redact_userinfo(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    // The authority ends at the first `/`, `?` or `#`; its userinfo at the last `@` in it.
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    let user = match userinfo.split_once(':') {
-        Some((user, _password)) => user,
-        // `redis://secret@host`: Redis clients read a lone userinfo as the password.
-        None if scheme.starts_with("redis") => "",
-        // A user name alone is no secret.
-        None => return url.to_owned(),
-    };
-    format!("{scheme}://{user}:***@{host}{tail}")
-}
-
 impl AuthConfig {
     /// Starts a builder from the defaults.
     ///
@@ -539,239 +283,10 @@ impl AuthConfig {
     }
 }
 
-/// Builder of [`AuthConfig`]; each method sets the field of the same name.
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct AuthConfigBuilder(AuthConfig);
-
-impl AuthConfigBuilder {
-    /// See [`AuthConfig::algorithm`].
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
-        self.0.algorithm = algorithm;
-        self
-    }
-    /// See [`AuthConfig::secret_key`].
-    pub fn secret_key(mut self, secret: impl Into<Secret>) -> Self {
-        self.0.secret_key = Some(secret.into());
-        self
-    }
-    /// See [`AuthConfig::private_key`]: PEM text or a path.
-    pub fn private_key(mut self, key: impl Into<KeySource>) -> Self {
-        self.0.private_key = Some(key.into());
-        self
-    }
-    /// See [`AuthConfig::public_key`]: PEM text or a path.
-    pub fn public_key(mut self, key: impl Into<KeySource>) -> Self {
-        self.0.public_key = Some(key.into());
-        self
-    }
-    /// See [`AuthConfig::key_id`].
-    pub fn key_id(mut self, kid: impl Into<String>) -> Self {
-        self.0.key_id = Some(kid.into());
-        self
-    }
-    /// Adds a previous verification key. See [`AuthConfig::previous_keys`].
-    pub fn previous_key(mut self, key: VerificationKey) -> Self {
-        self.0.previous_keys.push(key);
-        self
-    }
-    /// See [`AuthConfig::token_locations`].
-    pub fn token_locations(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
-        self.0.token_locations = locations.into_iter().collect();
-        self
-    }
-    /// See [`AuthConfig::header_name`] and [`AuthConfig::header_type`].
-    pub fn header(mut self, name: impl Into<String>, scheme: impl Into<String>) -> Self {
-        self.0.header_name = name.into();
-        self.0.header_type = scheme.into();
-        self
-    }
-    /// See [`AuthConfig::query_param`].
-    pub fn query_param(mut self, name: impl Into<String>) -> Self {
-        self.0.query_param = name.into();
-        self
-    }
-    /// See [`AuthConfig::json_key`] and [`AuthConfig::refresh_json_key`].
-    pub fn json_keys(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
-        self.0.json_key = access.into();
-        self.0.refresh_json_key = refresh.into();
-        self
-    }
-    /// See [`AuthConfig::access_token_expires`].
-    pub fn access_token_expires(mut self, d: Duration) -> Self {
-        self.0.access_token_expires = d;
-        self
-    }
-    /// See [`AuthConfig::refresh_token_expires`].
-    pub fn refresh_token_expires(mut self, d: Duration) -> Self {
-        self.0.refresh_token_expires = d;
-        self
-    }
-    /// See [`AuthConfig::issuer`].
-    pub fn issuer(mut self, iss: impl Into<String>) -> Self {
-        self.0.issuer = Some(iss.into());
-        self
-    }
-    /// Adds an audience. See [`AuthConfig::audience`].
-    pub fn audience(mut self, aud: impl Into<String>) -> Self {
-        self.0.audience.push(aud.into());
-        self
-    }
-    /// See [`AuthConfig::leeway`].
-    pub fn leeway(mut self, d: Duration) -> Self {
-        self.0.leeway = d;
-        self
-    }
-    /// See [`AuthConfig::max_token_size`].
-    pub fn max_token_size(mut self, bytes: usize) -> Self {
-        self.0.max_token_size = bytes;
-        self
-    }
-    /// See [`AuthConfig::store_timeout`].
-    pub fn store_timeout(mut self, d: Duration) -> Self {
-        self.0.store_timeout = d;
-        self
-    }
-    /// Adds a trusted proxy (address or CIDR). See [`AuthConfig::trusted_proxies`].
-    pub fn trusted_proxy(mut self, net: impl Into<String>) -> Self {
-        self.0.trusted_proxies.push(net.into());
-        self
-    }
-    /// See [`AuthConfig::store_url`].
-    pub fn store_url(mut self, url: impl Into<String>) -> Self {
-        self.0.store_url = url.into();
-        self
-    }
-    /// See [`AuthConfig::allowlist`].
-    pub fn allowlist(mut self, on: bool) -> Self {
-        self.0.allowlist = on;
-        self
-    }
-    /// See [`AuthConfig::refresh_rotation`].
-    pub fn refresh_rotation(mut self, on: bool) -> Self {
-        self.0.refresh_rotation = on;
-        self
-    }
-    /// See [`AuthConfig::store_fail_open`].
-    pub fn store_fail_open(mut self, fail_open: bool) -> Self {
-        self.0.store_fail_open = fail_open;
-        self
-    }
-    /// See [`AuthConfig::forwarded_header`].
-    pub fn forwarded_header(mut self, name: impl Into<String>) -> Self {
-        self.0.forwarded_header = name.into();
-        self
-    }
-    /// See [`AuthConfig::ipv6_prefix`].
-    pub fn ipv6_prefix(mut self, bits: u8) -> Self {
-        self.0.ipv6_prefix = bits;
-        self
-    }
-    /// See [`AuthConfig::ws_recheck_interval`].
-    pub fn ws_recheck_interval(mut self, interval: Duration) -> Self {
-        self.0.ws_recheck_interval = interval;
-        self
-    }
-    /// See [`AuthConfig::cookies`].
-    pub fn cookies(mut self, cookies: CookieConfig) -> Self {
-        self.0.cookies = cookies;
-        self
-    }
-    /// Sets the `Secure` cookie attribute (turn off only for plain-HTTP development).
-    pub fn cookie_secure(mut self, secure: bool) -> Self {
-        self.0.cookies.secure = secure;
-        self
-    }
-    /// See [`AuthConfig::csrf`].
-    pub fn csrf(mut self, csrf: CsrfConfig) -> Self {
-        self.0.csrf = csrf;
-        self
-    }
-    /// Turns CSRF double-submit checking on or off.
-    pub fn csrf_enabled(mut self, enabled: bool) -> Self {
-        self.0.csrf.enabled = enabled;
-        self
-    }
-    /// The configuration. It is checked by [`Auth::new`](crate::Auth::new).
-    pub fn build(self) -> AuthConfig {
-        self.0
-    }
-}
-
-pub(crate) fn parse_algorithm(s: &str) -> Result<Algorithm, ConfigError> {
-    let t = s.trim();
-    let upper = t.to_ascii_uppercase();
-    let name = if upper == "EDDSA" {
-        "EdDSA"
-    } else {
-        upper.as_str()
-    };
-    name.parse::<Algorithm>()
-        .map_err(|_| ConfigError::UnknownAlgorithm(s.to_owned()))
-}
-
-pub(crate) fn algorithm_name(a: Algorithm) -> String {
-    format!("{a:?}")
-}
-
-fn de_algorithm<'de, D: Deserializer<'de>>(d: D) -> Result<Algorithm, D::Error> {
-    let s = String::deserialize(d)?;
-    parse_algorithm(&s).map_err(serde::de::Error::custom)
-}
-
-fn de_opt_algorithm<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Algorithm>, D::Error> {
-    Option::<String>::deserialize(d)?
-        .map(|s| parse_algorithm(&s).map_err(serde::de::Error::custom))
-        .transpose()
-}
-
-pub(crate) fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    Ok(Duration::from_secs(u64::deserialize(d)?))
-}
-
-pub(crate) fn de_millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    Ok(Duration::from_millis(u64::deserialize(d)?))
-}
-
-fn de_opt_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
-}
-
-fn de_methods<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Method>, D::Error> {
-    Vec::<String>::deserialize(d)?
-        .into_iter()
-        .map(|m| {
-            Method::from_bytes(m.to_ascii_uppercase().as_bytes()).map_err(serde::de::Error::custom)
-        })
-        .collect()
-}
-
-pub(crate) fn de_one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match Option::<OneOrMany>::deserialize(d)? {
-        None => Vec::new(),
-        Some(OneOrMany::One(s)) => vec![s],
-        Some(OneOrMany::Many(v)) => v,
-    })
-}
-
-/// Serializes a list as a single string when it has one element (how `aud` is written).
-pub(crate) fn ser_one_or_many<S: Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error> {
-    if let [one] = v {
-        s.serialize_str(one)
-    } else {
-        v.serialize(s)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::Method;
 
     #[test]
     fn deserializes_with_seconds_and_defaults() {

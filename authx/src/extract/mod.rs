@@ -29,7 +29,6 @@ pub use json::{JsonTokenLayer, JsonTokenService};
 pub use session_meta::SessionMeta;
 
 use crate::Auth;
-use crate::auth::Requirement;
 use crate::error::{AuthError, DecodeFailure};
 use crate::token::{Claims, Extra, TokenType};
 
@@ -51,11 +50,8 @@ pub(crate) fn typed<E: DeserializeOwned + 'static>(
 
 /// Plain `Claims`: the type a guard verified, else an access token.
 pub(crate) async fn plain(parts: &mut Parts, auth: &Auth) -> Result<Arc<Claims>, AuthError> {
-    let req = match cache::guarded(parts) {
-        Some(TokenType::Refresh) => Requirement::REFRESH,
-        _ => Requirement::ACCESS,
-    };
-    auth.authenticate(parts, req).await
+    let token_type = cache::guarded(parts).unwrap_or(TokenType::Access);
+    auth.authenticate(parts, token_type).await
 }
 
 fn none_if_missing<T>(r: Result<T, AuthError>) -> Result<Option<T>, AuthError> {
@@ -159,7 +155,7 @@ type ClaimsFuture<'a> = std::pin::Pin<
 
 fn fresh<'a>(parts: &'a mut Parts, auth: &'a Auth) -> ClaimsFuture<'a> {
     Box::pin(async move {
-        let claims = auth.authenticate(parts, Requirement::ACCESS).await?;
+        let claims = auth.authenticate(parts, TokenType::Access).await?;
         if claims.fresh {
             Ok(claims)
         } else {
@@ -169,7 +165,7 @@ fn fresh<'a>(parts: &'a mut Parts, auth: &'a Auth) -> ClaimsFuture<'a> {
 }
 
 fn refresh<'a>(parts: &'a mut Parts, auth: &'a Auth) -> ClaimsFuture<'a> {
-    Box::pin(auth.authenticate(parts, Requirement::REFRESH))
+    Box::pin(auth.authenticate(parts, TokenType::Refresh))
 }
 
 claims_newtype!(

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
-use crate::config::{de_millis, de_one_or_many, de_secs, parse_algorithm};
+use crate::token::Algorithm;
+
+use crate::wire::{de_millis, de_one_or_many, de_secs};
 
 /// The algorithms accepted from an identity provider unless configured otherwise: every
 /// asymmetric algorithm. Never an HMAC one (its "secret" would be the provider's public key),
@@ -65,7 +66,7 @@ pub struct IssuerConfig {
     #[serde(deserialize_with = "de_one_or_many")]
     pub audience: Vec<String>,
     /// Accepted algorithms. Default [`DEFAULT_ALGORITHMS`]; HMAC algorithms are refused.
-    #[serde(default = "default_algorithms", deserialize_with = "de_algorithms")]
+    #[serde(default = "default_algorithms")]
     pub algorithms: Vec<Algorithm>,
     /// How often keys are fetched again in the background. Default 10 minutes.
     #[serde(default = "default_refresh_interval", deserialize_with = "de_secs")]
@@ -276,13 +277,6 @@ fn default_fetch_timeout() -> Duration {
 
 fn default_leeway() -> Duration {
     Duration::from_secs(30)
-}
-
-fn de_algorithms<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Algorithm>, D::Error> {
-    Vec::<String>::deserialize(d)?
-        .iter()
-        .map(|s| parse_algorithm(s).map_err(serde::de::Error::custom))
-        .collect()
 }
 
 #[cfg(test)]

@@ -4,16 +4,15 @@ use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::Algorithm;
-use jsonwebtoken::errors::ErrorKind;
 use tokio::sync::{Mutex, oneshot};
 
 use super::claims::check_and_map;
 use super::config::IssuerConfig;
 use super::fetch::{Fetcher, check_url};
 use super::keys::{ProviderKey, parse_key_set, signature_only};
-use crate::error::{AuthError, ConfigError, DecodeFailure};
-use crate::token::codec::now;
-use crate::token::{Claims, Extra};
+use crate::config::ConfigError;
+use crate::error::{AuthError, DecodeFailure};
+use crate::token::{Claims, Extra, TokenError};
 
 /// One identity provider: its configuration and a cache of the keys it publishes.
 ///
@@ -105,10 +104,16 @@ impl JwksIssuer {
     /// [`ClaimsMapping`](super::ClaimsMapping)). Refusals are the [`AuthError`]s of authx's
     /// own tokens; no key at all (the provider never answered) is
     /// [`AuthError::KeysUnavailable`].
-    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+    pub async fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| map_jwt_error(&e))?;
         let alg = header.alg;
-        if !self.inner.config.algorithms.contains(&alg) {
+        if !self
+            .inner
+            .config
+            .algorithms
+            .iter()
+            .any(|a| a.to_jwt() == alg)
+        {
             return Err(AuthError::Decode(DecodeFailure::Algorithm));
         }
         let kid = header.kid.as_deref();
@@ -127,7 +132,7 @@ impl JwksIssuer {
         let mut last = AuthError::Decode(DecodeFailure::Algorithm);
         for key in cache.candidates(kid).filter(|k| k.allows(alg)) {
             match jsonwebtoken::decode::<Extra>(token, &key.key, &validation) {
-                Ok(data) => return check_and_map(&self.inner.config, data.claims, token, now()),
+                Ok(data) => return check_and_map(&self.inner.config, data.claims, token, now),
                 Err(e) => {
                     last = map_jwt_error(&e);
                     if !matches!(last, AuthError::InvalidSignature) {
@@ -224,8 +229,8 @@ impl State {
                 return Err(e);
             }
         };
-        let (keys, skipped) =
-            parse_key_set(&body, &self.config.algorithms).map_err(|e| format!("{url}: {e}"))?;
+        let accepted: Vec<Algorithm> = self.config.algorithms.iter().map(|a| a.to_jwt()).collect();
+        let (keys, skipped) = parse_key_set(&body, &accepted).map_err(|e| format!("{url}: {e}"))?;
         if !skipped.is_empty() {
             tracing::debug!(issuer = %self.config.issuer, skipped = ?skipped, "authx jwks: keys skipped");
         }
@@ -300,11 +305,7 @@ fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
     if config.algorithms.is_empty() {
         return invalid("issuers.algorithms", format!("{name}: is empty"));
     }
-    if let Some(alg) = config
-        .algorithms
-        .iter()
-        .find(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
-    {
+    if let Some(alg) = config.algorithms.iter().find(|a| a.is_hmac()) {
         return invalid(
             "issuers.algorithms",
             format!(
@@ -356,11 +357,5 @@ fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
 }
 
 fn map_jwt_error(e: &jsonwebtoken::errors::Error) -> AuthError {
-    match e.kind() {
-        ErrorKind::InvalidSignature => AuthError::InvalidSignature,
-        ErrorKind::InvalidAlgorithm
-        | ErrorKind::InvalidAlgorithmName
-        | ErrorKind::MissingAlgorithm => AuthError::Decode(DecodeFailure::Algorithm),
-        _ => AuthError::Decode(DecodeFailure::Malformed),
-    }
+    TokenError::from_jwt(e).into()
 }

@@ -126,7 +126,12 @@ pub(crate) fn parse_key_set(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jwks::config::DEFAULT_ALGORITHMS;
+    fn default_algorithms() -> Vec<jsonwebtoken::Algorithm> {
+        crate::jwks::config::DEFAULT_ALGORITHMS
+            .iter()
+            .map(|a| a.to_jwt())
+            .collect()
+    }
 
     fn jwk(v: serde_json::Value) -> Jwk {
         serde_json::from_value(v).unwrap()
@@ -138,18 +143,18 @@ mod tests {
     fn algorithms_from_type_alg_and_accepted_list() {
         let rsa = ProviderKey::from_jwk(
             &jwk(serde_json::json!({"kty": "RSA", "kid": "r", "n": N, "e": "AQAB"})),
-            DEFAULT_ALGORITHMS,
+            &default_algorithms(),
         )
         .unwrap();
         assert_eq!(rsa.algorithms, RSA_ALGORITHMS);
         assert!(!rsa.allows(Algorithm::HS256));
         let pinned = ProviderKey::from_jwk(
             &jwk(serde_json::json!({"kty": "RSA", "alg": "PS256", "n": N, "e": "AQAB"})),
-            DEFAULT_ALGORITHMS,
+            &default_algorithms(),
         )
         .unwrap();
         assert_eq!(pinned.algorithms, vec![Algorithm::PS256]);
-        let refused = |v| ProviderKey::from_jwk(&jwk(v), DEFAULT_ALGORITHMS).err();
+        let refused = |v| ProviderKey::from_jwk(&jwk(v), &default_algorithms()).err();
         assert!(
             refused(serde_json::json!({"kty": "RSA", "alg": "HS256", "n": N, "e": "AQAB"}))
                 .is_some()
@@ -175,9 +180,9 @@ mod tests {
             42
         ]});
         let (keys, skipped) =
-            parse_key_set(body.to_string().as_bytes(), DEFAULT_ALGORITHMS).unwrap();
+            parse_key_set(body.to_string().as_bytes(), &default_algorithms()).unwrap();
         assert_eq!(keys.len(), 1);
         assert_eq!(skipped.len(), 2);
-        assert!(parse_key_set(b"<html>", DEFAULT_ALGORITHMS).is_err());
+        assert!(parse_key_set(b"<html>", &default_algorithms()).is_err());
     }
 }

@@ -11,6 +11,7 @@ use http::request::Parts;
 
 use super::ResponseFuture;
 use crate::Auth;
+use crate::auth::Check;
 use crate::error::AuthError;
 use crate::guard::{BoxFuture, Rules};
 use crate::token::Claims;
@@ -133,11 +134,11 @@ pub struct AuthService<S> {
 }
 
 async fn admit(layer: &AuthLayer, parts: &mut Parts) -> Result<(), AuthError> {
-    let (claims, _) = layer
+    let verified = layer
         .auth
-        .enforce_route(parts, &layer.rules, "authx-layer")
+        .check(parts, Check::guard(&layer.rules, "authx-layer"))
         .await?;
-    let claims = Claims::clone(&claims);
+    let claims = Claims::clone(&verified.claims);
     if let Some(loader) = &layer.subject {
         let insert = loader(claims.clone()).await?;
         insert(&mut parts.extensions);

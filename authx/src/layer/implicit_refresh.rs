@@ -14,7 +14,6 @@ use crate::cookies::SetCookies;
 use crate::error::AuthError;
 use crate::extract::locate::cookie;
 use crate::token::TokenType;
-use crate::token::codec::now;
 use crate::{Auth, TokenLocation};
 
 /// Keeps cookie sessions alive: when the access cookie is within `window` of expiry (or, by
@@ -98,7 +97,7 @@ impl ImplicitRefreshLayer {
         let Some(access) = cookie(parts, &config.cookies.access_cookie_name)? else {
             return Ok(None);
         };
-        let now = now();
+        let now = self.auth.clock().now();
         let old = self.auth.codec().verify_allowing_expired(access, now)?;
         let remaining = old.exp.saturating_sub(now);
         let window = i64::try_from(self.window.as_secs()).unwrap_or(i64::MAX);

@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{RateDecision, RateLimiter, gcra};
+use crate::clock::SharedClock;
 use crate::store::StoreError;
 
 const SHARDS: usize = 16;
@@ -18,7 +19,7 @@ const SHARDS: usize = 16;
 pub struct MemoryRateLimiter {
     shards: Vec<Mutex<HashMap<String, u64>>>,
     per_shard: usize,
-    epoch: Instant,
+    clock: SharedClock,
 }
 
 impl MemoryRateLimiter {
@@ -35,7 +36,16 @@ impl MemoryRateLimiter {
         MemoryRateLimiter {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             per_shard: capacity.div_ceil(SHARDS).max(1),
-            epoch: Instant::now(),
+            clock: crate::clock::system(),
+        }
+    }
+
+    /// A limiter on `clock` (a [`ManualClock`](crate::clock::ManualClock) in tests): windows
+    /// refill by its time.
+    pub fn with_clock(clock: SharedClock) -> Self {
+        MemoryRateLimiter {
+            clock,
+            ..Self::new()
         }
     }
 
@@ -46,7 +56,7 @@ impl MemoryRateLimiter {
         &self.shards[(h as usize) % SHARDS]
     }
 
-    /// Decides at an explicit time (microseconds since the limiter's start), for tests.
+    /// Decides at an explicit time (microseconds since the epoch).
     pub(crate) fn check_at(
         &self,
         key: &str,
@@ -84,7 +94,7 @@ impl RateLimiter for MemoryRateLimiter {
         count: u32,
         window: Duration,
     ) -> Result<RateDecision, StoreError> {
-        let now = u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let now = u64::try_from(self.clock.now_micros()).unwrap_or(0);
         self.check_at(key, count, window, now)
     }
 }

@@ -65,12 +65,11 @@ impl RateDecision {
     pub fn apply_headers(&self, headers: &mut HeaderMap) {
         headers.insert("ratelimit-limit", HeaderValue::from(self.limit));
         headers.insert("ratelimit-remaining", HeaderValue::from(self.remaining));
-        headers.insert("ratelimit-reset", HeaderValue::from(ceil_secs(self.reset)));
+        headers.insert(
+            "ratelimit-reset",
+            HeaderValue::from(crate::clock::ceil_secs(self.reset)),
+        );
     }
-}
-
-pub(crate) fn ceil_secs(d: Duration) -> u64 {
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
 /// Counts requests per key. Implemented in memory and in Redis; yours may be anything atomic.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
-use crate::token::codec::now;
+use crate::clock::SharedClock;
 
 /// Revocations and sessions in process memory: the default store, for one instance.
 ///
@@ -19,6 +19,7 @@ pub struct MemoryStore {
     allowed: RwLock<HashMap<String, Allowed>>,
     families: RwLock<HashMap<String, Head>>,
     capacity: usize,
+    clock: SharedClock,
 }
 
 /// A token family's live refresh token and when the record may go.
@@ -35,9 +36,6 @@ struct Allowed {
     expires_at: i64,
 }
 
-/// The former name of [`MemoryStore`].
-pub type MemoryRevocationStore = MemoryStore;
-
 #[derive(Debug)]
 struct Revoked {
     entries: HashMap<Box<str>, i64>,
@@ -53,6 +51,15 @@ impl MemoryStore {
         Self::with_capacity(Self::DEFAULT_CAPACITY)
     }
 
+    /// A store on `clock` (a [`ManualClock`](crate::clock::ManualClock) in tests): entries
+    /// expire by its time.
+    pub fn with_clock(clock: SharedClock) -> Self {
+        MemoryStore {
+            clock,
+            ..Self::new()
+        }
+    }
+
     /// A store holding at most `capacity` live revocations and `capacity` sessions.
     pub fn with_capacity(capacity: usize) -> Self {
         MemoryStore {
@@ -64,6 +71,7 @@ impl MemoryStore {
             allowed: RwLock::new(HashMap::new()),
             families: RwLock::new(HashMap::new()),
             capacity,
+            clock: crate::clock::system(),
         }
     }
 
@@ -143,7 +151,7 @@ impl Default for MemoryStore {
 #[async_trait::async_trait]
 impl RevocationStore for MemoryStore {
     async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
-        let now = now();
+        let now = self.clock.now();
         if expires_at <= now {
             return Ok(()); // already refused for being expired
         }
@@ -155,7 +163,7 @@ impl RevocationStore for MemoryStore {
     }
 
     async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
-        let now = now();
+        let now = self.clock.now();
         let inner = self.read();
         Ok(keys
             .iter()
@@ -164,12 +172,12 @@ impl RevocationStore for MemoryStore {
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         // Even an already-expired key is recorded briefly, so a second use is still caught.
-        let now = now();
+        let now = self.clock.now();
         self.insert(key, expires_at.max(now + 1), now, true)
     }
 
     async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
-        let now = now();
+        let now = self.clock.now();
         let families = self.families.read().unwrap_or_else(|p| p.into_inner());
         Ok(families
             .get(family)
@@ -184,7 +192,7 @@ impl RevocationStore for MemoryStore {
         next: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let now = now();
+        let now = self.clock.now();
         let mut families = self.families.write().unwrap_or_else(|p| p.into_inner());
         match families.get_mut(family) {
             Some(head) if head.expires_at > now && head.jti != current => return Ok(false),
@@ -215,7 +223,7 @@ impl RevocationStore for MemoryStore {
 #[async_trait::async_trait]
 impl SessionStore for MemoryStore {
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        let now = now();
+        let now = self.clock.now();
         let mut sessions = self.sessions_mut();
         if sessions.len() >= self.capacity {
             sessions.retain(|_, s| s.expires_at > now);
@@ -228,7 +236,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let now = now();
+        let now = self.clock.now();
         Ok(self
             .sessions_ref()
             .get(id)
@@ -263,7 +271,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
-        let now = now();
+        let now = self.clock.now();
         Ok(match self.sessions_mut().get_mut(id) {
             Some(s) if !s.revoked && s.expires_at > now => {
                 s.revoked = true;
@@ -277,7 +285,7 @@ impl SessionStore for MemoryStore {
 #[async_trait::async_trait]
 impl AllowlistStore for MemoryStore {
     async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
-        let now = now();
+        let now = self.clock.now();
         let mut allowed = self.allowed_mut();
         if allowed.len() >= self.capacity {
             allowed.retain(|_, a| a.expires_at > now);
@@ -296,7 +304,7 @@ impl AllowlistStore for MemoryStore {
     }
 
     async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError> {
-        let now = now();
+        let now = self.clock.now();
         let allowed = self.allowed.read().unwrap_or_else(|p| p.into_inner());
         Ok(allowed
             .get(jti)
@@ -304,7 +312,7 @@ impl AllowlistStore for MemoryStore {
     }
 
     async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
-        let now = now();
+        let now = self.clock.now();
         Ok(self
             .allowed_mut()
             .remove(jti)
@@ -312,7 +320,7 @@ impl AllowlistStore for MemoryStore {
     }
 
     async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
-        let now = now();
+        let now = self.clock.now();
         let mut live = 0;
         self.allowed_mut().retain(|_, a| {
             let mine = a.subject == subject;
@@ -326,6 +334,7 @@ impl AllowlistStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::unix_now as now;
 
     #[tokio::test]
     async fn revoke_then_refuse() {

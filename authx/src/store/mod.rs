@@ -23,15 +23,16 @@ mod redis_store;
 mod session;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
+/// The store conformance suite (feature `testing`): see [`crate::testing::stores`].
 #[cfg(feature = "testing")]
-pub mod testing;
+pub use crate::testing::stores as testing;
 mod url;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-pub use memory::{MemoryRevocationStore, MemoryStore};
+pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
 pub use session::{Session, SessionStore};
@@ -46,15 +47,34 @@ pub enum StoreError {
     /// The store did not answer within the configured timeout.
     #[error("store did not answer within {0:?}")]
     Timeout(std::time::Duration),
-    /// The store is unreachable or failed.
+    /// The store is unreachable or failed (the driver's error is the source).
     #[error("store unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Arc<dyn std::error::Error + Send + Sync>),
     /// A bounded store is full of live entries and cannot take another.
     #[error("store full: {0} live entries")]
     Full(usize),
     /// The store URL or settings are wrong.
     #[error("store configuration: {0}")]
     Config(String),
+}
+
+impl StoreError {
+    /// A store failure caused by `error` (a driver's error, or a message).
+    pub fn unavailable(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        StoreError::Unavailable(Arc::from(error.into()))
+    }
+}
+
+/// Runs a store call within `limit`: the one bound every store call of the engine, the rate
+/// limiter and the vault goes through.
+pub(crate) async fn bounded<T>(
+    limit: std::time::Duration,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Timeout(limit)),
+    }
 }
 
 /// Revoked keys (AuthX's blocklist): token ids, and `sid:<id>` for revoked sessions.

@@ -7,7 +7,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
 use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
-use crate::token::codec::now;
+use crate::clock::unix_now as now;
 
 /// Revocations and sessions in Redis.
 ///
@@ -32,7 +32,7 @@ impl std::fmt::Debug for RedisStore {
 }
 
 fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(format!("redis: {e}"))
+    StoreError::unavailable(e)
 }
 
 const TOUCH: &str = r"

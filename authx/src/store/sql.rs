@@ -9,7 +9,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
-use crate::token::codec::now;
+use crate::clock::unix_now as now;
 
 /// The schema, applied in order on connect; each statement is idempotent. Append, never edit:
 /// a deployed database has run the earlier ones.
@@ -63,7 +63,7 @@ impl std::fmt::Debug for SqlStore {
 }
 
 fn unavailable(e: sqlx::Error) -> StoreError {
-    StoreError::Unavailable(format!("sql: {e}"))
+    StoreError::unavailable(e)
 }
 
 impl SqlStore {

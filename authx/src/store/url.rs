@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::{AllowlistStore, MemoryStore, RevocationStore, SessionStore, StoreError};
+use crate::clock::SharedClock;
 use crate::rate::{MemoryRateLimiter, RateLimiter};
 
 /// The stores an [`Auth`](crate::Auth) uses: revocations and sessions, usually one backend.
@@ -31,7 +32,13 @@ impl std::fmt::Debug for Stores {
 impl Stores {
     /// A fresh in-memory store (the default).
     pub fn memory() -> Self {
-        Self::single(MemoryStore::new(), "memory")
+        Self::memory_with_clock(crate::clock::system())
+    }
+
+    /// Fresh in-memory stores and rate limiter on `clock`.
+    pub fn memory_with_clock(clock: SharedClock) -> Self {
+        Self::single(MemoryStore::with_clock(clock.clone()), "memory")
+            .with_rate_limiter(MemoryRateLimiter::with_clock(clock))
     }
 
     /// One backend for revocations, sessions and the allowlist; rate limits in memory.

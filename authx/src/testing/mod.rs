@@ -4,8 +4,8 @@
 //! - [`audit_routes`]: sends every `#[protect]` route of your `Router` the requests it must
 //!   refuse, and every `#[public(rate)]` route more requests than its limit; one line in your
 //!   test suite proves that no route lost its guard.
-//! - [`store::testing`](crate::store::testing): the conformance suite a store backend of your
-//!   own must pass.
+//! - [`stores`] (also reached as `authx::store::testing`): the conformance suite a store backend
+//!   of your own must pass.
 //!
 //! ```standalone_crate
 //! use authx::{Auth, AuthConfig, Claims, protect, routes};
@@ -22,5 +22,6 @@
 //! ```
 
 mod audit;
+pub mod stores;
 
 pub use audit::{AuditFailure, AuditReport, AuditedRoute, RouteAudit, audit_routes};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::config::{de_one_or_many, ser_one_or_many};
+use crate::wire::{de_one_or_many, ser_one_or_many};
 
 /// Extra data carried in a token next to the registered claims: any JSON object.
 pub type Extra = serde_json::Map<String, serde_json::Value>;

@@ -1,11 +1,12 @@
 //! Signing and verifying: a pure function of bytes, keys and the current time. No HTTP here.
 
-use jsonwebtoken::errors::ErrorKind;
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::claims::{Claims, Extra, RawClaims, TokenType};
+use super::error::{DecodeFailure, IssueError, TokenError};
 use super::keys::{KeySet, Verifier};
-use crate::config::AuthConfig;
-use crate::error::{AuthError, ConfigError, DecodeFailure, IssueError};
+use crate::config::{AuthConfig, ConfigError, TokenLocation};
 
 /// Issues and verifies tokens for one configuration.
 pub(crate) struct TokenCodec {
@@ -14,6 +15,10 @@ pub(crate) struct TokenCodec {
     audience: Vec<String>,
     leeway: i64,
     max_token_size: usize,
+    access_lifetime: Duration,
+    refresh_lifetime: Duration,
+    /// Tokens carry a `csrf` claim by default (cookies are a location and CSRF is on).
+    csrf_in_tokens: bool,
 }
 
 impl TokenCodec {
@@ -22,9 +27,25 @@ impl TokenCodec {
             keys: KeySet::load(config)?,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
-            leeway: i64::try_from(config.leeway.as_secs()).unwrap_or(i64::MAX),
+            leeway: crate::clock::secs(config.leeway),
             max_token_size: config.max_token_size,
+            access_lifetime: config.access_token_expires,
+            refresh_lifetime: config.refresh_token_expires,
+            csrf_in_tokens: config.csrf.enabled && config.has_location(TokenLocation::Cookies),
         })
+    }
+
+    /// The default lifetime of a token of `token_type`.
+    pub fn lifetime(&self, token_type: TokenType) -> Duration {
+        match token_type {
+            TokenType::Access => self.access_lifetime,
+            TokenType::Refresh => self.refresh_lifetime,
+        }
+    }
+
+    /// Whether tokens carry a `csrf` claim unless told otherwise.
+    pub fn csrf_in_tokens(&self) -> bool {
+        self.csrf_in_tokens
     }
 
     /// Signs `claims`, with the configured `kid` unless `kid` overrides it.
@@ -33,9 +54,7 @@ impl TokenCodec {
         claims: &Claims<E>,
         kid: Option<&str>,
     ) -> Result<String, IssueError> {
-        let signer = self.keys.signer.as_ref().ok_or_else(|| {
-            IssueError::Signing("no private key configured: this service can only verify".into())
-        })?;
+        let signer = self.keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
         let result = match kid {
             Some(k) if signer.header.kid.as_deref() != Some(k) => {
                 let mut header = signer.header.clone();
@@ -44,45 +63,50 @@ impl TokenCodec {
             }
             _ => jsonwebtoken::encode(&signer.header, claims, &signer.key),
         };
-        result.map_err(|e| IssueError::Signing(e.to_string()))
+        result.map_err(|e| IssueError::Signing(Arc::new(e)))
     }
 
     /// Verifies the signature (current key, then previous ones, or the one named by `kid`)
     /// and every claim, at time `now` (seconds since the epoch).
-    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
         self.verify_with(token, now, false)
     }
 
     /// [`verify`](Self::verify), but an expired token passes (signature and every other claim
     /// still checked). For implicit refresh only.
-    pub fn verify_allowing_expired(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+    pub fn verify_allowing_expired(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
         self.verify_with(token, now, true)
     }
 
-    fn verify_with(&self, token: &str, now: i64, allow_expired: bool) -> Result<Claims, AuthError> {
+    fn verify_with(
+        &self,
+        token: &str,
+        now: i64,
+        allow_expired: bool,
+    ) -> Result<Claims, TokenError> {
         if token.len() > self.max_token_size {
-            return Err(AuthError::Decode(DecodeFailure::TooLarge));
+            return Err(TokenError::Decode(DecodeFailure::TooLarge));
         }
         if token.is_empty() {
-            return Err(AuthError::Decode(DecodeFailure::Malformed));
+            return Err(TokenError::Decode(DecodeFailure::Malformed));
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|e| map_jwt_error(&e))?;
-        let mut last = AuthError::Decode(DecodeFailure::Algorithm);
+        let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::from_jwt(&e))?;
+        let mut last = TokenError::Decode(DecodeFailure::Algorithm);
         let mut tried = false;
         for v in self.candidates(header.alg, header.kid.as_deref())? {
             tried = true;
             match jsonwebtoken::decode::<RawClaims>(token, &v.key, &v.validation) {
                 Ok(data) => return self.check_claims(data.claims, now, allow_expired),
                 Err(e) => {
-                    last = map_jwt_error(&e);
-                    if !matches!(last, AuthError::InvalidSignature) {
+                    last = TokenError::from_jwt(&e);
+                    if !matches!(last, TokenError::InvalidSignature) {
                         return Err(last);
                     }
                 }
             }
         }
         if !tried {
-            return Err(AuthError::Decode(DecodeFailure::Algorithm));
+            return Err(TokenError::Decode(DecodeFailure::Algorithm));
         }
         Err(last)
     }
@@ -91,16 +115,16 @@ impl TokenCodec {
         &'a self,
         alg: jsonwebtoken::Algorithm,
         kid: Option<&'a str>,
-    ) -> Result<impl Iterator<Item = &'a Verifier> + 'a, AuthError> {
+    ) -> Result<impl Iterator<Item = &'a Verifier> + 'a, TokenError> {
         let by_kid = self.keys.uses_kids && kid.is_some();
         if by_kid && !self.keys.verifiers.iter().any(|v| v.kid.as_deref() == kid) {
-            return Err(AuthError::Decode(DecodeFailure::UnknownKey));
+            return Err(TokenError::Decode(DecodeFailure::UnknownKey));
         }
         Ok(self
             .keys
             .verifiers
             .iter()
-            .filter(move |v| v.algorithm == alg && (!by_kid || v.kid.as_deref() == kid)))
+            .filter(move |v| v.algorithm.to_jwt() == alg && (!by_kid || v.kid.as_deref() == kid)))
     }
 
     fn check_claims(
@@ -108,8 +132,8 @@ impl TokenCodec {
         raw: RawClaims,
         now: i64,
         allow_expired: bool,
-    ) -> Result<Claims, AuthError> {
-        let missing = |name| AuthError::Decode(DecodeFailure::MissingClaim(name));
+    ) -> Result<Claims, TokenError> {
+        let missing = |name| TokenError::Decode(DecodeFailure::MissingClaim(name));
         let sub = raw
             .sub
             .filter(|s| !s.is_empty())
@@ -121,38 +145,38 @@ impl TokenCodec {
         let token_type = match raw.token_type.as_deref() {
             Some("access") => TokenType::Access,
             Some("refresh") => TokenType::Refresh,
-            Some(_) => return Err(AuthError::Decode(DecodeFailure::UnknownType)),
+            Some(_) => return Err(TokenError::Decode(DecodeFailure::UnknownType)),
             None => return Err(missing("type")),
         };
         let exp = raw.exp.ok_or_else(|| missing("exp"))?;
         if !allow_expired && now >= exp.saturating_add(self.leeway) {
-            return Err(AuthError::Expired);
+            return Err(TokenError::Expired);
         }
         if raw
             .nbf
             .is_some_and(|nbf| nbf > now.saturating_add(self.leeway))
         {
-            return Err(AuthError::Decode(DecodeFailure::NotYetValid));
+            return Err(TokenError::Decode(DecodeFailure::NotYetValid));
         }
         if raw
             .iat
             .is_some_and(|iat| iat > now.saturating_add(self.leeway))
         {
-            return Err(AuthError::Decode(DecodeFailure::IssuedInFuture));
+            return Err(TokenError::Decode(DecodeFailure::IssuedInFuture));
         }
         if let Some(expected) = &self.issuer
             && raw.iss.as_deref() != Some(expected.as_str())
         {
-            return Err(AuthError::InvalidIssuer);
+            return Err(TokenError::InvalidIssuer);
         }
         // As PyJWT: a token addressed to an audience is refused by a service that expects
         // none, and a service that expects one refuses tokens addressed elsewhere.
         if self.audience.is_empty() {
             if !raw.aud.is_empty() {
-                return Err(AuthError::InvalidAudience);
+                return Err(TokenError::InvalidAudience);
             }
         } else if !raw.aud.iter().any(|a| self.audience.contains(a)) {
-            return Err(AuthError::InvalidAudience);
+            return Err(TokenError::InvalidAudience);
         }
         Ok(Claims {
             sub,
@@ -178,28 +202,6 @@ impl TokenCodec {
     pub fn default_audience(&self) -> &[String] {
         &self.audience
     }
-}
-
-fn map_jwt_error(e: &jsonwebtoken::errors::Error) -> AuthError {
-    match e.kind() {
-        ErrorKind::InvalidSignature => AuthError::InvalidSignature,
-        ErrorKind::InvalidAlgorithm
-        | ErrorKind::InvalidAlgorithmName
-        | ErrorKind::MissingAlgorithm => AuthError::Decode(DecodeFailure::Algorithm),
-        ErrorKind::ExpiredSignature => AuthError::Expired,
-        ErrorKind::ImmatureSignature => AuthError::Decode(DecodeFailure::NotYetValid),
-        ErrorKind::InvalidIssuer => AuthError::InvalidIssuer,
-        ErrorKind::InvalidAudience => AuthError::InvalidAudience,
-        _ => AuthError::Decode(DecodeFailure::Malformed),
-    }
-}
-
-/// Seconds since the Unix epoch.
-pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// Keeps extra data from colliding with the registered claims.

@@ -1,9 +1,9 @@
 //! Signing and verification keys, decoded once when [`Auth`](crate::Auth) is built.
 
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
 
-use crate::config::{AuthConfig, KeySource, Secret, algorithm_name};
-use crate::error::ConfigError;
+use super::Algorithm;
+use crate::config::{AuthConfig, ConfigError, KeySource, Secret};
 
 /// The key that signs new tokens, with its header prepared.
 pub(crate) struct Signer {
@@ -30,7 +30,7 @@ pub(crate) struct KeySet {
 impl KeySet {
     pub fn load(config: &AuthConfig) -> Result<Self, ConfigError> {
         let alg = config.algorithm;
-        let name = algorithm_name(alg);
+        let name = alg.to_string();
         let (signer_key, current) = match family(alg) {
             AlgorithmFamily::Hmac => {
                 let secret = hmac_secret(config.secret_key.as_ref(), &name)?;
@@ -56,7 +56,7 @@ impl KeySet {
         let mut verifiers = vec![verifier(config.key_id.clone(), alg, current)];
         for (i, prev) in config.previous_keys.iter().enumerate() {
             let palg = prev.algorithm.unwrap_or(alg);
-            let pname = algorithm_name(palg);
+            let pname = palg.to_string();
             let which = format!("previous_keys[{i}]");
             let key = match family(palg) {
                 AlgorithmFamily::Hmac => {
@@ -77,7 +77,7 @@ impl KeySet {
         }
         let uses_kids = verifiers.iter().any(|v| v.kid.is_some());
         let signer = signer_key.map(|key| {
-            let mut header = Header::new(alg);
+            let mut header = Header::new(alg.to_jwt());
             header.kid = config.key_id.clone();
             Signer { key, header }
         });
@@ -112,12 +112,7 @@ impl KeySet {
 }
 
 fn family(alg: Algorithm) -> AlgorithmFamily {
-    match alg {
-        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => AlgorithmFamily::Hmac,
-        Algorithm::ES256 | Algorithm::ES384 => AlgorithmFamily::Ec,
-        Algorithm::EdDSA => AlgorithmFamily::Ed,
-        _ => AlgorithmFamily::Rsa,
-    }
+    alg.to_jwt().family()
 }
 
 fn hmac_secret<'a>(secret: Option<&'a Secret>, name: &str) -> Result<&'a [u8], ConfigError> {
@@ -181,7 +176,7 @@ fn unreachable_hmac<T>() -> Result<T, jsonwebtoken::errors::Error> {
 fn verifier(kid: Option<String>, algorithm: Algorithm, key: DecodingKey) -> Verifier {
     // jsonwebtoken checks signature and algorithm only; authx checks every claim itself
     // (AuthX's float dates, its error names, leeway on iat).
-    let mut validation = Validation::new(algorithm);
+    let mut validation = Validation::new(algorithm.to_jwt());
     validation.validate_exp = false;
     validation.validate_nbf = false;
     validation.validate_aud = false;

@@ -6,18 +6,24 @@
 //! carry ids. The algorithm in a token's header must be exactly the algorithm of the key that
 //! verifies it: `none` never verifies, and an HMAC token never verifies against a public key.
 
+mod algorithm;
 mod claims;
 pub(crate) mod codec;
+mod error;
 pub(crate) mod keys;
 
 use std::time::Duration;
 
+pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use claims::{Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair, TokenType};
+pub use error::{DecodeFailure, IssueError, TokenError};
 
-use crate::Auth;
-use crate::error::IssueError;
+use crate::clock::Clock;
+use codec::TokenCodec;
 
-/// Issues one token. Start with [`Auth::access_token`] or [`Auth::refresh_token`].
+/// Issues one token. Start with [`Auth::access_token`](crate::Auth::access_token) or
+/// [`Auth::refresh_token`](crate::Auth::refresh_token); in allowlist mode, issue with
+/// [`Auth::register`](crate::Auth::register).
 ///
 /// ```
 /// # let auth = authx::Auth::new(authx::AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
@@ -34,7 +40,8 @@ use crate::error::IssueError;
 /// ```
 #[must_use = "a token builder does nothing until `.issue()`"]
 pub struct TokenBuilder<'a> {
-    auth: &'a Auth,
+    codec: &'a TokenCodec,
+    clock: &'a dyn Clock,
     sub: String,
     token_type: TokenType,
     fresh: bool,
@@ -71,9 +78,15 @@ impl std::fmt::Debug for TokenBuilder<'_> {
 }
 
 impl<'a> TokenBuilder<'a> {
-    pub(crate) fn new(auth: &'a Auth, sub: String, token_type: TokenType) -> Self {
+    pub(crate) fn new(
+        codec: &'a TokenCodec,
+        clock: &'a dyn Clock,
+        sub: String,
+        token_type: TokenType,
+    ) -> Self {
         TokenBuilder {
-            auth,
+            codec,
+            clock,
             sub,
             token_type,
             fresh: false,
@@ -191,7 +204,7 @@ impl<'a> TokenBuilder<'a> {
     pub(crate) fn claims(&self, now: i64) -> Result<Claims, IssueError> {
         for (what, id) in [("jti", &self.jti), ("session (sid)", &self.sid)] {
             if let Some(id) = id
-                && !crate::auth::valid_id(id)
+                && !valid_id(id)
             {
                 return Err(IssueError::Invalid(format!(
                     "{what} must be 1 to 128 visible ASCII characters"
@@ -206,20 +219,20 @@ impl<'a> TokenBuilder<'a> {
             );
         }
         codec::check_extra(&extra)?;
-        let config = self.auth.config();
         let exp = self.expires_at.unwrap_or_else(|| {
             let lifetime = self
                 .expires_in
-                .unwrap_or_else(|| config.lifetime(self.token_type));
-            now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
+                .unwrap_or_else(|| self.codec.lifetime(self.token_type));
+            now.saturating_add(crate::clock::secs(lifetime))
         });
         // A family's revocation is kept for the longest configured lifetime: a token of the
         // family must not outlive it.
         if self.sid.is_some() {
-            let longest = config
-                .access_token_expires
-                .max(config.refresh_token_expires);
-            let limit = now.saturating_add(i64::try_from(longest.as_secs()).unwrap_or(i64::MAX));
+            let longest = self
+                .codec
+                .lifetime(TokenType::Access)
+                .max(self.codec.lifetime(TokenType::Refresh));
+            let limit = now.saturating_add(crate::clock::secs(longest));
             if exp > limit {
                 return Err(IssueError::Invalid(format!(
                     "a token bound to a session lives at most the longest configured lifetime \
@@ -228,7 +241,7 @@ impl<'a> TokenBuilder<'a> {
                 )));
             }
         }
-        let csrf = self.csrf.unwrap_or_else(|| self.auth.csrf_in_tokens());
+        let csrf = self.csrf.unwrap_or_else(|| self.codec.csrf_in_tokens());
         Ok(Claims {
             sub: self.sub.clone(),
             jti: self
@@ -240,11 +253,11 @@ impl<'a> TokenBuilder<'a> {
             iat: Some(now),
             nbf: self.not_before,
             exp,
-            iss: self.auth.codec().issuer().map(str::to_owned),
+            iss: self.codec.issuer().map(str::to_owned),
             aud: self
                 .audience
                 .clone()
-                .unwrap_or_else(|| self.auth.codec().default_audience().to_vec()),
+                .unwrap_or_else(|| self.codec.default_audience().to_vec()),
             csrf: match &self.csrf_value {
                 Some(v) => Some(v.clone()),
                 None => csrf.then(|| uuid::Uuid::new_v4().to_string()),
@@ -257,30 +270,27 @@ impl<'a> TokenBuilder<'a> {
 
     /// Signs the token.
     pub fn issue(self) -> Result<String, IssueError> {
-        let claims = self.claims(codec::now())?;
-        self.auth.codec().encode(&claims, self.kid.as_deref())
+        self.sign().map(|(token, _)| token)
     }
 
-    /// Signs the token and records it in the allowlist (needed in
-    /// [allowlist mode](crate::AuthConfig::allowlist); harmless otherwise).
-    pub async fn register(self) -> Result<String, crate::AuthError> {
-        let claims = self.claims(codec::now())?;
-        let token = self.auth.codec().encode(&claims, self.kid.as_deref())?;
-        self.auth.record_allowed(&claims).await?;
-        Ok(token)
+    /// Signs the token; the claims too (for the allowlist).
+    pub(crate) fn sign(self) -> Result<(String, Claims), IssueError> {
+        let claims = self.claims(self.clock.now())?;
+        let token = self.codec.encode(&claims, self.kid.as_deref())?;
+        Ok((token, claims))
     }
 }
 
 /// Issues an access token and a refresh token with the same subject, scopes and extra data, in
 /// one token family (the `sid` claim: the session given with [`session`](Self::session), else a
-/// new family id). Start with [`Auth::token_pair`].
+/// new family id). Start with [`Auth::token_pair`](crate::Auth::token_pair).
 #[derive(Debug)]
 #[must_use = "a token builder does nothing until `.issue()`"]
 pub struct PairBuilder<'a>(TokenBuilder<'a>);
 
 impl<'a> PairBuilder<'a> {
-    pub(crate) fn new(auth: &'a Auth, sub: String) -> Self {
-        PairBuilder(TokenBuilder::new(auth, sub, TokenType::Access))
+    pub(crate) fn new(codec: &'a TokenCodec, clock: &'a dyn Clock, sub: String) -> Self {
+        PairBuilder(TokenBuilder::new(codec, clock, sub, TokenType::Access))
     }
     /// Marks the access token fresh (a refresh token is never fresh).
     pub fn fresh(self, fresh: bool) -> Self {
@@ -315,42 +325,36 @@ impl<'a> PairBuilder<'a> {
     {
         PairBuilder(self.0.audience(audience))
     }
-    /// Signs both tokens and records them in the allowlist.
-    pub async fn register(self) -> Result<TokenPair, crate::AuthError> {
-        let (auth, access, refresh) = self.both_claims()?;
-        let pair = TokenPair::new(
-            auth.codec().encode(&access, None)?,
-            auth.codec().encode(&refresh, None)?,
-        );
-        auth.record_allowed(&access).await?;
-        auth.record_allowed(&refresh).await?;
-        Ok(pair)
-    }
-
     /// Signs both tokens.
     pub fn issue(self) -> Result<TokenPair, IssueError> {
-        let (auth, access, refresh) = self.both_claims()?;
-        let codec = auth.codec();
-        Ok(TokenPair::new(
-            codec.encode(&access, None)?,
-            codec.encode(&refresh, None)?,
-        ))
+        self.sign().map(|(pair, _, _)| pair)
     }
 
-    /// The claims of both tokens, in one family: the session when one was given, else a new
-    /// random family id, so that [`Auth::logout`] and refresh-token reuse revoke the pair as a
-    /// whole.
-    fn both_claims(self) -> Result<(&'a Auth, Claims, Claims), IssueError> {
-        let now = codec::now();
+    /// Signs both tokens, in one family: the session when one was given, else a new random
+    /// family id, so that [`Auth::logout`](crate::Auth::logout) and refresh-token reuse revoke
+    /// the pair as a whole. The claims too (for the allowlist).
+    pub(crate) fn sign(self) -> Result<(TokenPair, Claims, Claims), IssueError> {
         let mut builder = self.0;
+        let now = builder.clock.now();
         if builder.sid.is_none() {
             builder.sid = Some(uuid::Uuid::new_v4().to_string());
         }
         let access = builder.claims(now)?;
         builder.token_type = TokenType::Refresh;
         let refresh = builder.claims(now)?;
-        Ok((builder.auth, access, refresh))
+        let pair = TokenPair::new(
+            builder.codec.encode(&access, None)?,
+            builder.codec.encode(&refresh, None)?,
+        );
+        Ok((pair, access, refresh))
     }
+}
+
+/// Can `id` name a token, a session or a family? 1 to 128 bytes of visible ASCII (authx's ids
+/// are UUIDs). Anything else, a NUL byte from a URL or an over-long string, names nothing and
+/// never reaches a store.
+pub(crate) fn valid_id(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

@@ -1,6 +1,6 @@
 //! [`VaultConfig`]: the key, where tokens travel, their lifetime and the cookie's attributes.
 
-use crate::config::{de_millis, de_secs};
+use crate::wire::{de_millis, de_secs};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -132,17 +132,13 @@ impl VaultConfig {
     /// Like [`from_env`](Self::from_env), over an arbitrary lookup (tests, a config source of
     /// your own).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let env = crate::config::Env::new(lookup);
         let mut c = VaultConfig {
-            key: get("AUTHX_VAULT_KEY").map(|k| Secret::new(k.trim())),
+            key: env.string("AUTHX_VAULT_KEY").map(Secret::new),
             ..VaultConfig::default()
         };
-        if let Some(v) = get("AUTHX_VAULT_TTL") {
-            let secs = v.trim().parse::<u64>().map_err(|e| ConfigError::Env {
-                name: "AUTHX_VAULT_TTL".into(),
-                reason: format!("{v:?} is not a number of seconds: {e}"),
-            })?;
-            c.ttl = Duration::from_secs(secs);
+        if let Some(ttl) = env.secs("AUTHX_VAULT_TTL")? {
+            c.ttl = ttl;
         }
         Ok(c)
     }

@@ -510,8 +510,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_store_refuses_with_503() {
-        let store =
-            crate::store::blocklist_fn(|_| async { Err(StoreError::Unavailable("down".into())) });
+        let store = crate::store::blocklist_fn(|_| async { Err(StoreError::unavailable("down")) });
         let v =
             Vault::with_store(VaultConfig::builder().key(KEY).build(), Arc::new(store)).unwrap();
         let token = v.seal(&user()).unwrap();

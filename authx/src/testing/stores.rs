@@ -17,8 +17,8 @@
 
 use std::time::Duration;
 
-use super::{Session, Stores};
-use crate::token::codec::now;
+use crate::clock::unix_now as now;
+use crate::store::{Session, Stores};
 use crate::{Auth, AuthConfig, AuthError, SessionMeta, TokenType};
 
 fn unique(what: &str) -> String {

@@ -1,0 +1,154 @@
+//! [`AuthBuilder`]: the engine with stores, a clock or identity providers of your choice.
+
+use std::sync::Arc;
+
+use super::{Auth, Inner};
+use crate::clock::{Clock, SharedClock};
+use crate::config::{AuthConfig, ConfigError};
+use crate::store::{RevocationStore, SessionStore, Stores};
+use crate::token::codec::TokenCodec;
+
+/// Builds an [`Auth`] with stores other than the defaults, a clock, or identity providers.
+/// Start with [`Auth::builder`].
+#[must_use]
+pub struct AuthBuilder {
+    config: AuthConfig,
+    stores: Option<Stores>,
+    revocation: Option<Arc<dyn RevocationStore>>,
+    sessions: Option<Arc<dyn SessionStore>>,
+    rate: Option<Arc<dyn crate::rate::RateLimiter>>,
+    clock: Option<SharedClock>,
+    #[cfg(feature = "jwks")]
+    issuers: Vec<crate::jwks::IssuerConfig>,
+}
+
+impl AuthBuilder {
+    pub(super) fn new(config: AuthConfig) -> Self {
+        AuthBuilder {
+            config,
+            stores: None,
+            revocation: None,
+            sessions: None,
+            rate: None,
+            clock: None,
+            #[cfg(feature = "jwks")]
+            issuers: Vec::new(),
+        }
+    }
+
+    /// Uses these stores (see [`store::connect`](crate::store::connect)) instead of memory.
+    pub fn stores(mut self, stores: Stores) -> Self {
+        self.stores = Some(stores);
+        self
+    }
+
+    /// Uses `store` for revocations (sessions stay where they are).
+    pub fn revocation_store(self, store: impl RevocationStore) -> Self {
+        self.shared_revocation_store(Arc::new(store))
+    }
+
+    /// Like [`revocation_store`](Self::revocation_store), for a store you share elsewhere.
+    pub fn shared_revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocation = Some(store);
+        self
+    }
+
+    /// Uses `limiter` for rate limits.
+    pub fn rate_limiter(mut self, limiter: impl crate::rate::RateLimiter) -> Self {
+        self.rate = Some(Arc::new(limiter));
+        self
+    }
+
+    /// Uses `store` for sessions.
+    pub fn session_store(mut self, store: impl SessionStore) -> Self {
+        self.sessions = Some(Arc::new(store));
+        self
+    }
+
+    /// Reads time from `clock` (a [`ManualClock`](crate::clock::ManualClock) in tests) for
+    /// token issue and expiry, sessions, and the default in-memory stores and rate limiter.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Also accepts access tokens from this identity provider (feature `jwks`); call once per
+    /// provider. See [`jwks`](crate::jwks).
+    #[cfg(feature = "jwks")]
+    pub fn issuer(mut self, issuer: crate::jwks::IssuerConfig) -> Self {
+        self.issuers.push(issuer);
+        self
+    }
+
+    /// Connects the stores named by [`store_url`](AuthConfig::store_url), then builds: what
+    /// [`Auth::connect`] does, for a builder that also names issuers or other settings.
+    pub async fn connect(self) -> Result<Auth, ConfigError> {
+        let stores = crate::store::connect(&self.config.store_url)
+            .await
+            .map_err(ConfigError::Store)?;
+        tracing::info!(backend = stores.backend, "authx stores connected");
+        self.stores(stores).build()
+    }
+
+    /// Checks the configuration, decodes the keys and builds the engine.
+    pub fn build(self) -> Result<Auth, ConfigError> {
+        let config = self.config;
+        check(&config)?;
+        let codec = TokenCodec::new(&config)?;
+        let forwarding = crate::rate::Forwarding::new(
+            crate::rate::TrustedProxies::parse(&config.trusted_proxies)?,
+            &config.forwarded_header,
+            config.ipv6_prefix,
+        )?;
+        let clock = self.clock.unwrap_or_else(crate::clock::system);
+        let mut stores = self
+            .stores
+            .unwrap_or_else(|| Stores::memory_with_clock(clock.clone()));
+        if let Some(r) = self.revocation {
+            stores.revocation = r;
+        }
+        if let Some(s) = self.sessions {
+            stores.sessions = s;
+        }
+        if let Some(r) = self.rate {
+            stores.rate = r;
+        }
+        #[cfg(feature = "jwks")]
+        let issuers = crate::jwks::Issuers::new(self.issuers, &config)?;
+        Ok(Auth {
+            inner: Arc::new(Inner {
+                codec,
+                stores,
+                forwarding,
+                clock,
+                config,
+                touched: Default::default(),
+                #[cfg(feature = "jwks")]
+                issuers,
+            }),
+        })
+    }
+}
+
+/// What the type system does not check about a configuration.
+fn check(config: &AuthConfig) -> Result<(), ConfigError> {
+    let invalid = |field, reason: String| Err(ConfigError::Invalid { field, reason });
+    if config.token_locations.is_empty() {
+        return Err(ConfigError::NoLocations);
+    }
+    if config.max_token_size == 0 {
+        return invalid("max_token_size", "must be above 0".into());
+    }
+    for (field, name) in [
+        ("header_name", &config.header_name),
+        ("csrf.header_name", &config.csrf.header_name),
+    ] {
+        if name.parse::<http::HeaderName>().is_err() {
+            return invalid(field, format!("{name:?} is not a valid header name"));
+        }
+    }
+    if config.ws_recheck_interval.is_zero() {
+        return invalid("ws_recheck_interval", "must be above 0".into());
+    }
+    Ok(())
+}

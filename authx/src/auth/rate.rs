@@ -1,0 +1,96 @@
+//! Rate limits in the pipeline: one decision for a rule on a route, keyed by client IP,
+//! subject or a custom key (bounded in length).
+
+use http::request::Parts;
+
+use super::{Auth, decision};
+use crate::error::AuthError;
+use crate::guard::{RateKeyRule, RateRule};
+use crate::rate::RateDecision;
+use crate::token::Claims;
+
+impl Auth {
+    /// One rate decision for `rule` on `route`: `Ok(Some(decision))` when allowed,
+    /// [`AuthError::RateLimited`] when not, `Ok(None)` when the limiter failed and
+    /// [`store_fail_open`](crate::AuthConfig::store_fail_open) lets the request through.
+    pub async fn check_rate(
+        &self,
+        parts: &Parts,
+        route: &str,
+        rule: &RateRule,
+        claims: Option<&Claims>,
+    ) -> Result<Option<RateDecision>, AuthError> {
+        let who = match (rule.key, claims) {
+            (RateKeyRule::Subject, Some(c)) => format!("sub:{}", bounded_key(&c.sub)),
+            (RateKeyRule::Custom { key, .. }, _) => {
+                format!("fn:{}", bounded_key(&key(parts, claims)))
+            }
+            _ => format!("ip:{}", self.client_ip(parts).key()),
+        };
+        let key = format!("{route}|{who}");
+        let window = std::time::Duration::from_millis(rule.window_ms);
+        match self
+            .store_call(self.rate_limiter().check(&key, rule.count, window))
+            .await
+        {
+            Ok(d) if d.allowed => Ok(Some(d)),
+            Ok(d) => Err(AuthError::RateLimited {
+                retry_after: d.retry_after,
+                limit: d.limit,
+                reset: d.reset,
+            }),
+            Err(AuthError::StoreUnavailable(e)) if self.config().store_fail_open => {
+                tracing::warn!(error = %e, "rate limiter unavailable; letting the request through (store_fail_open)");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A `#[public(rate)]` route's limit (an anonymous route: a `subject` key falls back to the
+    /// client IP), and its decision event.
+    pub(crate) async fn check_public_rate(
+        &self,
+        parts: &Parts,
+        route: &str,
+        rule: &RateRule,
+    ) -> Result<Option<RateDecision>, AuthError> {
+        let started = decision::start();
+        let rate = self.check_rate(parts, route, rule, None).await;
+        decision::event(started, parts, route, None, rate.as_ref().err());
+        rate
+    }
+}
+
+/// Longest rate-limit key part kept as written; longer ones are hashed.
+const MAX_KEY_LEN: usize = 128;
+
+/// A rate-limit key part of bounded length: as written up to [`MAX_KEY_LEN`] bytes, else its
+/// SHA-256, so a custom key built from request data (a header, a path) cannot make the
+/// limiter store arbitrarily long strings.
+fn bounded_key(key: &str) -> std::borrow::Cow<'_, str> {
+    use sha2::Digest;
+    if key.len() <= MAX_KEY_LEN {
+        return std::borrow::Cow::Borrowed(key);
+    }
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    std::borrow::Cow::Owned(format!("sha256:{hex}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_keys_are_hashed() {
+        assert_eq!(bounded_key("tenant-1"), "tenant-1");
+        let long = "x".repeat(10_000);
+        let hashed = bounded_key(&long);
+        assert!(
+            hashed.starts_with("sha256:") && hashed.len() == 7 + 64,
+            "{hashed}"
+        );
+        assert_ne!(bounded_key(&"y".repeat(10_000)), hashed);
+    }
+}

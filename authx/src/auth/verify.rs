@@ -1,0 +1,132 @@
+//! Tokens outside the request pipeline, and the store checks the pipeline shares: locate,
+//! verify, and whether a verified token is still live (revocation, family, retirement,
+//! allowlist); revoking.
+
+use http::request::Parts;
+
+use super::Auth;
+use super::session::{family_key, family_of};
+use crate::config::TokenLocation;
+use crate::error::AuthError;
+use crate::extract::locate;
+use crate::token::{Claims, TokenType};
+
+impl Auth {
+    /// Finds the token of `token_type` in a request, in the configured locations and order,
+    /// without verifying it. For middleware of your own; extractors and guards do this for you.
+    pub fn locate<'a>(
+        &self,
+        parts: &'a Parts,
+        token_type: TokenType,
+    ) -> Result<Option<(std::borrow::Cow<'a, str>, TokenLocation)>, AuthError> {
+        let config = self.config();
+        Ok(
+            locate::locate(parts, config, token_type, &config.token_locations)?
+                .map(|l| (l.token, l.location)),
+        )
+    }
+
+    /// Verifies signature and claims (not revocation: see [`verify_unrevoked`](Self::verify_unrevoked)).
+    /// This service's own tokens only: identity-provider tokens (feature `jwks`) may need a key
+    /// fetch, so they verify through the async [`verify_unrevoked`](Self::verify_unrevoked).
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        Ok(self.codec().verify(token, self.now())?)
+    }
+
+    /// Verifies signature and claims (with the identity provider the token's `iss` names, when
+    /// one is configured), then checks that the token is live: not revoked, nor its family, not
+    /// a refresh token that rotation retired (a retired one revokes its family and fails with
+    /// [`AuthError::RefreshTokenReused`]), and allowlisted in allowlist mode.
+    pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
+        let claims = self.verify_token(token).await?;
+        self.ensure_live(&claims).await?;
+        Ok(claims)
+    }
+
+    /// Everything the stores say about a verified token: revocation (the token and its family),
+    /// retirement (refresh tokens) and, in allowlist mode, the allowlist.
+    pub(crate) async fn ensure_live(&self, claims: &Claims) -> Result<(), AuthError> {
+        self.ensure_claims_not_revoked(claims).await?;
+        if self.config().allowlist {
+            self.ensure_allowed(claims).await?;
+        }
+        Ok(())
+    }
+
+    /// Fails when the token or its family (session) is revoked (one store round trip), or when
+    /// it is a refresh token that rotation already exchanged: presenting a retired refresh
+    /// token anywhere is reuse, which revokes its whole family.
+    pub(crate) async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
+        let family = claims.sid.as_deref().map(family_key);
+        let keys: &[&str] = match &family {
+            Some(family) => &[&claims.jti, family],
+            None => &[&claims.jti],
+        };
+        let revoked = self
+            .store_call(self.revocation_store().any_revoked(keys))
+            .await;
+        if self.fail_open(revoked, "revocation")? == Some(true) {
+            return Err(AuthError::Revoked);
+        }
+        if claims.token_type == TokenType::Refresh {
+            let head = self
+                .store_call(self.revocation_store().family_head(family_of(claims)))
+                .await;
+            if let Some(Some(head)) = self.fail_open(head, "revocation")?
+                && head != claims.jti
+            {
+                return Err(self.refuse_reuse(claims).await);
+            }
+        }
+        Ok(())
+    }
+
+    /// Revokes the token these claims came from, until it would have stopped verifying
+    /// (`exp` + leeway). Its refresh token stays valid: to log out, use
+    /// [`logout`](Self::logout).
+    pub async fn revoke<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
+        self.revoke_jti(&claims.jti, claims.exp).await
+    }
+
+    /// Revokes `jti` of a token expiring at `expires_at` (seconds since the epoch). The entry
+    /// is kept until `expires_at` + leeway, as long as the token could still verify.
+    pub async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), AuthError> {
+        self.revoke_key(jti, expires_at).await
+    }
+
+    /// Records a revocation key until `expires_at` + leeway.
+    pub(crate) async fn revoke_key(&self, key: &str, expires_at: i64) -> Result<(), AuthError> {
+        let until = expires_at.saturating_add(self.leeway_secs());
+        self.store_call(self.revocation_store().revoke(key, until))
+            .await
+    }
+
+    /// Fails with [`AuthError::Revoked`] when `jti` is revoked. A store failure answers per
+    /// [`store_fail_open`](crate::AuthConfig::store_fail_open).
+    pub async fn ensure_not_revoked(&self, jti: &str) -> Result<(), AuthError> {
+        let revoked = self
+            .store_call(self.revocation_store().is_revoked(jti))
+            .await;
+        match self.fail_open(revoked, "revocation")? {
+            Some(true) => Err(AuthError::Revoked),
+            _ => Ok(()),
+        }
+    }
+
+    /// Verifies a located token: with the identity provider its (unverified) `iss` names when
+    /// one is configured (feature `jwks`), otherwise with this service's own keys.
+    pub(crate) async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
+        #[cfg(feature = "jwks")]
+        if let Some(issuer) = self.inner.issuers.route(token) {
+            return issuer.verify(token, self.now()).await;
+        }
+        Ok(self.codec().verify(token, self.now())?)
+    }
+
+    /// The identity providers whose tokens are accepted (feature `jwks`), in no particular
+    /// order.
+    #[cfg(feature = "jwks")]
+    pub fn issuers(&self) -> impl Iterator<Item = &crate::jwks::JwksIssuer> {
+        self.inner.issuers.iter()
+    }
+}

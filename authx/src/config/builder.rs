@@ -1,0 +1,167 @@
+//! [`AuthConfigBuilder`].
+
+use std::time::Duration;
+
+use super::{
+    AuthConfig, CookieConfig, CsrfConfig, KeySource, Secret, TokenLocation, VerificationKey,
+};
+use crate::token::Algorithm;
+
+/// Builder of [`AuthConfig`]; each method sets the field of the same name.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AuthConfigBuilder(pub(super) AuthConfig);
+
+impl AuthConfigBuilder {
+    /// See [`AuthConfig::algorithm`].
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.0.algorithm = algorithm;
+        self
+    }
+    /// See [`AuthConfig::secret_key`].
+    pub fn secret_key(mut self, secret: impl Into<Secret>) -> Self {
+        self.0.secret_key = Some(secret.into());
+        self
+    }
+    /// See [`AuthConfig::private_key`]: PEM text or a path.
+    pub fn private_key(mut self, key: impl Into<KeySource>) -> Self {
+        self.0.private_key = Some(key.into());
+        self
+    }
+    /// See [`AuthConfig::public_key`]: PEM text or a path.
+    pub fn public_key(mut self, key: impl Into<KeySource>) -> Self {
+        self.0.public_key = Some(key.into());
+        self
+    }
+    /// See [`AuthConfig::key_id`].
+    pub fn key_id(mut self, kid: impl Into<String>) -> Self {
+        self.0.key_id = Some(kid.into());
+        self
+    }
+    /// Adds a previous verification key. See [`AuthConfig::previous_keys`].
+    pub fn previous_key(mut self, key: VerificationKey) -> Self {
+        self.0.previous_keys.push(key);
+        self
+    }
+    /// See [`AuthConfig::token_locations`].
+    pub fn token_locations(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
+        self.0.token_locations = locations.into_iter().collect();
+        self
+    }
+    /// See [`AuthConfig::header_name`] and [`AuthConfig::header_type`].
+    pub fn header(mut self, name: impl Into<String>, scheme: impl Into<String>) -> Self {
+        self.0.header_name = name.into();
+        self.0.header_type = scheme.into();
+        self
+    }
+    /// See [`AuthConfig::query_param`].
+    pub fn query_param(mut self, name: impl Into<String>) -> Self {
+        self.0.query_param = name.into();
+        self
+    }
+    /// See [`AuthConfig::json_key`] and [`AuthConfig::refresh_json_key`].
+    pub fn json_keys(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
+        self.0.json_key = access.into();
+        self.0.refresh_json_key = refresh.into();
+        self
+    }
+    /// See [`AuthConfig::access_token_expires`].
+    pub fn access_token_expires(mut self, d: Duration) -> Self {
+        self.0.access_token_expires = d;
+        self
+    }
+    /// See [`AuthConfig::refresh_token_expires`].
+    pub fn refresh_token_expires(mut self, d: Duration) -> Self {
+        self.0.refresh_token_expires = d;
+        self
+    }
+    /// See [`AuthConfig::issuer`].
+    pub fn issuer(mut self, iss: impl Into<String>) -> Self {
+        self.0.issuer = Some(iss.into());
+        self
+    }
+    /// Adds an audience. See [`AuthConfig::audience`].
+    pub fn audience(mut self, aud: impl Into<String>) -> Self {
+        self.0.audience.push(aud.into());
+        self
+    }
+    /// See [`AuthConfig::leeway`].
+    pub fn leeway(mut self, d: Duration) -> Self {
+        self.0.leeway = d;
+        self
+    }
+    /// See [`AuthConfig::max_token_size`].
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.0.max_token_size = bytes;
+        self
+    }
+    /// See [`AuthConfig::store_timeout`].
+    pub fn store_timeout(mut self, d: Duration) -> Self {
+        self.0.store_timeout = d;
+        self
+    }
+    /// Adds a trusted proxy (address or CIDR). See [`AuthConfig::trusted_proxies`].
+    pub fn trusted_proxy(mut self, net: impl Into<String>) -> Self {
+        self.0.trusted_proxies.push(net.into());
+        self
+    }
+    /// See [`AuthConfig::store_url`].
+    pub fn store_url(mut self, url: impl Into<String>) -> Self {
+        self.0.store_url = url.into();
+        self
+    }
+    /// See [`AuthConfig::allowlist`].
+    pub fn allowlist(mut self, on: bool) -> Self {
+        self.0.allowlist = on;
+        self
+    }
+    /// See [`AuthConfig::refresh_rotation`].
+    pub fn refresh_rotation(mut self, on: bool) -> Self {
+        self.0.refresh_rotation = on;
+        self
+    }
+    /// See [`AuthConfig::store_fail_open`].
+    pub fn store_fail_open(mut self, fail_open: bool) -> Self {
+        self.0.store_fail_open = fail_open;
+        self
+    }
+    /// See [`AuthConfig::forwarded_header`].
+    pub fn forwarded_header(mut self, name: impl Into<String>) -> Self {
+        self.0.forwarded_header = name.into();
+        self
+    }
+    /// See [`AuthConfig::ipv6_prefix`].
+    pub fn ipv6_prefix(mut self, bits: u8) -> Self {
+        self.0.ipv6_prefix = bits;
+        self
+    }
+    /// See [`AuthConfig::ws_recheck_interval`].
+    pub fn ws_recheck_interval(mut self, interval: Duration) -> Self {
+        self.0.ws_recheck_interval = interval;
+        self
+    }
+    /// See [`AuthConfig::cookies`].
+    pub fn cookies(mut self, cookies: CookieConfig) -> Self {
+        self.0.cookies = cookies;
+        self
+    }
+    /// Sets the `Secure` cookie attribute (turn off only for plain-HTTP development).
+    pub fn cookie_secure(mut self, secure: bool) -> Self {
+        self.0.cookies.secure = secure;
+        self
+    }
+    /// See [`AuthConfig::csrf`].
+    pub fn csrf(mut self, csrf: CsrfConfig) -> Self {
+        self.0.csrf = csrf;
+        self
+    }
+    /// Turns CSRF double-submit checking on or off.
+    pub fn csrf_enabled(mut self, enabled: bool) -> Self {
+        self.0.csrf.enabled = enabled;
+        self
+    }
+    /// The configuration. It is checked by [`Auth::new`](crate::Auth::new).
+    pub fn build(self) -> AuthConfig {
+        self.0
+    }
+}
