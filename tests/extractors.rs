@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use authx::extract::JsonTokenLayer;
+use authx::layer::JsonTokenLayer;
 use authx::{Auth, AuthConfig, Claims, FreshClaims, RevocationStore, StoreError, TokenLocation};
 use authx_tests::{TestServer, assert_error, client, status_json};
 use axum::Router;
@@ -162,16 +162,16 @@ async fn json_body_location_leaves_the_body_to_the_handler() {
     .await;
     assert_error(status, &body, 401, "MissingTokenError");
     let big = json!({"access_token": token, "pad": "x".repeat(8192)});
-    assert_eq!(
+    let (status, body) = status_json(
         client()
             .post(s.url("/echo"))
             .json(&big)
             .send()
             .await
-            .unwrap()
-            .status(),
-        413
-    );
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &body, 413, "PayloadTooLargeError");
 }
 
 /// Counts calls and can be made to fail or hang.

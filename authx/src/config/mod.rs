@@ -44,7 +44,7 @@ pub enum TokenLocation {
     Cookies,
     /// `?token=<token>`.
     Query,
-    /// A JSON body field (`access_token` / `refresh_token`); needs [`JsonTokenLayer`](crate::extract::JsonTokenLayer).
+    /// A JSON body field (`access_token` / `refresh_token`); needs [`JsonTokenLayer`](crate::layer::JsonTokenLayer).
     Json,
 }
 

@@ -8,6 +8,8 @@
 //! read it, so cannot forge the header. The header is compared with the token's claim in
 //! constant time.
 
+pub(crate) mod request;
+
 use axum::response::{IntoResponseParts, ResponseParts};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};

@@ -9,9 +9,9 @@ use std::borrow::Cow;
 
 use http::request::Parts;
 
-use super::json::JsonTokens;
 use crate::config::{AuthConfig, TokenLocation};
 use crate::error::{AuthError, DecodeFailure};
+use crate::layer::json_token::JsonTokens;
 use crate::token::TokenType;
 
 /// A token and where it was found.
@@ -82,31 +82,9 @@ fn from_header<'a>(
     }
 }
 
-/// The value of cookie `name` across every `Cookie` header; refused when it appears twice.
+/// The value of cookie `name`, on the one cookie reader ([`crate::cookies::request`]).
 pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, AuthError> {
-    let mut found = None;
-    for header in parts.headers.get_all(http::header::COOKIE) {
-        let Ok(header) = header.to_str() else {
-            continue;
-        };
-        for pair in header.split(';') {
-            let Some((k, v)) = pair.split_once('=') else {
-                continue;
-            };
-            if k.trim() == name {
-                if found.is_some() {
-                    return Err(AMBIGUOUS);
-                }
-                let v = v.trim();
-                found = Some(
-                    v.strip_prefix('"')
-                        .and_then(|v| v.strip_suffix('"'))
-                        .unwrap_or(v),
-                );
-            }
-        }
-    }
-    Ok(found)
+    crate::cookies::request::find(&parts.headers, name).map_err(|_| AMBIGUOUS)
 }
 
 fn from_query<'a>(parts: &'a Parts, param: &str) -> Result<Option<Cow<'a, str>>, AuthError> {

@@ -13,7 +13,6 @@
 //! type of the extra data (default: a JSON object).
 
 pub(crate) mod cache;
-mod json;
 pub(crate) mod locate;
 mod session_meta;
 
@@ -25,7 +24,6 @@ use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-pub use json::{JsonTokenLayer, JsonTokenService};
 pub use session_meta::SessionMeta;
 
 use crate::Auth;

@@ -1,26 +1,23 @@
-//! Tower layers: guard a whole router ([`AuthLayer`], middleware mode) and refresh cookie
-//! sessions as they go ([`ImplicitRefreshLayer`]).
+//! Tower layers, one module each ([`tower-http`]'s shape: the layer, its service, one shared
+//! [`ResponseFuture`]):
 //!
-//! Both put their work in the request's cache of verified claims, so `Claims`, `#[protect]`
-//! guards and `#[auth_subject]` types behind them reuse it: a token is verified once however many
-//! of them run.
+//! - [`AuthLayer`]: one guard over a whole router (middleware mode);
+//! - [`ImplicitRefreshLayer`]: refreshes cookie sessions as they go;
+//! - [`JsonTokenLayer`]: makes the `json` token location work.
+//!
+//! Each runs its check before the inner service the same way (the check may answer at once),
+//! and is generic over the request body where it does not read it. They put their work in the
+//! request's cache of verified claims, so `Claims`, `#[protect]` guards and `#[auth_subject]`
+//! types behind them reuse it: a token is verified once however many of them run.
+//!
+//! [`tower-http`]: https://docs.rs/tower-http
 
+mod future;
 mod guard;
 mod implicit_refresh;
+pub(crate) mod json_token;
 
+pub use future::ResponseFuture;
 pub use guard::{AuthLayer, AuthService};
 pub use implicit_refresh::{ImplicitRefreshLayer, ImplicitRefreshService};
-
-use std::future::Future;
-use std::pin::Pin;
-
-/// The future of the layers' services.
-pub type ResponseFuture<E> =
-    Pin<Box<dyn Future<Output = Result<axum::response::Response, E>> + Send + 'static>>;
-
-/// Takes the service that was polled ready out of `slot`, leaving a fresh clone in its place
-/// (the usual tower idiom for moving a service into a `'static` future).
-pub(crate) fn take_ready<S: Clone>(slot: &mut S) -> S {
-    let clone = slot.clone();
-    std::mem::replace(slot, clone)
-}
+pub use json_token::{JsonTokenLayer, JsonTokenService};

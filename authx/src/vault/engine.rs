@@ -6,8 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::HeaderValue;
 use http::request::Parts;
-use http::{HeaderValue, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -51,10 +51,7 @@ fn revocation_key(jti: &str) -> String {
 
 /// Seconds since the epoch.
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    crate::clock::unix_now()
 }
 
 impl Vault {
@@ -319,44 +316,16 @@ impl Vault {
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, AuthError> {
-        let limit = self.inner.config.store_timeout;
-        match tokio::time::timeout(limit, call).await {
-            Ok(result) => result.map_err(AuthError::StoreUnavailable),
-            Err(_) => Err(AuthError::StoreUnavailable(StoreError::Timeout(limit))),
-        }
+        crate::store::bounded(self.inner.config.store_timeout, call)
+            .await
+            .map_err(AuthError::StoreUnavailable)
     }
 }
 
-/// The value of cookie `name` across every `Cookie` header; an empty one counts as absent, two
-/// are ambiguous.
+/// The value of cookie `name`, on the one cookie reader ([`crate::cookies::request`]); two are
+/// ambiguous, hence an invalid vault token.
 fn cookie<'p>(parts: &'p Parts, name: &str) -> Result<Option<&'p str>, AuthError> {
-    let mut found = None;
-    for header in parts.headers.get_all(header::COOKIE) {
-        let Ok(header) = header.to_str() else {
-            continue;
-        };
-        for pair in header.split(';') {
-            let Some((k, v)) = pair.split_once('=') else {
-                continue;
-            };
-            if k.trim() != name {
-                continue;
-            }
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(v);
-            if v.is_empty() {
-                continue;
-            }
-            if found.is_some() {
-                return Err(AuthError::VaultTokenInvalid);
-            }
-            found = Some(v);
-        }
-    }
-    Ok(found)
+    crate::cookies::request::find(&parts.headers, name).map_err(|_| AuthError::VaultTokenInvalid)
 }
 
 #[cfg(test)]

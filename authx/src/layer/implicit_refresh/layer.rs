@@ -1,15 +1,12 @@
-//! Implicit refresh for cookie sessions (AuthX's `implicit_refresh_middleware`).
+//! [`ImplicitRefreshLayer`]: when a cookie session's access token is due, and what it becomes.
 
-use std::convert::Infallible;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::response::Response;
+use http::Request;
 use http::request::Parts;
-use http::{HeaderValue, Request, header};
 
-use super::ResponseFuture;
+use super::ImplicitRefreshService;
 use crate::cookies::SetCookies;
 use crate::error::AuthError;
 use crate::extract::locate::cookie;
@@ -88,6 +85,31 @@ impl ImplicitRefreshLayer {
         self
     }
 
+    /// The check before the inner service: a refreshed access token replaces the request's
+    /// access cookie, and its cookies are set on the response. Never refuses.
+    pub(super) async fn before<B>(
+        self,
+        req: Request<B>,
+    ) -> Result<(Request<B>, Option<SetCookies>), Response> {
+        let (mut parts, body) = req.into_parts();
+        let cookies = match self.refreshed(&parts).await {
+            Ok(Some(token)) => {
+                let name = &self.auth.config().cookies.access_cookie_name;
+                crate::cookies::request::replace(&mut parts.headers, name, &token);
+                self.auth.set_access_cookies(&token).ok()
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::debug!(
+                    error_type = e.error_type(),
+                    "authx implicit refresh skipped"
+                );
+                None
+            }
+        };
+        Ok((Request::from_parts(parts, body), cookies))
+    }
+
     /// A new access token for this request's cookies, when one is due.
     async fn refreshed(&self, parts: &Parts) -> Result<Option<String>, AuthError> {
         let config = self.auth.config();
@@ -135,90 +157,9 @@ impl ImplicitRefreshLayer {
     }
 }
 
-/// Replaces the access cookie's value in the request's `Cookie` headers.
-fn rewrite_cookie(parts: &mut Parts, name: &str, value: &str) {
-    let headers: Vec<HeaderValue> = parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .map(|h| {
-            let Ok(text) = h.to_str() else {
-                return h.clone();
-            };
-            let rebuilt: Vec<String> = text
-                .split(';')
-                .map(|pair| match pair.split_once('=') {
-                    Some((k, _)) if k.trim() == name => format!("{}={value}", k.trim()),
-                    _ => pair.trim().to_owned(),
-                })
-                .collect();
-            HeaderValue::from_str(&rebuilt.join("; ")).unwrap_or_else(|_| h.clone())
-        })
-        .collect();
-    parts.headers.remove(header::COOKIE);
-    for h in headers {
-        parts.headers.append(header::COOKIE, h);
-    }
-}
-
 impl<S> tower_layer::Layer<S> for ImplicitRefreshLayer {
     type Service = ImplicitRefreshService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        ImplicitRefreshService {
-            inner,
-            layer: self.clone(),
-        }
-    }
-}
-
-/// The service made by [`ImplicitRefreshLayer`].
-#[derive(Clone, Debug)]
-pub struct ImplicitRefreshService<S> {
-    inner: S,
-    layer: ImplicitRefreshLayer,
-}
-
-impl<S> tower_service::Service<Request<Body>> for ImplicitRefreshService<S>
-where
-    S: tower_service::Service<Request<Body>, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = ResponseFuture<Infallible>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
-        let mut inner = crate::layer::take_ready(&mut self.inner);
-        let layer = self.layer.clone();
-        Box::pin(async move {
-            let (mut parts, body) = req.into_parts();
-            let cookies: Option<SetCookies> = match layer.refreshed(&parts).await {
-                Ok(Some(token)) => {
-                    let name = layer.auth.config().cookies.access_cookie_name.clone();
-                    rewrite_cookie(&mut parts, &name, &token);
-                    layer.auth.set_access_cookies(&token).ok()
-                }
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::debug!(
-                        error_type = e.error_type(),
-                        "authx implicit refresh skipped"
-                    );
-                    None
-                }
-            };
-            let mut res = inner.call(Request::from_parts(parts, body)).await?;
-            if let Some(c) = cookies {
-                c.apply(res.headers_mut());
-            }
-            Ok(res)
-        })
+        ImplicitRefreshService::new(inner, self.clone())
     }
 }

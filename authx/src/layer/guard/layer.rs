@@ -1,15 +1,12 @@
-//! Middleware mode: one guard over a whole `Router`, with excluded paths.
+//! [`AuthLayer`]: its settings, and the check it runs before the inner service.
 
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::Request;
 use http::request::Parts;
 
-use super::ResponseFuture;
+use super::AuthService;
 use crate::Auth;
 use crate::auth::Check;
 use crate::error::AuthError;
@@ -108,6 +105,20 @@ impl AuthLayer {
         self
     }
 
+    /// The check before the inner service: excluded paths pass untouched; every other request
+    /// goes through the pipeline (refused with its JSON error), and its claims and subject
+    /// go into the extensions.
+    pub(super) async fn before<B>(self, req: Request<B>) -> Result<(Request<B>, ()), Response> {
+        if self.excluded(req.uri().path()) {
+            return Ok((req, ()));
+        }
+        let (mut parts, body) = req.into_parts();
+        match admit(&self, &mut parts).await {
+            Ok(()) => Ok((Request::from_parts(parts, body), ())),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+
     fn excluded(&self, path: &str) -> bool {
         self.exclude.iter().any(|p| match p.strip_suffix('*') {
             Some(prefix) => path.starts_with(prefix),
@@ -119,18 +130,8 @@ impl AuthLayer {
 impl<S> tower_layer::Layer<S> for AuthLayer {
     type Service = AuthService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        AuthService {
-            inner,
-            layer: self.clone(),
-        }
+        AuthService::new(inner, self.clone())
     }
-}
-
-/// The service made by [`AuthLayer`].
-#[derive(Clone, Debug)]
-pub struct AuthService<S> {
-    inner: S,
-    layer: AuthLayer,
 }
 
 async fn admit(layer: &AuthLayer, parts: &mut Parts) -> Result<(), AuthError> {
@@ -145,36 +146,4 @@ async fn admit(layer: &AuthLayer, parts: &mut Parts) -> Result<(), AuthError> {
     }
     parts.extensions.insert(claims);
     Ok(())
-}
-
-impl<S> tower_service::Service<Request<Body>> for AuthService<S>
-where
-    S: tower_service::Service<Request<Body>, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = ResponseFuture<Infallible>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
-        let mut inner = crate::layer::take_ready(&mut self.inner);
-        let layer = self.layer.clone();
-        Box::pin(async move {
-            if layer.excluded(req.uri().path()) {
-                return inner.call(req).await;
-            }
-            let (mut parts, body) = req.into_parts();
-            if let Err(e) = admit(&layer, &mut parts).await {
-                return Ok(e.into_response());
-            }
-            inner.call(Request::from_parts(parts, body)).await
-        })
-    }
 }

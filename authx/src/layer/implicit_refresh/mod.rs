@@ -1,0 +1,8 @@
+//! Implicit refresh for cookie sessions (AuthX's `implicit_refresh_middleware`):
+//! [`ImplicitRefreshLayer`].
+
+mod layer;
+mod service;
+
+pub use layer::ImplicitRefreshLayer;
+pub use service::ImplicitRefreshService;
