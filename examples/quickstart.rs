@@ -10,7 +10,8 @@
 //! would refuse to compile if one carried neither. The README walks through it with curl.
 
 use authx::{
-    Auth, AuthError, Claims, ErrorBody, SessionMeta, auth_subject, protect, public, routes,
+    Auth, AuthError, Claims, ErrorBody, RefreshClaims, SessionMeta, auth_subject, protect, public,
+    routes,
 };
 use authx_examples::demo::{self, LoginBody, Users, bad_credentials};
 use axum::extract::{FromRef, Path, Query, State};
@@ -137,7 +138,7 @@ async fn login(
 #[protect(refresh, route = "POST /refresh")]
 async fn refresh(
     State(s): State<AppState>,
-    claims: Claims,
+    claims: RefreshClaims,
 ) -> Result<Json<authx::TokenPair>, AuthError> {
     Ok(Json(s.auth.rotate(&claims).await?))
 }

@@ -119,7 +119,7 @@ async fn implicit_refresh_refuses_a_retired_refresh_cookie_and_revokes_the_famil
     let s = TestServer::start(app).await;
     let pair = auth.token_pair("user1").issue().unwrap();
     let refresh = auth.verify(&pair.refresh_token).unwrap();
-    let successor = auth.rotate(&refresh).await.unwrap();
+    let successor = auth.rotate(&RefreshClaims(refresh.clone())).await.unwrap();
     // An expired access cookie of the family, with the retired refresh cookie.
     let expired = auth
         .access_token("user1")

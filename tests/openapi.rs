@@ -127,6 +127,7 @@ async fn every_registered_route_is_documented_with_its_rules() {
                     assert!(description.contains("fresh"), "{route}");
                 }
             }
+            other => panic!("{route}: a decision this test does not know: {other:?}"),
         }
     }
 }

@@ -59,6 +59,9 @@ fn config(url: &str) -> AuthConfig {
     AuthConfig::builder()
         .secret_key("stores-test-secret-0123456789abcdef")
         .store_url(url)
+        // Sharing and durability, not speed: a loaded CI machine may take longer than the
+        // default 250 ms bound (the outage tests below use closed ports, refused at once).
+        .store_timeout(Duration::from_secs(5))
         .build()
 }
 

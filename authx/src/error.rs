@@ -131,6 +131,7 @@ pub enum AuthError {
 
 /// The JSON body of every error response, in Python AuthX's shape.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorBody {
     /// A human-readable message, safe to show.
     pub message: String,

@@ -58,14 +58,14 @@ pub(crate) fn registry_entry(
     };
     quote! {
         #krate::__private::inventory::submit! {
-            #krate::__private::RouteEntry {
-                handler: #handler,
-                module: ::core::module_path!(),
-                file: ::core::file!(),
-                line: #line,
-                route: #route,
-                decision: #decision,
-            }
+            #krate::__private::RouteEntry::__from_macro(
+                #handler,
+                ::core::module_path!(),
+                ::core::file!(),
+                #line,
+                #route,
+                #decision,
+            )
         }
     }
 }

@@ -57,7 +57,7 @@ mod tests {
             "& [\"admin:*\"] , :: authx :: __private :: ScopeMode :: All",
             "MethodFilter :: DELETE",
             "const PATH : & 'static str = \"/users/{id}\"",
-            "route : :: core :: option :: Option :: Some (\"DELETE /users/{id}\")",
+            ":: core :: option :: Option :: Some (\"DELETE /users/{id}\")",
             "pub async fn delete_user (_ : :: authx :: __private :: Guard < delete_user > , claims : Claims)",
         ] {
             assert!(out.contains(part), "missing {part:?} in\n{out}");

@@ -13,7 +13,7 @@
 
 use super::Auth;
 use crate::error::AuthError;
-use crate::extract::SessionMeta;
+use crate::extract::{RefreshClaims, SessionMeta};
 use crate::store::Session;
 use crate::token::{Claims, TokenPair, TokenType, valid_id};
 
@@ -174,7 +174,8 @@ impl Auth {
     /// a replay, so the whole family is revoked and the call fails with
     /// [`AuthError::RefreshTokenReused`]. With rotation off, a new pair is issued and the old
     /// refresh token stays valid until it expires.
-    pub async fn rotate(&self, claims: &Claims) -> Result<TokenPair, AuthError> {
+    pub async fn rotate(&self, claims: &RefreshClaims) -> Result<TokenPair, AuthError> {
+        let claims = &claims.0;
         if claims.token_type != TokenType::Refresh {
             return Err(AuthError::RefreshTokenRequired);
         }

@@ -47,6 +47,7 @@ use crate::store::StoreError;
 
 /// The outcome of one rate decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateDecision {
     /// Let the request through?
     pub allowed: bool,
@@ -61,6 +62,30 @@ pub struct RateDecision {
 }
 
 impl RateDecision {
+    /// A request let through: `remaining` requests left of `limit`, the bucket full again in
+    /// `reset`.
+    pub fn allowed(limit: u32, remaining: u32, reset: Duration) -> Self {
+        RateDecision {
+            allowed: true,
+            limit,
+            remaining,
+            reset,
+            retry_after: Duration::ZERO,
+        }
+    }
+
+    /// A request refused: the next one passes in `retry_after`, the bucket is full again in
+    /// `reset`.
+    pub fn refused(limit: u32, reset: Duration, retry_after: Duration) -> Self {
+        RateDecision {
+            allowed: false,
+            limit,
+            remaining: 0,
+            reset,
+            retry_after,
+        }
+    }
+
     /// Adds `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds, rounded up).
     pub fn apply_headers(&self, headers: &mut HeaderMap) {
         headers.insert("ratelimit-limit", HeaderValue::from(self.limit));

@@ -14,6 +14,7 @@ use crate::guard::{RateRule, Rules};
 
 /// What a handler declared.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Decision {
     /// `#[protect(...)]`.
     Protected(&'static Rules),
@@ -26,6 +27,7 @@ pub enum Decision {
 
 /// One annotated handler.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RouteEntry {
     /// The handler's name.
     pub handler: &'static str,
@@ -44,6 +46,26 @@ pub struct RouteEntry {
 inventory::collect!(RouteEntry);
 
 impl RouteEntry {
+    /// The entry a `#[protect]` or `#[public]` attribute submits. Not a public API.
+    #[doc(hidden)]
+    pub const fn __from_macro(
+        handler: &'static str,
+        module: &'static str,
+        file: &'static str,
+        line: u32,
+        route: Option<&'static str>,
+        decision: Decision,
+    ) -> Self {
+        RouteEntry {
+            handler,
+            module,
+            file,
+            line,
+            route,
+            decision,
+        }
+    }
+
     /// The rules, for protected handlers.
     pub fn rules(&self) -> Option<&'static Rules> {
         match self.decision {

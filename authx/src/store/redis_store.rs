@@ -435,12 +435,14 @@ impl crate::rate::RateLimiter for RedisStore {
             .await
             .map_err(unavailable)?;
         let us = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
-        Ok(crate::rate::RateDecision {
-            allowed: allowed == 1,
-            limit: count,
-            remaining: u32::try_from(remaining).unwrap_or(0),
-            reset: us(reset),
-            retry_after: us(retry),
+        Ok(if allowed == 1 {
+            crate::rate::RateDecision::allowed(
+                count,
+                u32::try_from(remaining).unwrap_or(0),
+                us(reset),
+            )
+        } else {
+            crate::rate::RateDecision::refused(count, us(reset), us(retry))
         })
     }
 }

@@ -9,6 +9,7 @@ use super::StoreError;
 /// Tokens issued for a session carry its id in the `sid` claim; revoking the session refuses
 /// all of them at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Session {
     /// Random id (UUID v4).
     pub id: String,
@@ -28,6 +29,54 @@ pub struct Session {
     pub device: Option<String>,
     /// Revoked sessions are kept until they expire, so a reused token can be recognised.
     pub revoked: bool,
+}
+
+impl Session {
+    /// A live session, created and last seen at `created_at`, without client details (a store
+    /// rebuilding a session from its row sets the rest with the `with_*` methods).
+    pub fn new(
+        id: impl Into<String>,
+        subject: impl Into<String>,
+        created_at: i64,
+        expires_at: i64,
+    ) -> Self {
+        Session {
+            id: id.into(),
+            subject: subject.into(),
+            created_at,
+            last_seen: created_at,
+            expires_at,
+            ip: None,
+            user_agent: None,
+            device: None,
+            revoked: false,
+        }
+    }
+
+    /// Sets the last use.
+    pub fn with_last_seen(mut self, last_seen: i64) -> Self {
+        self.last_seen = last_seen;
+        self
+    }
+
+    /// Sets the client details.
+    pub fn with_client(
+        mut self,
+        ip: Option<String>,
+        user_agent: Option<String>,
+        device: Option<String>,
+    ) -> Self {
+        self.ip = ip;
+        self.user_agent = user_agent;
+        self.device = device;
+        self
+    }
+
+    /// Marks the session revoked (or not).
+    pub fn with_revoked(mut self, revoked: bool) -> Self {
+        self.revoked = revoked;
+        self
+    }
 }
 
 /// Where sessions live. Implemented by every backend authx ships.

@@ -8,6 +8,7 @@ use crate::rate::{MemoryRateLimiter, RateLimiter};
 
 /// The stores an [`Auth`](crate::Auth) uses: revocations and sessions, usually one backend.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Stores {
     /// Revoked tokens and sessions, retired refresh tokens.
     pub revocation: Arc<dyn RevocationStore>,

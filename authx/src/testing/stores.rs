@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::clock::unix_now as now;
 use crate::store::{Session, Stores};
-use crate::{Auth, AuthConfig, AuthError, SessionMeta, TokenType};
+use crate::{Auth, AuthConfig, AuthError, RefreshClaims, SessionMeta, TokenType};
 
 fn unique(what: &str) -> String {
     format!("{what}-{}", uuid::Uuid::new_v4())
@@ -354,6 +354,7 @@ pub async fn engine(stores: Stores) {
         .issue()
         .unwrap();
     let claims = auth.verify_unrevoked(&refresh).await.unwrap();
+    let claims = RefreshClaims(claims);
     let pair = auth.rotate(&claims).await.unwrap();
     let successor = auth.verify_unrevoked(&pair.refresh_token).await.unwrap();
     assert_eq!(

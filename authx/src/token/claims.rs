@@ -172,6 +172,7 @@ impl Claims<Extra> {
 /// An access token and a refresh token, as returned by a login route. Serializes as
 /// `{"access_token": ..., "refresh_token": ..., "token_type": "bearer"}` (AuthX's shape).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TokenPair {
     /// The access token.
     pub access_token: String,
