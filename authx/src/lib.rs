@@ -69,6 +69,8 @@
 //! | rate limit | 429 | `RateLimitExceeded` (+ `Retry-After`) |
 //! | store down or slow | 503 | `StoreUnavailableError` |
 //! | identity provider's keys unreachable, none cached (feature `jwks`) | 503 | `KeysUnavailableError` |
+//! | vault token forged, tampered, expired or ambiguous (feature `vault`) | 401 | `InvalidVaultTokenError` |
+//! | no vault token (feature `vault`) | 401 | `MissingTokenError` |
 //! | server-side failure (detail logged, never sent) | 500 | `InternalError` |
 //!
 //! `401` answers carry `WWW-Authenticate: Bearer` (with `error="invalid_token"` when a token

@@ -253,3 +253,7 @@ fn is_token_failure(e: &AuthError) -> bool {
         AuthError::StoreUnavailable(_) | AuthError::Internal(_) | AuthError::RateLimited { .. }
     )
 }
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

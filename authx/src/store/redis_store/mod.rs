@@ -1,12 +1,15 @@
 //! Redis: revocations and sessions shared by every instance behind a load balancer.
 
+mod allowlist;
+mod sessions;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
+use super::{RevocationStore, Session, StoreError};
 use crate::clock::unix_now as now;
 
 /// Revocations and sessions in Redis.
@@ -225,103 +228,6 @@ impl RevocationStore for RedisStore {
     }
 }
 
-#[async_trait::async_trait]
-impl SessionStore for RedisStore {
-    async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
-        let key = self.session_key(&s.id);
-        let set = self.subject_key(&s.subject);
-        let fields: [(&str, String); 9] = [
-            ("id", s.id.clone()),
-            ("subject", s.subject.clone()),
-            ("created_at", s.created_at.to_string()),
-            ("last_seen", s.last_seen.to_string()),
-            ("expires_at", s.expires_at.to_string()),
-            ("ip", s.ip.clone().unwrap_or_default()),
-            ("user_agent", s.user_agent.clone().unwrap_or_default()),
-            ("device", s.device.clone().unwrap_or_default()),
-            ("revoked", if s.revoked { "1".into() } else { "0".into() }),
-        ];
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .hset_multiple(&key, &fields)
-            .ignore()
-            .cmd("EXPIREAT")
-            .arg(&key)
-            .arg(s.expires_at)
-            .ignore()
-            .sadd(&set, &s.id)
-            .ignore()
-            .cmd("EXPIREAT")
-            .arg(&set)
-            .arg(s.expires_at)
-            .arg("GT")
-            .ignore()
-            // A new set has no TTL, and GT never sets one on a key without a TTL.
-            .cmd("EXPIREAT")
-            .arg(&set)
-            .arg(s.expires_at)
-            .arg("NX")
-            .ignore();
-        pipe.query_async::<()>(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)
-    }
-
-    async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let now = now();
-        Ok(self
-            .load_sessions(&[id.to_owned()])
-            .await?
-            .into_iter()
-            .find(|s| s.expires_at > now))
-    }
-
-    async fn list_sessions(&self, subject: &str, now: i64) -> Result<Vec<Session>, StoreError> {
-        let ids: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.subject_key(subject))
-            .query_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        let mut sessions: Vec<Session> = self
-            .load_sessions(&ids)
-            .await?
-            .into_iter()
-            .filter(|s| s.subject == subject && !s.revoked && s.expires_at > now)
-            .collect();
-        sessions.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        Ok(sessions)
-    }
-
-    async fn touch_session(
-        &self,
-        id: &str,
-        now: i64,
-        expires_at: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let Some(session) = self.get_session(id).await? else {
-            return Ok(());
-        };
-        redis::Script::new(TOUCH)
-            .key(self.session_key(id))
-            .key(self.subject_key(&session.subject))
-            .arg(now)
-            .arg(expires_at.unwrap_or(0))
-            .invoke_async::<i64>(&mut self.conn().await?)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-
-    async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
-        let n: i64 = redis::Script::new(MARK_REVOKED)
-            .key(self.session_key(id))
-            .invoke_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        Ok(n == 1)
-    }
-}
-
 /// Withdraws one allowlisted token: `GETDEL` its key and drop it from its subject's set.
 const WITHDRAW: &str = r"
 local subject = redis.call('GETDEL', KEYS[1])
@@ -337,69 +243,6 @@ for _, jti in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 redis.call('DEL', KEYS[1])
 return n";
-
-#[async_trait::async_trait]
-impl AllowlistStore for RedisStore {
-    async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
-        if expires_at <= now() {
-            return Ok(());
-        }
-        let set = self.allowed_subject_key(subject);
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .cmd("SET")
-            .arg(self.allowed_key(jti))
-            .arg(subject)
-            .arg("EXAT")
-            .arg(expires_at)
-            .ignore()
-            .sadd(&set, jti)
-            .ignore()
-            .cmd("EXPIREAT")
-            .arg(&set)
-            .arg(expires_at)
-            .arg("GT")
-            .ignore()
-            .cmd("EXPIREAT")
-            .arg(&set)
-            .arg(expires_at)
-            .arg("NX")
-            .ignore();
-        pipe.query_async::<()>(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)
-    }
-
-    async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError> {
-        let stored: Option<String> = redis::cmd("GET")
-            .arg(self.allowed_key(jti))
-            .query_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        Ok(stored.as_deref() == Some(subject))
-    }
-
-    async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
-        let n: i64 = redis::Script::new(WITHDRAW)
-            .key(self.allowed_key(jti))
-            .arg(format!("{}allowed:", self.prefix))
-            .arg(jti)
-            .invoke_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        Ok(n == 1)
-    }
-
-    async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
-        let n: i64 = redis::Script::new(WITHDRAW_SUBJECT)
-            .key(self.allowed_subject_key(subject))
-            .arg(format!("{}allow:", self.prefix))
-            .invoke_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        Ok(usize::try_from(n).unwrap_or(0))
-    }
-}
 
 /// GCRA on Redis's own clock: one atomic script per decision, one round trip.
 const GCRA: &str = r"

@@ -1,6 +1,9 @@
 //! SQLite and PostgreSQL, through sqlx's `Any` driver: one implementation, one schema, the
 //! SQL both databases accept.
 
+mod allowlist;
+mod sessions;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -8,7 +11,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
+use super::{RevocationStore, Session, StoreError};
 use crate::clock::unix_now as now;
 
 /// The schema, applied in order on connect; each statement is idempotent. Append, never edit:
@@ -280,160 +283,5 @@ impl RevocationStore for SqlStore {
             .await?;
         self.after_write().await;
         Ok(done.rows_affected() == 1)
-    }
-}
-
-#[async_trait::async_trait]
-impl SessionStore for SqlStore {
-    async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
-        self.with_schema(|| {
-            sqlx::query(
-                "INSERT INTO authx_sessions (id, subject, created_at, last_seen, expires_at, ip, user_agent, device, revoked) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&s.id)
-            .bind(&s.subject)
-            .bind(s.created_at)
-            .bind(s.last_seen)
-            .bind(s.expires_at)
-            .bind(s.ip.clone())
-            .bind(s.user_agent.clone())
-            .bind(s.device.clone())
-            .bind(i64::from(s.revoked))
-            .execute(&self.pool)
-        })
-        .await?;
-        self.after_write().await;
-        Ok(())
-    }
-
-    async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE id = $1 AND expires_at > $2"
-        );
-        let row = self
-            .with_schema(|| {
-                sqlx::query(&sql)
-                    .bind(id)
-                    .bind(now())
-                    .fetch_optional(&self.pool)
-            })
-            .await?;
-        row.as_ref()
-            .map(session_from_row)
-            .transpose()
-            .map_err(unavailable)
-    }
-
-    async fn list_sessions(&self, subject: &str, now: i64) -> Result<Vec<Session>, StoreError> {
-        let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE subject = $1 AND revoked = 0 AND expires_at > $2 \
-             ORDER BY created_at, id"
-        );
-        let rows = self
-            .with_schema(|| {
-                sqlx::query(&sql)
-                    .bind(subject)
-                    .bind(now)
-                    .fetch_all(&self.pool)
-            })
-            .await?;
-        rows.iter()
-            .map(session_from_row)
-            .collect::<Result<_, _>>()
-            .map_err(unavailable)
-    }
-
-    async fn touch_session(
-        &self,
-        id: &str,
-        now: i64,
-        expires_at: Option<i64>,
-    ) -> Result<(), StoreError> {
-        self.with_schema(|| {
-            sqlx::query(
-                "UPDATE authx_sessions SET last_seen = $1, \
-                 expires_at = CASE WHEN $2 > expires_at THEN $3 ELSE expires_at END WHERE id = $4",
-            )
-            .bind(now)
-            .bind(expires_at.unwrap_or(0))
-            .bind(expires_at.unwrap_or(0))
-            .bind(id)
-            .execute(&self.pool)
-        })
-        .await?;
-        Ok(())
-    }
-
-    async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
-        let done = self
-            .with_schema(|| {
-                sqlx::query("UPDATE authx_sessions SET revoked = 1 WHERE id = $1 AND revoked = 0 AND expires_at > $2")
-                    .bind(id)
-                    .bind(now())
-                    .execute(&self.pool)
-            })
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-}
-
-#[async_trait::async_trait]
-impl AllowlistStore for SqlStore {
-    async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
-        self.with_schema(|| {
-            sqlx::query(
-                "INSERT INTO authx_allowlist (jti, subject, expires_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (jti) DO UPDATE SET subject = excluded.subject, \
-                 expires_at = excluded.expires_at",
-            )
-            .bind(jti)
-            .bind(subject)
-            .bind(expires_at)
-            .execute(&self.pool)
-        })
-        .await?;
-        self.after_write().await;
-        Ok(())
-    }
-
-    async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError> {
-        let row = self
-            .with_schema(|| {
-                sqlx::query(
-                    "SELECT 1 AS one FROM authx_allowlist \
-                     WHERE jti = $1 AND subject = $2 AND expires_at > $3",
-                )
-                .bind(jti)
-                .bind(subject)
-                .bind(now())
-                .fetch_optional(&self.pool)
-            })
-            .await?;
-        Ok(row.is_some())
-    }
-
-    async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
-        let done = self
-            .with_schema(|| {
-                sqlx::query("DELETE FROM authx_allowlist WHERE jti = $1 AND expires_at > $2")
-                    .bind(jti)
-                    .bind(now())
-                    .execute(&self.pool)
-            })
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
-        let done = self
-            .with_schema(|| {
-                sqlx::query("DELETE FROM authx_allowlist WHERE subject = $1 AND expires_at > $2")
-                    .bind(subject)
-                    .bind(now())
-                    .execute(&self.pool)
-            })
-            .await?;
-        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
     }
 }

@@ -12,15 +12,21 @@
 //! `error_type` is the name of Python AuthX's exception class where AuthX has one, so clients
 //! written against a FastAPI service keep working. Bodies never carry a token, a secret or an
 //! internal detail; `401` answers carry `WWW-Authenticate: Bearer` as RFC 6750 asks.
+//!
+//! Why one enum rather than a rejection type per extractor (axum's style): every authx
+//! refusal must answer with the same wire shape (AuthX's JSON body and class names), whichever
+//! extractor, guard or layer refused, and a handler returning `Result<_, AuthError>` can pass
+//! any of them on with `?`. The causes stay apart: each variant is one cause with its status,
+//! `error_type` and `WWW-Authenticate`, and failures of ours keep their source.
 
 use std::time::Duration;
 
-use axum::Json;
-use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
 use serde::Serialize;
 
 use crate::clock::ceil_secs;
+mod response;
+
 pub use crate::config::ConfigError;
 use crate::store::StoreError;
 pub use crate::token::{DecodeFailure, IssueError, TokenError};
@@ -267,64 +273,54 @@ impl AuthError {
         }
         body
     }
-
-    fn www_authenticate(&self) -> Option<HeaderValue> {
-        match self {
-            AuthError::MissingToken => Some(HeaderValue::from_static("Bearer")),
-            #[cfg(feature = "vault")]
-            AuthError::VaultTokenMissing => Some(HeaderValue::from_static("Bearer")),
-            AuthError::InsufficientScope { required, .. } => {
-                let scope = required.join(" ");
-                HeaderValue::from_str(&format!(
-                    "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
-                ))
-                .ok()
-            }
-            e if e.status() == StatusCode::UNAUTHORIZED => {
-                Some(HeaderValue::from_static("Bearer error=\"invalid_token\""))
-            }
-            _ => None,
-        }
-    }
 }
 
-impl IntoResponse for AuthError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        match &self {
-            AuthError::Internal(detail) => {
-                tracing::error!(detail = %detail, "authx internal error")
-            }
-            AuthError::StoreUnavailable(e) => tracing::warn!(error = %e, "authx store unavailable"),
-            // The guard and the extractors already logged the decision (the `auth decision`
-            // event, at DEBUG); this TRACE line also covers refusals decided elsewhere
-            // (`FreshClaims`, subject loaders, vault tokens, handlers).
-            _ => tracing::trace!(
-                error_type = self.error_type(),
-                status = status.as_u16(),
-                "authx refused request"
-            ),
-        }
-        let mut response = (status, Json(self.body())).into_response();
-        if let Some(v) = self.www_authenticate() {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-        }
-        if let AuthError::RateLimited {
-            retry_after,
-            limit,
-            reset,
-        } = &self
-        {
-            let headers = response.headers_mut();
-            headers.insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(ceil_secs(*retry_after)),
-            );
-            headers.insert("ratelimit-limit", HeaderValue::from(*limit));
-            headers.insert("ratelimit-remaining", HeaderValue::from(0u32));
-            headers.insert("ratelimit-reset", HeaderValue::from(ceil_secs(*reset)));
-        }
-        response
+impl AuthError {
+    /// One error of every kind (with a representative payload), for the error tables: the
+    /// README's and the crate docs' are checked against it (`tests/docs.rs`), and a unit test
+    /// below proves no kind is missing.
+    #[doc(hidden)]
+    pub fn __every_kind() -> Vec<AuthError> {
+        vec![
+            AuthError::MissingToken,
+            AuthError::Decode(DecodeFailure::Malformed),
+            AuthError::InvalidSignature,
+            AuthError::Expired,
+            AuthError::InvalidIssuer,
+            AuthError::InvalidAudience,
+            AuthError::AccessTokenRequired,
+            AuthError::RefreshTokenRequired,
+            AuthError::FreshTokenRequired,
+            AuthError::MissingCsrfToken,
+            AuthError::CsrfMismatch,
+            AuthError::Revoked,
+            AuthError::RefreshTokenReused,
+            AuthError::InsufficientScope {
+                required: vec!["admin:*".into()],
+                all: true,
+            },
+            AuthError::KindMismatch {
+                expected: "staff".into(),
+                actual: None,
+            },
+            AuthError::PolicyDenied {
+                reason: "Policy denied access".into(),
+            },
+            AuthError::RateLimited {
+                retry_after: Duration::from_secs(1),
+                limit: 1,
+                reset: Duration::from_secs(1),
+            },
+            AuthError::StoreUnavailable(StoreError::Timeout(Duration::from_millis(250))),
+            AuthError::SubjectNotFound,
+            #[cfg(feature = "jwks")]
+            AuthError::KeysUnavailable,
+            #[cfg(feature = "vault")]
+            AuthError::VaultTokenInvalid,
+            #[cfg(feature = "vault")]
+            AuthError::VaultTokenMissing,
+            AuthError::Internal("subject loader failed".into()),
+        ]
     }
 }
 
@@ -351,3 +347,7 @@ impl From<TokenError> for AuthError {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
