@@ -46,6 +46,7 @@ impl TokenType {
 /// token. `Option<Claims>` makes authentication optional: no token gives `None`, a bad token
 /// is still refused.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Claims<E = Extra> {
     /// Subject: who the token is about (a user id).
     pub sub: String,
@@ -119,6 +120,34 @@ impl<E: std::fmt::Debug> std::fmt::Debug for Claims<E> {
             .field("sid", &self.sid)
             .field("extra", &self.extra)
             .finish()
+    }
+}
+
+impl Claims<Extra> {
+    /// Claims with the registered claims authx requires and nothing else (no scopes, no extra
+    /// data), for tests and custom verifiers; tokens are issued with
+    /// [`Auth::access_token`](crate::Auth::access_token) and friends.
+    pub fn new(
+        sub: impl Into<String>,
+        jti: impl Into<String>,
+        token_type: TokenType,
+        exp: i64,
+    ) -> Self {
+        Claims {
+            sub: sub.into(),
+            jti: jti.into(),
+            token_type,
+            fresh: false,
+            iat: None,
+            nbf: None,
+            exp,
+            iss: None,
+            aud: Vec::new(),
+            csrf: None,
+            scopes: None,
+            sid: None,
+            extra: Extra::new(),
+        }
     }
 }
 
