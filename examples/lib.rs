@@ -143,6 +143,19 @@ pub mod demo {
         }
     }
 
+    /// The process's Prometheus recorder, installed on first use (feature `metrics`): what
+    /// `GET /metrics` renders.
+    #[cfg(feature = "metrics")]
+    pub fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+        static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+            std::sync::OnceLock::new();
+        HANDLE.get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .expect("no other metrics recorder is installed in this process")
+        })
+    }
+
     /// Serves `app` on `127.0.0.1:$PORT` (default 3000) until Ctrl-C.
     pub async fn serve(app: axum::Router) -> std::io::Result<()> {
         let port: u16 = std::env::var("PORT")

@@ -64,9 +64,12 @@ fn load_user(
 
 /// The whole service.
 pub fn app(auth: Auth, users: Users) -> Router {
+    // Before any request: what the recorder does not see, /metrics cannot show.
+    demo::metrics();
     routes![
         home,
         openapi_json,
+        metrics,
         login,
         limited,
         ws,
@@ -88,6 +91,13 @@ pub fn app(auth: Auth, users: Users) -> Router {
         app_page,
     ]
     .with_state(AppState { auth, users })
+}
+
+/// Prometheus metrics in text format: authx's decisions, store calls and rate limits (see
+/// `authx::metrics`). The recorder is installed with the app.
+#[public(route = "GET /metrics")]
+async fn metrics() -> String {
+    demo::metrics().render()
 }
 
 #[public(route = "GET /")]

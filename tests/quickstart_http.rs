@@ -571,3 +571,66 @@ async fn the_route_audit_passes() {
     assert!(report.routes().len() >= 15, "{report}");
     assert!(report.unprobed().is_empty(), "{report}");
 }
+
+/// The sum of the samples of `metric` whose labels include every one of `labels`.
+fn sample(text: &str, metric: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{metric}{{")))
+        .filter(|l| labels.iter().all(|want| l.contains(want)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// `GET /metrics` (Prometheus text) counts the decisions after some traffic, and no label
+/// carries a token or a subject.
+#[tokio::test]
+async fn metrics_count_decisions_without_tokens_or_subjects() {
+    let (s, _) = start(quickstart::app).await;
+    let scrape = || async {
+        let res = client().get(s.url("/metrics")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.text().await.unwrap()
+    };
+    let before = scrape().await;
+    let pair = login(&s, "user1", "password1").await;
+    let access = pair["access_token"].as_str().unwrap();
+    for _ in 0..3 {
+        assert_eq!(get_bearer(&s, "/protected", access).await.0, 200);
+    }
+    for _ in 0..2 {
+        assert_eq!(get_bearer(&s, "/admin", access).await.0, 403);
+    }
+    assert_eq!(
+        client()
+            .get(s.url("/protected"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let after = scrape().await;
+    let delta = |labels: &[&str]| {
+        sample(&after, "authx_decisions_total", labels)
+            - sample(&before, "authx_decisions_total", labels)
+    };
+    let protected = "route=\"quickstart_http::quickstart::protected\"";
+    let admin = "route=\"quickstart_http::quickstart::admin\"";
+    assert!(delta(&[protected, "outcome=\"allowed\""]) >= 3.0, "{after}");
+    assert!(
+        delta(&[protected, "error_type=\"MissingTokenError\""]) >= 1.0,
+        "{after}"
+    );
+    assert!(
+        delta(&[admin, "error_type=\"InsufficientScopeError\""]) >= 2.0,
+        "{after}"
+    );
+    assert!(
+        sample(&after, "authx_decision_seconds_count", &[]) > 0.0,
+        "{after}"
+    );
+    assert!(after.contains("authx_store_call_seconds"), "{after}");
+    for secret in [access, pair["refresh_token"].as_str().unwrap(), "user1"] {
+        assert!(!after.contains(secret), "{secret:?} in a label");
+    }
+}

@@ -78,7 +78,7 @@
 //!
 //! [axum]: https://docs.rs/axum
 #![deny(missing_docs, unsafe_code)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
 pub mod clock;
@@ -87,13 +87,14 @@ pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod guard;
-#[doc = include_str!("../../docs/declaring-auth.md")]
+#[doc = include_str!("../docs/declaring-auth.md")]
 pub mod guide {}
 #[cfg(feature = "jwks")]
 pub mod jwks;
-#[doc = include_str!("../../docs/migrating-from-python-authx.md")]
+#[doc = include_str!("../docs/migrating-from-python-authx.md")]
 pub mod migrating {}
 pub mod layer;
+pub mod metrics;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod rate;

@@ -21,16 +21,17 @@ pub(crate) fn route_template(parts: &Parts) -> Option<&str> {
         .map(axum::extract::MatchedPath::as_str)
 }
 
-/// The route a decision is about: the matched template, else the request path.
+/// The route a decision is about: the matched template, else `unmatched` (never the raw path,
+/// which a client chooses: the event's `path` field has it).
 pub(crate) fn route_of(parts: &Parts) -> String {
-    route_template(parts)
-        .unwrap_or_else(|| parts.uri.path())
-        .to_owned()
+    route_template(parts).unwrap_or("unmatched").to_owned()
 }
 
-/// The start of a decision, or `None` when no subscriber listens.
+/// The start of a decision, or `None` when nobody listens (no tracing subscriber wants the
+/// event, and metrics are compiled out).
 pub(crate) fn start() -> Option<Instant> {
-    tracing::enabled!(target: "authx", tracing::Level::DEBUG).then(Instant::now)
+    (cfg!(feature = "metrics") || tracing::enabled!(target: "authx", tracing::Level::DEBUG))
+        .then(Instant::now)
 }
 
 /// Emits the decision event of a pipeline outcome that began at `started`.
@@ -58,7 +59,12 @@ pub(crate) fn event(
     let Some(started) = started else {
         return;
     };
-    let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let elapsed = started.elapsed();
+    crate::metrics::decision(route, error.map(AuthError::error_type), elapsed);
+    if !tracing::enabled!(target: "authx", tracing::Level::DEBUG) {
+        return;
+    }
+    let duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     let subject = claims.map(|c| c.sub.as_str());
     let method = parts.method.as_str();
     // The path only: the query may carry a token.

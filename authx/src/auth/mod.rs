@@ -203,9 +203,10 @@ impl Auth {
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, AuthError> {
-        crate::store::bounded(self.inner.config.store_timeout, call)
-            .await
-            .map_err(AuthError::StoreUnavailable)
+        let started = std::time::Instant::now();
+        let result = crate::store::bounded(self.inner.config.store_timeout, call).await;
+        crate::metrics::store_call(self.inner.stores.backend, started.elapsed(), &result);
+        result.map_err(AuthError::StoreUnavailable)
     }
 
     /// A store answer under [`store_fail_open`](AuthConfig::store_fail_open): `Ok(None)` when the

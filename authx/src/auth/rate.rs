@@ -34,11 +34,14 @@ impl Auth {
             .await
         {
             Ok(d) if d.allowed => Ok(Some(d)),
-            Ok(d) => Err(AuthError::RateLimited {
-                retry_after: d.retry_after,
-                limit: d.limit,
-                reset: d.reset,
-            }),
+            Ok(d) => {
+                crate::metrics::rate_limited(route);
+                Err(AuthError::RateLimited {
+                    retry_after: d.retry_after,
+                    limit: d.limit,
+                    reset: d.reset,
+                })
+            }
             Err(AuthError::StoreUnavailable(e)) if self.config().store_fail_open => {
                 tracing::warn!(error = %e, "rate limiter unavailable; letting the request through (store_fail_open)");
                 Ok(None)

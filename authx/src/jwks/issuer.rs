@@ -193,6 +193,7 @@ impl State {
             Ok(r) => r,
             Err(_) => Err(format!("no answer within {limit:?}")),
         };
+        crate::metrics::jwks_fetch(&self.config.issuer, result.is_ok());
         match result {
             Ok(keys) => {
                 let mut slot = self.keys.write().unwrap_or_else(|p| p.into_inner());
