@@ -130,7 +130,7 @@ pub struct AuthConfig {
     /// Used by [`Auth::connect`](crate::Auth::connect).
     pub store_url: String,
     /// Allowlist mode (fastapi-auth-jwt): only tokens recorded at issue time
-    /// ([`TokenBuilder::register`](crate::token::TokenBuilder::register)) are accepted, and
+    /// ([`Auth::register`](crate::Auth::register)) are accepted, and
     /// [`Auth::invalidate`](crate::Auth::invalidate) / [`Auth::invalidate_subject`](crate::Auth::invalidate_subject)
     /// withdraw them. Costs one store lookup per request. Default `false`.
     pub allowlist: bool,

@@ -2,7 +2,7 @@
 //! construction and [`IssueError`] for issuing tokens.
 //!
 //! Every request-time failure is one [`AuthError`] variant. Its
-//! [`IntoResponse`] impl answers with the status of the
+//! [`IntoResponse`](axum::response::IntoResponse) impl answers with the status of the
 //! [error table](crate#errors) and a JSON body in Python AuthX's shape:
 //!
 //! ```json

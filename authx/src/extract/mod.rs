@@ -7,7 +7,7 @@
 //! | [`RefreshClaims<E>`] | a refresh token | no token, bad token, access token, revoked |
 //! | `Option<_>` of each | `None` when there is no token at all | a token that is present but bad |
 //!
-//! Each needs [`Auth`](crate::Auth) reachable from the router state (`Auth: FromRef<S>`).
+//! Each needs [`Auth`] reachable from the router state (`Auth: FromRef<S>`).
 //! Verification runs once per request: the verified claims are cached in the request's
 //! extensions and every later extractor (and `#[auth_subject]` types) reuses them. `E` is the
 //! type of the extra data (default: a JSON object).

@@ -121,7 +121,7 @@ impl Forwarding {
         &self.proxies
     }
 
-    /// The client address of a request (see the [module docs](self)). `None` without
+    /// The client address of a request (see the [module docs](crate::rate)). `None` without
     /// `into_make_service_with_connect_info::<SocketAddr>()`; a warning says so once.
     pub fn client_ip(&self, parts: &Parts) -> ClientIp {
         let Some(peer) = parts

@@ -1,7 +1,7 @@
 //! Tokens: the [`Claims`] they carry, and issuing them with [`TokenBuilder`].
 //!
 //! This module knows no HTTP: signing and verifying are pure functions of bytes, keys and the
-//! current time. Keys are decoded once, when [`Auth`] is built; verification tries the current
+//! current time. Keys are decoded once, when [`Auth`](crate::Auth) is built; verification tries the current
 //! key, then previous ones (rotation), or only the one named by the token's `kid` when keys
 //! carry ids. The algorithm in a token's header must be exactly the algorithm of the key that
 //! verifies it: `none` never verifies, and an HMAC token never verifies against a public key.

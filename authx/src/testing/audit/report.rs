@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// What [`audit_routes`] found. [`assert_ok`](Self::assert_ok) panics with every failure at
+/// What [`audit_routes`](crate::testing::audit_routes) found. [`assert_ok`](Self::assert_ok) panics with every failure at
 /// once; `Display` prints the whole report.
 #[derive(Debug, Default)]
 pub struct AuditReport {
@@ -66,7 +66,7 @@ impl AuditReport {
     }
 
     /// No check failed, at least one route was probed, and (unless the audit was
-    /// [lenient](RouteAudit::lenient)) every registered route could be checked: none
+    /// [lenient](crate::testing::RouteAudit::lenient)) every registered route could be checked: none
     /// unmounted, none without a `route`, no check inconclusive.
     pub fn is_ok(&self) -> bool {
         let complete =
