@@ -10,7 +10,7 @@ mod vault_example;
 use std::sync::Arc;
 use std::time::Duration;
 
-use authx::vault::{Vault, VaultConfig, VaultPayload};
+use authx::vault::{Vault, VaultCipherKind, VaultConfig, VaultPayload};
 use authx::{MemoryStore, RevocationStore};
 use authx_tests::{TestServer, assert_error, client, cookie_client, status_json};
 use axum::Router;
@@ -201,7 +201,57 @@ async fn header_location_works_and_the_cookie_wins_over_it() {
 
 #[tokio::test]
 async fn missing_expired_tampered_garbage_and_oversized_are_refused() {
-    let v = vault();
+    refuses_what_it_must(VaultCipherKind::Fernet).await;
+}
+
+#[tokio::test]
+async fn the_xchacha20_poly1305_cipher_seals_opens_and_refuses_the_same() {
+    refuses_what_it_must(VaultCipherKind::XChaCha20Poly1305).await;
+    // A token of one cipher never opens with the other, whatever the key.
+    let fernet = vault();
+    let xchacha = Vault::new(xchacha_config()).unwrap();
+    let from_fernet = fernet.seal(&json!({"name": "ada"})).unwrap();
+    let from_xchacha = xchacha.seal(&json!({"name": "ada"})).unwrap();
+    assert!(xchacha.open::<Value>(&from_fernet).await.is_err());
+    assert!(fernet.open::<Value>(&from_xchacha).await.is_err());
+    assert_eq!(
+        xchacha.open::<Value>(&from_xchacha).await.unwrap(),
+        json!({"name": "ada"})
+    );
+    // The example's login/me/logout flow works on it unchanged.
+    let s = TestServer::start(vault_example::app(xchacha.clone())).await;
+    let c = cookie_client();
+    let res = c
+        .post(s.url("/vault/login"))
+        .json(&json!({"username": "ada"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, body) = status_json(c.get(s.url("/vault/me")).send().await.unwrap()).await;
+    assert_eq!((status, body["username"].clone()), (200, json!("ada")));
+}
+
+fn xchacha_config() -> VaultConfig {
+    VaultConfig::builder()
+        .key(KEY)
+        .cipher(VaultCipherKind::XChaCha20Poly1305)
+        .cookie_secure(false)
+        .build()
+}
+
+/// Missing, expired, tampered, foreign, garbage, truncated, oversized and ambiguous tokens are
+/// refused by a vault on `cipher`; its genuine token still works after all that.
+async fn refuses_what_it_must(cipher: VaultCipherKind) {
+    let v = Vault::new(
+        VaultConfig::builder()
+            .key(KEY)
+            .cipher(cipher)
+            .use_header(true)
+            .cookie_secure(false)
+            .build(),
+    )
+    .unwrap();
     let s = TestServer::start(app(v.clone())).await;
 
     let (status, body) = get_with(&s, "/me", &[]).await;
@@ -219,10 +269,15 @@ async fn missing_expired_tampered_garbage_and_oversized_are_refused() {
     let mut tampered = token.clone().into_bytes();
     tampered[40] = if tampered[40] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    let other_key = Vault::new(VaultConfig::builder().key(Vault::generate_key()).build())
-        .unwrap()
-        .seal(&json!({"name": "ada"}))
-        .unwrap();
+    let other_key = Vault::new(
+        VaultConfig::builder()
+            .key(Vault::generate_key())
+            .cipher(cipher)
+            .build(),
+    )
+    .unwrap()
+    .seal(&json!({"name": "ada"}))
+    .unwrap();
     let oversized = format!("{token}{}", "A".repeat(20 * 1024));
     for (what, bad) in [
         ("tampered", tampered.as_str()),

@@ -1,12 +1,13 @@
-//! Fernet tokens and the envelope they carry. No HTTP, no store: a function of bytes, key and
+//! Vault tokens and the envelope they carry. No HTTP, no store: a function of bytes, key and
 //! time.
 //!
-//! Fernet (<https://github.com/fernet/spec>): `0x80 | timestamp (u64 BE) | IV | AES-128-CBC
-//! ciphertext | HMAC-SHA256`, url-safe base64. The `fernet` crate authenticates and decrypts;
-//! the time checks (TTL and clock skew) are done here against an explicit `now`, after the HMAC
-//! verified, with saturating arithmetic: a forged timestamp near `u64::MAX` cannot overflow.
+//! The cipher ([`VaultCipher`]) authenticates and decrypts; the time checks (TTL and clock
+//! skew) are done here against an explicit `now`, after the cipher said the token is
+//! authentic, with saturating arithmetic: a forged timestamp near `u64::MAX` cannot overflow.
 
 use serde::{Deserialize, Serialize};
+
+use super::cipher::VaultCipher;
 
 /// How far in the future a token's timestamp may be (the spec's and Python's 60 s).
 const MAX_CLOCK_SKEW: u64 = 60;
@@ -20,26 +21,22 @@ pub(crate) enum OpenError {
     Expired,
 }
 
-/// A Fernet key, decoded once.
-#[derive(Clone)]
-pub(crate) struct FernetCodec {
-    fernet: fernet::Fernet,
-}
-
-impl FernetCodec {
-    /// `None` when `key` is not 32 bytes of url-safe base64.
-    pub(crate) fn new(key: &str) -> Option<Self> {
-        fernet::Fernet::new(key.trim()).map(|fernet| FernetCodec { fernet })
-    }
-
-    /// A token of `plaintext`, timestamped now, with a random IV.
-    pub(crate) fn seal(&self, plaintext: &[u8]) -> String {
-        self.fernet.encrypt(plaintext)
-    }
-
+/// The vault's checks around a cipher: size before anything, then authenticity (the cipher),
+/// then the authenticated issue time against the TTL and the clock skew.
+pub(crate) trait OpenAt {
     /// The plaintext of `token` if it is authentic, at most `max_size` bytes long, issued no
     /// more than `ttl` seconds before `now` and no more than a minute after it.
-    pub(crate) fn open_at(
+    fn open_at(
+        &self,
+        token: &str,
+        ttl: u64,
+        now: u64,
+        max_size: usize,
+    ) -> Result<Vec<u8>, OpenError>;
+}
+
+impl<C: VaultCipher + ?Sized> OpenAt for C {
+    fn open_at(
         &self,
         token: &str,
         ttl: u64,
@@ -49,11 +46,7 @@ impl FernetCodec {
         if token.len() > max_size {
             return Err(OpenError::Invalid);
         }
-        // Authenticates (HMAC) and decrypts. With no TTL the crate's only time check is its
-        // clock-skew one against the system clock, which cannot overflow.
-        let plaintext = self.fernet.decrypt(token).map_err(|_| OpenError::Invalid)?;
-        // The token is authentic from here: its timestamp can be trusted.
-        let issued = timestamp(token).ok_or(OpenError::Invalid)?;
+        let (plaintext, issued) = self.open(token).ok_or(OpenError::Invalid)?;
         if issued > now.saturating_add(MAX_CLOCK_SKEW) {
             return Err(OpenError::Invalid);
         }
@@ -62,30 +55,6 @@ impl FernetCodec {
         }
         Ok(plaintext)
     }
-}
-
-/// The timestamp of a Fernet token: bytes 1..9 of the decoded token, i.e. exactly its first 12
-/// base64 characters (72 bits), so only they are decoded. `None` unless they are url-safe
-/// base64 starting with version `0x80`.
-pub(crate) fn timestamp(token: &str) -> Option<u64> {
-    let head = token.as_bytes().get(..12)?;
-    let mut bits: u128 = 0;
-    for &c in head {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u128::from(v);
-    }
-    // 72 bits: the version byte, then the big-endian timestamp.
-    if bits >> 64 != 0x80 {
-        return None;
-    }
-    u64::try_from(bits & u128::from(u64::MAX)).ok()
 }
 
 /// What a vault token seals: `{"data": <payload>, "jti": <uuid>, "exp": <unix seconds>}`.
@@ -107,6 +76,7 @@ pub(crate) struct OpenEnvelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vault::cipher::{FernetCipher, timestamp};
     use proptest::prelude::*;
     use serde_json::Value;
 
@@ -151,7 +121,7 @@ mod tests {
         let vectors = vectors.as_array().unwrap();
         assert!(!vectors.is_empty());
         for v in vectors {
-            let codec = FernetCodec::new(v["secret"].as_str().unwrap()).unwrap();
+            let codec = FernetCipher::new(v["secret"].as_str().unwrap()).unwrap();
             let token = v["token"].as_str().unwrap();
             let now = unix(v["now"].as_str().unwrap());
             let src = v["src"].as_str().unwrap().as_bytes();
@@ -167,7 +137,7 @@ mod tests {
             assert_eq!(&raw[9..25], &iv[..]);
             assert_eq!(codec.open_at(token, 60, now, MAX).unwrap(), src);
 
-            let ours = codec.seal(src);
+            let ours = codec.seal(src, now_secs());
             assert_eq!(decode(&ours).len(), raw.len(), "same layout and padding");
             assert_eq!(codec.open_at(&ours, 60, now_secs(), MAX).unwrap(), src);
         }
@@ -179,7 +149,7 @@ mod tests {
         let vectors = vectors.as_array().unwrap();
         assert!(!vectors.is_empty());
         for v in vectors {
-            let codec = FernetCodec::new(v["secret"].as_str().unwrap()).unwrap();
+            let codec = FernetCipher::new(v["secret"].as_str().unwrap()).unwrap();
             let opened = codec.open_at(
                 v["token"].as_str().unwrap(),
                 v["ttl_sec"].as_u64().unwrap(),
@@ -200,7 +170,7 @@ mod tests {
         );
         for v in vectors {
             let desc = v["desc"].as_str().unwrap();
-            let codec = FernetCodec::new(v["secret"].as_str().unwrap()).unwrap();
+            let codec = FernetCipher::new(v["secret"].as_str().unwrap()).unwrap();
             let opened = codec.open_at(
                 v["token"].as_str().unwrap(),
                 v["ttl_sec"].as_u64().unwrap(),
@@ -219,7 +189,7 @@ mod tests {
     #[test]
     fn python_raw_token_decrypts() {
         let f = fixture("python_token.json");
-        let codec = FernetCodec::new(f["key"].as_str().unwrap()).unwrap();
+        let codec = FernetCipher::new(f["key"].as_str().unwrap()).unwrap();
         let raw = &f["raw"];
         let expected = hex(raw["plaintext_hex"].as_str().unwrap());
         let token = raw["token"].as_str().unwrap();
@@ -227,7 +197,7 @@ mod tests {
         let opened = codec.open_at(token, u64::MAX, now_secs(), MAX).unwrap();
         assert_eq!(opened, expected);
         assert_eq!(timestamp(token), raw["issued_at"].as_u64());
-        let other = FernetCodec::new(&key()).unwrap();
+        let other = FernetCipher::new(&key()).unwrap();
         assert_eq!(
             other.open_at(token, u64::MAX, now_secs(), MAX),
             Err(OpenError::Invalid)
@@ -236,9 +206,9 @@ mod tests {
 
     #[test]
     fn ttl_skew_and_size_are_checked() {
-        let codec = FernetCodec::new(&key()).unwrap();
+        let codec = FernetCipher::new(&key()).unwrap();
         let now = now_secs();
-        let token = codec.seal(b"x");
+        let token = codec.seal(b"x", now_secs());
         assert_eq!(codec.open_at(&token, 10, now, MAX).unwrap(), b"x");
         assert_eq!(
             codec.open_at(&token, 10, now + 11, MAX),
@@ -265,8 +235,8 @@ mod tests {
 
     #[test]
     fn every_flipped_bit_is_refused() {
-        let codec = FernetCodec::new(&key()).unwrap();
-        let raw = decode(&codec.seal(b"{\"data\":1}"));
+        let codec = FernetCipher::new(&key()).unwrap();
+        let raw = decode(&codec.seal(b"{\"data\":1}", now_secs()));
         for i in 0..raw.len() {
             for bit in 0..8 {
                 let mut t = raw.clone();
@@ -293,7 +263,7 @@ mod tests {
     proptest! {
         #[test]
         fn garbage_never_panics(s in "\\PC{0,300}", b in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let codec = FernetCodec::new("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=").unwrap();
+            let codec = FernetCipher::new("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=").unwrap();
             prop_assert!(codec.open_at(&s, 60, now_secs(), MAX).is_err());
             let mut raw = vec![0x80];
             raw.extend(b);
@@ -358,8 +328,8 @@ mod tests {
 
     #[test]
     fn base64_helpers_match_the_crate() {
-        let codec = FernetCodec::new(&key()).unwrap();
-        let token = codec.seal(b"abc");
+        let codec = FernetCipher::new(&key()).unwrap();
+        let token = codec.seal(b"abc", now_secs());
         assert_eq!(encode(&decode(&token)), token);
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::cipher::VaultCipherKind;
 use crate::config::{SameSite, Secret};
 use crate::error::ConfigError;
 
@@ -17,6 +18,10 @@ pub const VAULT_ENV_VARS: &[(&str, &str)] = &[
     (
         "AUTHX_VAULT_TTL",
         "vault token lifetime, seconds (default 3600)",
+    ),
+    (
+        "AUTHX_VAULT_CIPHER",
+        "`fernet` (default) or `xchacha20poly1305` (feature `vault-xchacha`)",
     ),
 ];
 
@@ -32,6 +37,11 @@ pub struct VaultConfig {
     /// [`Vault::generate_key`](super::Vault::generate_key) here). Default none: a random key is
     /// made at start, with a warning, and every token dies with the process.
     pub key: Option<Secret>,
+    /// The cipher sealing tokens (`fernet` or `xchacha20poly1305` in serde). Default
+    /// [`Fernet`](VaultCipherKind::Fernet), which any Fernet implementation reads;
+    /// XChaCha20-Poly1305 needs the cargo feature `vault-xchacha`. Both take the same kind of
+    /// key.
+    pub cipher: VaultCipherKind,
     /// Lifetime of sealed tokens, seconds in serde: both the payload's `exp` and the Fernet TTL
     /// checked against the token's timestamp. Default 1 hour (fastapi-authix's `time_to_live`).
     #[serde(deserialize_with = "de_secs")]
@@ -92,6 +102,7 @@ impl Default for VaultConfig {
     fn default() -> Self {
         VaultConfig {
             key: None,
+            cipher: VaultCipherKind::Fernet,
             ttl: Duration::from_secs(3600),
             use_cookie: true,
             use_header: false,
@@ -122,8 +133,8 @@ impl VaultConfig {
         VaultConfigBuilder(VaultConfig::default())
     }
 
-    /// Reads `AUTHX_VAULT_KEY` (the Fernet key) and `AUTHX_VAULT_TTL` (lifetime in seconds) over
-    /// the defaults. Fails on a lifetime that is not a number, naming the variable; the key is
+    /// Reads `AUTHX_VAULT_KEY` (the key), `AUTHX_VAULT_TTL` (lifetime in seconds) and
+    /// `AUTHX_VAULT_CIPHER` over the defaults. Fails on a lifetime that is not a number, naming the variable; the key is
     /// checked by [`Vault::new`](super::Vault::new).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
@@ -139,6 +150,12 @@ impl VaultConfig {
         };
         if let Some(ttl) = env.secs("AUTHX_VAULT_TTL")? {
             c.ttl = ttl;
+        }
+        if let Some(cipher) = env.string("AUTHX_VAULT_CIPHER") {
+            c.cipher = cipher.parse().map_err(|reason| ConfigError::Invalid {
+                field: "AUTHX_VAULT_CIPHER",
+                reason,
+            })?;
         }
         Ok(c)
     }
@@ -186,6 +203,11 @@ impl VaultConfigBuilder {
     /// See [`VaultConfig::key`].
     pub fn key(mut self, key: impl Into<Secret>) -> Self {
         self.0.key = Some(key.into());
+        self
+    }
+    /// See [`VaultConfig::cipher`].
+    pub fn cipher(mut self, cipher: VaultCipherKind) -> Self {
+        self.0.cipher = cipher;
         self
     }
     /// See [`VaultConfig::ttl`].

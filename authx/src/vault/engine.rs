@@ -11,7 +11,8 @@ use http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::codec::{FernetCodec, OpenEnvelope, OpenError, SealEnvelope};
+use super::cipher::{FernetCipher, VaultCipher, VaultCipherKind};
+use super::codec::{OpenAt as _, OpenEnvelope, OpenError, SealEnvelope};
 use super::config::VaultConfig;
 use super::extract::VaultPayload;
 use crate::config::SameSite;
@@ -31,7 +32,7 @@ pub struct Vault {
 
 struct Inner {
     config: VaultConfig,
-    codec: FernetCodec,
+    codec: Box<dyn VaultCipher>,
     store: Arc<dyn RevocationStore>,
 }
 
@@ -39,6 +40,7 @@ impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Vault")
             .field("config", &self.inner.config)
+            .field("cipher", &self.inner.codec.name())
             .finish_non_exhaustive()
     }
 }
@@ -71,36 +73,59 @@ impl Vault {
         config: VaultConfig,
         store: Arc<dyn RevocationStore>,
     ) -> Result<Self, ConfigError> {
-        config.validate()?;
-        let codec = match &config.key {
-            Some(key) => FernetCodec::new(key.expose()).ok_or_else(|| ConfigError::Invalid {
-                field: "vault.key",
-                reason: "not a Fernet key: expected 32 bytes in url-safe base64 \
-                         (env AUTHX_VAULT_KEY; make one with Vault::generate_key)"
-                    .into(),
-            })?,
+        let key = match &config.key {
+            Some(key) => key.expose().to_owned(),
             None => {
                 tracing::warn!(
                     "authx vault: no key configured (AUTHX_VAULT_KEY); using a random key: \
                      every vault token dies with the process"
                 );
-                FernetCodec::new(&Self::generate_key()).ok_or_else(|| ConfigError::Invalid {
-                    field: "vault.key",
-                    reason: "the generated key was refused".into(),
-                })?
+                Self::generate_key()
             }
         };
+        let bad_key = || ConfigError::Invalid {
+            field: "vault.key",
+            reason: "not a vault key: expected 32 bytes in url-safe base64 \
+                     (env AUTHX_VAULT_KEY; make one with Vault::generate_key)"
+                .into(),
+        };
+        let cipher: Box<dyn VaultCipher> = match config.cipher {
+            VaultCipherKind::Fernet => Box::new(FernetCipher::new(&key).ok_or_else(bad_key)?),
+            #[cfg(feature = "vault-xchacha")]
+            VaultCipherKind::XChaCha20Poly1305 => {
+                Box::new(super::cipher::XChaCha20Poly1305Cipher::new(&key).ok_or_else(bad_key)?)
+            }
+            #[cfg(not(feature = "vault-xchacha"))]
+            VaultCipherKind::XChaCha20Poly1305 => {
+                return Err(ConfigError::Invalid {
+                    field: "vault.cipher",
+                    reason: "xchacha20poly1305 needs authx's cargo feature `vault-xchacha`".into(),
+                });
+            }
+        };
+        Self::with_cipher(config, cipher, store)
+    }
+
+    /// Like [`with_store`](Self::with_store), sealing with `cipher` (one of your own, or a
+    /// built-in one made by hand) whatever [`VaultConfig::cipher`] says; `config.key` is not
+    /// read.
+    pub fn with_cipher(
+        config: VaultConfig,
+        cipher: Box<dyn VaultCipher>,
+        store: Arc<dyn RevocationStore>,
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
         Ok(Vault {
             inner: Arc::new(Inner {
                 config,
-                codec,
+                codec: cipher,
                 store,
             }),
         })
     }
 
-    /// A new random Fernet key (32 bytes from the OS, url-safe base64), to put in
-    /// `AUTHX_VAULT_KEY`. Python's `Fernet.generate_key()` makes the same kind.
+    /// A new random key (32 bytes from the OS, url-safe base64), to put in `AUTHX_VAULT_KEY`;
+    /// good for every built-in cipher. Python's `Fernet.generate_key()` makes the same kind.
     pub fn generate_key() -> String {
         fernet::Fernet::generate_key()
     }
@@ -138,7 +163,10 @@ impl Vault {
             exp: now().saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
         };
         let json = serde_json::to_vec(&envelope).map_err(|e| IssueError::Data(e.to_string()))?;
-        let token = self.inner.codec.seal(&json);
+        let token = self
+            .inner
+            .codec
+            .seal(&json, u64::try_from(now()).unwrap_or(0));
         let max = self.inner.config.max_token_size;
         if token.len() > max {
             return Err(IssueError::Data(format!(

@@ -49,12 +49,9 @@ async fn seals_and_opens_any_payload() {
 async fn the_envelope_has_data_jti_and_exp() {
     let v = vault();
     let token = v.seal(&user()).unwrap();
-    let plain = FernetCodec::new(KEY).unwrap().open_at(
-        &token,
-        3600,
-        u64::try_from(now()).unwrap(),
-        1 << 14,
-    );
+    let plain = crate::vault::cipher::FernetCipher::new(KEY)
+        .unwrap()
+        .open_at(&token, 3600, u64::try_from(now()).unwrap(), 1 << 14);
     let envelope: Value = serde_json::from_slice(&plain.unwrap()).unwrap();
     assert_eq!(envelope["data"], json!({"id": 1, "name": "ada"}));
     assert!(uuid::Uuid::parse_str(envelope["jti"].as_str().unwrap()).is_ok());
@@ -91,7 +88,10 @@ async fn refuses_other_keys_wrong_shapes_and_garbage() {
         Err(AuthError::VaultTokenInvalid)
     ));
     // Authentic Fernet, but not an envelope.
-    let raw = v.inner.codec.seal(b"{\"id\":1,\"name\":\"ada\"}");
+    let raw = v
+        .inner
+        .codec
+        .seal(b"{\"id\":1,\"name\":\"ada\"}", now_u64());
     assert!(matches!(
         v.open::<User>(&raw).await,
         Err(AuthError::VaultTokenInvalid)
@@ -108,7 +108,10 @@ async fn expiry_is_checked_on_exp_and_fernet_ttl() {
     ));
     // An exp far ahead does not outlive the Fernet TTL.
     let envelope = json!({"data": 1, "jti": "j", "exp": i64::MAX});
-    let raw = v.inner.codec.seal(envelope.to_string().as_bytes());
+    let raw = v
+        .inner
+        .codec
+        .seal(envelope.to_string().as_bytes(), now_u64());
     let later = u64::try_from(now()).unwrap() + 3601;
     assert_eq!(
         v.inner.codec.open_at(&raw, 3600, later, 1 << 14),
@@ -261,4 +264,8 @@ async fn python_envelope_opens() {
     assert_eq!(p.data, f["payload"]["data"]);
     assert_eq!(p.jti, f["payload"]["jti"].as_str().unwrap());
     assert_eq!(p.exp, f["payload"]["exp"].as_i64().unwrap());
+}
+
+fn now_u64() -> u64 {
+    u64::try_from(crate::clock::unix_now()).unwrap()
 }

@@ -99,11 +99,15 @@
 //! do not read each other's tokens as they are. A Python service that seals the envelope with
 //! the same key (see `tests/fixtures/fernet/make_python_fixture.py`) interoperates.
 
+mod cipher;
 mod codec;
 mod config;
 mod engine;
 mod extract;
 
+#[cfg(feature = "vault-xchacha")]
+pub use cipher::XChaCha20Poly1305Cipher;
+pub use cipher::{FernetCipher, VaultCipher, VaultCipherKind};
 pub use config::{VAULT_ENV_VARS, VaultConfig, VaultConfigBuilder, VaultCookieConfig};
 pub use engine::Vault;
 pub use extract::VaultPayload;
