@@ -23,6 +23,9 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 /// How much longer than the longest token lifetime a family's revocation is kept.
 const FAMILY_MARGIN_SECS: i64 = 60;
 
+/// The largest `device_info` a session keeps, serialized.
+const MAX_DEVICE_INFO: usize = 4096;
+
 /// Sessions remembered by the touch throttle before it starts over.
 const TOUCH_MEMORY: usize = 100_000;
 
@@ -46,6 +49,13 @@ impl Auth {
         subject: &str,
         meta: SessionMeta,
     ) -> Result<Session, AuthError> {
+        if let Some(info) = &meta.device_info
+            && info.to_string().len() > MAX_DEVICE_INFO
+        {
+            return Err(AuthError::Internal(
+                "create_session: device_info over 4 KiB serialized; keep it small".into(),
+            ));
+        }
         let now = self.now();
         let session = Session {
             id: uuid::Uuid::new_v4().to_string(),
@@ -56,6 +66,7 @@ impl Auth {
             ip: meta.ip,
             user_agent: meta.user_agent,
             device: meta.device,
+            device_info: meta.device_info,
             revoked: false,
         };
         self.store_call(self.session_store().create_session(&session))
@@ -196,6 +207,11 @@ impl Auth {
             .extra(&claims.extra)
             .session(&family)
             .jti(&next);
+        // The login's time travels with the family (implicit refresh bounds chains by it).
+        let (access, refresh) = match claims.auth_time {
+            Some(t) => (access.auth_time(t), refresh.auth_time(t)),
+            None => (access, refresh),
+        };
         // Minted (and allowlisted) before the family advances, so no store hiccup after the
         // advance can leave the client without its new pair and with a retired token.
         let pair = if self.config().allowlist {

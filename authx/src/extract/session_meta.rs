@@ -22,6 +22,9 @@ pub struct SessionMeta {
     pub user_agent: Option<String>,
     /// A coarse device description (`Firefox on Linux`).
     pub device: Option<String>,
+    /// The app's own device information, as JSON (AuthX's `device_info` dict), kept with the
+    /// session as given. At most 4 KiB serialized.
+    pub device_info: Option<serde_json::Value>,
 }
 
 impl SessionMeta {
@@ -37,12 +40,20 @@ impl SessionMeta {
             ip: ip.map(|ip| ip.to_string()),
             user_agent,
             device,
+            device_info: None,
         }
     }
 
     /// Sets the device description (for clients that name themselves, a kiosk...).
     pub fn with_device(mut self, device: impl Into<String>) -> Self {
         self.device = Some(device.into());
+        self
+    }
+
+    /// Sets the app's device information: any JSON (`{"platform": "ios", "app": "7.2"}`),
+    /// stored with the session and returned by [`Auth::sessions`](crate::Auth::sessions).
+    pub fn with_device_info(mut self, device_info: serde_json::Value) -> Self {
+        self.device_info = Some(device_info);
         self
     }
 }

@@ -27,6 +27,10 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// A coarse device description derived from the user agent (`Firefox on Linux`).
     pub device: Option<String>,
+    /// What the app says about the device, as JSON (AuthX's `device_info` dict): anything,
+    /// stored and returned as given by every store; at most 4 KiB serialized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_info: Option<serde_json::Value>,
     /// Revoked sessions are kept until they expire, so a reused token can be recognised.
     pub revoked: bool,
 }
@@ -49,6 +53,7 @@ impl Session {
             ip: None,
             user_agent: None,
             device: None,
+            device_info: None,
             revoked: false,
         }
     }
@@ -69,6 +74,12 @@ impl Session {
         self.ip = ip;
         self.user_agent = user_agent;
         self.device = device;
+        self
+    }
+
+    /// Sets the app's device information.
+    pub fn with_device_info(mut self, device_info: Option<serde_json::Value>) -> Self {
+        self.device_info = device_info;
         self
     }
 

@@ -147,6 +147,7 @@ fn session_from_map(m: HashMap<String, String>) -> Option<Session> {
         ip: opt("ip"),
         user_agent: opt("user_agent"),
         device: opt("device"),
+        device_info: opt("device_info").and_then(|s| serde_json::from_str(&s).ok()),
         revoked: m.get("revoked").is_some_and(|v| v == "1"),
     })
 }

@@ -9,7 +9,7 @@ impl SessionStore for RedisStore {
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
         let key = self.session_key(&s.id);
         let set = self.subject_key(&s.subject);
-        let fields: [(&str, String); 9] = [
+        let fields: [(&str, String); 10] = [
             ("id", s.id.clone()),
             ("subject", s.subject.clone()),
             ("created_at", s.created_at.to_string()),
@@ -18,6 +18,13 @@ impl SessionStore for RedisStore {
             ("ip", s.ip.clone().unwrap_or_default()),
             ("user_agent", s.user_agent.clone().unwrap_or_default()),
             ("device", s.device.clone().unwrap_or_default()),
+            (
+                "device_info",
+                s.device_info
+                    .as_ref()
+                    .map(serde_json::Value::to_string)
+                    .unwrap_or_default(),
+            ),
             ("revoked", if s.revoked { "1".into() } else { "0".into() }),
         ];
         let mut pipe = redis::pipe();

@@ -44,6 +44,9 @@ const MIGRATIONS: &[&str] = &[
     )",
 ];
 
+/// Columns added to existing tables, in order: `(table, column, type)`. Append, never edit.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("authx_sessions", "device_info", "TEXT")];
+
 /// Purge expired rows every this many writes.
 const PURGE_EVERY: u64 = 256;
 
@@ -101,6 +104,20 @@ impl SqlStore {
                 .execute(&self.pool)
                 .await
                 .map_err(unavailable)?;
+        }
+        // Columns added after the first release: SQLite has no `ADD COLUMN IF NOT EXISTS`, so
+        // each is added when reading it fails.
+        for (table, column, ty) in ADDED_COLUMNS {
+            let probe = format!("SELECT {column} FROM {table} LIMIT 0");
+            if sqlx::query(&probe).execute(&self.pool).await.is_err() {
+                let add = format!("ALTER TABLE {table} ADD COLUMN {column} {ty}");
+                if let Err(e) = sqlx::query(&add).execute(&self.pool).await {
+                    // Another instance may have added it between the probe and now.
+                    if sqlx::query(&probe).execute(&self.pool).await.is_err() {
+                        return Err(unavailable(e));
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -171,12 +188,15 @@ fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
         ip: row.try_get("ip")?,
         user_agent: row.try_get("user_agent")?,
         device: row.try_get("device")?,
+        device_info: row
+            .try_get::<Option<String>, _>("device_info")?
+            .and_then(|s| serde_json::from_str(&s).ok()),
         revoked: row.try_get::<i64, _>("revoked")? != 0,
     })
 }
 
 const SESSION_COLUMNS: &str =
-    "id, subject, created_at, last_seen, expires_at, ip, user_agent, device, revoked";
+    "id, subject, created_at, last_seen, expires_at, ip, user_agent, device, device_info, revoked";
 
 #[async_trait::async_trait]
 impl RevocationStore for SqlStore {

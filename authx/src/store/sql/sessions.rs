@@ -9,8 +9,8 @@ impl SessionStore for SqlStore {
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
         self.with_schema(|| {
             sqlx::query(
-                "INSERT INTO authx_sessions (id, subject, created_at, last_seen, expires_at, ip, user_agent, device, revoked) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO authx_sessions (id, subject, created_at, last_seen, expires_at, ip, user_agent, device, device_info, revoked) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(&s.id)
             .bind(&s.subject)
@@ -20,6 +20,7 @@ impl SessionStore for SqlStore {
             .bind(s.ip.clone())
             .bind(s.user_agent.clone())
             .bind(s.device.clone())
+            .bind(s.device_info.as_ref().map(serde_json::Value::to_string))
             .bind(i64::from(s.revoked))
             .execute(&self.pool)
         })

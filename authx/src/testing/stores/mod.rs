@@ -194,6 +194,7 @@ fn session(subject: &str, created_at: i64) -> Session {
         ip: Some("10.0.0.1".into()),
         user_agent: Some("curl/8".into()),
         device: None,
+        device_info: None,
         revoked: false,
     }
 }
@@ -203,13 +204,16 @@ fn session(subject: &str, created_at: i64) -> Session {
 pub async fn sessions(stores: &Stores) {
     let s = &stores.sessions;
     let subject = unique("user");
-    let (one, two) = (session(&subject, now() - 10), session(&subject, now()));
+    // Device info is any JSON, returned as given (AuthX's `device_info` dict).
+    let info = serde_json::json!({"platform": "ios", "app": {"version": "7.2", "build": 41}, "tags": ["a", 1, null, true, 2.5]});
+    let one = session(&subject, now() - 10).with_device_info(Some(info));
+    let two = session(&subject, now());
     s.create_session(&two).await.unwrap();
     s.create_session(&one).await.unwrap();
     assert_eq!(
         s.get_session(&one.id).await.unwrap().as_ref(),
         Some(&one),
-        "a session reads back as stored"
+        "a session reads back as stored, device info included"
     );
     assert_eq!(s.get_session(&unique("none")).await.unwrap(), None);
     let listed = s.list_sessions(&subject, now()).await.unwrap();
