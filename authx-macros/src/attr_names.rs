@@ -41,6 +41,8 @@ pub(crate) const SCOPES: Name = Name("scopes");
 pub(crate) const ANY_SCOPES: Name = Name("any_scopes");
 pub(crate) const LOCATIONS: Name = Name("locations");
 pub(crate) const CSRF: Name = Name("csrf");
+/// `#[protect(verify_type = false)]`: either token type (AuthX's `verify_type=False`).
+pub(crate) const VERIFY_TYPE: Name = Name("verify_type");
 pub(crate) const POLICY: Name = Name("policy");
 /// `#[protect(kind = "staff")]`, `#[auth_subject(kind = "staff")]`: the user kind (AuthX's
 /// `login_type`).
@@ -60,8 +62,20 @@ pub(crate) const CRATE: Name = Name("crate");
 
 /// The keys of `#[protect(...)]`, in the order the docs list them.
 pub(crate) const PROTECT_KEYS: &[Name] = &[
-    ACCESS, REFRESH, FRESH, SCOPES, ANY_SCOPES, KIND, RATE, RATE_KEY, LOCATIONS, CSRF, POLICY,
-    ROUTE, CRATE,
+    ACCESS,
+    REFRESH,
+    FRESH,
+    SCOPES,
+    ANY_SCOPES,
+    KIND,
+    RATE,
+    RATE_KEY,
+    LOCATIONS,
+    CSRF,
+    VERIFY_TYPE,
+    POLICY,
+    ROUTE,
+    CRATE,
 ];
 
 /// The keys of `#[public(...)]`.

@@ -52,10 +52,12 @@ use proc_macro::TokenStream;
 /// | `fresh` | flag | a fresh access token (issued by a login, not a refresh) |
 /// | `scopes` | `"a:b"` or `["a", "b:*"]` | every listed scope must be granted |
 /// | `any_scopes` | `"a"` or `["a", "b"]` | at least one listed scope must be granted |
+/// | `kind` | `"staff"` | the token's user kind (AuthX's `login_type`) must be this one, else `403 LoginTypeMismatchError` |
 /// | `rate` | `"10/60s"` | at most 10 requests per 60 s (units `ms s sec m min h hour d day`) |
 /// | `rate_key` | `ip`, `subject` or `path::to::key_fn` | what `rate` is counted per (default `subject`) |
 /// | `locations` | `[headers, cookies, query, json]` | where the token may be, overriding the configuration |
 /// | `csrf` | `false` | no CSRF double-submit check for cookie tokens on this route |
+/// | `verify_type` | `false` | an access or a refresh token (AuthX's `verify_type=False`); no token is `401 TokenRequiredError` |
 /// | `policy` | `path::to::async_fn` | a last check of your own, after scopes |
 /// | `route` | `"GET /users/{id}"` | method and path, so [`routes!`] can mount the handler |
 /// | `crate` | `path` | where `authx` is, when renamed or re-exported (default `::authx`) |
@@ -204,10 +206,12 @@ pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
 /// |---|---|---|
 /// | `loader` | `path::to::fn` | required: `fn(String, Claims) -> Result<Option<Self>, E>`, sync or `async`, `E: Display` |
 /// | `state` | a type `T` | the loader takes a third argument `T`, taken from the router state (`T: FromRef<S>`) |
+/// | `kind` | `"staff"` | only tokens of this user kind (AuthX's `login_type`) load a subject, else `403 LoginTypeMismatchError` |
 /// | `crate` | `path` | where `authx` is, when renamed or re-exported (default `::authx`) |
 ///
-/// The type implements `FromRequestParts<S>` and `OptionalFromRequestParts<S>` for every state
-/// `S` with `Auth: FromRef<S>`. The token is verified once per request (a `#[protect]` guard
+/// The type implements `AuthSubject<S>` (verified claims to the loaded subject, which
+/// `Auth::authenticate` uses outside requests), `FromRequestParts<S>` and
+/// `OptionalFromRequestParts<S>` for every state `S` with `Auth: FromRef<S>`. The token is verified once per request (a `#[protect]` guard
 /// or a `Claims` extractor in the same handler shares the work). A missing or bad token is
 /// refused with the token's error; `Ok(None)` from the loader (the user was deleted) answers
 /// `401 SubjectNotFoundError`; `Err(e)` answers a generic `500 InternalError` and logs `e`. As

@@ -36,6 +36,7 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let csrf = req.csrf;
+    let verify_type = req.verify_type;
     let kind = match &req.kind {
         Some(k) => quote!(::core::option::Option::Some(#k)),
         None => quote!(::core::option::Option::None),
@@ -103,6 +104,7 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
                     #p::ScopeMode::#scope_mode,
                     #locations,
                     #csrf,
+                    #verify_type,
                     #rate,
                     #policy,
                     #kind,

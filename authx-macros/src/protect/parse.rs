@@ -18,6 +18,7 @@ pub(crate) struct ProtectArgs {
     pub(crate) any_scopes: Slot<Vec<LitStr>>,
     pub(crate) locations: Slot<Vec<Ident>>,
     pub(crate) csrf: Slot<LitBool>,
+    pub(crate) verify_type: Slot<LitBool>,
     pub(crate) policy: Slot<Path>,
     pub(crate) kind: Slot<LitStr>,
     /// `route`, `rate`, `rate_key`, `crate`.
@@ -35,6 +36,7 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         any_scopes: Slot::new(names::ANY_SCOPES),
         locations: Slot::new(names::LOCATIONS),
         csrf: Slot::new(names::CSRF),
+        verify_type: Slot::new(names::VERIFY_TYPE),
         policy: Slot::new(names::POLICY),
         kind: Slot::new(names::KIND),
         common: CommonArgs::new(PROTECT),
@@ -60,8 +62,21 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
             let value = locations(cx, arg);
             out.locations.set(cx, PROTECT, key, index, value);
         } else if *key == names::CSRF {
-            let value = csrf(cx, arg);
+            let value = boolean(
+                cx,
+                arg,
+                "`csrf` takes `true` (the default) or `false`: write `csrf = false` to turn the \
+                 CSRF double-submit check off for this route",
+            );
             out.csrf.set(cx, PROTECT, key, index, value);
+        } else if *key == names::VERIFY_TYPE {
+            let value = boolean(
+                cx,
+                arg,
+                "`verify_type` takes `true` (the default) or `false`: write \
+                 `verify_type = false` to accept an access or a refresh token on this route",
+            );
+            out.verify_type.set(cx, PROTECT, key, index, value);
         } else if *key == names::KIND {
             let value = args::kind(cx, arg);
             out.kind.set(cx, PROTECT, key, index, value);
@@ -138,18 +153,13 @@ fn locations(cx: &Ctxt, arg: &Arg) -> Option<Vec<Ident>> {
     Some(idents)
 }
 
-fn csrf(cx: &Ctxt, arg: &Arg) -> Option<LitBool> {
-    let example = "csrf = false";
-    let expr = args::expr(cx, arg, example)?;
+/// `key = true` or `key = false`; anything else is reported with `explain`.
+fn boolean(cx: &Ctxt, arg: &Arg, explain: &str) -> Option<LitBool> {
+    let example = format!("{} = false", arg.key);
+    let expr = args::expr(cx, arg, &example)?;
     let lit = args::as_lit_bool(expr);
     if lit.is_none() {
-        cx.error_spanned_by(
-            expr,
-            format!(
-                "`csrf` takes `true` (the default) or `false`: write `{example}` to turn the \
-                 CSRF double-submit check off for this route"
-            ),
-        );
+        cx.error_spanned_by(expr, explain);
     }
     lit.cloned()
 }

@@ -20,6 +20,8 @@ pub(crate) struct Requirements {
     /// `TokenLocation` variant names, when the route overrides the configured locations.
     pub(crate) locations: Option<Vec<&'static str>>,
     pub(crate) csrf: bool,
+    /// `false` accepts either token type.
+    pub(crate) verify_type: bool,
     pub(crate) policy: Option<Path>,
     pub(crate) kind: Option<String>,
     pub(crate) common: Common,
@@ -108,6 +110,7 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
         any,
         locations,
         csrf: args.csrf.get().is_none_or(|b| b.value),
+        verify_type: args.verify_type.get().is_none_or(|b| b.value),
         policy: args.policy.get().cloned(),
         kind: args.kind.get().map(|l| l.value()),
         common: args.common.validate(cx, RateKeyArg::Subject),

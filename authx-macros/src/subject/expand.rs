@@ -1,5 +1,6 @@
-//! `#[auth_subject]` output: the type unchanged, plus `FromRequestParts` (token verified,
-//! loader called) and `OptionalFromRequestParts` (no token gives `None`).
+//! `#[auth_subject]` output: the type unchanged, plus `AuthSubject` (verified claims to the
+//! loaded subject), `FromRequestParts` (token verified, then `AuthSubject`) and
+//! `OptionalFromRequestParts` (no token gives `None`).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -30,7 +31,6 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
             let finish = quote_spanned!(loader.span()=> #p::finish(load.await));
             quote! {
                 use #p::{ViaFuture as _, ViaReady as _};
-                let claims: #krate::Claims = #p::subject_claims(parts, state).await?;
                 #kind_check
                 // A sync loader returns its result, an async one a future: both are awaited.
                 let load = {
@@ -48,13 +48,27 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
         }
         None => quote! {
             // Only emitted next to a compile error: never runs.
-            let _ = (parts, state);
+            let _ = (claims, state);
             ::core::result::Result::Err(#krate::AuthError::Internal(
                 "this #[auth_subject] failed to compile".into(),
             ))
         },
     };
     quote! {
+        impl<S> #krate::AuthSubject<S> for #name
+        where
+            #krate::Auth: #p::axum::extract::FromRef<S>,
+            S: ::core::marker::Send + ::core::marker::Sync,
+            #state_bound
+        {
+            async fn from_claims(
+                claims: #krate::Claims,
+                state: &S,
+            ) -> ::core::result::Result<Self, #krate::AuthError> {
+                #body
+            }
+        }
+
         impl<S> #p::axum::extract::FromRequestParts<S> for #name
         where
             #krate::Auth: #p::axum::extract::FromRef<S>,
@@ -67,7 +81,8 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
                 parts: &mut #p::http::request::Parts,
                 state: &S,
             ) -> ::core::result::Result<Self, Self::Rejection> {
-                #body
+                let claims: #krate::Claims = #p::subject_claims(parts, state).await?;
+                <Self as #krate::AuthSubject<S>>::from_claims(claims, state).await
             }
         }
 

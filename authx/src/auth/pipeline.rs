@@ -19,7 +19,7 @@ use super::{Auth, decision};
 use crate::config::TokenLocation;
 use crate::error::AuthError;
 use crate::extract::{cache, locate};
-use crate::guard::{PolicyDecision, RateKeyRule, RateRule, Rules};
+use crate::guard::{PolicyDecision, PolicyFn, RateKeyRule, RateRule, Rules};
 use crate::rate::RateDecision;
 use crate::token::{Claims, TokenType};
 
@@ -94,7 +94,7 @@ impl Auth {
 
     /// The request's token for the extractors: from the cache when a guard or another extractor
     /// verified it, else through the pipeline with the plain rules of `token_type`.
-    pub(crate) async fn authenticate(
+    pub(crate) async fn request_claims(
         &self,
         parts: &mut Parts,
         token_type: TokenType,
@@ -156,7 +156,7 @@ impl Auth {
             }
         };
         if check.guard {
-            cache::mark_guarded(parts, rules.token_type);
+            cache::mark_guarded(parts, claims.token_type);
         }
         match self.route_checks(parts, check, &claims).await {
             Ok(subject_rate) => Ok(Verified {
@@ -196,10 +196,15 @@ impl Auth {
                 all: rules.scope_mode == authx_spec::ScopeMode::All,
             });
         }
-        if let Some((_, policy)) = rules.policy
-            && let PolicyDecision::Deny(reason) = policy(claims, parts).await
-        {
-            return Err(AuthError::PolicyDenied { reason });
+        if let Some((name, policy)) = rules.policy {
+            match evaluate(policy, claims, parts).await {
+                PolicyDecision::Allow => {}
+                PolicyDecision::Deny(reason) => return Err(AuthError::PolicyDenied { reason }),
+                PolicyDecision::Error(detail) => {
+                    tracing::error!(policy = name, %detail, "authx: policy evaluation failed");
+                    return Err(AuthError::PolicyEvaluation { detail });
+                }
+            }
         }
         Ok(rate)
     }
@@ -218,8 +223,13 @@ impl Auth {
         let config = self.config();
         let locations = rules.locations.unwrap_or(&config.token_locations);
         let (claims, location) = {
-            let found = locate::locate(parts, config, rules.token_type, locations)?
-                .ok_or(AuthError::MissingToken)?;
+            let found = locate::locate(parts, config, rules.token_type, locations)?.ok_or(
+                if rules.verify_type {
+                    AuthError::MissingToken
+                } else {
+                    AuthError::TokenRequired
+                },
+            )?;
             let claims = self.verify_token(&found.token).await?;
             (Arc::new(claims), found.location)
         };
@@ -227,7 +237,7 @@ impl Auth {
             error,
             claims: Some(claims.clone()),
         };
-        if claims.token_type != rules.token_type {
+        if rules.verify_type && claims.token_type != rules.token_type {
             return Err(refuse(match rules.token_type {
                 TokenType::Access => AuthError::AccessTokenRequired,
                 TokenType::Refresh => AuthError::RefreshTokenRequired,
@@ -240,9 +250,36 @@ impl Auth {
         if let Some(sid) = &claims.sid {
             self.touch_later(sid);
         }
-        cache::put(parts, rules.token_type, claims.clone());
+        cache::put(parts, claims.token_type, claims.clone());
         Ok(claims)
     }
+}
+
+/// Runs a policy; a panic while building or polling its future is a failure to decide
+/// ([`PolicyDecision::Error`]), so a buggy policy refuses the request rather than dropping the
+/// connection.
+async fn evaluate(policy: PolicyFn, claims: &Claims, parts: &Parts) -> PolicyDecision {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::task::Poll;
+    fn message(panic: &(dyn std::any::Any + Send)) -> String {
+        let text = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a non-string payload");
+        format!("the policy panicked: {text}")
+    }
+    let mut future = match catch_unwind(AssertUnwindSafe(|| policy(claims, parts))) {
+        Ok(future) => future,
+        Err(panic) => return PolicyDecision::Error(message(&*panic)),
+    };
+    std::future::poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(PolicyDecision::Error(message(&*panic))),
+        },
+    )
+    .await
 }
 
 /// Is this a refusal of the token (charged to the client IP on subject-limited routes), rather

@@ -53,6 +53,10 @@ pub enum AuthError {
     /// `aud` is missing or names none of the configured audiences.
     #[error("invalid audience")]
     InvalidAudience,
+    /// The route takes a token of either type (`verify_type = false`) and none was found
+    /// (AuthX's `TokenRequiredError`).
+    #[error("token required")]
+    TokenRequired,
     /// The route needs an access token and got another type.
     #[error("access token required")]
     AccessTokenRequired,
@@ -96,6 +100,13 @@ pub enum AuthError {
     PolicyDenied {
         /// Reason shown to the client.
         reason: String,
+    },
+    /// A policy function failed to decide (it returned an error, or panicked): the request
+    /// is refused, never let through, and never a `500`. The detail is logged, never sent.
+    #[error("policy evaluation failed: {detail}")]
+    PolicyEvaluation {
+        /// What went wrong, for the logs.
+        detail: String,
     },
     /// Too many requests for this key.
     #[error("rate limited")]
@@ -173,6 +184,7 @@ impl AuthError {
         match self {
             AuthError::InsufficientScope { .. }
             | AuthError::PolicyDenied { .. }
+            | AuthError::PolicyEvaluation { .. }
             | AuthError::KindMismatch { .. } => StatusCode::FORBIDDEN,
             AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -192,6 +204,7 @@ impl AuthError {
             AuthError::Expired => "TokenExpiredError",
             AuthError::InvalidIssuer => "TokenInvalidIssuerError",
             AuthError::InvalidAudience => "TokenInvalidAudienceError",
+            AuthError::TokenRequired => "TokenRequiredError",
             AuthError::AccessTokenRequired => "AccessTokenRequiredError",
             AuthError::RefreshTokenRequired => "RefreshTokenRequiredError",
             AuthError::FreshTokenRequired => "FreshTokenRequiredError",
@@ -201,6 +214,7 @@ impl AuthError {
             AuthError::RefreshTokenReused => "RefreshTokenReusedError",
             AuthError::InsufficientScope { .. } => "InsufficientScopeError",
             AuthError::PolicyDenied { .. } => "PolicyDeniedError",
+            AuthError::PolicyEvaluation { .. } => "PolicyEvaluationError",
             AuthError::KindMismatch { .. } => "LoginTypeMismatchError",
             AuthError::RateLimited { .. } => "RateLimitExceeded",
             AuthError::StoreUnavailable(_) => "StoreUnavailableError",
@@ -224,6 +238,7 @@ impl AuthError {
             AuthError::Expired => "Token has expired".into(),
             AuthError::InvalidIssuer => "Invalid issuer".into(),
             AuthError::InvalidAudience => "Invalid audience".into(),
+            AuthError::TokenRequired => "Token required".into(),
             AuthError::AccessTokenRequired => "Access token required".into(),
             AuthError::RefreshTokenRequired => "Refresh token required".into(),
             AuthError::FreshTokenRequired => "Fresh token required".into(),
@@ -238,6 +253,7 @@ impl AuthError {
                 format!("Missing required scopes: {how} {}", required.join(", "))
             }
             AuthError::PolicyDenied { reason } => reason.clone(),
+            AuthError::PolicyEvaluation { .. } => "Policy evaluation failed".into(),
             AuthError::KindMismatch { expected, actual } => format!(
                 "Token type mismatch: expected '{expected}', got '{}'",
                 actual.as_deref().unwrap_or("unknown")
@@ -288,6 +304,7 @@ impl AuthError {
             AuthError::Expired,
             AuthError::InvalidIssuer,
             AuthError::InvalidAudience,
+            AuthError::TokenRequired,
             AuthError::AccessTokenRequired,
             AuthError::RefreshTokenRequired,
             AuthError::FreshTokenRequired,
@@ -305,6 +322,9 @@ impl AuthError {
             },
             AuthError::PolicyDenied {
                 reason: "Policy denied access".into(),
+            },
+            AuthError::PolicyEvaluation {
+                detail: "the policy panicked".into(),
             },
             AuthError::RateLimited {
                 retry_after: Duration::from_secs(1),

@@ -33,6 +33,8 @@ fn kind(e: &AuthError) -> usize {
         #[cfg(feature = "vault")]
         AuthError::VaultTokenMissing => 21,
         AuthError::Internal(_) => 22,
+        AuthError::TokenRequired => 23,
+        AuthError::PolicyEvaluation { .. } => 24,
     }
 }
 
@@ -44,6 +46,6 @@ fn every_kind_is_listed_once() {
     seen.dedup();
     assert_eq!(seen.len(), listed, "a kind is listed twice");
     let expected =
-        23 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
+        25 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
     assert_eq!(listed, expected, "a kind is missing from __every_kind");
 }

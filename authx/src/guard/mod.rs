@@ -17,6 +17,7 @@
 //! the route) emit the same event, with the matched route as `route`.
 
 pub(crate) mod extract;
+mod policy;
 mod rules;
 
 pub use rules::{

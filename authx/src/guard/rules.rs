@@ -1,55 +1,13 @@
 //! [`Rules`]: what a route requires, with its rate limits and policy.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 
 use authx_spec::ScopeMode;
 use http::request::Parts;
 
+pub use super::policy::{BoxFuture, PolicyDecision, PolicyFn};
 use crate::config::TokenLocation;
 use crate::token::{Claims, TokenType};
-
-/// What a policy function decides.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyDecision {
-    /// Let the request through.
-    Allow,
-    /// Refuse with `403 PolicyDeniedError` and this message.
-    Deny(String),
-}
-
-impl PolicyDecision {
-    /// Refuses with AuthX's default message.
-    pub fn deny() -> Self {
-        PolicyDecision::Deny("Policy denied access".into())
-    }
-}
-
-impl From<bool> for PolicyDecision {
-    fn from(allow: bool) -> Self {
-        if allow {
-            PolicyDecision::Allow
-        } else {
-            PolicyDecision::deny()
-        }
-    }
-}
-
-impl<E: fmt::Display> From<Result<(), E>> for PolicyDecision {
-    fn from(r: Result<(), E>) -> Self {
-        match r {
-            Ok(()) => PolicyDecision::Allow,
-            Err(reason) => PolicyDecision::Deny(reason.to_string()),
-        }
-    }
-}
-
-/// A boxed future borrowing the request for `'a`.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// A policy, as `#[protect(policy = ...)]` stores it: the user's async fn, wrapped.
-pub type PolicyFn = for<'a> fn(&'a Claims, &'a Parts) -> BoxFuture<'a, PolicyDecision>;
 
 /// A custom rate-limit key, as `#[protect(rate_key = ...)]` stores it.
 pub type RateKeyFn = fn(&Parts, Option<&Claims>) -> String;
@@ -134,6 +92,11 @@ pub struct Rules {
     pub locations: Option<&'static [TokenLocation]>,
     /// CSRF check for cookie-borne tokens (`csrf = false` turns it off for this route).
     pub csrf: bool,
+    /// The token must be of [`token_type`](Self::token_type) (default). `false`
+    /// (`verify_type = false`, AuthX's `verify_type=False`) accepts an access or a refresh
+    /// token; `token_type` then only names the cookie looked in, and a missing token answers
+    /// `401 TokenRequiredError`.
+    pub verify_type: bool,
     /// Rate limit.
     pub rate: Option<RateRule>,
     /// Policy function and its path.
@@ -157,6 +120,7 @@ impl Rules {
             scope_mode: ScopeMode::All,
             locations: None,
             csrf: true,
+            verify_type: true,
             rate: None,
             policy: None,
             kind: None,
@@ -192,6 +156,7 @@ impl Rules {
         scope_mode: ScopeMode,
         locations: Option<&'static [TokenLocation]>,
         csrf: bool,
+        verify_type: bool,
         rate: Option<RateRule>,
         policy: Option<(&'static str, PolicyFn)>,
         kind: Option<&'static str>,
@@ -203,6 +168,7 @@ impl Rules {
             scope_mode,
             locations,
             csrf,
+            verify_type,
             rate,
             policy,
             kind,
@@ -223,6 +189,7 @@ pub struct RulesBuilder {
     any: bool,
     locations: Option<Vec<TokenLocation>>,
     no_csrf: bool,
+    any_type: bool,
     rate: Option<(String, RateKeyRule)>,
     policy: Option<(&'static str, PolicyFn)>,
     kind: Option<String>,
@@ -277,6 +244,13 @@ impl RulesBuilder {
     /// No CSRF double-submit check for cookie tokens.
     pub fn without_csrf(mut self) -> Self {
         self.no_csrf = true;
+        self
+    }
+
+    /// Accepts an access or a refresh token (AuthX's `verify_type=False`; see
+    /// [`Rules::verify_type`]).
+    pub fn any_type(mut self) -> Self {
+        self.any_type = true;
         self
     }
 
@@ -346,6 +320,7 @@ impl RulesBuilder {
             },
             locations: self.locations.map(|l| &*Box::leak(l.into_boxed_slice())),
             csrf: !self.no_csrf,
+            verify_type: !self.any_type,
             rate,
             policy: self.policy,
             kind: self.kind.map(keep),
@@ -362,6 +337,7 @@ impl fmt::Debug for Rules {
             .field("scope_mode", &self.scope_mode)
             .field("locations", &self.locations)
             .field("csrf", &self.csrf)
+            .field("verify_type", &self.verify_type)
             .field("rate", &self.rate)
             .field("policy", &self.policy.map(|(name, _)| name))
             .field("kind", &self.kind)

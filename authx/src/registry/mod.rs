@@ -151,7 +151,11 @@ pub fn audit_table() -> String {
                         extra.push(format!("locations={}", names.join(",")));
                     }
                     (
-                        r.token_type.as_str().to_owned(),
+                        if r.verify_type {
+                            r.token_type.as_str().to_owned()
+                        } else {
+                            "any".to_owned()
+                        },
                         if r.fresh { "yes".into() } else { String::new() },
                         scopes,
                         extra.join(" "),

@@ -1,4 +1,4 @@
-//! `#[protect]` without keys, `access`, `refresh` and `fresh`.
+//! `#[protect]` without keys, `access`, `refresh`, `fresh` and `verify_type = false`.
 
 use authx::{Claims, RefreshClaims, TokenType, protect, routes};
 use authx_ui_tests::{auth, send};
@@ -23,6 +23,11 @@ async fn password(claims: Claims) -> String {
     format!("fresh={}", claims.fresh)
 }
 
+#[protect(verify_type = false, route = "GET /any")]
+async fn any(claims: Claims) -> String {
+    claims.token_type.as_str().to_owned()
+}
+
 #[protect(route = "GET /bare")]
 async fn bare_routed() -> &'static str {
     "ok"
@@ -41,10 +46,11 @@ fn main() {
     assert_eq!(rules("access").token_type, TokenType::Access);
     assert_eq!(rules("refresh").token_type, TokenType::Refresh);
     assert!(rules("password").fresh);
+    assert!(rules("bare").verify_type && !rules("any").verify_type);
     let _ = bare;
 
     let auth = auth();
-    let app = routes![access, refresh, password, bare_routed].with_state(auth.clone());
+    let app = routes![access, refresh, password, any, bare_routed].with_state(auth.clone());
     let access_token = auth.access_token("ann").issue().unwrap();
     let fresh_token = auth.access_token("ann").fresh(true).issue().unwrap();
     let refresh_token = auth.refresh_token("ann").issue().unwrap();
@@ -75,4 +81,7 @@ fn main() {
         send(&app, "POST", "/password", Some(&fresh_token), None).1,
         "fresh=true"
     );
+    assert_eq!(send(&app, "GET", "/any", Some(&refresh_token), None).1, "refresh");
+    assert_eq!(send(&app, "GET", "/any", Some(&access_token), None).1, "access");
+    assert_eq!(send(&app, "GET", "/any", None, None).0, 401);
 }

@@ -61,7 +61,11 @@ impl Probe<'_> {
             "no token",
             bare,
             401,
-            "MissingTokenError",
+            if rules.verify_type {
+                "MissingTokenError"
+            } else {
+                "TokenRequiredError"
+            },
         );
 
         // Each token is right in every way but one.
@@ -69,7 +73,11 @@ impl Probe<'_> {
             TokenType::Access => (TokenType::Refresh, "AccessTokenRequiredError"),
             TokenType::Refresh => (TokenType::Access, "RefreshTokenRequiredError"),
         };
-        let mut checks = vec![(Wrong::Type, other, "wrong token type", 401, expected)];
+        // `verify_type = false` routes take either type: nothing to refuse there.
+        let mut checks = Vec::new();
+        if rules.verify_type {
+            checks.push((Wrong::Type, other, "wrong token type", 401, expected));
+        }
         let own = rules.token_type;
         if rules.fresh && own == TokenType::Access {
             let check = "non-fresh token";
