@@ -442,10 +442,23 @@ fn issued_claims_use_authx_names() {
         .map(String::as_str)
         .collect();
     names.sort_unstable();
+    // `auth_time` (OIDC Core) is written on fresh tokens only: the login time, which Python
+    // AuthX keeps as an extra claim and authx reads back for step-up and implicit refresh.
     assert_eq!(
         names,
         [
-            "aud", "csrf", "exp", "fresh", "iat", "iss", "jti", "role", "scopes", "sub", "type"
+            "aud",
+            "auth_time",
+            "csrf",
+            "exp",
+            "fresh",
+            "iat",
+            "iss",
+            "jti",
+            "role",
+            "scopes",
+            "sub",
+            "type"
         ]
     );
     assert_eq!(

@@ -55,6 +55,7 @@ pub(crate) fn check_and_map(
         .and_then(|path| lookup(&payload, path))
         .cloned();
     let iss = Some(config.issuer.clone());
+    let auth_time = date(payload.get("auth_time"))?;
 
     // What is left is extra data; names authx gives a meaning to are not passed through, nor
     // is the provider's own `login_type` (a user kind comes only from the mapped claim).
@@ -78,6 +79,7 @@ pub(crate) fn check_and_map(
         csrf: None,
         scopes: (!scopes.is_empty()).then_some(scopes),
         sid: None,
+        auth_time,
         extra: payload,
     })
 }

@@ -9,7 +9,19 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 
 /// Claim names authx manages; extra data may not use them.
 pub const RESERVED_CLAIMS: &[&str] = &[
-    "sub", "jti", "type", "fresh", "iat", "nbf", "exp", "iss", "aud", "csrf", "scopes", "sid",
+    "sub",
+    "jti",
+    "type",
+    "fresh",
+    "iat",
+    "nbf",
+    "exp",
+    "iss",
+    "aud",
+    "csrf",
+    "scopes",
+    "sid",
+    "auth_time",
 ];
 
 /// Where a token carries its user kind: AuthX's `login_type`, in the extra data.
@@ -96,6 +108,15 @@ pub struct Claims<E = Extra> {
     /// data). Revoking the session refuses every token carrying its id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// When the user last authenticated (a login, not a refresh), seconds since the epoch
+    /// (OpenID Connect's `auth_time`): set by a fresh login and kept by refreshes. authx uses
+    /// it to bound how long a chain of implicit refreshes can keep a login alive.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auth_time: Option<i64>,
     /// Extra data, flattened into the payload.
     #[serde(flatten)]
     pub extra: E,
@@ -118,6 +139,7 @@ impl<E: std::fmt::Debug> std::fmt::Debug for Claims<E> {
             .field("csrf", &self.csrf.as_ref().map(|_| "<redacted>"))
             .field("scopes", &self.scopes)
             .field("sid", &self.sid)
+            .field("auth_time", &self.auth_time)
             .field("extra", &self.extra)
             .finish()
     }
@@ -146,6 +168,7 @@ impl Claims<Extra> {
             csrf: None,
             scopes: None,
             sid: None,
+            auth_time: None,
             extra: Extra::new(),
         }
     }
@@ -179,6 +202,7 @@ impl<E> Claims<E> {
             csrf: self.csrf,
             scopes: self.scopes,
             sid: self.sid,
+            auth_time: self.auth_time,
             extra: f(self.extra),
         }
     }
@@ -261,13 +285,15 @@ pub(crate) struct RawClaims {
     pub scopes: Option<Vec<String>>,
     #[serde(default)]
     pub sid: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_numeric_date")]
+    pub auth_time: Option<i64>,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 /// A NumericDate (RFC 7519): integer or fractional seconds. Python AuthX writes `exp` as a
 /// float; fractions are truncated toward negative infinity.
-fn numeric_date(v: serde_json::Number) -> Option<i64> {
+pub(crate) fn numeric_date(v: serde_json::Number) -> Option<i64> {
     if let Some(i) = v.as_i64() {
         return Some(i);
     }

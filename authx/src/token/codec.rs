@@ -48,20 +48,27 @@ impl TokenCodec {
         self.csrf_in_tokens
     }
 
-    /// Signs `claims`, with the configured `kid` unless `kid` overrides it.
+    /// Signs `claims`, with the configured `kid` unless `kid` overrides it, and the header
+    /// fields of `fields` (by JSON name; `alg`, `crit` and `b64` are refused).
     pub fn encode<E: serde::Serialize>(
         &self,
         claims: &Claims<E>,
         kid: Option<&str>,
+        fields: &Extra,
     ) -> Result<String, IssueError> {
         let signer = self.keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
-        let result = match kid {
-            Some(k) if signer.header.kid.as_deref() != Some(k) => {
-                let mut header = signer.header.clone();
-                header.kid = Some(k.to_owned());
-                jsonwebtoken::encode(&header, claims, &signer.key)
+        let result = if fields.is_empty() {
+            match kid {
+                Some(k) if signer.header.kid.as_deref() != Some(k) => {
+                    let mut header = signer.header.clone();
+                    header.kid = Some(k.to_owned());
+                    jsonwebtoken::encode(&header, claims, &signer.key)
+                }
+                _ => jsonwebtoken::encode(&signer.header, claims, &signer.key),
             }
-            _ => jsonwebtoken::encode(&signer.header, claims, &signer.key),
+        } else {
+            let header = with_fields(&signer.header, kid, fields)?;
+            jsonwebtoken::encode(&header, claims, &signer.key)
         };
         result.map_err(|e| IssueError::Signing(Arc::new(e)))
     }
@@ -84,6 +91,13 @@ impl TokenCodec {
         now: i64,
         allow_expired: bool,
     ) -> Result<Claims, TokenError> {
+        let raw = self.verified::<RawClaims>(token)?;
+        self.check_claims(raw, now, allow_expired)
+    }
+
+    /// The payload of `token` as `T` once its signature verifies (current key, then previous
+    /// ones, or the one its `kid` names); no claim is checked.
+    pub fn verified<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, TokenError> {
         if token.len() > self.max_token_size {
             return Err(TokenError::Decode(DecodeFailure::TooLarge));
         }
@@ -92,11 +106,9 @@ impl TokenCodec {
         }
         let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::from_jwt(&e))?;
         let mut last = TokenError::Decode(DecodeFailure::Algorithm);
-        let mut tried = false;
         for v in self.candidates(header.alg, header.kid.as_deref())? {
-            tried = true;
-            match jsonwebtoken::decode::<RawClaims>(token, &v.key, &v.validation) {
-                Ok(data) => return self.check_claims(data.claims, now, allow_expired),
+            match jsonwebtoken::decode::<T>(token, &v.key, &v.validation) {
+                Ok(data) => return Ok(data.claims),
                 Err(e) => {
                     last = TokenError::from_jwt(&e);
                     if !matches!(last, TokenError::InvalidSignature) {
@@ -105,10 +117,19 @@ impl TokenCodec {
                 }
             }
         }
-        if !tried {
-            return Err(TokenError::Decode(DecodeFailure::Algorithm));
-        }
         Err(last)
+    }
+
+    /// Signs any payload as it is, with the configured header (the standalone codec).
+    pub fn encode_payload<T: serde::Serialize>(&self, payload: &T) -> Result<String, IssueError> {
+        let signer = self.keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
+        jsonwebtoken::encode(&signer.header, payload, &signer.key)
+            .map_err(|e| IssueError::Signing(Arc::new(e)))
+    }
+
+    /// The configured leeway, in seconds.
+    pub fn leeway(&self) -> i64 {
+        self.leeway
     }
 
     fn candidates<'a>(
@@ -191,6 +212,7 @@ impl TokenCodec {
             csrf: raw.csrf.filter(|c| !c.is_empty()),
             scopes: raw.scopes,
             sid: raw.sid.filter(|s| !s.is_empty()),
+            auth_time: raw.auth_time,
             extra: raw.extra,
         })
     }
@@ -213,4 +235,39 @@ pub(crate) fn check_extra(extra: &Extra) -> Result<(), IssueError> {
         Some(k) => Err(IssueError::ReservedClaim(k.clone())),
         None => Ok(()),
     }
+}
+
+/// Header fields authx will not set: `alg` is the key's, and `crit` and `b64` (RFC 7515
+/// section 4.1.11, RFC 7797) change how a token must be processed.
+const FIXED_HEADER_FIELDS: &[&str] = &["alg", "crit", "b64"];
+
+/// `header` with `kid` and the fields of `fields` set, by their JSON names.
+fn with_fields(
+    header: &jsonwebtoken::Header,
+    kid: Option<&str>,
+    fields: &Extra,
+) -> Result<jsonwebtoken::Header, IssueError> {
+    let invalid = |what: String| IssueError::Invalid(what);
+    let serde_json::Value::Object(mut json) =
+        serde_json::to_value(header).map_err(|e| invalid(format!("header: {e}")))?
+    else {
+        return Err(invalid("header: not an object".into()));
+    };
+    if let Some(kid) = kid {
+        json.insert("kid".into(), kid.into());
+    }
+    for (name, value) in fields {
+        if FIXED_HEADER_FIELDS.contains(&name.as_str()) {
+            return Err(invalid(format!(
+                "the `{name}` header field cannot be set (`alg` is the signing key's; `crit` \
+                 and `b64` change how the token must be processed)"
+            )));
+        }
+        json.insert(name.clone(), value.clone());
+    }
+    serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| {
+        invalid(format!(
+            "a header field has a value of the wrong shape: {e}"
+        ))
+    })
 }

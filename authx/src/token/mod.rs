@@ -11,12 +11,16 @@ mod claims;
 pub(crate) mod codec;
 mod error;
 pub(crate) mod keys;
+mod pair;
+mod raw;
 
 use std::time::Duration;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use claims::{Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair, TokenType};
 pub use error::{DecodeFailure, IssueError, TokenError};
+pub use pair::{PairBuilder, TokenOptions};
+pub use raw::{InsecureToken, JwtCodec, insecure_decode};
 
 use crate::clock::Clock;
 use codec::TokenCodec;
@@ -38,6 +42,7 @@ use codec::TokenCodec;
 /// assert_eq!(claims.sub, "user-42");
 /// assert!(claims.has_scope("orders:refund"));
 /// ```
+#[derive(Clone)]
 #[must_use = "a token builder does nothing until `.issue()`"]
 pub struct TokenBuilder<'a> {
     codec: &'a TokenCodec,
@@ -57,6 +62,9 @@ pub struct TokenBuilder<'a> {
     jti: Option<String>,
     sid: Option<String>,
     kind: Option<String>,
+    auth_time: Option<i64>,
+    /// JWT header fields beyond `alg`, by their JSON names.
+    headers: Result<Extra, IssueError>,
 }
 
 impl std::fmt::Debug for TokenBuilder<'_> {
@@ -73,6 +81,7 @@ impl std::fmt::Debug for TokenBuilder<'_> {
             .field("kid", &self.kid)
             .field("sid", &self.sid)
             .field("kind", &self.kind)
+            .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
 }
@@ -102,12 +111,23 @@ impl<'a> TokenBuilder<'a> {
             jti: None,
             sid: None,
             kind: None,
+            auth_time: None,
+            headers: Ok(Extra::new()),
         }
     }
 
-    /// Marks the token fresh (issued by a login, not a refresh). Access tokens only.
+    /// Marks the token fresh (issued by a login, not a refresh). Access tokens only. A fresh
+    /// token's `auth_time` is its issue time unless [`auth_time`](Self::auth_time) says
+    /// otherwise.
     pub fn fresh(mut self, fresh: bool) -> Self {
         self.fresh = fresh;
+        self
+    }
+
+    /// Sets `auth_time`: when the user last authenticated (seconds since the epoch). Set it
+    /// on the tokens of a login; refreshes keep it.
+    pub fn auth_time(mut self, auth_time: i64) -> Self {
+        self.auth_time = Some(auth_time);
         self
     }
 
@@ -152,18 +172,39 @@ impl<'a> TokenBuilder<'a> {
     /// Extra data, flattened into the claims. Must serialize to a JSON object whose keys are
     /// not in [`RESERVED_CLAIMS`]; otherwise [`issue`](Self::issue) fails.
     pub fn extra(mut self, data: impl serde::Serialize) -> Self {
-        self.extra = match serde_json::to_value(data) {
-            Ok(serde_json::Value::Object(map)) => Ok(map),
-            Ok(serde_json::Value::Null) => Ok(Extra::new()),
-            Ok(other) => Err(IssueError::Data(format!("got {}", json_kind(&other)))),
-            Err(e) => Err(IssueError::Data(e.to_string())),
-        };
+        self.extra = extra_data(data);
         self
     }
 
     /// Sets the `kid` header (by default the configured `key_id`).
     pub fn kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
+        self
+    }
+
+    /// Sets a JWT header field by its JSON name: `typ` (by default `JWT`), `cty`, `kid`,
+    /// `jku`, `x5u`, `x5c`, `x5t`, `x5t#S256`, or a name of your own (AuthX's `headers`).
+    /// `alg` is the signing key's and cannot be set; `crit` and `b64` change how the token must
+    /// be processed and are refused too: [`issue`](Self::issue) then fails, as it does when a
+    /// registered field gets a value of the wrong shape.
+    ///
+    /// ```
+    /// # let auth = authx::Auth::new(authx::AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
+    /// let token = auth.access_token("ada").header("typ", "at+jwt").header("x5t", "dGh1bWI").issue().unwrap();
+    /// let header = authx::token::insecure_decode(&token).unwrap().header;
+    /// assert_eq!(header["typ"], "at+jwt");
+    /// assert!(auth.access_token("ada").header("alg", "none").issue().is_err());
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl serde::Serialize) -> Self {
+        if let Ok(headers) = &mut self.headers {
+            let name = name.into();
+            match serde_json::to_value(value) {
+                Ok(value) => {
+                    headers.insert(name, value);
+                }
+                Err(e) => self.headers = Err(IssueError::Invalid(format!("header `{name}`: {e}"))),
+            }
+        }
         self
     }
 
@@ -264,6 +305,7 @@ impl<'a> TokenBuilder<'a> {
             },
             scopes: self.scopes.clone(),
             sid: self.sid.clone(),
+            auth_time: self.auth_time.or((self.fresh).then_some(now)),
             extra,
         })
     }
@@ -276,77 +318,14 @@ impl<'a> TokenBuilder<'a> {
     /// Signs the token; the claims too (for the allowlist).
     pub(crate) fn sign(self) -> Result<(String, Claims), IssueError> {
         let claims = self.claims(self.clock.now())?;
-        let token = self.codec.encode(&claims, self.kid.as_deref())?;
+        let token = self.encode(&claims)?;
         Ok((token, claims))
     }
-}
 
-/// Issues an access token and a refresh token with the same subject, scopes and extra data, in
-/// one token family (the `sid` claim: the session given with [`session`](Self::session), else a
-/// new family id). Start with [`Auth::token_pair`](crate::Auth::token_pair).
-#[derive(Debug)]
-#[must_use = "a token builder does nothing until `.issue()`"]
-pub struct PairBuilder<'a>(TokenBuilder<'a>);
-
-impl<'a> PairBuilder<'a> {
-    pub(crate) fn new(codec: &'a TokenCodec, clock: &'a dyn Clock, sub: String) -> Self {
-        PairBuilder(TokenBuilder::new(codec, clock, sub, TokenType::Access))
-    }
-    /// Marks the access token fresh (a refresh token is never fresh).
-    pub fn fresh(self, fresh: bool) -> Self {
-        PairBuilder(self.0.fresh(fresh))
-    }
-    /// Grants scopes to both tokens.
-    pub fn scopes<I, S>(self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        PairBuilder(self.0.scopes(scopes))
-    }
-    /// Sets the user kind of both tokens.
-    pub fn kind(self, kind: impl Into<String>) -> Self {
-        PairBuilder(self.0.kind(kind))
-    }
-    /// Binds both tokens to a login session (their family; without one, the pair gets a
-    /// family id of its own).
-    pub fn session(self, session_id: impl Into<String>) -> Self {
-        PairBuilder(self.0.session(session_id))
-    }
-    /// Extra data for both tokens.
-    pub fn extra(self, data: impl serde::Serialize) -> Self {
-        PairBuilder(self.0.extra(data))
-    }
-    /// Overrides the audience of both tokens.
-    pub fn audience<I, S>(self, audience: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        PairBuilder(self.0.audience(audience))
-    }
-    /// Signs both tokens.
-    pub fn issue(self) -> Result<TokenPair, IssueError> {
-        self.sign().map(|(pair, _, _)| pair)
-    }
-
-    /// Signs both tokens, in one family: the session when one was given, else a new random
-    /// family id, so that [`Auth::logout`](crate::Auth::logout) and refresh-token reuse revoke
-    /// the pair as a whole. The claims too (for the allowlist).
-    pub(crate) fn sign(self) -> Result<(TokenPair, Claims, Claims), IssueError> {
-        let mut builder = self.0;
-        let now = builder.clock.now();
-        if builder.sid.is_none() {
-            builder.sid = Some(uuid::Uuid::new_v4().to_string());
-        }
-        let access = builder.claims(now)?;
-        builder.token_type = TokenType::Refresh;
-        let refresh = builder.claims(now)?;
-        let pair = TokenPair::new(
-            builder.codec.encode(&access, None)?,
-            builder.codec.encode(&refresh, None)?,
-        );
-        Ok((pair, access, refresh))
+    /// Signs `claims` with this builder's header fields.
+    fn encode(&self, claims: &Claims) -> Result<String, IssueError> {
+        let headers = self.headers.as_ref().map_err(Clone::clone)?;
+        self.codec.encode(claims, self.kid.as_deref(), headers)
     }
 }
 
@@ -355,6 +334,16 @@ impl<'a> PairBuilder<'a> {
 /// never reaches a store.
 pub(crate) fn valid_id(id: &str) -> bool {
     (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Extra data as a JSON object (`null` is none).
+fn extra_data(data: impl serde::Serialize) -> Result<Extra, IssueError> {
+    match serde_json::to_value(data) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(serde_json::Value::Null) => Ok(Extra::new()),
+        Ok(other) => Err(IssueError::Data(format!("got {}", json_kind(&other)))),
+        Err(e) => Err(IssueError::Data(e.to_string())),
+    }
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {
