@@ -55,6 +55,7 @@
 //! | expired | 401 | `TokenExpiredError` |
 //! | wrong `iss` | 401 | `TokenInvalidIssuerError` |
 //! | wrong `aud` | 401 | `TokenInvalidAudienceError` |
+//! | no token on a route that takes either type (`verify_type = false`) | 401 | `TokenRequiredError` |
 //! | refresh token on an access route | 401 | `AccessTokenRequiredError` |
 //! | access token on a refresh route | 401 | `RefreshTokenRequiredError` |
 //! | non-fresh token on a fresh route | 401 | `FreshTokenRequiredError` |
@@ -65,6 +66,7 @@
 //! | subject no longer exists | 401 | `SubjectNotFoundError` |
 //! | missing scope | 403 | `InsufficientScopeError` |
 //! | policy refused | 403 | `PolicyDeniedError` |
+//! | policy failed to decide (returned an error, or panicked; detail logged) | 403 | `PolicyEvaluationError` |
 //! | token of another user kind (`#[protect(kind = "...")]`) | 403 | `LoginTypeMismatchError` (+ `expected_type`, `actual_type`) |
 //! | rate limit | 429 | `RateLimitExceeded` (+ `Retry-After`) |
 //! | store down or slow | 503 | `StoreUnavailableError` |
@@ -119,14 +121,15 @@ pub use authx_spec::ScopeMode;
 pub use config::{Algorithm, AuthConfig, TokenLocation};
 pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
-pub use extract::{FreshClaims, RefreshClaims, SessionMeta};
+pub use extract::{FreshClaims, RefreshClaims, RequestToken, SessionMeta, VerifyOptions};
 pub use guard::{PolicyDecision, Rules};
 #[cfg(feature = "jwks")]
 pub use jwks::{IssuerConfig, JwksIssuer};
 pub use store::{
     AllowlistStore, MemoryStore, RevocationStore, Session, SessionStore, StoreError, Stores,
 };
-pub use token::{Claims, Extra, TokenPair, TokenType};
+pub use subject::AuthSubject;
+pub use token::{Claims, Extra, TokenPair, TokenType, insecure_decode};
 #[cfg(feature = "vault")]
 pub use vault::{Vault, VaultConfig, VaultPayload};
 

@@ -4,11 +4,13 @@
 //! - [`pipeline`]: the request pipeline (locate, verify, type, CSRF, revocation, allowlist);
 //! - [`session`]: sessions, token families, refresh rotation, logout;
 //! - [`allowlist`]: allowlist mode;
-//! - [`decision`]: the `auth decision` tracing events.
+//! - [`decision`]: the `auth decision` tracing events;
+//! - [`manual`]: the manual style (find the token, verify it with flags).
 
 mod allowlist;
 mod builder;
 pub(crate) mod decision;
+mod manual;
 mod pipeline;
 mod rate;
 mod session;

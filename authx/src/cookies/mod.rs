@@ -11,6 +11,8 @@
 pub(crate) mod request;
 
 use axum::response::{IntoResponseParts, ResponseParts};
+use std::time::Duration;
+
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
@@ -99,12 +101,45 @@ impl Auth {
 
     /// The access token cookie and its CSRF cookie.
     pub fn set_access_cookies(&self, token: &str) -> Result<SetCookies, AuthError> {
-        self.token_cookies(token, Kind::Access)
+        self.token_cookies(token, Kind::Access, None)
     }
 
     /// The refresh token cookie and its CSRF cookie.
     pub fn set_refresh_cookies(&self, token: &str) -> Result<SetCookies, AuthError> {
-        self.token_cookies(token, Kind::Refresh)
+        self.token_cookies(token, Kind::Refresh, None)
+    }
+
+    /// [`set_cookies`](Self::set_cookies) with `Max-Age` set to `max_age` on all four cookies
+    /// for this call, whatever the configured [`max_age`](crate::config::CookieConfig::max_age)
+    /// (AuthX's `max_age=` argument): a "remember me" login, say.
+    pub fn set_cookies_with_max_age(
+        &self,
+        pair: &TokenPair,
+        max_age: Duration,
+    ) -> Result<SetCookies, AuthError> {
+        Ok(self
+            .set_access_cookies_with_max_age(&pair.access_token, max_age)?
+            .and(self.set_refresh_cookies_with_max_age(&pair.refresh_token, max_age)?))
+    }
+
+    /// [`set_access_cookies`](Self::set_access_cookies) with `Max-Age` set to `max_age` on the
+    /// token cookie and its CSRF cookie.
+    pub fn set_access_cookies_with_max_age(
+        &self,
+        token: &str,
+        max_age: Duration,
+    ) -> Result<SetCookies, AuthError> {
+        self.token_cookies(token, Kind::Access, Some(max_age))
+    }
+
+    /// [`set_refresh_cookies`](Self::set_refresh_cookies) with `Max-Age` set to `max_age` on
+    /// the token cookie and its CSRF cookie.
+    pub fn set_refresh_cookies_with_max_age(
+        &self,
+        token: &str,
+        max_age: Duration,
+    ) -> Result<SetCookies, AuthError> {
+        self.token_cookies(token, Kind::Refresh, Some(max_age))
     }
 
     /// Clears all four cookies (logout).
@@ -153,7 +188,13 @@ impl Auth {
         ])
     }
 
-    fn token_cookies(&self, token: &str, kind: Kind) -> Result<SetCookies, AuthError> {
+    fn token_cookies(
+        &self,
+        token: &str,
+        kind: Kind,
+        max_age: Option<Duration>,
+    ) -> Result<SetCookies, AuthError> {
+        let max_age = max_age.or(self.config().cookies.max_age);
         let config = self.config();
         let (name, csrf_name, path) = match kind {
             Kind::Access => (
@@ -167,7 +208,7 @@ impl Auth {
                 &config.cookies.refresh_cookie_path,
             ),
         };
-        let mut out = vec![cookie(config, name, token, path, true)?];
+        let mut out = vec![cookie(config, name, token, path, true, max_age)?];
         if config.csrf.enabled {
             // Our own, just-issued token: only the csrf claim is read, nothing is trusted.
             let csrf = jsonwebtoken::dangerous::insecure_decode_claims::<CsrfOnly>(token)
@@ -179,7 +220,7 @@ impl Auth {
                 .csrf
                 .filter(|c| !c.is_empty());
             if let Some(csrf) = csrf {
-                out.push(cookie(config, csrf_name, &csrf, path, false)?);
+                out.push(cookie(config, csrf_name, &csrf, path, false, max_age)?);
             }
         }
         Ok(SetCookies(out))
@@ -214,9 +255,10 @@ fn cookie(
     value: &str,
     path: &str,
     http_only: bool,
+    max_age: Option<Duration>,
 ) -> Result<HeaderValue, AuthError> {
     let mut b = base(config, name, value, path, http_only);
-    if let Some(max_age) = config.cookies.max_age {
+    if let Some(max_age) = max_age {
         let secs = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
         b = b.max_age(cookie::time::Duration::seconds(secs));
     }
@@ -241,14 +283,25 @@ pub(crate) fn check_csrf(
     config: &AuthConfig,
     claim: Option<&str>,
 ) -> Result<(), AuthError> {
-    if !config.csrf.methods.contains(&parts.method) {
-        return Ok(());
-    }
     let header = parts
         .headers
         .get(config.csrf.header_name.as_str())
-        .ok_or(AuthError::MissingCsrfToken)?
-        .as_bytes();
+        .map(HeaderValue::as_bytes);
+    check_csrf_value(config, &parts.method, header, claim)
+}
+
+/// The double-submit check on values: on a CSRF-protected `method`, `header` (the CSRF header
+/// that came with the request) must equal the token's `csrf` claim (constant-time).
+pub(crate) fn check_csrf_value(
+    config: &AuthConfig,
+    method: &http::Method,
+    header: Option<&[u8]>,
+    claim: Option<&str>,
+) -> Result<(), AuthError> {
+    if !config.csrf.methods.contains(method) {
+        return Ok(());
+    }
+    let header = header.ok_or(AuthError::MissingCsrfToken)?;
     let claim = claim.ok_or(AuthError::CsrfMismatch)?.as_bytes();
     if constant_time_eq(header, claim) {
         Ok(())

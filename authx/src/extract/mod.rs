@@ -14,6 +14,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod locate;
+mod request_token;
 mod session_meta;
 
 use std::any::Any;
@@ -24,6 +25,7 @@ use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
+pub use request_token::{RequestToken, VerifyOptions};
 pub use session_meta::SessionMeta;
 
 use crate::Auth;
@@ -49,7 +51,7 @@ pub(crate) fn typed<E: DeserializeOwned + 'static>(
 /// Plain `Claims`: the type a guard verified, else an access token.
 pub(crate) async fn plain(parts: &mut Parts, auth: &Auth) -> Result<Arc<Claims>, AuthError> {
     let token_type = cache::guarded(parts).unwrap_or(TokenType::Access);
-    auth.authenticate(parts, token_type).await
+    auth.request_claims(parts, token_type).await
 }
 
 fn none_if_missing<T>(r: Result<T, AuthError>) -> Result<Option<T>, AuthError> {
@@ -153,7 +155,7 @@ type ClaimsFuture<'a> = std::pin::Pin<
 
 fn fresh<'a>(parts: &'a mut Parts, auth: &'a Auth) -> ClaimsFuture<'a> {
     Box::pin(async move {
-        let claims = auth.authenticate(parts, TokenType::Access).await?;
+        let claims = auth.request_claims(parts, TokenType::Access).await?;
         if claims.fresh {
             Ok(claims)
         } else {
@@ -163,7 +165,7 @@ fn fresh<'a>(parts: &'a mut Parts, auth: &'a Auth) -> ClaimsFuture<'a> {
 }
 
 fn refresh<'a>(parts: &'a mut Parts, auth: &'a Auth) -> ClaimsFuture<'a> {
-    Box::pin(auth.authenticate(parts, TokenType::Refresh))
+    Box::pin(auth.request_claims(parts, TokenType::Refresh))
 }
 
 claims_newtype!(

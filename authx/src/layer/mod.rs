@@ -19,5 +19,5 @@ pub(crate) mod json_token;
 
 pub use future::ResponseFuture;
 pub use guard::{AuthLayer, AuthService};
-pub use implicit_refresh::{ImplicitRefreshLayer, ImplicitRefreshService};
+pub use implicit_refresh::{ImplicitRefreshLayer, ImplicitRefreshService, RefreshSource};
 pub use json_token::{JsonTokenLayer, JsonTokenService};

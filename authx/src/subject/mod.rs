@@ -13,6 +13,21 @@ use std::fmt::Display;
 use std::future::{Future, Ready, ready};
 
 use crate::error::AuthError;
+use crate::token::Claims;
+
+/// A user type `#[auth_subject]` made: what its loader makes of verified claims. Besides the
+/// extractor, it serves [`Auth::authenticate`](crate::Auth::authenticate): a token to a loaded
+/// subject outside a request (a job, a WebSocket message, a CLI).
+///
+/// Implemented by the macro; implement it by hand for a subject type of your own.
+pub trait AuthSubject<S>: Sized {
+    /// Loads the subject of `claims`, verified and checked already (the macro's `kind` check
+    /// excepted, which it does here), with `state` the router state.
+    fn from_claims(
+        claims: Claims,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, AuthError>> + Send;
+}
 
 /// Turns a loader's outcome into the extractor's result.
 pub fn finish<T, E: Display>(outcome: Result<Option<T>, E>) -> Result<T, AuthError> {

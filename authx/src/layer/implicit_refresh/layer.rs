@@ -17,6 +17,11 @@ use crate::{Auth, TokenLocation};
 /// default, already expired, though not longer ago than [`max_expired_age`](Self::max_expired_age)),
 /// re-issues it from the refresh cookie.
 ///
+/// **Two sources.** By default ([`RefreshSource::RefreshCookie`]) the new token is made from the
+/// refresh cookie, as described below. [`RefreshSource::AccessToken`] is Python AuthX's
+/// implicit refresh: no refresh cookie needed, the new token is made from the access cookie
+/// itself; see [`source`](Self::source) for its trade-off and its bounds.
+///
 /// The new access token is **not fresh**. Its claims come from the refresh token, the
 /// authoritative record of what the login granted (scopes, extra data and user kind), never
 /// from the expiring access token; the refresh token must belong to the access token's family
@@ -51,6 +56,22 @@ pub struct ImplicitRefreshLayer {
     window: Duration,
     refresh_expired: bool,
     max_expired_age: Duration,
+    source: RefreshSource,
+    max_login_age: Option<Duration>,
+}
+
+/// What [`ImplicitRefreshLayer`] makes a new access token from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefreshSource {
+    /// The refresh cookie of the same family (the default): the refresh token is the
+    /// authoritative record of the login, rotation and reuse detection apply, and an expired
+    /// access cookie can be refreshed within [`max_expired_age`](ImplicitRefreshLayer::max_expired_age).
+    #[default]
+    RefreshCookie,
+    /// The access cookie alone (Python AuthX's implicit refresh): see
+    /// [`ImplicitRefreshLayer::source`].
+    AccessToken,
 }
 
 impl ImplicitRefreshLayer {
@@ -62,7 +83,37 @@ impl ImplicitRefreshLayer {
             window: Duration::from_secs(600),
             refresh_expired: true,
             max_expired_age: Duration::from_secs(900),
+            source: RefreshSource::RefreshCookie,
+            max_login_age: None,
         }
+    }
+
+    /// Where the new access token comes from (default [`RefreshSource::RefreshCookie`]).
+    ///
+    /// With [`RefreshSource::AccessToken`], as Python AuthX does, a still-valid access cookie
+    /// within `window` of expiry is re-issued from its own verified claims (subject, scopes,
+    /// extra data, session, CSRF value): clients need no refresh cookie at all. The trade-off:
+    /// a stolen access cookie can be kept alive by its thief as long as the login may live,
+    /// where with a refresh cookie it dies at its expiry. So the mode is bounded:
+    ///
+    /// - only a **valid** access token is refreshed, never an expired one (`refresh_expired`
+    ///   and `max_expired_age` do not apply);
+    /// - it must be live: not revoked, nor its session or family, and allowlisted in allowlist
+    ///   mode, so logout and session revocation end the chain at once;
+    /// - the chain ends [`max_login_age`](Self::max_login_age) after the login (the token's
+    ///   `auth_time`, else its `iat`), `refresh_token_expires` by default: as long as a refresh
+    ///   token would have lasted, and no longer.
+    pub fn source(mut self, source: RefreshSource) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// How long after the login ([`Claims::auth_time`](crate::Claims::auth_time)) access-token
+    /// refresh keeps re-issuing ([`RefreshSource::AccessToken`] only; default: the configured
+    /// `refresh_token_expires`).
+    pub fn max_login_age(mut self, age: Duration) -> Self {
+        self.max_login_age = Some(age);
+        self
     }
 
     /// Refreshes when the access token expires within `window`.
@@ -120,6 +171,9 @@ impl ImplicitRefreshLayer {
             return Ok(None);
         };
         let now = self.auth.clock().now();
+        if self.source == RefreshSource::AccessToken {
+            return self.refreshed_from_access(access, now).await;
+        }
         let old = self.auth.codec().verify_allowing_expired(access, now)?;
         let remaining = old.exp.saturating_sub(now);
         let window = i64::try_from(self.window.as_secs()).unwrap_or(i64::MAX);
@@ -153,7 +207,58 @@ impl ImplicitRefreshLayer {
         if let Some(csrf) = &old.csrf {
             builder = builder.csrf_value(csrf);
         }
-        Ok(Some(builder.issue()?))
+        if let Some(t) = refresh.auth_time {
+            builder = builder.auth_time(t);
+        }
+        self.mint(builder).await.map(Some)
+    }
+
+    /// Signs the new token, allowlisted in allowlist mode.
+    async fn mint(&self, builder: crate::token::TokenBuilder<'_>) -> Result<String, AuthError> {
+        if self.auth.config().allowlist {
+            self.auth.register(builder).await
+        } else {
+            Ok(builder.issue()?)
+        }
+    }
+
+    /// [`RefreshSource::AccessToken`]: a new access token from a valid, live access cookie due
+    /// for refresh, within the login's age.
+    async fn refreshed_from_access(
+        &self,
+        access: &str,
+        now: i64,
+    ) -> Result<Option<String>, AuthError> {
+        let old = self.auth.codec().verify(access, now)?;
+        let window = i64::try_from(self.window.as_secs()).unwrap_or(i64::MAX);
+        if old.token_type != TokenType::Access || old.exp.saturating_sub(now) > window {
+            return Ok(None);
+        }
+        let max_login_age = self
+            .max_login_age
+            .unwrap_or(self.auth.config().refresh_token_expires);
+        let max_login_age = i64::try_from(max_login_age.as_secs()).unwrap_or(i64::MAX);
+        let Some(login) = old.auth_time.or(old.iat) else {
+            return Ok(None);
+        };
+        if now.saturating_sub(login) > max_login_age {
+            return Ok(None);
+        }
+        // Revocation of the token and its family, and the allowlist.
+        self.auth.ensure_live(&old).await?;
+        let mut builder = self
+            .auth
+            .access_token(&old.sub)
+            .scopes(old.scopes())
+            .extra(&old.extra)
+            .auth_time(login);
+        if let Some(sid) = &old.sid {
+            builder = builder.session(sid);
+        }
+        if let Some(csrf) = &old.csrf {
+            builder = builder.csrf_value(csrf);
+        }
+        self.mint(builder).await.map(Some)
     }
 }
 

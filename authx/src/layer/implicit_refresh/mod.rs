@@ -4,5 +4,5 @@
 mod layer;
 mod service;
 
-pub use layer::ImplicitRefreshLayer;
+pub use layer::{ImplicitRefreshLayer, RefreshSource};
 pub use service::ImplicitRefreshService;
