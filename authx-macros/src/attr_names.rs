@@ -44,6 +44,10 @@ pub(crate) const CSRF: Name = Name("csrf");
 /// `#[protect(verify_type = false)]`: either token type (AuthX's `verify_type=False`).
 pub(crate) const VERIFY_TYPE: Name = Name("verify_type");
 pub(crate) const POLICY: Name = Name("policy");
+/// `#[protect(max_age = "5m")]`: the login (`auth_time`) must be this recent (RFC 9470).
+pub(crate) const MAX_AGE: Name = Name("max_age");
+/// `#[protect(acr = "mfa")]`: the token's `acr` must be one of these (RFC 9470).
+pub(crate) const ACR: Name = Name("acr");
 /// `#[protect(kind = "staff")]`, `#[auth_subject(kind = "staff")]`: the user kind (AuthX's
 /// `login_type`).
 pub(crate) const KIND: Name = Name("kind");
@@ -65,6 +69,8 @@ pub(crate) const PROTECT_KEYS: &[Name] = &[
     ACCESS,
     REFRESH,
     FRESH,
+    MAX_AGE,
+    ACR,
     SCOPES,
     ANY_SCOPES,
     KIND,

@@ -50,6 +50,8 @@ use proc_macro::TokenStream;
 /// | `access` | flag | an access token (the default) |
 /// | `refresh` | flag | a refresh token instead, for the route that issues new tokens |
 /// | `fresh` | flag | a fresh access token (issued by a login, not a refresh) |
+/// | `max_age` | `"5m"` | the login (`auth_time`) is at most this old (RFC 9470 step-up; units `s sec m min h hour d day`) |
+/// | `acr` | `"mfa"` or `["mfa", "hwk"]` | the token's `acr` is one of these (RFC 9470 step-up) |
 /// | `scopes` | `"a:b"` or `["a", "b:*"]` | every listed scope must be granted |
 /// | `any_scopes` | `"a"` or `["a", "b"]` | at least one listed scope must be granted |
 /// | `kind` | `"staff"` | the token's user kind (AuthX's `login_type`) must be this one, else `403 LoginTypeMismatchError` |

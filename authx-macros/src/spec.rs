@@ -49,6 +49,27 @@ pub(crate) fn scopes(cx: &Ctxt, lits: &[&LitStr]) -> Option<Vec<String>> {
     }
 }
 
+/// A validated max authentication age (`max_age = "5m"`).
+pub(crate) fn max_age(cx: &Ctxt, lit: &LitStr) -> Option<std::time::Duration> {
+    authx_spec::step_up::parse_max_age(&lit.value())
+        .map_err(|e| report(cx, lit, &e))
+        .ok()
+}
+
+/// A validated list of acr values (`acr = ["mfa", "hwk"]`); every bad item is reported.
+pub(crate) fn acr_values(cx: &Ctxt, lits: &[&LitStr]) -> Option<Vec<String>> {
+    let values: Vec<String> = lits.iter().map(|l| l.value()).collect();
+    match authx_spec::step_up::parse_acr_list(&values) {
+        Ok(()) => Some(values),
+        Err(errors) => {
+            for (index, error) in &errors {
+                report(cx, lits[*index], error);
+            }
+            None
+        }
+    }
+}
+
 /// A validated rate (`rate = "10/60s"`).
 pub(crate) fn rate(cx: &Ctxt, lit: &LitStr) -> Option<RateSpec> {
     RateSpec::parse(&lit.value())

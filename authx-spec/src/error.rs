@@ -81,6 +81,20 @@ pub enum SpecErrorKind {
     /// The window does not fit in a `u64` number of milliseconds.
     WindowOverflow,
 
+    // ----- step-up (max_age, acr) -----
+    /// The max age is the empty string.
+    EmptyDuration,
+    /// The max age is malformed, in milliseconds, or too long.
+    BadDuration,
+    /// The max age is zero.
+    ZeroDuration,
+    /// An acr value is the empty string.
+    EmptyAcr,
+    /// An acr value contains a space, `"`, `\` or a character outside visible ASCII.
+    BadAcrCharacter,
+    /// The same acr value appears twice in a list.
+    DuplicateAcr,
+
     // ----- rate keys -----
     /// The rate key is neither `ip` nor `subject`.
     UnknownRateKey,

@@ -1,4 +1,4 @@
-//! The grammar of authx scope patterns, rate specs and routes.
+//! The grammar of authx scope patterns, rate specs, routes and step-up requirements.
 //!
 //! These strings are written in attributes such as
 //! `#[protect(scopes = "admin:*", rate = "10/60s", route = "GET /users/{id}")]`.
@@ -43,6 +43,7 @@ mod error;
 pub mod rate;
 pub mod route;
 pub mod scope;
+pub mod step_up;
 
 pub use error::{SpecError, SpecErrorKind};
 pub use rate::{RateKey, RateSpec};

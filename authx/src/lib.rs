@@ -59,6 +59,7 @@
 //! | refresh token on an access route | 401 | `AccessTokenRequiredError` |
 //! | access token on a refresh route | 401 | `RefreshTokenRequiredError` |
 //! | non-fresh token on a fresh route | 401 | `FreshTokenRequiredError` |
+//! | login older than `max_age`, or an `acr` the route does not take (RFC 9470 step-up) | 401 | `InsufficientUserAuthenticationError` |
 //! | cookie token, unsafe method, no CSRF header | 401 | `MissingCSRFTokenError` |
 //! | CSRF header does not match | 401 | `CSRFError` |
 //! | revoked token (or its session) | 401 | `RevokedTokenError` |
@@ -75,8 +76,10 @@
 //! | no vault token (feature `vault`) | 401 | `MissingTokenError` |
 //! | server-side failure (detail logged, never sent) | 500 | `InternalError` |
 //!
-//! `401` answers carry `WWW-Authenticate: Bearer` (with `error="invalid_token"` when a token
-//! was presented), `403` for scopes carries `error="insufficient_scope"` (RFC 6750).
+//! `401` and `403` answers carry `WWW-Authenticate: Bearer` with the RFC 6750 `error` code of
+//! the refusal ([`AuthError::oauth_error`]; none when no token was presented), RFC 9470's
+//! `insufficient_user_authentication` for freshness and step-up, and `resource_metadata`
+//! when a [`resource`](AuthConfig::resource) is configured ([`oauth`]).
 //!
 //! [axum]: https://docs.rs/axum
 #![deny(missing_docs, unsafe_code)]
@@ -97,6 +100,7 @@ pub mod jwks;
 pub mod migrating {}
 pub mod layer;
 pub mod metrics;
+pub mod oauth;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod rate;

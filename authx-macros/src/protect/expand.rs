@@ -22,6 +22,16 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
         format_ident!("Access")
     };
     let fresh = req.fresh;
+    let step_up = if req.max_age.is_some() || !req.acr.is_empty() {
+        let max_age = match req.max_age {
+            Some(secs) => quote!(::core::option::Option::Some(#secs)),
+            None => quote!(::core::option::Option::None),
+        };
+        let acr = req.acr.iter().map(|s| Literal::string(s));
+        quote!(.__with_step_up(#max_age, &[#(#acr),*]))
+    } else {
+        quote!()
+    };
     let scopes = req.scopes.iter().map(|s| Literal::string(s));
     let scope_mode = if req.any {
         format_ident!("Any")
@@ -109,6 +119,7 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
                     #policy,
                     #kind,
                 )
+                #step_up
             };
         }
 

@@ -14,6 +14,8 @@ pub(crate) struct ProtectArgs {
     pub(crate) access: Slot<()>,
     pub(crate) refresh: Slot<()>,
     pub(crate) fresh: Slot<()>,
+    pub(crate) max_age: Slot<LitStr>,
+    pub(crate) acr: Slot<Vec<LitStr>>,
     pub(crate) scopes: Slot<Vec<LitStr>>,
     pub(crate) any_scopes: Slot<Vec<LitStr>>,
     pub(crate) locations: Slot<Vec<Ident>>,
@@ -32,6 +34,8 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         access: Slot::new(names::ACCESS),
         refresh: Slot::new(names::REFRESH),
         fresh: Slot::new(names::FRESH),
+        max_age: Slot::new(names::MAX_AGE),
+        acr: Slot::new(names::ACR),
         scopes: Slot::new(names::SCOPES),
         any_scopes: Slot::new(names::ANY_SCOPES),
         locations: Slot::new(names::LOCATIONS),
@@ -52,6 +56,17 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         } else if *key == names::FRESH {
             out.fresh
                 .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
+        } else if *key == names::MAX_AGE {
+            let value = max_age(cx, arg);
+            out.max_age.set(cx, PROTECT, key, index, value);
+        } else if *key == names::ACR {
+            let list = StringList {
+                noun: "acr value",
+                one: r#"acr = "mfa""#.to_owned(),
+                many: r#"acr = ["mfa", "hwk"]"#.to_owned(),
+            };
+            let value = string_list(cx, arg, &list);
+            out.acr.set(cx, PROTECT, key, index, value);
         } else if *key == names::SCOPES {
             let value = scope_list(cx, arg);
             out.scopes.set(cx, PROTECT, key, index, value);
@@ -90,18 +105,39 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
     out
 }
 
-/// `"a"` or `["a", "b"]`: the string literals (each other item is reported).
+/// `"a"` or `["a", "b"]` of scopes.
 fn scope_list(cx: &Ctxt, arg: &Arg) -> Option<Vec<LitStr>> {
     let key = &arg.key;
-    let example = format!(r#"{key} = ["users:read", "users:write"]"#);
-    let expr = args::expr(cx, arg, &example)?;
+    let lists = StringList {
+        noun: "scope",
+        one: format!(r#"{key} = "users:read""#),
+        many: format!(r#"{key} = ["users:read", "users:write"]"#),
+    };
+    string_list(cx, arg, &lists)
+}
+
+/// How a list of strings is named and written, for messages.
+struct StringList {
+    /// One item: "scope", "acr value".
+    noun: &'static str,
+    /// The key with one string.
+    one: String,
+    /// The key with an array.
+    many: String,
+}
+
+/// `"a"` or `["a", "b"]`: the string literals (each other item is reported).
+fn string_list(cx: &Ctxt, arg: &Arg, list: &StringList) -> Option<Vec<LitStr>> {
+    let key = &arg.key;
+    let StringList { noun, one, many } = list;
+    let expr = args::expr(cx, arg, many)?;
     let items = args::as_list(expr);
     if items.is_empty() {
         cx.error_spanned_by(
             expr,
             format!(
-                "empty scope list: `{key}` needs at least one scope, or leave the key out; \
-                 write e.g. `{key} = [\"users:read\"]`"
+                "empty {noun} list: `{key}` needs at least one {noun}, or leave the key out; \
+                 write e.g. `{one}`"
             ),
         );
         return None;
@@ -113,13 +149,30 @@ fn scope_list(cx: &Ctxt, arg: &Arg) -> Option<Vec<LitStr>> {
             None => cx.error_spanned_by(
                 item,
                 format!(
-                    "`{key}` takes a scope string or an array of scope strings: write e.g. \
-                     `{key} = \"users:read\"` or `{example}`"
+                    "`{key}` takes one {noun} string or an array of {noun} strings: write \
+                     e.g. `{one}` or `{many}`"
                 ),
             ),
         }
     }
     Some(lits)
+}
+
+/// `max_age = "5m"`: a string literal, checked against the grammar in `validate`.
+fn max_age(cx: &Ctxt, arg: &Arg) -> Option<LitStr> {
+    let example = r#"max_age = "5m""#;
+    let expr = args::expr(cx, arg, example)?;
+    let lit = args::as_lit_str(expr);
+    if lit.is_none() {
+        cx.error_spanned_by(
+            expr,
+            format!(
+                "`max_age` takes a string, the longest time since the user's login that this \
+                 route accepts: write e.g. `{example}`"
+            ),
+        );
+    }
+    lit.cloned()
 }
 
 /// `[headers, cookies]` (or one name): the identifiers, checked against the valid names later.

@@ -14,6 +14,9 @@ use crate::spec::{self, RateKeyArg};
 pub(crate) struct Requirements {
     pub(crate) refresh: bool,
     pub(crate) fresh: bool,
+    /// `max_age`, in seconds.
+    pub(crate) max_age: Option<u64>,
+    pub(crate) acr: Vec<String>,
     pub(crate) scopes: Vec<String>,
     /// `any_scopes` rather than `scopes`.
     pub(crate) any: bool,
@@ -43,6 +46,19 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
              tokens, and those are access tokens); write `#[protect(fresh)]` for a sensitive \
              route, `#[protect(refresh)]` for the refresh route",
         );
+    }
+    for slot in [args.max_age.key(), args.acr.key()] {
+        if let (Some(key), Some(_)) = (slot, args.refresh.key()) {
+            cx.error_at(
+                key.span(),
+                format!(
+                    "`{key}` with `refresh`: step-up requirements apply to access tokens (the \
+                     refresh route only exchanges a login's tokens); write e.g. \
+                     `#[protect({key} = ...)]` on the sensitive route and a plain \
+                     `#[protect(refresh)]` on the refresh route"
+                ),
+            );
+        }
     }
     if let Some(key) = args::later(&args.scopes, &args.any_scopes) {
         cx.error_at(
@@ -103,9 +119,24 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
         variants
     });
 
+    let max_age = args
+        .max_age
+        .get()
+        .and_then(|lit| spec::max_age(cx, lit))
+        .map(|d| d.as_secs());
+    let acr = match args.acr.get() {
+        Some(lits) => {
+            let lits: Vec<_> = lits.iter().collect();
+            spec::acr_values(cx, &lits).unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+
     Requirements {
         refresh: args.refresh.is_set(),
         fresh: args.fresh.is_set(),
+        max_age,
+        acr,
         scopes,
         any,
         locations,

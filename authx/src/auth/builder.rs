@@ -150,5 +150,10 @@ fn check(config: &AuthConfig) -> Result<(), ConfigError> {
     if config.ws_recheck_interval.is_zero() {
         return invalid("ws_recheck_interval", "must be above 0".into());
     }
+    if let Some(resource) = &config.resource
+        && let Err(reason) = crate::oauth::check_resource(resource)
+    {
+        return invalid("resource", reason);
+    }
     Ok(())
 }

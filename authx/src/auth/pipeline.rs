@@ -190,6 +190,9 @@ impl Auth {
         if rules.fresh && !claims.fresh {
             return Err(AuthError::FreshTokenRequired);
         }
+        if rules.has_step_up() {
+            crate::guard::extract::check_step_up(claims, rules, self.now())?;
+        }
         if !authx_spec::scope::satisfies(claims.scopes(), rules.scopes, rules.scope_mode) {
             return Err(AuthError::InsufficientScope {
                 required: rules.scopes.iter().map(|s| (*s).to_owned()).collect(),

@@ -115,6 +115,26 @@ impl AuthConfigBuilder {
         self.0.allowlist = on;
         self
     }
+    /// See [`AuthConfig::jwt_access_token_profile`].
+    pub fn jwt_access_token_profile(mut self, on: bool) -> Self {
+        self.0.jwt_access_token_profile = on;
+        self
+    }
+    /// See [`AuthConfig::client_id`].
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.0.client_id = Some(client_id.into());
+        self
+    }
+    /// See [`AuthConfig::resource`].
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.0.resource = Some(resource.into());
+        self
+    }
+    /// Adds one of [`AuthConfig::authorization_servers`].
+    pub fn authorization_server(mut self, issuer: impl Into<String>) -> Self {
+        self.0.authorization_servers.push(issuer.into());
+        self
+    }
     /// See [`AuthConfig::refresh_rotation`].
     pub fn refresh_rotation(mut self, on: bool) -> Self {
         self.0.refresh_rotation = on;

@@ -258,6 +258,20 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
         env.secs("AUTHX_WS_RECHECK_INTERVAL")?,
     );
     set(&mut c.allowlist, env.boolean("AUTHX_ALLOWLIST")?);
+    set(
+        &mut c.jwt_access_token_profile,
+        env.boolean("AUTHX_JWT_ACCESS_TOKEN_PROFILE")?,
+    );
+    if let Some(id) = env.string("AUTHX_CLIENT_ID") {
+        c.client_id = Some(id);
+    }
+    if let Some(resource) = env.string("AUTHX_RESOURCE") {
+        c.resource = Some(resource);
+    }
+    set(
+        &mut c.authorization_servers,
+        env.list("AUTHX_AUTHORIZATION_SERVERS"),
+    );
     set(&mut c.store_url, env.string("AUTHX_STORE_URL"));
     set(
         &mut c.refresh_rotation,

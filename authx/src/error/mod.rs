@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::clock::ceil_secs;
 mod response;
+pub use response::codes as oauth_codes;
 
 pub use crate::config::ConfigError;
 use crate::store::StoreError;
@@ -66,6 +67,17 @@ pub enum AuthError {
     /// The route needs a fresh access token.
     #[error("fresh token required")]
     FreshTokenRequired,
+    /// The login behind the token is too old (`max_age`) or not of a required class (`acr`)
+    /// for the route: the client must authenticate again (RFC 9470 step-up). Answers
+    /// `401 InsufficientUserAuthenticationError` with `WWW-Authenticate: Bearer
+    /// error="insufficient_user_authentication"`, `max_age` and `acr_values`.
+    #[error("insufficient user authentication")]
+    InsufficientUserAuthentication {
+        /// The route's `max_age`, in seconds, when the login was too old for it.
+        max_age: Option<u64>,
+        /// The route's acceptable `acr` values, when the token's `acr` was not one of them.
+        acr_values: Vec<String>,
+    },
     /// Cookie-borne token on an unsafe method without the CSRF header.
     #[error("missing CSRF token")]
     MissingCsrfToken,
@@ -208,6 +220,9 @@ impl AuthError {
             AuthError::AccessTokenRequired => "AccessTokenRequiredError",
             AuthError::RefreshTokenRequired => "RefreshTokenRequiredError",
             AuthError::FreshTokenRequired => "FreshTokenRequiredError",
+            AuthError::InsufficientUserAuthentication { .. } => {
+                "InsufficientUserAuthenticationError"
+            }
             AuthError::MissingCsrfToken => "MissingCSRFTokenError",
             AuthError::CsrfMismatch => "CSRFError",
             AuthError::Revoked => "RevokedTokenError",
@@ -242,6 +257,9 @@ impl AuthError {
             AuthError::AccessTokenRequired => "Access token required".into(),
             AuthError::RefreshTokenRequired => "Refresh token required".into(),
             AuthError::FreshTokenRequired => "Fresh token required".into(),
+            AuthError::InsufficientUserAuthentication { .. } => {
+                "A more recent or stronger authentication is required".into()
+            }
             AuthError::MissingCsrfToken => "Missing CSRF token".into(),
             AuthError::CsrfMismatch => "CSRF double submit does not match".into(),
             AuthError::Revoked => "Token has been revoked".into(),
@@ -308,6 +326,10 @@ impl AuthError {
             AuthError::AccessTokenRequired,
             AuthError::RefreshTokenRequired,
             AuthError::FreshTokenRequired,
+            AuthError::InsufficientUserAuthentication {
+                max_age: Some(300),
+                acr_values: vec!["mfa".into()],
+            },
             AuthError::MissingCsrfToken,
             AuthError::CsrfMismatch,
             AuthError::Revoked,

@@ -48,23 +48,123 @@ impl IntoResponse for AuthError {
     }
 }
 
+/// The OAuth error codes a refusal answers with in `WWW-Authenticate` (RFC 6750 §3.1, and
+/// RFC 9470 for step-up).
+pub mod codes {
+    /// The request is malformed: a required parameter (the CSRF header) is missing or does not
+    /// match.
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    /// The token is expired, revoked, malformed, of the wrong type, or invalid for another
+    /// reason.
+    pub const INVALID_TOKEN: &str = "invalid_token";
+    /// The token does not grant what the route requires (scopes, user kind, policy).
+    pub const INSUFFICIENT_SCOPE: &str = "insufficient_scope";
+    /// The login behind the token is not fresh, recent or strong enough (RFC 9470).
+    pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentication";
+}
+
 impl AuthError {
-    pub(super) fn www_authenticate(&self) -> Option<HeaderValue> {
+    /// The OAuth `error` code this refusal carries in its `WWW-Authenticate: Bearer`
+    /// challenge (RFC 6750 §3.1; RFC 9470's `insufficient_user_authentication` for freshness
+    /// and step-up), or `None`: a request without any token gets a bare `Bearer` challenge, as
+    /// RFC 6750 asks, and errors that are not the client's credentials (`429`, `503`, `500`)
+    /// carry no challenge.
+    ///
+    /// ```
+    /// use authx::AuthError;
+    ///
+    /// assert_eq!(AuthError::Expired.oauth_error(), Some("invalid_token"));
+    /// assert_eq!(AuthError::FreshTokenRequired.oauth_error(), Some("insufficient_user_authentication"));
+    /// assert_eq!(AuthError::MissingToken.oauth_error(), None);
+    /// ```
+    pub fn oauth_error(&self) -> Option<&'static str> {
+        use codes::*;
         match self {
-            AuthError::MissingToken => Some(HeaderValue::from_static("Bearer")),
+            AuthError::MissingToken | AuthError::TokenRequired => None,
             #[cfg(feature = "vault")]
-            AuthError::VaultTokenMissing => Some(HeaderValue::from_static("Bearer")),
-            AuthError::InsufficientScope { required, .. } => {
-                let scope = required.join(" ");
-                HeaderValue::from_str(&format!(
-                    "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
-                ))
-                .ok()
+            AuthError::VaultTokenMissing => None,
+            AuthError::Decode(_)
+            | AuthError::InvalidSignature
+            | AuthError::Expired
+            | AuthError::InvalidIssuer
+            | AuthError::InvalidAudience
+            | AuthError::AccessTokenRequired
+            | AuthError::RefreshTokenRequired
+            | AuthError::Revoked
+            | AuthError::RefreshTokenReused
+            | AuthError::SubjectNotFound => Some(INVALID_TOKEN),
+            #[cfg(feature = "vault")]
+            AuthError::VaultTokenInvalid => Some(INVALID_TOKEN),
+            AuthError::FreshTokenRequired | AuthError::InsufficientUserAuthentication { .. } => {
+                Some(INSUFFICIENT_USER_AUTHENTICATION)
             }
-            e if e.status() == StatusCode::UNAUTHORIZED => {
-                Some(HeaderValue::from_static("Bearer error=\"invalid_token\""))
-            }
-            _ => None,
+            AuthError::MissingCsrfToken | AuthError::CsrfMismatch => Some(INVALID_REQUEST),
+            AuthError::InsufficientScope { .. }
+            | AuthError::KindMismatch { .. }
+            | AuthError::PolicyDenied { .. }
+            | AuthError::PolicyEvaluation { .. } => Some(INSUFFICIENT_SCOPE),
+            AuthError::RateLimited { .. }
+            | AuthError::StoreUnavailable(_)
+            | AuthError::Internal(_) => None,
+            #[cfg(feature = "jwks")]
+            AuthError::KeysUnavailable => None,
         }
     }
+
+    /// The `WWW-Authenticate` challenge: `Bearer` with the RFC 6750 `error` code, the
+    /// `scope` an insufficient-scope refusal needed, and RFC 9470's `error_description`,
+    /// `max_age` and `acr_values` for step-up.
+    pub fn challenge(&self) -> Option<String> {
+        let status = self.status();
+        if status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN {
+            return None;
+        }
+        let Some(code) = self.oauth_error() else {
+            return (status == StatusCode::UNAUTHORIZED).then(|| "Bearer".to_owned());
+        };
+        let mut out = format!("Bearer error=\"{code}\"");
+        match self {
+            AuthError::InsufficientScope { required, .. } => {
+                out.push_str(&format!(", scope=\"{}\"", quoted(&required.join(" "))));
+            }
+            AuthError::FreshTokenRequired => {
+                out.push_str(", error_description=\"A fresh login is required\"");
+            }
+            AuthError::InsufficientUserAuthentication {
+                max_age,
+                acr_values,
+            } => {
+                let what = match (max_age.is_some(), acr_values.is_empty()) {
+                    (true, true) => "A more recent authentication is required",
+                    (false, false) => "A different authentication level is required",
+                    _ => "A more recent or stronger authentication is required",
+                };
+                out.push_str(&format!(", error_description=\"{what}\""));
+                if let Some(age) = max_age {
+                    out.push_str(&format!(", max_age={age}"));
+                }
+                if !acr_values.is_empty() {
+                    out.push_str(&format!(
+                        ", acr_values=\"{}\"",
+                        quoted(&acr_values.join(" "))
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Some(out)
+    }
+
+    pub(super) fn www_authenticate(&self) -> Option<HeaderValue> {
+        self.challenge()
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+    }
+}
+
+/// `s` as the inside of a quoted string in a challenge: only the characters RFC 6750 allows
+/// (`%x20-21 / %x23-5B / %x5D-7E`), others dropped.
+fn quoted(s: &str) -> String {
+    s.chars()
+        .filter(|c| matches!(c, '\x20'..='\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E'))
+        .collect()
 }

@@ -35,6 +35,7 @@ fn kind(e: &AuthError) -> usize {
         AuthError::Internal(_) => 22,
         AuthError::TokenRequired => 23,
         AuthError::PolicyEvaluation { .. } => 24,
+        AuthError::InsufficientUserAuthentication { .. } => 25,
     }
 }
 
@@ -46,6 +47,184 @@ fn every_kind_is_listed_once() {
     seen.dedup();
     assert_eq!(seen.len(), listed, "a kind is listed twice");
     let expected =
-        25 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
+        26 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
     assert_eq!(listed, expected, "a kind is missing from __every_kind");
+}
+
+/// Every refusal with its RFC 6750 / RFC 9470 `error` code and its whole challenge: a new kind
+/// fails here until its code is decided.
+#[test]
+fn every_kind_has_its_oauth_error_code() {
+    let table: &[(&str, u16, Option<&str>, Option<&str>)] = &[
+        ("MissingTokenError", 401, None, Some("Bearer")),
+        (
+            "JWTDecodeError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            "TokenInvalidSignatureError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            "TokenExpiredError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            "TokenInvalidIssuerError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            "TokenInvalidAudienceError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        ("TokenRequiredError", 401, None, Some("Bearer")),
+        (
+            "AccessTokenRequiredError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            "RefreshTokenRequiredError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            "FreshTokenRequiredError",
+            401,
+            Some("insufficient_user_authentication"),
+            Some(
+                r#"Bearer error="insufficient_user_authentication", error_description="A fresh login is required""#,
+            ),
+        ),
+        (
+            "InsufficientUserAuthenticationError",
+            401,
+            Some("insufficient_user_authentication"),
+            Some(
+                r#"Bearer error="insufficient_user_authentication", error_description="A more recent or stronger authentication is required", max_age=300, acr_values="mfa""#,
+            ),
+        ),
+        (
+            "MissingCSRFTokenError",
+            401,
+            Some("invalid_request"),
+            Some(r#"Bearer error="invalid_request""#),
+        ),
+        (
+            "CSRFError",
+            401,
+            Some("invalid_request"),
+            Some(r#"Bearer error="invalid_request""#),
+        ),
+        (
+            "RevokedTokenError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            "RefreshTokenReusedError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            "InsufficientScopeError",
+            403,
+            Some("insufficient_scope"),
+            Some(r#"Bearer error="insufficient_scope", scope="admin:*""#),
+        ),
+        (
+            "LoginTypeMismatchError",
+            403,
+            Some("insufficient_scope"),
+            Some(r#"Bearer error="insufficient_scope""#),
+        ),
+        (
+            "PolicyDeniedError",
+            403,
+            Some("insufficient_scope"),
+            Some(r#"Bearer error="insufficient_scope""#),
+        ),
+        (
+            "PolicyEvaluationError",
+            403,
+            Some("insufficient_scope"),
+            Some(r#"Bearer error="insufficient_scope""#),
+        ),
+        ("RateLimitExceeded", 429, None, None),
+        ("StoreUnavailableError", 503, None, None),
+        (
+            "SubjectNotFoundError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        ("KeysUnavailableError", 503, None, None),
+        (
+            "InvalidVaultTokenError",
+            401,
+            Some("invalid_token"),
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        ("InternalError", 500, None, None),
+    ];
+    for e in AuthError::__every_kind() {
+        let ty = e.error_type();
+        // The vault's missing token shares AuthX's MissingTokenError.
+        let row = table
+            .iter()
+            .find(|row| row.0 == ty)
+            .unwrap_or_else(|| panic!("{ty} has no row"));
+        assert_eq!(e.status().as_u16(), row.1, "{ty}");
+        assert_eq!(e.oauth_error(), row.2, "{ty}");
+        assert_eq!(e.challenge().as_deref(), row.3, "{ty}");
+        assert_eq!(
+            e.www_authenticate()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .as_deref(),
+            row.3,
+            "{ty}: the header is the challenge"
+        );
+    }
+}
+
+#[test]
+fn challenge_parameters_carry_only_allowed_characters() {
+    let e = AuthError::InsufficientScope {
+        required: vec!["a\"b".into(), "c\\d\u{e9}".into()],
+        all: true,
+    };
+    assert_eq!(
+        e.challenge().unwrap(),
+        r#"Bearer error="insufficient_scope", scope="ab cd""#
+    );
+    let e = AuthError::InsufficientUserAuthentication {
+        max_age: Some(60),
+        acr_values: vec![],
+    };
+    assert_eq!(
+        e.challenge().unwrap(),
+        r#"Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=60"#
+    );
+    let e = AuthError::InsufficientUserAuthentication {
+        max_age: None,
+        acr_values: vec!["mfa".into(), "hwk".into()],
+    };
+    assert_eq!(
+        e.challenge().unwrap(),
+        r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa hwk""#
+    );
 }

@@ -47,13 +47,15 @@ where
     S: Send + Sync,
     R: RouteRules,
 {
-    type Rejection = AuthError;
+    /// The refusal, with `resource_metadata` in its challenge when a resource is configured.
+    type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
         let verified = auth
             .check(parts, Check::guard(R::RULES, std::any::type_name::<R>()))
-            .await?;
+            .await
+            .map_err(|e| crate::oauth::refusal(&auth, e))?;
         Ok(Guard {
             rate: verified.rate,
             _rules: PhantomData,
@@ -119,6 +121,24 @@ pub fn check_kind(claims: &Claims, expected: &str) -> Result<(), AuthError> {
             actual: actual.map(str::to_owned),
         })
     }
+}
+
+/// Refuses a token whose login is older than the route's `max_age` (or has no `auth_time`), or
+/// whose `acr` is not one of the route's (`401 InsufficientUserAuthenticationError`, RFC 9470).
+pub(crate) fn check_step_up(claims: &Claims, rules: &Rules, now: i64) -> Result<(), AuthError> {
+    let too_old = rules.max_age.is_some_and(|max| match claims.auth_time {
+        Some(at) => now.saturating_sub(at) > i64::try_from(max).unwrap_or(i64::MAX),
+        None => true,
+    });
+    let wrong_class =
+        !rules.acr.is_empty() && !claims.acr().is_some_and(|acr| rules.acr.contains(&acr));
+    if too_old || wrong_class {
+        return Err(AuthError::InsufficientUserAuthentication {
+            max_age: rules.max_age,
+            acr_values: rules.acr.iter().map(|s| (*s).to_owned()).collect(),
+        });
+    }
+    Ok(())
 }
 
 /// Adds the `RateLimit-*` headers of `decision` to a handler's response.

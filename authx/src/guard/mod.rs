@@ -5,10 +5,10 @@
 //! `&'static` [`Rules`]; it adds a hidden guard argument (first, so it runs before every
 //! other extractor) that enforces them through the engine's one request pipeline
 //! (`Auth::check`): IP rate limit, locate, decode and verify, token type, CSRF (cookie-borne
-//! tokens), revocation, subject rate limit, kind, freshness, scopes, policy. The verified claims
-//! stay in the request's cache, so `Claims` and `#[auth_subject]` types in the same handler reuse
-//! them. Macros check, the runtime enforces: nothing from a token is trusted because the macro
-//! validated the route's spec.
+//! tokens), revocation, subject rate limit, kind, freshness, step-up (`max_age`, `acr`), scopes,
+//! policy. The verified claims stay in the request's cache, so `Claims` and `#[auth_subject]`
+//! types in the same handler reuse them. Macros check, the runtime enforces: nothing from a
+//! token is trusted because the macro validated the route's spec.
 //!
 //! Each guard's decision is one `tracing` event, target `authx`, name `auth decision`, level
 //! `DEBUG`, with `route`, `method`, `path`, `subject` (once a token verified), `outcome`
@@ -19,6 +19,7 @@
 pub(crate) mod extract;
 mod policy;
 mod rules;
+mod rules_builder;
 
 pub use rules::{
     BoxFuture, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, Rules, RulesBuilder,

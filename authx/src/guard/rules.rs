@@ -6,6 +6,7 @@ use authx_spec::ScopeMode;
 use http::request::Parts;
 
 pub use super::policy::{BoxFuture, PolicyDecision, PolicyFn};
+pub use super::rules_builder::{RulesBuilder, RulesError};
 use crate::config::TokenLocation;
 use crate::token::{Claims, TokenType};
 
@@ -84,6 +85,13 @@ pub struct Rules {
     pub token_type: TokenType,
     /// A fresh token is required.
     pub fresh: bool,
+    /// The longest time since the user's login (the token's `auth_time`), in seconds, that the
+    /// route accepts: `#[protect(max_age = "5m")]` (RFC 9470). A token without `auth_time`
+    /// does not meet it.
+    pub max_age: Option<u64>,
+    /// The authentication context classes the token's `acr` must be one of:
+    /// `#[protect(acr = ["mfa", "hwk"])]` (RFC 9470). Empty: any.
+    pub acr: &'static [&'static str],
     /// Required scope patterns (validated at compile time).
     pub scopes: &'static [&'static str],
     /// All of `scopes`, or any one.
@@ -116,6 +124,8 @@ impl Rules {
         Rules {
             token_type,
             fresh: false,
+            max_age: None,
+            acr: &[],
             scopes: &[],
             scope_mode: ScopeMode::All,
             locations: None,
@@ -164,6 +174,8 @@ impl Rules {
         Rules {
             token_type,
             fresh,
+            max_age: None,
+            acr: &[],
             scopes,
             scope_mode,
             locations,
@@ -176,155 +188,23 @@ impl Rules {
     }
 }
 
-/// Hand-written [`Rules`], checked when built. Start with [`Rules::builder`].
-///
-/// Rules are meant to be built once, at start-up: a built `Rules` is `Copy` and `'static`, so
-/// its strings are kept for the life of the process.
-#[derive(Debug, Default)]
-#[must_use]
-pub struct RulesBuilder {
-    refresh: bool,
-    fresh: bool,
-    scopes: Vec<String>,
-    any: bool,
-    locations: Option<Vec<TokenLocation>>,
-    no_csrf: bool,
-    any_type: bool,
-    rate: Option<(String, RateKeyRule)>,
-    policy: Option<(&'static str, PolicyFn)>,
-    kind: Option<String>,
-}
-
-/// Why hand-written [`Rules`] were refused: the same messages `#[protect]` gives at compile time.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid rules: {0}")]
-pub struct RulesError(String);
-
-impl RulesBuilder {
-    /// A refresh token instead of an access token.
-    pub fn refresh(mut self) -> Self {
-        self.refresh = true;
+impl Rules {
+    /// Adds the step-up requirements `#[protect(max_age, acr)]` generates. Not a public API:
+    /// the macro validated the values.
+    #[doc(hidden)]
+    pub const fn __with_step_up(
+        mut self,
+        max_age: Option<u64>,
+        acr: &'static [&'static str],
+    ) -> Rules {
+        self.max_age = max_age;
+        self.acr = acr;
         self
     }
 
-    /// A fresh access token.
-    pub fn fresh(mut self) -> Self {
-        self.fresh = true;
-        self
-    }
-
-    /// Every one of these scopes must be granted.
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.scopes = scopes.into_iter().map(Into::into).collect();
-        self.any = false;
-        self
-    }
-
-    /// At least one of these scopes must be granted.
-    pub fn any_scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.scopes = scopes.into_iter().map(Into::into).collect();
-        self.any = true;
-        self
-    }
-
-    /// Where the token may be, overriding the configuration.
-    pub fn locations(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
-        self.locations = Some(locations.into_iter().collect());
-        self
-    }
-
-    /// No CSRF double-submit check for cookie tokens.
-    pub fn without_csrf(mut self) -> Self {
-        self.no_csrf = true;
-        self
-    }
-
-    /// Accepts an access or a refresh token (AuthX's `verify_type=False`; see
-    /// [`Rules::verify_type`]).
-    pub fn any_type(mut self) -> Self {
-        self.any_type = true;
-        self
-    }
-
-    /// A rate limit such as `"10/60s"`, counted per `key`.
-    pub fn rate(mut self, spec: impl Into<String>, key: RateKeyRule) -> Self {
-        self.rate = Some((spec.into(), key));
-        self
-    }
-
-    /// A policy function (see [`PolicyFn`]), named for the audit table.
-    pub fn policy(mut self, name: &'static str, policy: PolicyFn) -> Self {
-        self.policy = Some((name, policy));
-        self
-    }
-
-    /// The user kind the token must carry.
-    pub fn kind(mut self, kind: impl Into<String>) -> Self {
-        self.kind = Some(kind.into());
-        self
-    }
-
-    /// Checks the rules with authx-spec (scope patterns, rate specs) and builds them.
-    pub fn build(self) -> Result<Rules, RulesError> {
-        if self.refresh && self.fresh {
-            return Err(RulesError(
-                "a fresh token is an access token: `fresh` with `refresh` cannot be met".into(),
-            ));
-        }
-        let bad = |e: authx_spec::SpecError| RulesError(e.to_string());
-        authx_spec::scope::parse_list(&self.scopes).map_err(|errors| {
-            let each: Vec<String> = errors
-                .into_iter()
-                .map(|(i, e)| format!("scope {:?}: {e}", self.scopes[i]))
-                .collect();
-            RulesError(each.join("; "))
-        })?;
-        if self.locations.as_ref().is_some_and(Vec::is_empty) {
-            return Err(RulesError(
-                "an empty list of locations finds no token".into(),
-            ));
-        }
-        let rate = match self.rate {
-            Some((spec, key)) => {
-                let spec = authx_spec::RateSpec::parse(&spec).map_err(bad)?;
-                Some(RateRule {
-                    count: spec.count,
-                    window_ms: spec.window_millis(),
-                    key,
-                })
-            }
-            None => None,
-        };
-        let keep = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-        let scopes: Vec<&'static str> = self.scopes.into_iter().map(keep).collect();
-        Ok(Rules {
-            token_type: if self.refresh {
-                TokenType::Refresh
-            } else {
-                TokenType::Access
-            },
-            fresh: self.fresh,
-            scopes: Box::leak(scopes.into_boxed_slice()),
-            scope_mode: if self.any {
-                ScopeMode::Any
-            } else {
-                ScopeMode::All
-            },
-            locations: self.locations.map(|l| &*Box::leak(l.into_boxed_slice())),
-            csrf: !self.no_csrf,
-            verify_type: !self.any_type,
-            rate,
-            policy: self.policy,
-            kind: self.kind.map(keep),
-        })
+    /// Whether the route has step-up requirements (`max_age` or `acr`).
+    pub fn has_step_up(&self) -> bool {
+        self.max_age.is_some() || !self.acr.is_empty()
     }
 }
 
@@ -333,6 +213,8 @@ impl fmt::Debug for Rules {
         f.debug_struct("Rules")
             .field("token_type", &self.token_type)
             .field("fresh", &self.fresh)
+            .field("max_age", &self.max_age)
+            .field("acr", &self.acr)
             .field("scopes", &self.scopes)
             .field("scope_mode", &self.scope_mode)
             .field("locations", &self.locations)

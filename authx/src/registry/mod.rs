@@ -143,6 +143,12 @@ pub fn audit_table() -> String {
                     if let Some(kind) = r.kind {
                         extra.push(format!("kind={kind}"));
                     }
+                    if let Some(age) = r.max_age {
+                        extra.push(format!("max_age={age}s"));
+                    }
+                    if !r.acr.is_empty() {
+                        extra.push(format!("acr={}", r.acr.join("|")));
+                    }
                     if !r.csrf {
                         extra.push("csrf=off".to_owned());
                     }

@@ -27,6 +27,14 @@ pub const RESERVED_CLAIMS: &[&str] = &[
 /// Where a token carries its user kind: AuthX's `login_type`, in the extra data.
 pub const KIND_CLAIM: &str = "login_type";
 
+/// Where a token carries its authentication context class (OpenID Connect `acr`), in the
+/// extra data.
+pub const ACR_CLAIM: &str = "acr";
+
+/// Where a token carries its authentication methods (OpenID Connect `amr`, RFC 8176), in the
+/// extra data.
+pub const AMR_CLAIM: &str = "amr";
+
 /// Access or refresh (the `type` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -214,6 +222,22 @@ impl Claims<Extra> {
         self.extra
             .get(KIND_CLAIM)
             .and_then(serde_json::Value::as_str)
+    }
+
+    /// The authentication context class the login met (`acr`), when the token has one.
+    pub fn acr(&self) -> Option<&str> {
+        self.extra
+            .get(ACR_CLAIM)
+            .and_then(serde_json::Value::as_str)
+    }
+
+    /// The authentication methods the login used (`amr`); empty when the token has none.
+    pub fn amr(&self) -> Vec<&str> {
+        self.extra
+            .get(AMR_CLAIM)
+            .and_then(serde_json::Value::as_array)
+            .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default()
     }
 
     /// Reads the extra data as `T`. Fails when the token's extra data does not have `T`'s shape.

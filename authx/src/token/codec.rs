@@ -19,6 +19,22 @@ pub(crate) struct TokenCodec {
     refresh_lifetime: Duration,
     /// Tokens carry a `csrf` claim by default (cookies are a location and CSRF is on).
     csrf_in_tokens: bool,
+    /// RFC 9068: access tokens are `typ: at+jwt`, issued so and required so.
+    access_profile: bool,
+    /// RFC 9068's `client_id`, written on access tokens under the profile.
+    client_id: Option<String>,
+}
+
+/// The media type RFC 9068 gives JWT access tokens, as the header's `typ`.
+pub(crate) const AT_JWT: &str = "at+jwt";
+
+/// Whether a header `typ` names a JWT access token: `at+jwt` or `application/at+jwt`, in any
+/// case (RFC 9068 section 4, RFC 7515 section 4.1.9).
+fn is_access_token_typ(typ: Option<&str>) -> bool {
+    typ.is_some_and(|t| {
+        let t = t.strip_prefix("application/").unwrap_or(t);
+        t.eq_ignore_ascii_case(AT_JWT)
+    })
 }
 
 impl TokenCodec {
@@ -32,6 +48,11 @@ impl TokenCodec {
             access_lifetime: config.access_token_expires,
             refresh_lifetime: config.refresh_token_expires,
             csrf_in_tokens: config.csrf.enabled && config.has_location(TokenLocation::Cookies),
+            access_profile: config.jwt_access_token_profile,
+            client_id: config
+                .client_id
+                .clone()
+                .filter(|_| config.jwt_access_token_profile),
         })
     }
 
@@ -41,6 +62,11 @@ impl TokenCodec {
             TokenType::Access => self.access_lifetime,
             TokenType::Refresh => self.refresh_lifetime,
         }
+    }
+
+    /// The `client_id` access tokens carry under the RFC 9068 profile.
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
     }
 
     /// Whether tokens carry a `csrf` claim unless told otherwise.
@@ -57,6 +83,16 @@ impl TokenCodec {
         fields: &Extra,
     ) -> Result<String, IssueError> {
         let signer = self.keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
+        if self.access_profile
+            && claims.token_type == TokenType::Access
+            && !fields.contains_key("typ")
+        {
+            let mut fields = fields.clone();
+            fields.insert("typ".into(), AT_JWT.into());
+            let header = with_fields(&signer.header, kid, &fields)?;
+            return jsonwebtoken::encode(&header, claims, &signer.key)
+                .map_err(|e| IssueError::Signing(Arc::new(e)));
+        }
         let result = if fields.is_empty() {
             match kid {
                 Some(k) if signer.header.kid.as_deref() != Some(k) => {
@@ -91,13 +127,28 @@ impl TokenCodec {
         now: i64,
         allow_expired: bool,
     ) -> Result<Claims, TokenError> {
-        let raw = self.verified::<RawClaims>(token)?;
-        self.check_claims(raw, now, allow_expired)
+        let (raw, typ) = self.verified_with_typ::<RawClaims>(token)?;
+        let claims = self.check_claims(raw, now, allow_expired)?;
+        if self.access_profile
+            && claims.token_type == TokenType::Access
+            && !is_access_token_typ(typ.as_deref())
+        {
+            return Err(TokenError::Decode(DecodeFailure::NotAnAccessTokenJwt));
+        }
+        Ok(claims)
     }
 
     /// The payload of `token` as `T` once its signature verifies (current key, then previous
     /// ones, or the one its `kid` names); no claim is checked.
     pub fn verified<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, TokenError> {
+        self.verified_with_typ(token).map(|(payload, _)| payload)
+    }
+
+    /// [`verified`](Self::verified), with the header's `typ`.
+    fn verified_with_typ<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<(T, Option<String>), TokenError> {
         if token.len() > self.max_token_size {
             return Err(TokenError::Decode(DecodeFailure::TooLarge));
         }
@@ -108,7 +159,7 @@ impl TokenCodec {
         let mut last = TokenError::Decode(DecodeFailure::Algorithm);
         for v in self.candidates(header.alg, header.kid.as_deref())? {
             match jsonwebtoken::decode::<T>(token, &v.key, &v.validation) {
-                Ok(data) => return Ok(data.claims),
+                Ok(data) => return Ok((data.claims, header.typ)),
                 Err(e) => {
                     last = TokenError::from_jwt(&e);
                     if !matches!(last, TokenError::InvalidSignature) {

@@ -25,6 +25,8 @@ pub enum DecodeFailure {
     UnknownKey,
     /// The `type` claim is neither `access` nor `refresh`.
     UnknownType,
+    /// Under the RFC 9068 profile, an access token whose header `typ` is not `at+jwt`.
+    NotAnAccessTokenJwt,
 }
 
 impl DecodeFailure {
@@ -41,6 +43,7 @@ impl DecodeFailure {
             DecodeFailure::IssuedInFuture => "Invalid token: issued in the future",
             DecodeFailure::UnknownKey => "Invalid token: unknown key id",
             DecodeFailure::UnknownType => "Invalid token: unknown token type",
+            DecodeFailure::NotAnAccessTokenJwt => "Invalid token: not a JWT access token (typ)",
         }
     }
 }

@@ -17,7 +17,9 @@ mod raw;
 use std::time::Duration;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
-pub use claims::{Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair, TokenType};
+pub use claims::{
+    ACR_CLAIM, AMR_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair, TokenType,
+};
 pub use error::{DecodeFailure, IssueError, TokenError};
 pub use pair::{PairBuilder, TokenOptions};
 pub use raw::{InsecureToken, JwtCodec, insecure_decode};
@@ -63,6 +65,9 @@ pub struct TokenBuilder<'a> {
     sid: Option<String>,
     kind: Option<String>,
     auth_time: Option<i64>,
+    /// `acr` and `amr` (OIDC), written into the extra data.
+    acr: Option<String>,
+    amr: Option<Vec<String>>,
     /// JWT header fields beyond `alg`, by their JSON names.
     headers: Result<Extra, IssueError>,
 }
@@ -112,6 +117,8 @@ impl<'a> TokenBuilder<'a> {
             sid: None,
             kind: None,
             auth_time: None,
+            acr: None,
+            amr: None,
             headers: Ok(Extra::new()),
         }
     }
@@ -229,6 +236,25 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// Sets `acr`, the authentication context class the login met (OpenID Connect), such as
+    /// `"mfa"`: routes with `#[protect(acr = "...")]` (RFC 9470 step-up) accept only their
+    /// classes. Refreshes keep it.
+    pub fn acr(mut self, acr: impl Into<String>) -> Self {
+        self.acr = Some(acr.into());
+        self
+    }
+
+    /// Sets `amr`, the authentication methods the login used (OpenID Connect, RFC 8176), such
+    /// as `["pwd", "otp"]`. Refreshes keep it.
+    pub fn amr<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.amr = Some(methods.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Binds the token to a login session (the `sid` claim): revoking the session refuses it.
     pub fn session(mut self, session_id: impl Into<String>) -> Self {
         self.sid = Some(session_id.into());
@@ -258,6 +284,21 @@ impl<'a> TokenBuilder<'a> {
                 claims::KIND_CLAIM.to_owned(),
                 serde_json::Value::String(kind.clone()),
             );
+        }
+        if let Some(acr) = &self.acr {
+            extra.insert(
+                claims::ACR_CLAIM.to_owned(),
+                serde_json::Value::String(acr.clone()),
+            );
+        }
+        if self.token_type == TokenType::Access
+            && let Some(client_id) = self.codec.client_id()
+            && !extra.contains_key("client_id")
+        {
+            extra.insert("client_id".to_owned(), client_id.into());
+        }
+        if let Some(amr) = &self.amr {
+            extra.insert(claims::AMR_CLAIM.to_owned(), serde_json::json!(amr));
         }
         codec::check_extra(&extra)?;
         let exp = self.expires_at.unwrap_or_else(|| {

@@ -172,6 +172,20 @@ impl<'a> PairBuilder<'a> {
         self.map(|b| b.auth_time(auth_time))
     }
 
+    /// Sets `acr` on both tokens (see [`TokenBuilder::acr`]).
+    pub fn acr(self, acr: impl Into<String>) -> Self {
+        self.map(|b| b.acr(acr))
+    }
+
+    /// Sets `amr` on both tokens (see [`TokenBuilder::amr`]).
+    pub fn amr<I, S>(self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.map(|b| b.amr(methods))
+    }
+
     /// Sets the user kind of both tokens.
     pub fn kind(self, kind: impl Into<String>) -> Self {
         self.map(|b| b.kind(kind))

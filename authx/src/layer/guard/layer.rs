@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::Request;
 use http::request::Parts;
 
@@ -115,7 +115,7 @@ impl AuthLayer {
         let (mut parts, body) = req.into_parts();
         match admit(&self, &mut parts).await {
             Ok(()) => Ok((Request::from_parts(parts, body), ())),
-            Err(e) => Err(e.into_response()),
+            Err(e) => Err(crate::oauth::refusal(&self.auth, e)),
         }
     }
 

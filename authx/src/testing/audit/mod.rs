@@ -44,6 +44,7 @@ pub async fn audit_routes(app: &Router, auth: &Auth) -> AuditReport {
 /// | a refresh token on an access route | `401 AccessTokenRequiredError` |
 /// | an access token on a refresh route | `401 RefreshTokenRequiredError` |
 /// | a non-fresh token on a `fresh` route | `401 FreshTokenRequiredError` |
+/// | a login older than a route's `max_age`, an `acr` it does not accept | `401 InsufficientUserAuthenticationError` |
 /// | a token lacking the required scopes | `403 InsufficientScopeError` |
 /// | a token of another `kind` | `403 LoginTypeMismatchError` |
 ///
@@ -200,6 +201,10 @@ enum Wrong {
     Fresh,
     Scopes,
     Kind,
+    /// A login older than the route's `max_age`.
+    StaleLogin,
+    /// An `acr` the route does not accept.
+    Acr,
 }
 
 /// axum's own answer for a path or method it does not route: an empty 404 or 405.

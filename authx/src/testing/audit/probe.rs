@@ -91,6 +91,19 @@ impl Probe<'_> {
             let check = "token of another kind";
             checks.push((Wrong::Kind, own, check, 403, "LoginTypeMismatchError"));
         }
+        let step_up = "InsufficientUserAuthenticationError";
+        if rules.max_age.is_some() {
+            checks.push((
+                Wrong::StaleLogin,
+                own,
+                "login older than max_age",
+                401,
+                step_up,
+            ));
+        }
+        if !rules.acr.is_empty() {
+            checks.push((Wrong::Acr, own, "token of another acr", 401, step_up));
+        }
         for (wrong, token_type, check, status, error_type) in checks {
             let token = self.token(token_type, rules, wrong);
             let got = self.send(target, rules, Some(&token), None).await;
@@ -210,6 +223,22 @@ impl Probe<'_> {
         match (wrong, rules.kind) {
             (Wrong::Kind, _) => builder = builder.kind(OTHER_KIND),
             (_, Some(kind)) => builder = builder.kind(kind),
+            (_, None) => {}
+        }
+        if let Some(max_age) = rules.max_age {
+            let now = self.auth.clock().now();
+            let age = if wrong == Wrong::StaleLogin {
+                i64::try_from(max_age)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(60)
+            } else {
+                0
+            };
+            builder = builder.auth_time(now.saturating_sub(age));
+        }
+        match (wrong, rules.acr.first()) {
+            (Wrong::Acr, _) => builder = builder.acr(OTHER_KIND),
+            (_, Some(acr)) => builder = builder.acr(*acr),
             (_, None) => {}
         }
         let token = builder

@@ -1,0 +1,200 @@
+//! [`RulesBuilder`]: [`Rules`] written by hand, checked with the grammar `#[protect]` checks at
+//! compile time.
+
+use authx_spec::ScopeMode;
+
+use super::policy::PolicyFn;
+use super::rules::{RateKeyRule, RateRule, Rules};
+use crate::config::TokenLocation;
+use crate::token::TokenType;
+
+/// Hand-written [`Rules`], checked when built. Start with [`Rules::builder`].
+///
+/// Rules are meant to be built once, at start-up: a built `Rules` is `Copy` and `'static`, so
+/// its strings are kept for the life of the process.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct RulesBuilder {
+    refresh: bool,
+    fresh: bool,
+    max_age: Option<String>,
+    acr: Vec<String>,
+    scopes: Vec<String>,
+    any: bool,
+    locations: Option<Vec<TokenLocation>>,
+    no_csrf: bool,
+    any_type: bool,
+    rate: Option<(String, RateKeyRule)>,
+    policy: Option<(&'static str, PolicyFn)>,
+    kind: Option<String>,
+}
+
+/// Why hand-written [`Rules`] were refused: the same messages `#[protect]` gives at compile time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid rules: {0}")]
+pub struct RulesError(String);
+
+impl RulesBuilder {
+    /// A refresh token instead of an access token.
+    pub fn refresh(mut self) -> Self {
+        self.refresh = true;
+        self
+    }
+
+    /// A fresh access token.
+    pub fn fresh(mut self) -> Self {
+        self.fresh = true;
+        self
+    }
+
+    /// The user must have logged in at most this long ago, such as `"5m"` (the token's
+    /// `auth_time`; RFC 9470 `max_age`).
+    pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
+        self.max_age = Some(max_age.into());
+        self
+    }
+
+    /// The token's `acr` must be one of these (RFC 9470 `acr_values`).
+    pub fn acr<I, S>(mut self, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.acr = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Every one of these scopes must be granted.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self.any = false;
+        self
+    }
+
+    /// At least one of these scopes must be granted.
+    pub fn any_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self.any = true;
+        self
+    }
+
+    /// Where the token may be, overriding the configuration.
+    pub fn locations(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
+        self.locations = Some(locations.into_iter().collect());
+        self
+    }
+
+    /// No CSRF double-submit check for cookie tokens.
+    pub fn without_csrf(mut self) -> Self {
+        self.no_csrf = true;
+        self
+    }
+
+    /// Accepts an access or a refresh token (AuthX's `verify_type=False`; see
+    /// [`Rules::verify_type`]).
+    pub fn any_type(mut self) -> Self {
+        self.any_type = true;
+        self
+    }
+
+    /// A rate limit such as `"10/60s"`, counted per `key`.
+    pub fn rate(mut self, spec: impl Into<String>, key: RateKeyRule) -> Self {
+        self.rate = Some((spec.into(), key));
+        self
+    }
+
+    /// A policy function (see [`PolicyFn`]), named for the audit table.
+    pub fn policy(mut self, name: &'static str, policy: PolicyFn) -> Self {
+        self.policy = Some((name, policy));
+        self
+    }
+
+    /// The user kind the token must carry.
+    pub fn kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = Some(kind.into());
+        self
+    }
+
+    /// Checks the rules with authx-spec (scope patterns, rate specs) and builds them.
+    pub fn build(self) -> Result<Rules, RulesError> {
+        if self.refresh && self.fresh {
+            return Err(RulesError(
+                "a fresh token is an access token: `fresh` with `refresh` cannot be met".into(),
+            ));
+        }
+        let bad = |e: authx_spec::SpecError| RulesError(e.to_string());
+        if self.refresh && (self.max_age.is_some() || !self.acr.is_empty()) {
+            return Err(RulesError(
+                "step-up requirements (max_age, acr) apply to access tokens, not `refresh`".into(),
+            ));
+        }
+        let max_age = match &self.max_age {
+            Some(age) => Some(
+                authx_spec::step_up::parse_max_age(age)
+                    .map_err(bad)?
+                    .as_secs(),
+            ),
+            None => None,
+        };
+        authx_spec::step_up::parse_acr_list(&self.acr).map_err(|errors| {
+            let each: Vec<String> = errors.into_iter().map(|(_, e)| e.message).collect();
+            RulesError(each.join("; "))
+        })?;
+        authx_spec::scope::parse_list(&self.scopes).map_err(|errors| {
+            let each: Vec<String> = errors
+                .into_iter()
+                .map(|(i, e)| format!("scope {:?}: {e}", self.scopes[i]))
+                .collect();
+            RulesError(each.join("; "))
+        })?;
+        if self.locations.as_ref().is_some_and(Vec::is_empty) {
+            return Err(RulesError(
+                "an empty list of locations finds no token".into(),
+            ));
+        }
+        let rate = match self.rate {
+            Some((spec, key)) => {
+                let spec = authx_spec::RateSpec::parse(&spec).map_err(bad)?;
+                Some(RateRule {
+                    count: spec.count,
+                    window_ms: spec.window_millis(),
+                    key,
+                })
+            }
+            None => None,
+        };
+        let keep = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let scopes: Vec<&'static str> = self.scopes.into_iter().map(keep).collect();
+        let acr: Vec<&'static str> = self.acr.into_iter().map(keep).collect();
+        Ok(Rules {
+            token_type: if self.refresh {
+                TokenType::Refresh
+            } else {
+                TokenType::Access
+            },
+            fresh: self.fresh,
+            max_age,
+            acr: Box::leak(acr.into_boxed_slice()),
+            scopes: Box::leak(scopes.into_boxed_slice()),
+            scope_mode: if self.any {
+                ScopeMode::Any
+            } else {
+                ScopeMode::All
+            },
+            locations: self.locations.map(|l| &*Box::leak(l.into_boxed_slice())),
+            csrf: !self.no_csrf,
+            verify_type: !self.any_type,
+            rate,
+            policy: self.policy,
+            kind: self.kind.map(keep),
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! authx as an OAuth 2 resource server: protected-resource metadata (RFC 9728) built from the
+//! route registry, and challenges that point clients at it.
+//!
+//! Set [`AuthConfig::resource`](crate::AuthConfig::resource) (`AUTHX_RESOURCE`) to this API's
+//! identifier and [`authorization_servers`](crate::AuthConfig::authorization_servers)
+//! (`AUTHX_AUTHORIZATION_SERVERS`) to the issuers it trusts, and merge [`metadata_router`]:
+//!
+//! - `GET /.well-known/oauth-protected-resource` answers the metadata document: `resource`,
+//!   `authorization_servers`, `scopes_supported` (every scope a `#[protect]` route requires,
+//!   read from the registry), `bearer_methods_supported` (from the configured token
+//!   locations) and `resource_name`;
+//! - every `WWW-Authenticate` challenge of a guarded route carries
+//!   `resource_metadata="<that URL>"`, which is how clients (MCP clients among them) discover
+//!   where to get a token.
+//!
+//! ```
+//! use authx::{Auth, AuthConfig, oauth};
+//! use axum::Router;
+//!
+//! let auth = Auth::new(
+//!     AuthConfig::builder()
+//!         .secret_key("k".repeat(32))
+//!         .resource("https://api.example.com")
+//!         .authorization_server("https://login.example.com")
+//!         .build(),
+//! )
+//! .unwrap();
+//! let doc = oauth::protected_resource_metadata(&auth).unwrap();
+//! assert_eq!(doc.resource, "https://api.example.com");
+//! assert_eq!(
+//!     oauth::metadata_url(&auth).as_deref(),
+//!     Some("https://api.example.com/.well-known/oauth-protected-resource")
+//! );
+//! let app: Router = Router::new().merge(oauth::metadata_router()).with_state(auth);
+//! ```
+
+use axum::extract::{FromRef, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use http::{HeaderValue, StatusCode, header};
+use serde::{Deserialize, Serialize};
+
+use crate::registry::{self, Decision};
+use crate::{Auth, AuthError, TokenLocation};
+
+/// The well-known path of the metadata (RFC 9728 section 3).
+pub const WELL_KNOWN_PATH: &str = "/.well-known/oauth-protected-resource";
+
+/// The protected-resource metadata document (RFC 9728 section 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ProtectedResourceMetadata {
+    /// This API's resource identifier.
+    pub resource: String,
+    /// The authorization servers (issuer URLs) whose tokens the API accepts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_servers: Vec<String>,
+    /// Every scope some `#[protect]` route requires (patterns as written, such as `admin:*`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes_supported: Vec<String>,
+    /// How a bearer token may be sent: `header`, `body`, `query` (RFC 6750 section 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bearer_methods_supported: Vec<String>,
+    /// A name for people, from the config's `issuer` or the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+}
+
+/// The metadata of `auth`'s API, or `None` when no [`resource`](crate::AuthConfig::resource)
+/// is configured.
+pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetadata> {
+    let config = auth.config();
+    let resource = config.resource.clone()?;
+    let mut scopes: Vec<String> = registry::entries()
+        .into_iter()
+        .filter_map(|e| match e.decision {
+            Decision::Protected(rules) => Some(rules.scopes),
+            Decision::Public { .. } => None,
+        })
+        .flatten()
+        .map(|s| (*s).to_owned())
+        .collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    let bearer_methods_supported = config
+        .token_locations
+        .iter()
+        .filter_map(|l| match l {
+            TokenLocation::Headers => Some("header"),
+            TokenLocation::Json => Some("body"),
+            TokenLocation::Query => Some("query"),
+            // A cookie is not an RFC 6750 bearer method.
+            TokenLocation::Cookies => None,
+        })
+        .map(str::to_owned)
+        .collect();
+    Some(ProtectedResourceMetadata {
+        resource,
+        authorization_servers: config.authorization_servers.clone(),
+        scopes_supported: scopes,
+        bearer_methods_supported,
+        resource_name: None,
+    })
+}
+
+/// Where the metadata of `auth`'s API is served: the resource's origin, the well-known path,
+/// then the resource's own path (RFC 9728 section 3.1). `None` without a configured resource.
+pub fn metadata_url(auth: &Auth) -> Option<String> {
+    let resource = auth.config().resource.as_deref()?;
+    let (origin, path) = split_resource(resource)?;
+    Some(format!("{origin}{WELL_KNOWN_PATH}{path}"))
+}
+
+/// `https://host[:port]` and the path (`""` for `/` or none), of a checked resource URL.
+fn split_resource(resource: &str) -> Option<(&str, &str)> {
+    let after_scheme = resource.find("://")? + 3;
+    let path_at = resource[after_scheme..]
+        .find('/')
+        .map_or(resource.len(), |i| after_scheme + i);
+    let path = resource[path_at..].trim_end_matches('/');
+    Some((&resource[..path_at], path))
+}
+
+/// Why `resource` cannot be a resource identifier (RFC 9728 section 1.2: an `https` URL with
+/// no query and no fragment; `http` is accepted for loopback hosts, for development).
+pub(crate) fn check_resource(resource: &str) -> Result<(), String> {
+    let rest = if let Some(rest) = resource.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = resource.strip_prefix("http://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        let loopback = ["localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .any(|h| authority == *h || authority.starts_with(&format!("{h}:")));
+        if !loopback {
+            return Err(format!(
+                "{resource:?} must be an https URL (http only for localhost)"
+            ));
+        }
+        rest
+    } else {
+        return Err(format!("{resource:?} must be an https URL"));
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || host.contains('@') {
+        return Err(format!("{resource:?} needs a host and no user info"));
+    }
+    if resource.contains(['?', '#']) || resource.chars().any(|c| c.is_whitespace() || c == '"') {
+        return Err(format!(
+            "{resource:?} must have no query, no fragment, no space and no quote"
+        ));
+    }
+    Ok(())
+}
+
+/// A router serving the metadata at [`WELL_KNOWN_PATH`] (and at the path-suffixed URL when the
+/// resource has a path). Answers `404` when no resource is configured.
+pub fn metadata_router<S>() -> Router<S>
+where
+    Auth: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route(WELL_KNOWN_PATH, get(metadata::<S>))
+        .route(&format!("{WELL_KNOWN_PATH}/{{*path}}"), get(metadata::<S>))
+}
+
+async fn metadata<S>(State(state): State<S>, uri: http::Uri) -> Response
+where
+    Auth: FromRef<S>,
+{
+    let auth = Auth::from_ref(&state);
+    let served_at = metadata_url(&auth)
+        .as_deref()
+        .and_then(split_resource)
+        .map(|(_, path)| path.to_owned());
+    match (protected_resource_metadata(&auth), served_at) {
+        (Some(doc), Some(path)) if uri.path() == path => {
+            let mut res = Json(doc).into_response();
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            );
+            res
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `error` as a response, with `resource_metadata="<url>"` added to its challenge when `auth`
+/// has a resource (RFC 9728 section 5.1). The guards answer through this; call it from
+/// handlers that refuse with an [`AuthError`] of their own.
+pub fn refusal(auth: &Auth, error: AuthError) -> Response {
+    let mut res = error.into_response();
+    if let Some(url) = metadata_url(auth)
+        && let Some(challenge) = res.headers().get(header::WWW_AUTHENTICATE)
+        && let Ok(challenge) = challenge.to_str()
+    {
+        let with = if challenge == "Bearer" {
+            format!("Bearer resource_metadata=\"{url}\"")
+        } else {
+            format!("{challenge}, resource_metadata=\"{url}\"")
+        };
+        if let Ok(v) = HeaderValue::from_str(&with) {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_identifiers() {
+        for ok in [
+            "https://api.example.com",
+            "https://api.example.com/",
+            "https://api.example.com:8443/v1",
+            "http://localhost:3000",
+            "http://127.0.0.1:8080/api",
+        ] {
+            assert_eq!(check_resource(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "api.example.com",
+            "http://api.example.com",
+            "https://",
+            "https://user@api.example.com",
+            "https://api.example.com/?x=1",
+            "https://api.example.com/#frag",
+            "https://api.example.com/a b",
+            "https://api.example.com/\"",
+        ] {
+            assert!(check_resource(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn metadata_urls_insert_the_well_known_path_before_the_resource_path() {
+        let url = |resource: &str| {
+            split_resource(resource).map(|(o, p)| format!("{o}{WELL_KNOWN_PATH}{p}"))
+        };
+        assert_eq!(
+            url("https://api.example.com").as_deref(),
+            Some("https://api.example.com/.well-known/oauth-protected-resource")
+        );
+        assert_eq!(
+            url("https://api.example.com/").as_deref(),
+            Some("https://api.example.com/.well-known/oauth-protected-resource")
+        );
+        assert_eq!(
+            url("https://example.com:8443/api/v1").as_deref(),
+            Some("https://example.com:8443/.well-known/oauth-protected-resource/api/v1")
+        );
+    }
+}

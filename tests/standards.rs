@@ -1,0 +1,532 @@
+//! authx as an OAuth 2 resource server, over real HTTP: step-up challenges (RFC 9470), the
+//! RFC 6750 `error` code of every refusal, and the JWT profile for access tokens (RFC 9068).
+
+use authx::testing::RouteAudit;
+use authx::{Auth, AuthConfig, Claims, Rules, protect, routes};
+use authx_tests::{TestServer, client};
+use serde_json::Value;
+
+const SECRET: &str = "standards-test-secret-0123456789abcdef";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[protect(max_age = "5m", route = "GET /recent")]
+async fn recent(claims: Claims) -> String {
+    claims.sub
+}
+
+#[protect(acr = ["mfa", "hwk"], route = "GET /strong")]
+async fn strong(claims: Claims) -> String {
+    claims.acr().unwrap_or_default().to_owned()
+}
+
+#[protect(
+    fresh,
+    max_age = "1h",
+    acr = "mfa",
+    scopes = "admin:*",
+    route = "DELETE /users/{id}"
+)]
+async fn delete_user() -> &'static str {
+    "deleted"
+}
+
+#[protect(scopes = "users:read", route = "GET /users")]
+async fn list_users() -> &'static str {
+    "users"
+}
+
+async fn server(config: AuthConfig) -> (TestServer, Auth) {
+    let auth = Auth::new(config).unwrap();
+    let app = routes![recent, strong, delete_user, list_users].with_state(auth.clone());
+    (TestServer::start(app).await, auth)
+}
+
+fn config() -> AuthConfig {
+    AuthConfig::builder().secret_key(SECRET).build()
+}
+
+/// Status, `WWW-Authenticate` and `error_type` of one request.
+async fn call(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, Option<String>, String) {
+    let mut req = client().request(method, server.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let challenge = res
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = res.text().await.unwrap();
+    let error_type = serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v["error_type"].as_str().map(str::to_owned))
+        .unwrap_or(body);
+    (status, challenge, error_type)
+}
+
+async fn get(
+    server: &TestServer,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, Option<String>, String) {
+    call(server, reqwest::Method::GET, path, token).await
+}
+
+const STEP_UP: &str = "InsufficientUserAuthenticationError";
+
+#[tokio::test]
+async fn max_age_takes_a_recent_login_and_challenges_an_old_one() {
+    let (server, auth) = server(config()).await;
+    // A login now: fresh tokens carry auth_time.
+    let fresh = auth.access_token("u1").fresh(true).issue().unwrap();
+    let auth_time = auth
+        .verify(&fresh)
+        .unwrap()
+        .auth_time
+        .expect("a login sets auth_time");
+    assert!((now() - auth_time).abs() <= 2);
+    let (status, _, body) = get(&server, "/recent", Some(&fresh)).await;
+    assert_eq!((status, body.as_str()), (200, "u1"));
+
+    // A login 6 minutes ago, refreshed since (not fresh, auth_time kept).
+    let old = auth
+        .access_token("u1")
+        .auth_time(now() - 360)
+        .issue()
+        .unwrap();
+    let (status, challenge, error_type) = get(&server, "/recent", Some(&old)).await;
+    assert_eq!((status, error_type.as_str()), (401, STEP_UP));
+    assert_eq!(
+        challenge.as_deref(),
+        Some(
+            r#"Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=300"#
+        )
+    );
+
+    // 4 minutes ago is recent enough; no auth_time at all is not.
+    let recent = auth
+        .access_token("u1")
+        .auth_time(now() - 240)
+        .issue()
+        .unwrap();
+    assert_eq!(get(&server, "/recent", Some(&recent)).await.0, 200);
+    let unknown = auth.access_token("u1").issue().unwrap();
+    assert_eq!(auth.verify(&unknown).unwrap().auth_time, None);
+    let (status, _, error_type) = get(&server, "/recent", Some(&unknown)).await;
+    assert_eq!((status, error_type.as_str()), (401, STEP_UP));
+}
+
+#[tokio::test]
+async fn acr_takes_only_the_listed_classes() {
+    let (server, auth) = server(config()).await;
+    for acr in ["mfa", "hwk"] {
+        let token = auth.access_token("u1").acr(acr).issue().unwrap();
+        let (status, _, body) = get(&server, "/strong", Some(&token)).await;
+        assert_eq!((status, body.as_str()), (200, acr));
+    }
+    let challenge = Some(
+        r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa hwk""#
+            .to_owned(),
+    );
+    let weak = auth.access_token("u1").acr("pwd").issue().unwrap();
+    assert_eq!(
+        get(&server, "/strong", Some(&weak)).await,
+        (401, challenge.clone(), STEP_UP.to_owned())
+    );
+    let none = auth.access_token("u1").issue().unwrap();
+    assert_eq!(
+        get(&server, "/strong", Some(&none)).await,
+        (401, challenge, STEP_UP.to_owned())
+    );
+    // acr and amr are read back, and a refresh keeps them.
+    let pair = auth
+        .token_pair("u1")
+        .acr("mfa")
+        .amr(["pwd", "otp"])
+        .issue()
+        .unwrap();
+    let claims = auth.verify(&pair.access_token).unwrap();
+    assert_eq!(
+        (claims.acr(), claims.amr()),
+        (Some("mfa"), vec!["pwd", "otp"])
+    );
+    let refresh = auth.verify(&pair.refresh_token).unwrap();
+    assert_eq!(refresh.acr(), Some("mfa"));
+}
+
+#[tokio::test]
+async fn every_step_up_requirement_is_checked_in_order() {
+    let (server, auth) = server(config()).await;
+    let delete = |token: String| {
+        let server = &server;
+        async move { call(server, reqwest::Method::DELETE, "/users/7", Some(&token)).await }
+    };
+    let good = || {
+        auth.access_token("admin")
+            .fresh(true)
+            .acr("mfa")
+            .scopes(["admin:*"])
+    };
+    assert_eq!(delete(good().issue().unwrap()).await.0, 200);
+    // Not fresh: RFC 9470's code, AuthX's error_type.
+    let (status, challenge, error_type) = delete(good().fresh(false).issue().unwrap()).await;
+    assert_eq!(
+        (status, error_type.as_str()),
+        (401, "FreshTokenRequiredError")
+    );
+    assert_eq!(
+        challenge.as_deref(),
+        Some(
+            r#"Bearer error="insufficient_user_authentication", error_description="A fresh login is required""#
+        )
+    );
+    // Fresh but from a login two hours ago (the fresh flag was set by hand).
+    let (status, challenge, error_type) =
+        delete(good().auth_time(now() - 7200).issue().unwrap()).await;
+    assert_eq!((status, error_type.as_str()), (401, STEP_UP));
+    assert_eq!(
+        challenge.as_deref(),
+        Some(
+            r#"Bearer error="insufficient_user_authentication", error_description="A more recent or stronger authentication is required", max_age=3600, acr_values="mfa""#
+        )
+    );
+    let (status, _, error_type) = delete(good().acr("pwd").issue().unwrap()).await;
+    assert_eq!((status, error_type.as_str()), (401, STEP_UP));
+    // Step-up passes, scopes do not: 403 insufficient_scope.
+    let (status, challenge, error_type) =
+        delete(good().scopes(["users:read"]).issue().unwrap()).await;
+    assert_eq!(
+        (status, error_type.as_str()),
+        (403, "InsufficientScopeError")
+    );
+    assert_eq!(
+        challenge.as_deref(),
+        Some(r#"Bearer error="insufficient_scope", scope="admin:*""#)
+    );
+}
+
+#[tokio::test]
+async fn refusals_carry_their_rfc_6750_codes_over_http() {
+    let (server, auth) = server(config()).await;
+    let cases: Vec<(Option<String>, u16, &str, Option<&str>)> = vec![
+        (None, 401, "MissingTokenError", Some("Bearer")),
+        (
+            Some("not.a.token".into()),
+            401,
+            "JWTDecodeError",
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            Some(
+                auth.access_token("u")
+                    .expires_at(now() - 10)
+                    .issue()
+                    .unwrap(),
+            ),
+            401,
+            "TokenExpiredError",
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            Some(auth.refresh_token("u").issue().unwrap()),
+            401,
+            "AccessTokenRequiredError",
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        (
+            Some(auth.access_token("u").issue().unwrap()),
+            403,
+            "InsufficientScopeError",
+            Some(r#"Bearer error="insufficient_scope", scope="users:read""#),
+        ),
+    ];
+    for (token, status, error_type, challenge) in cases {
+        let got = get(&server, "/users", token.as_deref()).await;
+        assert_eq!(
+            got,
+            (status, challenge.map(str::to_owned), error_type.to_owned()),
+            "{error_type}"
+        );
+    }
+    let revoked = auth
+        .access_token("u")
+        .scopes(["users:read"])
+        .issue()
+        .unwrap();
+    assert_eq!(get(&server, "/users", Some(&revoked)).await.0, 200);
+    auth.revoke(&auth.verify(&revoked).unwrap()).await.unwrap();
+    assert_eq!(
+        get(&server, "/users", Some(&revoked)).await,
+        (
+            401,
+            Some(r#"Bearer error="invalid_token""#.to_owned()),
+            "RevokedTokenError".to_owned()
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_route_audit_probes_step_up_requirements() {
+    let (_server, auth) = server(config()).await;
+    let app = routes![recent, strong, delete_user, list_users].with_state(auth.clone());
+    let report = RouteAudit::new(&app, &auth).module("standards").run().await;
+    report.assert_ok();
+    let checks = |handler: &str| {
+        let route = report
+            .routes()
+            .iter()
+            .find(|r| r.label.ends_with(&format!("::{handler})")))
+            .unwrap_or_else(|| panic!("{handler} not probed: {report}"));
+        route.checks.clone()
+    };
+    assert!(checks("recent").contains(&"login older than max_age"));
+    assert!(checks("strong").contains(&"token of another acr"));
+    let delete = checks("delete_user");
+    for check in [
+        "non-fresh token",
+        "login older than max_age",
+        "token of another acr",
+    ] {
+        assert!(delete.contains(&check), "{check}: {delete:?}");
+    }
+}
+
+#[test]
+fn hand_written_rules_check_step_up_specs() {
+    let rules = Rules::builder().max_age("5m").acr(["mfa"]).build().unwrap();
+    assert_eq!((rules.max_age, rules.acr), (Some(300), &["mfa"][..]));
+    assert!(Rules::builder().max_age("500ms").build().is_err());
+    assert!(Rules::builder().acr(["two words"]).build().is_err());
+    assert!(Rules::builder().refresh().max_age("5m").build().is_err());
+}
+
+// ----- RFC 9068: the JWT profile for access tokens ------------------------------------------
+
+fn profile() -> AuthConfig {
+    AuthConfig::builder()
+        .secret_key(SECRET)
+        .jwt_access_token_profile(true)
+        .client_id("demo-client")
+        .issuer("https://auth.test")
+        .audience("https://api.test")
+        .build()
+}
+
+#[tokio::test]
+async fn the_access_token_profile_issues_and_requires_at_jwt() {
+    let (server, auth) = server(profile()).await;
+    let token = auth
+        .access_token("u1")
+        .scopes(["users:read"])
+        .issue()
+        .unwrap();
+    let raw = authx::insecure_decode(&token).unwrap();
+    assert_eq!(raw.header["typ"], "at+jwt");
+    assert_eq!(raw.claims["client_id"], "demo-client");
+    assert_eq!(get(&server, "/users", Some(&token)).await.0, 200);
+
+    // Refresh tokens are not access tokens: plain typ, no client_id.
+    let refresh = auth.refresh_token("u1").issue().unwrap();
+    let raw = authx::insecure_decode(&refresh).unwrap();
+    assert_ne!(raw.header["typ"], "at+jwt");
+    assert!(raw.claims.get("client_id").is_none());
+
+    // An access token signed with the same key but typ JWT (an ID token, say) is refused.
+    let plain = auth
+        .access_token("u1")
+        .scopes(["users:read"])
+        .header("typ", "JWT")
+        .issue()
+        .unwrap();
+    let (status, challenge, error_type) = get(&server, "/users", Some(&plain)).await;
+    assert_eq!((status, error_type.as_str()), (401, "JWTDecodeError"));
+    assert_eq!(
+        challenge.as_deref(),
+        Some(r#"Bearer error="invalid_token""#)
+    );
+    // The media-type spelling is the same type.
+    let long = auth
+        .access_token("u1")
+        .scopes(["users:read"])
+        .header("typ", "application/AT+JWT")
+        .issue()
+        .unwrap();
+    assert_eq!(get(&server, "/users", Some(&long)).await.0, 200);
+}
+
+#[tokio::test]
+async fn without_the_profile_tokens_stay_plain_jwts() {
+    let (server, auth) = server(config()).await;
+    let token = auth
+        .access_token("u1")
+        .scopes(["users:read"])
+        .issue()
+        .unwrap();
+    let raw = authx::insecure_decode(&token).unwrap();
+    assert_eq!(raw.header["typ"], "JWT");
+    assert!(raw.claims.get("client_id").is_none());
+    // at+jwt tokens from a profiled issuer still verify here.
+    let profiled = Auth::new(
+        AuthConfig::builder()
+            .secret_key(SECRET)
+            .jwt_access_token_profile(true)
+            .build(),
+    )
+    .unwrap()
+    .access_token("u1")
+    .scopes(["users:read"])
+    .issue()
+    .unwrap();
+    assert_eq!(get(&server, "/users", Some(&profiled)).await.0, 200);
+}
+
+// ----- RFC 9728: protected-resource metadata --------------------------------------------------
+
+async fn metadata_server(config: AuthConfig) -> (TestServer, Auth) {
+    let auth = Auth::new(config).unwrap();
+    let app = routes![recent, strong, delete_user, list_users]
+        .merge(authx::oauth::metadata_router())
+        .with_state(auth.clone());
+    (TestServer::start(app).await, auth)
+}
+
+fn resource_config(resource: &str) -> AuthConfig {
+    AuthConfig::builder()
+        .secret_key(SECRET)
+        .resource(resource)
+        .authorization_server("https://login.example.com")
+        .token_locations([
+            authx::TokenLocation::Headers,
+            authx::TokenLocation::Cookies,
+            authx::TokenLocation::Query,
+        ])
+        .build()
+}
+
+#[tokio::test]
+async fn the_metadata_document_comes_from_the_registry_and_the_config() {
+    let (server, auth) = metadata_server(resource_config("https://api.example.com")).await;
+    let res = client()
+        .get(server.url("/.well-known/oauth-protected-resource"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["resource"], "https://api.example.com");
+    assert_eq!(
+        doc["authorization_servers"],
+        serde_json::json!(["https://login.example.com"])
+    );
+    // Every scope a #[protect] route of this binary requires, once each, sorted.
+    assert_eq!(
+        doc["scopes_supported"],
+        serde_json::json!(["admin:*", "users:read"])
+    );
+    // Headers and query are RFC 6750 methods; a cookie is not.
+    assert_eq!(
+        doc["bearer_methods_supported"],
+        serde_json::json!(["header", "query"])
+    );
+    assert_eq!(
+        serde_json::to_value(authx::oauth::protected_resource_metadata(&auth).unwrap()).unwrap(),
+        doc
+    );
+
+    // Every challenge points at it.
+    let url = r#"resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#;
+    let (status, challenge, _) = get(&server, "/users", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(challenge.unwrap(), format!("Bearer {url}"));
+    let expired = auth
+        .access_token("u")
+        .expires_at(now() - 10)
+        .issue()
+        .unwrap();
+    let (_, challenge, _) = get(&server, "/users", Some(&expired)).await;
+    assert_eq!(
+        challenge.unwrap(),
+        format!(r#"Bearer error="invalid_token", {url}"#)
+    );
+    let no_scope = auth.access_token("u").issue().unwrap();
+    let (status, challenge, _) = get(&server, "/users", Some(&no_scope)).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        challenge.unwrap(),
+        format!(r#"Bearer error="insufficient_scope", scope="users:read", {url}"#)
+    );
+    let old = auth
+        .access_token("u")
+        .auth_time(now() - 3600)
+        .issue()
+        .unwrap();
+    let (_, challenge, _) = get(&server, "/recent", Some(&old)).await;
+    assert!(challenge.unwrap().ends_with(&format!("max_age=300, {url}")));
+}
+
+#[tokio::test]
+async fn a_resource_with_a_path_is_served_at_the_suffixed_url() {
+    let (server, _auth) = metadata_server(resource_config("http://localhost:3000/api/v1")).await;
+    let doc: Value = client()
+        .get(server.url("/.well-known/oauth-protected-resource/api/v1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["resource"], "http://localhost:3000/api/v1");
+    // The bare well-known URL names another resource: not ours.
+    let res = client()
+        .get(server.url("/.well-known/oauth-protected-resource"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let (_, challenge, _) = get(&server, "/users", None).await;
+    assert_eq!(
+        challenge.unwrap(),
+        r#"Bearer resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource/api/v1""#
+    );
+}
+
+#[tokio::test]
+async fn without_a_resource_there_is_no_metadata() {
+    let (server, _auth) = metadata_server(config()).await;
+    let res = client()
+        .get(server.url("/.well-known/oauth-protected-resource"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        get(&server, "/users", None).await.1.as_deref(),
+        Some("Bearer")
+    );
+}
+
+#[test]
+fn a_resource_must_be_an_https_url() {
+    for bad in [
+        "api.example.com",
+        "http://api.example.com",
+        "https://api.example.com/?q=1",
+        "https://api.example.com/#x",
+    ] {
+        let err = Auth::new(resource_config(bad)).unwrap_err();
+        assert!(err.to_string().contains("resource"), "{bad}: {err}");
+    }
+}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(acr = "m fa")]
+async fn handler() {}
+
+fn main() {}

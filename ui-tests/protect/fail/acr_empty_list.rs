@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(acr = [])]
+async fn handler() {}
+
+fn main() {}

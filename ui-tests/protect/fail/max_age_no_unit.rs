@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(max_age = "300")]
+async fn handler() {}
+
+fn main() {}

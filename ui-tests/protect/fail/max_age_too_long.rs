@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(max_age = "4000d")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(max_age = "0m")]
+async fn handler() {}
+
+fn main() {}
