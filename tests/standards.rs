@@ -530,3 +530,275 @@ fn a_resource_must_be_an_https_url() {
         assert!(err.to_string().contains("resource"), "{bad}: {err}");
     }
 }
+
+// ----- RFC 7662 introspection and RFC 7009 revocation ----------------------------------------
+
+async fn token_service() -> (TestServer, Auth) {
+    let auth = Auth::new(
+        AuthConfig::builder()
+            .secret_key(SECRET)
+            .issuer("https://auth.test")
+            .oauth_client("demo-client", "demo-secret")
+            .oauth_client("other client", "s3cr:t/+")
+            .build(),
+    )
+    .unwrap();
+    let app = routes![list_users]
+        .merge(authx::oauth::router())
+        .with_state(auth.clone());
+    (TestServer::start(app).await, auth)
+}
+
+/// POSTs a form to `path` as `client` (`None`: no Authorization), returning status and body.
+async fn post_form(
+    server: &TestServer,
+    path: &str,
+    client_auth: Option<(&str, &str)>,
+    form: &[(&str, &str)],
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let mut req = client()
+        .post(server.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some((id, secret)) = client_auth {
+        req = req.basic_auth(id, Some(secret));
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    (status, body, headers)
+}
+
+const DEMO: Option<(&str, &str)> = Some(("demo-client", "demo-secret"));
+
+#[tokio::test]
+async fn introspection_describes_live_tokens_and_nothing_else() {
+    let (server, auth) = token_service().await;
+    let pair = auth
+        .token_pair("user-1")
+        .fresh(true)
+        .scopes(["users:read", "admin:*"])
+        .issue()
+        .unwrap();
+    let claims = auth.verify(&pair.access_token).unwrap();
+    let (status, body, headers) = post_form(
+        &server,
+        "/oauth/introspect",
+        DEMO,
+        &[("token", &pair.access_token)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(body["active"], true);
+    assert_eq!(body["sub"], "user-1");
+    assert_eq!(body["scope"], "users:read admin:*");
+    assert_eq!(body["exp"], claims.exp);
+    assert_eq!(body["iat"], claims.iat.unwrap());
+    assert_eq!(body["jti"], claims.jti);
+    assert_eq!(body["iss"], "https://auth.test");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["type"], "access");
+    let (_, body, _) = post_form(
+        &server,
+        "/oauth/introspect",
+        DEMO,
+        &[
+            ("token", &pair.refresh_token),
+            ("token_type_hint", "refresh_token"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (body["active"].clone(), body["type"].clone()),
+        (true.into(), "refresh".into())
+    );
+
+    // Expired, revoked, foreign and garbage tokens: `{"active": false}` and nothing more.
+    let expired = auth
+        .access_token("user-1")
+        .expires_at(now() - 10)
+        .issue()
+        .unwrap();
+    let revoked = auth.access_token("user-1").issue().unwrap();
+    auth.revoke(&auth.verify(&revoked).unwrap()).await.unwrap();
+    let foreign = Auth::new(
+        AuthConfig::builder()
+            .secret_key("another-secret-0123456789abcdefgh")
+            .build(),
+    )
+    .unwrap()
+    .access_token("user-1")
+    .issue()
+    .unwrap();
+    for token in [expired.as_str(), &revoked, &foreign, "garbage", "a.b.c"] {
+        let (status, body, _) =
+            post_form(&server, "/oauth/introspect", DEMO, &[("token", token)]).await;
+        assert_eq!(
+            (status, body),
+            (200, serde_json::json!({ "active": false })),
+            "{token}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn introspection_and_revocation_authenticate_the_client() {
+    let (server, auth) = token_service().await;
+    let token = auth.access_token("user-1").issue().unwrap();
+    for path in ["/oauth/introspect", "/oauth/revoke"] {
+        for client_auth in [
+            None,
+            Some(("demo-client", "wrong")),
+            Some(("unknown", "demo-secret")),
+            Some(("demo-client", "")),
+        ] {
+            let (status, body, headers) =
+                post_form(&server, path, client_auth, &[("token", &token)]).await;
+            assert_eq!(status, 401, "{path} {client_auth:?}");
+            assert_eq!(body, serde_json::json!({ "error": "invalid_client" }));
+            assert!(
+                headers["www-authenticate"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("Basic")
+            );
+        }
+        // Ids and secrets are form-urlencoded inside Basic (RFC 6749 section 2.3.1).
+        let encoded = Some(("other+client", "s3cr%3At%2F%2B"));
+        let throwaway = auth.access_token("user-9").issue().unwrap();
+        let (status, _, _) = post_form(&server, path, encoded, &[("token", &throwaway)]).await;
+        assert_eq!(status, 200, "{path}");
+        // No token: invalid_request.
+        let (status, body, _) = post_form(&server, path, DEMO, &[]).await;
+        assert_eq!(
+            (status, body),
+            (400, serde_json::json!({ "error": "invalid_request" }))
+        );
+    }
+    // A token was never revoked by a refused client.
+    assert!(auth.verify_unrevoked(&token).await.is_ok());
+}
+
+#[tokio::test]
+async fn revocation_answers_200_and_a_refresh_token_ends_its_family() {
+    let (server, auth) = token_service().await;
+    let pair = auth
+        .token_pair("user-1")
+        .scopes(["users:read"])
+        .issue()
+        .unwrap();
+    assert_eq!(
+        get(&server, "/users", Some(&pair.access_token)).await.0,
+        200
+    );
+
+    let (status, body, _) = post_form(
+        &server,
+        "/oauth/revoke",
+        DEMO,
+        &[("token", &pair.refresh_token)],
+    )
+    .await;
+    assert_eq!((status, body), (200, Value::Null));
+    // The refresh token and the access token of the same login are both dead.
+    assert!(auth.verify_unrevoked(&pair.refresh_token).await.is_err());
+    assert_eq!(
+        get(&server, "/users", Some(&pair.access_token)).await.0,
+        401
+    );
+    let (_, body, _) = post_form(
+        &server,
+        "/oauth/introspect",
+        DEMO,
+        &[("token", &pair.access_token)],
+    )
+    .await;
+    assert_eq!(body, serde_json::json!({ "active": false }));
+
+    // An access token revokes itself only.
+    let other = auth
+        .token_pair("user-2")
+        .scopes(["users:read"])
+        .issue()
+        .unwrap();
+    let (status, _, _) = post_form(
+        &server,
+        "/oauth/revoke",
+        DEMO,
+        &[("token", &other.access_token)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        get(&server, "/users", Some(&other.access_token)).await.0,
+        401
+    );
+    assert!(auth.verify_unrevoked(&other.refresh_token).await.is_ok());
+
+    // Garbage, foreign and already-revoked tokens: 200 all the same.
+    for token in ["garbage", "", &pair.refresh_token] {
+        let (status, _, _) = post_form(&server, "/oauth/revoke", DEMO, &[("token", token)]).await;
+        assert!(
+            status == 200 || (token.is_empty() && status == 400),
+            "{token:?}: {status}"
+        );
+    }
+    // GET is not a method of these endpoints.
+    let res = client()
+        .get(server.url("/oauth/revoke"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+}
+
+#[test]
+fn oauth_clients_come_from_the_environment_and_never_show_their_secret() {
+    let config = AuthConfig::builder()
+        .secret_key(SECRET)
+        .oauth_client("demo-client", "demo-secret")
+        .build();
+    let debug = format!("{config:?}");
+    assert!(
+        debug.contains("demo-client") && !debug.contains("demo-secret"),
+        "{debug}"
+    );
+}
+
+#[tokio::test]
+async fn a_store_outage_never_makes_a_token_active() {
+    // Nothing listens on port 9 (discard): every store call fails.
+    let auth = Auth::connect(
+        AuthConfig::builder()
+            .secret_key(SECRET)
+            .store_url("redis://127.0.0.1:9/")
+            .store_timeout(std::time::Duration::from_millis(200))
+            .oauth_client("demo-client", "demo-secret")
+            .build(),
+    )
+    .await
+    .unwrap();
+    let token = auth.access_token("user-1").issue().unwrap();
+    let server = TestServer::start(authx::oauth::router().with_state(auth)).await;
+    for path in ["/oauth/introspect", "/oauth/revoke"] {
+        let (status, body, _) = post_form(&server, path, DEMO, &[("token", &token)]).await;
+        assert_eq!(
+            (status, body),
+            (
+                503,
+                serde_json::json!({ "error": "temporarily_unavailable" })
+            ),
+            "{path}"
+        );
+    }
+}

@@ -79,7 +79,7 @@
 //! `401` and `403` answers carry `WWW-Authenticate: Bearer` with the RFC 6750 `error` code of
 //! the refusal ([`AuthError::oauth_error`]; none when no token was presented), RFC 9470's
 //! `insufficient_user_authentication` for freshness and step-up, and `resource_metadata`
-//! when a [`resource`](AuthConfig::resource) is configured ([`oauth`]).
+//! when a [`resource`](config::OAuthConfig::resource) is configured ([`oauth`]).
 //!
 //! [axum]: https://docs.rs/axum
 #![deny(missing_docs, unsafe_code)]

@@ -150,7 +150,7 @@ fn check(config: &AuthConfig) -> Result<(), ConfigError> {
     if config.ws_recheck_interval.is_zero() {
         return invalid("ws_recheck_interval", "must be above 0".into());
     }
-    if let Some(resource) = &config.resource
+    if let Some(resource) = &config.oauth.resource
         && let Err(reason) = crate::oauth::check_resource(resource)
     {
         return invalid("resource", reason);

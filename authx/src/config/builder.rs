@@ -115,24 +115,33 @@ impl AuthConfigBuilder {
         self.0.allowlist = on;
         self
     }
-    /// See [`AuthConfig::jwt_access_token_profile`].
+    /// See [`OAuthConfig::jwt_access_token_profile`](super::OAuthConfig::jwt_access_token_profile).
     pub fn jwt_access_token_profile(mut self, on: bool) -> Self {
-        self.0.jwt_access_token_profile = on;
+        self.0.oauth.jwt_access_token_profile = on;
         self
     }
-    /// See [`AuthConfig::client_id`].
+    /// See [`OAuthConfig::client_id`](super::OAuthConfig::client_id).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.0.client_id = Some(client_id.into());
+        self.0.oauth.client_id = Some(client_id.into());
         self
     }
-    /// See [`AuthConfig::resource`].
+    /// See [`OAuthConfig::resource`](super::OAuthConfig::resource).
     pub fn resource(mut self, resource: impl Into<String>) -> Self {
-        self.0.resource = Some(resource.into());
+        self.0.oauth.resource = Some(resource.into());
         self
     }
-    /// Adds one of [`AuthConfig::authorization_servers`].
+    /// Adds one of [`OAuthConfig::authorization_servers`](super::OAuthConfig::authorization_servers).
     pub fn authorization_server(mut self, issuer: impl Into<String>) -> Self {
-        self.0.authorization_servers.push(issuer.into());
+        self.0.oauth.authorization_servers.push(issuer.into());
+        self
+    }
+    /// Adds a client of the introspection and revocation endpoints
+    /// ([`OAuthConfig::clients`](super::OAuthConfig::clients)).
+    pub fn oauth_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.0
+            .oauth
+            .clients
+            .push(super::OAuthClient::new(id, secret.into()));
         self
     }
     /// See [`AuthConfig::refresh_rotation`].

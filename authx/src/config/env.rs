@@ -5,108 +5,6 @@ use std::time::Duration;
 
 use super::{AuthConfig, ConfigError, KeySource, Secret, TokenLocation, VerificationKey};
 
-/// Every variable [`AuthConfig::from_env`] reads, for docs and `--help` output.
-pub const ENV_VARS: &[(&str, &str)] = &[
-    ("AUTHX_SECRET_KEY", "HMAC secret (HS256/384/512)"),
-    (
-        "AUTHX_ALGORITHM",
-        "HS256 (default), HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA",
-    ),
-    (
-        "AUTHX_PRIVATE_KEY",
-        "private key: PEM text or a path (optionally `file:`-prefixed)",
-    ),
-    ("AUTHX_PUBLIC_KEY", "public key: PEM text or a path"),
-    ("AUTHX_KEY_ID", "`kid` header of issued tokens"),
-    (
-        "AUTHX_PREVIOUS_SECRET_KEY",
-        "previous HMAC secret, still accepted (rotation)",
-    ),
-    (
-        "AUTHX_PREVIOUS_PUBLIC_KEY",
-        "previous public key, still accepted (rotation)",
-    ),
-    ("AUTHX_PREVIOUS_KEY_ID", "`kid` of the previous key"),
-    (
-        "AUTHX_TOKEN_LOCATION",
-        "comma list of headers, cookies, query, json (default headers)",
-    ),
-    (
-        "AUTHX_ACCESS_TOKEN_EXPIRES",
-        "access token lifetime, seconds (default 900)",
-    ),
-    (
-        "AUTHX_REFRESH_TOKEN_EXPIRES",
-        "refresh token lifetime, seconds (default 1728000)",
-    ),
-    ("AUTHX_ISSUER", "`iss` to issue and require"),
-    (
-        "AUTHX_AUDIENCE",
-        "comma list of audiences to issue and accept",
-    ),
-    ("AUTHX_LEEWAY", "clock skew allowed, seconds (default 0)"),
-    (
-        "AUTHX_MAX_TOKEN_SIZE",
-        "longest token accepted, bytes (default 8192)",
-    ),
-    (
-        "AUTHX_HEADER_NAME",
-        "header carrying the token (default Authorization)",
-    ),
-    (
-        "AUTHX_HEADER_TYPE",
-        "scheme in that header (default Bearer)",
-    ),
-    (
-        "AUTHX_QUERY_PARAM",
-        "query parameter carrying the token (default token)",
-    ),
-    ("AUTHX_COOKIE_SECURE", "true (default) or false"),
-    ("AUTHX_COOKIE_SAMESITE", "lax (default), strict or none"),
-    ("AUTHX_COOKIE_DOMAIN", "cookie Domain attribute"),
-    (
-        "AUTHX_COOKIE_MAX_AGE",
-        "cookie Max-Age, seconds (default: session cookies)",
-    ),
-    ("AUTHX_CSRF_PROTECT", "true (default) or false"),
-    (
-        "AUTHX_TRUSTED_PROXIES",
-        "comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed (default none)",
-    ),
-    (
-        "AUTHX_FORWARDED_HEADER",
-        "the one header trusted proxies write the client chain into (default X-Forwarded-For; or Forwarded, X-Real-IP...)",
-    ),
-    (
-        "AUTHX_IPV6_PREFIX",
-        "IPv6 clients share a rate-limit bucket per network of this prefix length (default 64)",
-    ),
-    (
-        "AUTHX_WS_RECHECK_INTERVAL",
-        "how often an open WebSocket re-checks its token's revocation, seconds (default 30)",
-    ),
-    (
-        "AUTHX_ALLOWLIST",
-        "false (default); true: only tokens recorded at issue are accepted",
-    ),
-    (
-        "AUTHX_STORE_URL",
-        "memory:// (default), sqlite://path.db, postgres://..., redis://...",
-    ),
-    (
-        "AUTHX_REFRESH_ROTATION",
-        "true (default): a refresh token works once; reuse revokes its session",
-    ),
-    (
-        "AUTHX_STORE_TIMEOUT_MS",
-        "bound on each store call, milliseconds (default 250)",
-    ),
-    (
-        "AUTHX_STORE_FAIL_OPEN",
-        "false (default): store outage answers 503; true lets requests through",
-    ),
-];
-
 /// Reads configuration variables through a lookup (the process environment, or anything a test
 /// or an app provides), with one rule for blanks and one error shape naming the variable: the
 /// loader every configuration type (`AuthConfig`, `VaultConfig`) uses.
@@ -259,19 +157,23 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
     );
     set(&mut c.allowlist, env.boolean("AUTHX_ALLOWLIST")?);
     set(
-        &mut c.jwt_access_token_profile,
+        &mut c.oauth.jwt_access_token_profile,
         env.boolean("AUTHX_JWT_ACCESS_TOKEN_PROFILE")?,
     );
     if let Some(id) = env.string("AUTHX_CLIENT_ID") {
-        c.client_id = Some(id);
+        c.oauth.client_id = Some(id);
     }
     if let Some(resource) = env.string("AUTHX_RESOURCE") {
-        c.resource = Some(resource);
+        c.oauth.resource = Some(resource);
     }
     set(
-        &mut c.authorization_servers,
+        &mut c.oauth.authorization_servers,
         env.list("AUTHX_AUTHORIZATION_SERVERS"),
     );
+    if let Some(list) = env.list("AUTHX_OAUTH_CLIENTS") {
+        c.oauth.clients = super::OAuthClient::parse_list(&list)
+            .map_err(|reason| env_err("AUTHX_OAUTH_CLIENTS", reason))?;
+    }
     set(&mut c.store_url, env.string("AUTHX_STORE_URL"));
     set(
         &mut c.refresh_rotation,

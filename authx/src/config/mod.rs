@@ -12,17 +12,20 @@
 mod builder;
 mod cookies;
 mod env;
+mod env_vars;
 mod error;
 mod keys;
+mod oauth;
 mod url;
 
 pub use builder::AuthConfigBuilder;
 pub use cookies::{CookieConfig, CsrfConfig, SameSite};
-pub use env::ENV_VARS;
 #[cfg(feature = "vault")]
 pub(crate) use env::Env;
+pub use env_vars::ENV_VARS;
 pub use error::ConfigError;
 pub use keys::{KeySource, Secret, VerificationKey};
+pub use oauth::{OAuthClient, OAuthConfig};
 pub use url::redact_url;
 
 use std::fmt;
@@ -134,23 +137,9 @@ pub struct AuthConfig {
     /// [`Auth::invalidate`](crate::Auth::invalidate) / [`Auth::invalidate_subject`](crate::Auth::invalidate_subject)
     /// withdraw them. Costs one store lookup per request. Default `false`.
     pub allowlist: bool,
-    /// The JWT profile for OAuth 2.0 access tokens (RFC 9068): access tokens are issued with
-    /// the header `typ: at+jwt` (and [`client_id`](Self::client_id) when set), and an access
-    /// token without that `typ` is refused (`401 JWTDecodeError`), so no other JWT of the same
-    /// issuer and key (an ID token, a refresh token) can pass for one. Default `false`: Python
-    /// AuthX issues plain `typ: JWT` tokens.
-    pub jwt_access_token_profile: bool,
-    /// The OAuth client the access tokens are issued to (RFC 9068's `client_id` claim), written
-    /// when [`jwt_access_token_profile`](Self::jwt_access_token_profile) is on. Default none.
-    pub client_id: Option<String>,
-    /// This API's resource identifier (RFC 9728), an `https` URL such as
-    /// `https://api.example.com`: enables the protected-resource metadata
-    /// ([`oauth`](crate::oauth)) and the `resource_metadata` parameter of every challenge.
-    /// Default none.
-    pub resource: Option<String>,
-    /// The authorization servers whose tokens this API accepts (their issuer URLs), listed in
-    /// the protected-resource metadata. Default none.
-    pub authorization_servers: Vec<String>,
+    /// OAuth 2 resource-server settings: resource metadata, the RFC 9068 access-token
+    /// profile, introspection clients.
+    pub oauth: OAuthConfig,
     /// Refresh-token rotation: exchanging a refresh token retires it and issues a new pair;
     /// presenting a retired one again revokes its session. Default `true`.
     pub refresh_rotation: bool,
@@ -210,10 +199,7 @@ impl Default for AuthConfig {
             ws_recheck_interval: Duration::from_secs(30),
             refresh_rotation: true,
             allowlist: false,
-            jwt_access_token_profile: false,
-            resource: None,
-            authorization_servers: Vec::new(),
-            client_id: None,
+            oauth: OAuthConfig::default(),
             store_timeout: Duration::from_millis(250),
             store_fail_open: false,
             cookies: CookieConfig::default(),
@@ -245,10 +231,7 @@ impl fmt::Debug for AuthConfig {
             .field("max_token_size", &self.max_token_size)
             .field("store_url", &redact_url(&self.store_url))
             .field("allowlist", &self.allowlist)
-            .field("jwt_access_token_profile", &self.jwt_access_token_profile)
-            .field("client_id", &self.client_id)
-            .field("resource", &self.resource)
-            .field("authorization_servers", &self.authorization_servers)
+            .field("oauth", &self.oauth)
             .field("refresh_rotation", &self.refresh_rotation)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("forwarded_header", &self.forwarded_header)

@@ -1,8 +1,9 @@
-//! authx as an OAuth 2 resource server: protected-resource metadata (RFC 9728) built from the
-//! route registry, and challenges that point clients at it.
+//! authx as an OAuth 2 resource server and token service: protected-resource metadata
+//! (RFC 9728) built from the route registry, challenges that point clients at it, and token
+//! introspection (RFC 7662) and revocation (RFC 7009) endpoints ([`router`]).
 //!
-//! Set [`AuthConfig::resource`](crate::AuthConfig::resource) (`AUTHX_RESOURCE`) to this API's
-//! identifier and [`authorization_servers`](crate::AuthConfig::authorization_servers)
+//! Set [`OAuthConfig::resource`](crate::config::OAuthConfig::resource) (`AUTHX_RESOURCE`) to this
+//! API's identifier and [`authorization_servers`](crate::config::OAuthConfig::authorization_servers)
 //! (`AUTHX_AUTHORIZATION_SERVERS`) to the issuers it trusts, and merge [`metadata_router`]:
 //!
 //! - `GET /.well-known/oauth-protected-resource` answers the metadata document: `resource`,
@@ -14,14 +15,20 @@
 //!   where to get a token.
 //!
 //! ```
-//! use authx::{Auth, AuthConfig, oauth};
+//! use authx::{Auth, AuthConfig, Claims, oauth, protect, routes};
 //! use axum::Router;
+//!
+//! #[protect(max_age = "5m", acr = "mfa", scopes = "billing:write", route = "POST /payouts")]
+//! async fn payout(claims: Claims) -> String {
+//!     format!("payout by {}", claims.sub)
+//! }
 //!
 //! let auth = Auth::new(
 //!     AuthConfig::builder()
 //!         .secret_key("k".repeat(32))
 //!         .resource("https://api.example.com")
 //!         .authorization_server("https://login.example.com")
+//!         .oauth_client("demo-client", "demo-secret")
 //!         .build(),
 //! )
 //! .unwrap();
@@ -31,8 +38,15 @@
 //!     oauth::metadata_url(&auth).as_deref(),
 //!     Some("https://api.example.com/.well-known/oauth-protected-resource")
 //! );
-//! let app: Router = Router::new().merge(oauth::metadata_router()).with_state(auth);
+//! let app: Router = routes![payout]
+//!     .merge(oauth::metadata_router())
+//!     .merge(oauth::router())
+//!     .with_state(auth);
 //! ```
+
+mod endpoints;
+
+pub use endpoints::{INTROSPECT_PATH, REVOKE_PATH, router};
 
 use axum::extract::{FromRef, State};
 use axum::response::{IntoResponse, Response};
@@ -67,11 +81,12 @@ pub struct ProtectedResourceMetadata {
     pub resource_name: Option<String>,
 }
 
-/// The metadata of `auth`'s API, or `None` when no [`resource`](crate::AuthConfig::resource)
+/// The metadata of `auth`'s API, or `None` when no
+/// [`resource`](crate::config::OAuthConfig::resource)
 /// is configured.
 pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetadata> {
     let config = auth.config();
-    let resource = config.resource.clone()?;
+    let resource = config.oauth.resource.clone()?;
     let mut scopes: Vec<String> = registry::entries()
         .into_iter()
         .filter_map(|e| match e.decision {
@@ -97,7 +112,7 @@ pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetad
         .collect();
     Some(ProtectedResourceMetadata {
         resource,
-        authorization_servers: config.authorization_servers.clone(),
+        authorization_servers: config.oauth.authorization_servers.clone(),
         scopes_supported: scopes,
         bearer_methods_supported,
         resource_name: None,
@@ -107,7 +122,7 @@ pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetad
 /// Where the metadata of `auth`'s API is served: the resource's origin, the well-known path,
 /// then the resource's own path (RFC 9728 section 3.1). `None` without a configured resource.
 pub fn metadata_url(auth: &Auth) -> Option<String> {
-    let resource = auth.config().resource.as_deref()?;
+    let resource = auth.config().oauth.resource.as_deref()?;
     let (origin, path) = split_resource(resource)?;
     Some(format!("{origin}{WELL_KNOWN_PATH}{path}"))
 }

@@ -48,11 +48,12 @@ impl TokenCodec {
             access_lifetime: config.access_token_expires,
             refresh_lifetime: config.refresh_token_expires,
             csrf_in_tokens: config.csrf.enabled && config.has_location(TokenLocation::Cookies),
-            access_profile: config.jwt_access_token_profile,
+            access_profile: config.oauth.jwt_access_token_profile,
             client_id: config
+                .oauth
                 .client_id
                 .clone()
-                .filter(|_| config.jwt_access_token_profile),
+                .filter(|_| config.oauth.jwt_access_token_profile),
         })
     }
 
