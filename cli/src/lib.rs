@@ -7,6 +7,8 @@
 //! ```sh
 //! authx keygen hs                                   # a secret for AUTHX_SECRET_KEY
 //! authx keygen rsa --out keys                       # keys/private.pem, keys/public.pem
+//! authx keys init --file keys.json                  # current + next keys for AUTHX_KEYS_FILE
+//! authx keys rotate --file keys.json                # next -> current -> previous, new next
 //! authx mint --sub user-1 --scopes users:read       # prints only the token
 //! authx inspect "$TOKEN"                            # header, claims, expiry, valid or why not
 //! ```
@@ -40,6 +42,7 @@
 mod error;
 pub mod inspect;
 pub mod keygen;
+pub mod keys;
 pub mod mint;
 mod time;
 
@@ -67,6 +70,10 @@ pub enum Command {
     /// Generate a signing key: an HMAC secret, or an RSA, P-256 or Ed25519 key pair.
     #[command(subcommand)]
     Keygen(keygen::KeygenCommand),
+    /// Create and rotate a key file of current, next and previous keys (AUTHX_KEYS_FILE),
+    /// published as a JWK Set.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Issue a token signed with the key configured in AUTHX_*; prints only the token.
     #[command(after_long_help = env_help())]
     Mint(mint::MintArgs),
@@ -116,6 +123,7 @@ pub struct Io<'a> {
 pub fn run(cli: Cli, env: &dyn Fn(&str) -> Option<String>, io: Io<'_>) -> Result<Status, CliError> {
     match cli.command {
         Command::Keygen(cmd) => keygen::run(&cmd, io.stdout, io.stderr).map(|()| Status::Ok),
+        Command::Keys(cmd) => keys::run(&cmd, io.stdout).map(|()| Status::Ok),
         Command::Mint(args) => {
             let token = mint::mint(&args, env)?;
             writeln!(io.stdout, "{token}").map_err(CliError::Output)?;

@@ -570,3 +570,47 @@ fn help_covers_every_command() {
         assert!(run.stdout.contains("Usage: authx keygen"), "{}", run.stdout);
     }
 }
+
+#[test]
+fn keys_init_and_rotate_a_key_file_the_engine_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("keys.json");
+    let path = file.to_str().unwrap();
+    let run = authx(&["keys", "init", "--file", path], &[], None).ok();
+    assert!(run.stdout.contains("ES256"), "{}", run.stdout);
+    let first: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the key file is readable by others: {mode:o}"
+        );
+    }
+    // init refuses to replace a key file.
+    assert_eq!(authx(&["keys", "init", "--file", path], &[], None).code, 2);
+
+    authx(&["keys", "rotate", "--file", path], &[], None).ok();
+    let second: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(second["current"]["kid"], first["next"]["kid"]);
+    assert_eq!(second["previous"][0]["kid"], first["current"]["kid"]);
+    assert!(second["previous"][0].get("private_key").is_none());
+    assert_ne!(second["next"]["kid"], first["next"]["kid"]);
+
+    // The rotated file is what an engine loads: the former next key signs.
+    let env = [("AUTHX_KEYS_FILE", path)];
+    let token = authx(&["mint", "--sub", "u"], &env, None).ok().token();
+    let header = token.split('.').next().unwrap();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    assert_eq!(header["kid"], second["current"]["kid"]);
+    assert_eq!(header["alg"], "ES256");
+    authx(&["inspect", &token], &env, None).ok();
+
+    // Rotating a file that is not one fails cleanly.
+    std::fs::write(&file, "nope").unwrap();
+    let run = authx(&["keys", "rotate", "--file", path], &[], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("keys.json"), "{}", run.stderr);
+}

@@ -115,7 +115,7 @@ impl AuthBuilder {
         }
         #[cfg(feature = "jwks")]
         let issuers = crate::jwks::Issuers::new(self.issuers, &config)?;
-        Ok(Auth {
+        let auth = Auth {
             inner: Arc::new(Inner {
                 codec,
                 stores,
@@ -126,7 +126,9 @@ impl AuthBuilder {
                 #[cfg(feature = "jwks")]
                 issuers,
             }),
-        })
+        };
+        super::keys::spawn_reloader(&auth);
+        Ok(auth)
     }
 }
 

@@ -10,6 +10,7 @@
 mod allowlist;
 mod builder;
 pub(crate) mod decision;
+mod keys;
 mod manual;
 mod pipeline;
 mod rate;

@@ -115,6 +115,16 @@ impl AuthConfigBuilder {
         self.0.allowlist = on;
         self
     }
+    /// See [`AuthConfig::keys_file`].
+    pub fn keys_file(mut self, path: impl Into<String>) -> Self {
+        self.0.keys_file = Some(path.into());
+        self
+    }
+    /// See [`AuthConfig::keys_reload_interval`].
+    pub fn keys_reload_interval(mut self, every: Duration) -> Self {
+        self.0.keys_reload_interval = Some(every);
+        self
+    }
     /// See [`OAuthConfig::jwt_access_token_profile`](super::OAuthConfig::jwt_access_token_profile).
     pub fn jwt_access_token_profile(mut self, on: bool) -> Self {
         self.0.oauth.jwt_access_token_profile = on;

@@ -163,6 +163,12 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
     if let Some(id) = env.string("AUTHX_CLIENT_ID") {
         c.oauth.client_id = Some(id);
     }
+    if let Some(path) = env.string("AUTHX_KEYS_FILE") {
+        c.keys_file = Some(path);
+    }
+    if let Some(every) = env.secs("AUTHX_KEYS_RELOAD_INTERVAL")? {
+        c.keys_reload_interval = Some(every);
+    }
     if let Some(resource) = env.string("AUTHX_RESOURCE") {
         c.oauth.resource = Some(resource);
     }

@@ -94,6 +94,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "the client_id claim of access tokens under the RFC 9068 profile",
     ),
     (
+        "AUTHX_KEYS_FILE",
+        "a key file (current, next, previous asymmetric keys) published as a JWK Set",
+    ),
+    (
+        "AUTHX_KEYS_RELOAD_INTERVAL",
+        "how often the key file is re-read, seconds (default: only on Auth::reload_keys)",
+    ),
+    (
         "AUTHX_RESOURCE",
         "this API's resource identifier (RFC 9728), an https URL",
     ),

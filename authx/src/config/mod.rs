@@ -140,6 +140,16 @@ pub struct AuthConfig {
     /// OAuth 2 resource-server settings: resource metadata, the RFC 9068 access-token
     /// profile, introspection clients.
     pub oauth: OAuthConfig,
+    /// A [`KeyFile`](crate::token::KeyFile) of this service's asymmetric keys (current, next,
+    /// previous), published at `/.well-known/jwks.json` and rotated with
+    /// `authx keys rotate`. Supersedes `algorithm`, `private_key`, `public_key`, `key_id` and
+    /// `previous_keys`. Default none.
+    pub keys_file: Option<String>,
+    /// How often the engine re-reads [`keys_file`](Self::keys_file), seconds in serde (a
+    /// rotation is picked up without a restart). Default none: only
+    /// [`Auth::reload_keys`](crate::Auth::reload_keys) reloads it.
+    #[serde(deserialize_with = "crate::wire::de_opt_secs")]
+    pub keys_reload_interval: Option<Duration>,
     /// Refresh-token rotation: exchanging a refresh token retires it and issues a new pair;
     /// presenting a retired one again revokes its session. Default `true`.
     pub refresh_rotation: bool,
@@ -200,6 +210,8 @@ impl Default for AuthConfig {
             refresh_rotation: true,
             allowlist: false,
             oauth: OAuthConfig::default(),
+            keys_file: None,
+            keys_reload_interval: None,
             store_timeout: Duration::from_millis(250),
             store_fail_open: false,
             cookies: CookieConfig::default(),
@@ -232,6 +244,8 @@ impl fmt::Debug for AuthConfig {
             .field("store_url", &redact_url(&self.store_url))
             .field("allowlist", &self.allowlist)
             .field("oauth", &self.oauth)
+            .field("keys_file", &self.keys_file)
+            .field("keys_reload_interval", &self.keys_reload_interval)
             .field("refresh_rotation", &self.refresh_rotation)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("forwarded_header", &self.forwarded_header)

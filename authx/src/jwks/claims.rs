@@ -44,6 +44,10 @@ pub(crate) fn check_and_map(
         Some(Value::Number(n)) => n.to_string(),
         _ => return Err(missing("sub")),
     };
+    // An authx (or Python AuthX) issuer's refresh token is not an access token here either.
+    if payload.get("type").and_then(Value::as_str) == Some("refresh") {
+        return Err(AuthError::AccessTokenRequired);
+    }
     let jti = match payload.get("jti") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => token_hash(token),

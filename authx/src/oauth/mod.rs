@@ -202,6 +202,31 @@ where
     }
 }
 
+/// Where [`jwks_router`] serves the public keys.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// A router serving [`Auth::jwks`] at [`JWKS_PATH`] (`Cache-Control: max-age=300`, so a
+/// verifier that caches it sees a rotation's next key well before it signs).
+pub fn jwks_router<S>() -> Router<S>
+where
+    Auth: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new().route(JWKS_PATH, get(jwks::<S>))
+}
+
+async fn jwks<S>(State(state): State<S>) -> Response
+where
+    Auth: FromRef<S>,
+{
+    let mut res = Json(Auth::from_ref(&state).jwks()).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    res
+}
+
 /// `error` as a response, with `resource_metadata="<url>"` added to its challenge when `auth`
 /// has a resource (RFC 9728 section 5.1). The guards answer through this; call it from
 /// handlers that refuse with an [`AuthError`] of their own.

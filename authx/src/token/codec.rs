@@ -10,7 +10,9 @@ use crate::config::{AuthConfig, ConfigError, TokenLocation};
 
 /// Issues and verifies tokens for one configuration.
 pub(crate) struct TokenCodec {
-    keys: KeySet,
+    /// Swapped whole when a key file is reloaded; readers clone the `Arc` and never wait on a
+    /// reload.
+    keys: std::sync::RwLock<Arc<KeySet>>,
     issuer: Option<String>,
     audience: Vec<String>,
     leeway: i64,
@@ -40,7 +42,7 @@ fn is_access_token_typ(typ: Option<&str>) -> bool {
 impl TokenCodec {
     pub fn new(config: &AuthConfig) -> Result<Self, ConfigError> {
         Ok(TokenCodec {
-            keys: KeySet::load(config)?,
+            keys: std::sync::RwLock::new(Arc::new(KeySet::load(config)?)),
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
             leeway: crate::clock::secs(config.leeway),
@@ -83,7 +85,8 @@ impl TokenCodec {
         kid: Option<&str>,
         fields: &Extra,
     ) -> Result<String, IssueError> {
-        let signer = self.keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
+        let keys = self.keys();
+        let signer = keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
         if self.access_profile
             && claims.token_type == TokenType::Access
             && !fields.contains_key("typ")
@@ -158,7 +161,8 @@ impl TokenCodec {
         }
         let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::from_jwt(&e))?;
         let mut last = TokenError::Decode(DecodeFailure::Algorithm);
-        for v in self.candidates(header.alg, header.kid.as_deref())? {
+        let keys = self.keys();
+        for v in candidates(&keys, header.alg, header.kid.as_deref())? {
             match jsonwebtoken::decode::<T>(token, &v.key, &v.validation) {
                 Ok(data) => return Ok((data.claims, header.typ)),
                 Err(e) => {
@@ -174,7 +178,8 @@ impl TokenCodec {
 
     /// Signs any payload as it is, with the configured header (the standalone codec).
     pub fn encode_payload<T: serde::Serialize>(&self, payload: &T) -> Result<String, IssueError> {
-        let signer = self.keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
+        let keys = self.keys();
+        let signer = keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
         jsonwebtoken::encode(&signer.header, payload, &signer.key)
             .map_err(|e| IssueError::Signing(Arc::new(e)))
     }
@@ -184,20 +189,21 @@ impl TokenCodec {
         self.leeway
     }
 
-    fn candidates<'a>(
-        &'a self,
-        alg: jsonwebtoken::Algorithm,
-        kid: Option<&'a str>,
-    ) -> Result<impl Iterator<Item = &'a Verifier> + 'a, TokenError> {
-        let by_kid = self.keys.uses_kids && kid.is_some();
-        if by_kid && !self.keys.verifiers.iter().any(|v| v.kid.as_deref() == kid) {
-            return Err(TokenError::Decode(DecodeFailure::UnknownKey));
-        }
-        Ok(self
+    /// The key set in use.
+    pub fn keys(&self) -> Arc<KeySet> {
+        // A poisoned lock still holds a whole key set: replacing it is one assignment.
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the key set (a reloaded key file).
+    pub fn replace_keys(&self, keys: KeySet) {
+        *self
             .keys
-            .verifiers
-            .iter()
-            .filter(move |v| v.algorithm.to_jwt() == alg && (!by_kid || v.kid.as_deref() == kid)))
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
     }
 
     fn check_claims(
@@ -276,6 +282,22 @@ impl TokenCodec {
     pub fn default_audience(&self) -> &[String] {
         &self.audience
     }
+}
+
+/// The verifiers that may have signed a token of `alg` naming `kid`.
+fn candidates<'a>(
+    keys: &'a KeySet,
+    alg: jsonwebtoken::Algorithm,
+    kid: Option<&'a str>,
+) -> Result<impl Iterator<Item = &'a Verifier> + 'a, TokenError> {
+    let by_kid = keys.uses_kids && kid.is_some();
+    if by_kid && !keys.verifiers.iter().any(|v| v.kid.as_deref() == kid) {
+        return Err(TokenError::Decode(DecodeFailure::UnknownKey));
+    }
+    Ok(keys
+        .verifiers
+        .iter()
+        .filter(move |v| v.algorithm.to_jwt() == alg && (!by_kid || v.kid.as_deref() == kid)))
 }
 
 /// Keeps extra data from colliding with the registered claims.

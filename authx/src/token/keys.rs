@@ -29,6 +29,13 @@ pub(crate) struct KeySet {
 
 impl KeySet {
     pub fn load(config: &AuthConfig) -> Result<Self, ConfigError> {
+        if let Some(path) = &config.keys_file {
+            let file = super::KeyFile::load(path).map_err(|e| ConfigError::KeyFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            return Self::from_file(&file);
+        }
         let alg = config.algorithm;
         let name = alg.to_string();
         let (signer_key, current) = match family(alg) {
@@ -88,6 +95,99 @@ impl KeySet {
         };
         keys.self_test(&name)?;
         Ok(keys)
+    }
+
+    /// The keys of a [`KeyFile`](super::KeyFile): the current one signs; current, next and
+    /// previous verify, each by its `kid`.
+    pub fn from_file(file: &super::KeyFile) -> Result<Self, ConfigError> {
+        let alg: Algorithm = file.algorithm.parse().map_err(|e| ConfigError::Invalid {
+            field: "keys_file",
+            reason: format!("{e}"),
+        })?;
+        let name = alg.to_string();
+        let fam = family(alg);
+        if fam == AlgorithmFamily::Hmac {
+            return Err(ConfigError::Invalid {
+                field: "keys_file",
+                reason: format!("{name} is an HMAC algorithm: a key file holds asymmetric keys"),
+            });
+        }
+        let pem = |s: &str| KeySource::Pem(s.to_owned());
+        let signer_key = encoding_key(fam, &pem(&file.current.private_key), &name)?;
+        let mut verifiers = Vec::new();
+        let mut kids: Vec<&str> = Vec::new();
+        let entries = [
+            (&file.current.kid, &file.current.public_key, "current"),
+            (&file.next.kid, &file.next.public_key, "next"),
+        ]
+        .into_iter()
+        .chain(
+            file.previous
+                .iter()
+                .map(|k| (&k.kid, &k.public_key, "previous")),
+        );
+        for (kid, public, which) in entries {
+            if kid.is_empty() || kids.contains(&kid.as_str()) {
+                return Err(ConfigError::Invalid {
+                    field: "keys_file",
+                    reason: format!("the {which} key's kid {kid:?} is empty or not unique"),
+                });
+            }
+            kids.push(kid);
+            let key = decoding_key(fam, &pem(public), &name, &format!("{which} ({kid})"))?;
+            verifiers.push(verifier(Some(kid.clone()), alg, key));
+        }
+        let mut header = Header::new(alg.to_jwt());
+        header.kid = Some(file.current.kid.clone());
+        let keys = KeySet {
+            signer: Some(Signer {
+                key: signer_key,
+                header,
+            }),
+            verifiers,
+            uses_kids: true,
+        };
+        keys.self_test(&name)?;
+        // The next key must be usable the moment a rotation makes it current.
+        let next = encoding_key(fam, &pem(&file.next.private_key), &name)?;
+        let probe = jsonwebtoken::encode(&Header::new(alg.to_jwt()), &serde_json::json!({}), &next)
+            .map_err(|e| ConfigError::BadKey {
+                algorithm: name.clone(),
+                which: "next".into(),
+                reason: e.to_string(),
+            })?;
+        jsonwebtoken::decode::<serde_json::Value>(
+            &probe,
+            &keys.verifiers[1].key,
+            &keys.verifiers[1].validation,
+        )
+        .map_err(|e| ConfigError::BadKey {
+            algorithm: name.clone(),
+            which: "next".into(),
+            reason: format!("its private key does not match its public key ({e})"),
+        })?;
+        Ok(keys)
+    }
+
+    /// The public keys as JWKs (RFC 7517), each with `kid`, `alg` and `use: sig`; none for
+    /// HMAC keys, which are secrets.
+    pub fn public_jwks(&self) -> Vec<serde_json::Value> {
+        self.verifiers
+            .iter()
+            .filter(|v| family(v.algorithm) != AlgorithmFamily::Hmac)
+            .filter_map(|v| {
+                let jwk =
+                    jsonwebtoken::jwk::Jwk::from_decoding_key(&v.key, Some(v.algorithm.to_jwt()))
+                        .ok()?;
+                let mut json = serde_json::to_value(jwk).ok()?;
+                let obj = json.as_object_mut()?;
+                if let Some(kid) = &v.kid {
+                    obj.insert("kid".into(), kid.clone().into());
+                }
+                obj.insert("use".into(), "sig".into());
+                Some(json)
+            })
+            .collect()
     }
 
     /// Signs and verifies a probe, so a private key that does not match its public key (or an

@@ -10,6 +10,7 @@ mod algorithm;
 mod claims;
 pub(crate) mod codec;
 mod error;
+mod key_file;
 pub(crate) mod keys;
 mod pair;
 mod raw;
@@ -21,6 +22,7 @@ pub use claims::{
     ACR_CLAIM, AMR_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair, TokenType,
 };
 pub use error::{DecodeFailure, IssueError, TokenError};
+pub use key_file::{KeyFile, KeyFileError, RetiredKey, SigningKeyEntry};
 pub use pair::{PairBuilder, TokenOptions};
 pub use raw::{InsecureToken, JwtCodec, insecure_decode};
 

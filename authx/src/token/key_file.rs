@@ -1,0 +1,242 @@
+//! [`KeyFile`]: this service's own asymmetric keys, published and rotated (`AUTHX_KEYS_FILE`).
+//!
+//! The file holds the **current** signing key, the **next** one (published in the JWK Set
+//! before it signs anything, so verifiers that cache the set already know it when it starts
+//! signing) and **previous** keys, kept for verification until the tokens they signed have
+//! expired. Every token carries its key's `kid`. `authx keys rotate --file keys.json` moves
+//! next to current and current to previous, and adds a new next; the engine reloads the file
+//! without a restart ([`Auth::reload_keys`](crate::Auth::reload_keys), or every
+//! `AUTHX_KEYS_RELOAD_INTERVAL` seconds).
+//!
+//! ```json
+//! {
+//!   "algorithm": "ES256",
+//!   "current":  { "kid": "k2", "private_key": "-----BEGIN PRIVATE KEY-----...", "public_key": "-----BEGIN PUBLIC KEY-----...", "created_at": 1767225600 },
+//!   "next":     { "kid": "k3", "private_key": "...", "public_key": "...", "created_at": 1767225600 },
+//!   "previous": [ { "kid": "k1", "public_key": "...", "retired_at": 1767225600 } ]
+//! }
+//! ```
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// A key that signs (current) or will sign (next): its PEM pair and id.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SigningKeyEntry {
+    /// The key id every token it signs carries.
+    pub kid: String,
+    /// The PKCS#8 PEM private key. Never shown by `Debug`.
+    pub private_key: String,
+    /// The SPKI PEM public key.
+    pub public_key: String,
+    /// When the key was made (seconds since the epoch).
+    pub created_at: i64,
+}
+
+impl SigningKeyEntry {
+    /// A key made at `created_at`.
+    pub fn new(
+        kid: impl Into<String>,
+        private_key: impl Into<String>,
+        public_key: impl Into<String>,
+        created_at: i64,
+    ) -> Self {
+        SigningKeyEntry {
+            kid: kid.into(),
+            private_key: private_key.into(),
+            public_key: public_key.into(),
+            created_at,
+        }
+    }
+}
+
+impl fmt::Debug for SigningKeyEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKeyEntry")
+            .field("kid", &self.kid)
+            .field("private_key", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A key that no longer signs, kept so the tokens it signed verify until they expire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RetiredKey {
+    /// Its key id.
+    pub kid: String,
+    /// The SPKI PEM public key.
+    pub public_key: String,
+    /// When it stopped signing (seconds since the epoch).
+    pub retired_at: i64,
+}
+
+/// The key file: an asymmetric algorithm and its current, next and previous keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct KeyFile {
+    /// `RS256`, `ES256`, `EdDSA`... (not an HMAC algorithm: a shared secret is never
+    /// published).
+    pub algorithm: String,
+    /// The key that signs new tokens.
+    pub current: SigningKeyEntry,
+    /// The key that signs after the next rotation; already published.
+    pub next: SigningKeyEntry,
+    /// Retired keys, newest first; verify-only.
+    #[serde(default)]
+    pub previous: Vec<RetiredKey>,
+}
+
+/// Why a key file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyFileError {
+    /// The file cannot be read or written.
+    #[error("key file {path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a key file.
+    #[error("key file {path} is not valid: {reason}")]
+    Invalid {
+        /// The path.
+        path: String,
+        /// What is wrong (never a key).
+        reason: String,
+    },
+}
+
+impl KeyFile {
+    /// A key file with its first current and next keys.
+    pub fn new(
+        algorithm: impl Into<String>,
+        current: SigningKeyEntry,
+        next: SigningKeyEntry,
+    ) -> Self {
+        KeyFile {
+            algorithm: algorithm.into(),
+            current,
+            next,
+            previous: Vec::new(),
+        }
+    }
+
+    /// Reads and parses `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<KeyFile, KeyFileError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| KeyFileError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| KeyFileError::Invalid {
+            path: name,
+            // serde_json's message names the field and position, never the value.
+            reason: e.to_string(),
+        })
+    }
+
+    /// Writes the file atomically (a temporary file beside it, then a rename), readable by its
+    /// owner only on Unix, so a reloading engine never reads half a file.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), KeyFileError> {
+        let path = path.as_ref();
+        let io = |source| KeyFileError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let json = serde_json::to_string_pretty(self).map_err(|e| KeyFileError::Invalid {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        {
+            use std::io::Write as _;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                options.mode(0o600);
+            }
+            let mut file = options.open(&tmp).map_err(io)?;
+            file.write_all(json.as_bytes()).map_err(io)?;
+            file.write_all(b"\n").map_err(io)?;
+            file.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// Rotates at `now`: the current key retires (kept for verification), next becomes current,
+    /// `new_next` becomes next, and retired keys older than `keep` (the longest a token they
+    /// signed can live: `refresh_token_expires` plus the leeway) are dropped.
+    pub fn rotate(&mut self, new_next: SigningKeyEntry, now: i64, keep: Duration) {
+        let next = std::mem::replace(&mut self.next, new_next);
+        let old = std::mem::replace(&mut self.current, next);
+        self.previous.insert(
+            0,
+            RetiredKey {
+                kid: old.kid,
+                public_key: old.public_key,
+                retired_at: now,
+            },
+        );
+        let keep = i64::try_from(keep.as_secs()).unwrap_or(i64::MAX);
+        self.previous
+            .retain(|k| k.retired_at.saturating_add(keep) > now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(kid: &str) -> SigningKeyEntry {
+        SigningKeyEntry::new(kid, format!("private {kid}"), format!("public {kid}"), 0)
+    }
+
+    #[test]
+    fn rotation_moves_next_to_current_and_forgets_expired_keys() {
+        let mut file = KeyFile::new("ES256", key("k1"), key("k2"));
+        let day = Duration::from_secs(86_400);
+        file.rotate(key("k3"), 100, day);
+        assert_eq!(
+            (file.current.kid.as_str(), file.next.kid.as_str()),
+            ("k2", "k3")
+        );
+        assert_eq!(file.previous[0].kid, "k1");
+        assert_eq!(file.previous[0].public_key, "public k1");
+        file.rotate(key("k4"), 200, day);
+        let kids: Vec<_> = file.previous.iter().map(|k| k.kid.as_str()).collect();
+        assert_eq!(kids, ["k2", "k1"]);
+        // A day after k1 retired, its tokens have all expired.
+        file.rotate(key("k5"), 100 + 86_400, day);
+        let kids: Vec<_> = file.previous.iter().map(|k| k.kid.as_str()).collect();
+        assert_eq!(kids, ["k3", "k2"]);
+    }
+
+    #[test]
+    fn the_file_round_trips_and_debug_hides_private_keys() {
+        let dir = std::env::temp_dir().join(format!("authx-keyfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keys.json");
+        let file = KeyFile::new("ES256", key("k1"), key("k2"));
+        file.save(&path).unwrap();
+        assert_eq!(KeyFile::load(&path).unwrap(), file);
+        assert!(!format!("{file:?}").contains("private k1"));
+        std::fs::write(&path, "{").unwrap();
+        assert!(matches!(
+            KeyFile::load(&path),
+            Err(KeyFileError::Invalid { .. })
+        ));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
