@@ -48,6 +48,8 @@ pub(crate) const POLICY: Name = Name("policy");
 pub(crate) const MAX_AGE: Name = Name("max_age");
 /// `#[protect(acr = "mfa")]`: the token's `acr` must be one of these (RFC 9470).
 pub(crate) const ACR: Name = Name("acr");
+/// `#[protect(dpop)]`: a DPoP-bound token with its proof (RFC 9449).
+pub(crate) const DPOP: Name = Name("dpop");
 /// `#[protect(kind = "staff")]`, `#[auth_subject(kind = "staff")]`: the user kind (AuthX's
 /// `login_type`).
 pub(crate) const KIND: Name = Name("kind");
@@ -71,6 +73,7 @@ pub(crate) const PROTECT_KEYS: &[Name] = &[
     FRESH,
     MAX_AGE,
     ACR,
+    DPOP,
     SCOPES,
     ANY_SCOPES,
     KIND,

@@ -52,6 +52,7 @@ use proc_macro::TokenStream;
 /// | `fresh` | flag | a fresh access token (issued by a login, not a refresh) |
 /// | `max_age` | `"5m"` | the login (`auth_time`) is at most this old (RFC 9470 step-up; units `s sec m min h hour d day`) |
 /// | `acr` | `"mfa"` or `["mfa", "hwk"]` | the token's `acr` is one of these (RFC 9470 step-up) |
+/// | `dpop` | flag | a DPoP-bound token sent as `Authorization: DPoP` with its proof (RFC 9449); a bearer token is `401 InvalidDPoPProofError` |
 /// | `scopes` | `"a:b"` or `["a", "b:*"]` | every listed scope must be granted |
 /// | `any_scopes` | `"a"` or `["a", "b"]` | at least one listed scope must be granted |
 /// | `kind` | `"staff"` | the token's user kind (AuthX's `login_type`) must be this one, else `403 LoginTypeMismatchError` |

@@ -60,6 +60,8 @@
 //! | access token on a refresh route | 401 | `RefreshTokenRequiredError` |
 //! | non-fresh token on a fresh route | 401 | `FreshTokenRequiredError` |
 //! | login older than `max_age`, or an `acr` the route does not take (RFC 9470 step-up) | 401 | `InsufficientUserAuthenticationError` |
+//! | DPoP proof missing, invalid, replayed or of another key; a bound token sent as bearer (RFC 9449) | 401 | `InvalidDPoPProofError` |
+//! | DPoP proof without a current server nonce (retry with `DPoP-Nonce`) | 401 | `UseDPoPNonceError` |
 //! | cookie token, unsafe method, no CSRF header | 401 | `MissingCSRFTokenError` |
 //! | CSRF header does not match | 401 | `CSRFError` |
 //! | revoked token (or its session) | 401 | `RevokedTokenError` |
@@ -89,6 +91,7 @@ mod auth;
 pub mod clock;
 pub mod config;
 pub mod cookies;
+pub mod dpop;
 pub mod error;
 pub mod extract;
 pub mod guard;

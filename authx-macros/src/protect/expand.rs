@@ -32,6 +32,11 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
     } else {
         quote!()
     };
+    let dpop = if req.dpop {
+        quote!(.__with_dpop())
+    } else {
+        quote!()
+    };
     let scopes = req.scopes.iter().map(|s| Literal::string(s));
     let scope_mode = if req.any {
         format_ident!("Any")
@@ -120,6 +125,7 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
                     #kind,
                 )
                 #step_up
+                #dpop
             };
         }
 

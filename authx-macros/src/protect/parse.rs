@@ -16,6 +16,7 @@ pub(crate) struct ProtectArgs {
     pub(crate) fresh: Slot<()>,
     pub(crate) max_age: Slot<LitStr>,
     pub(crate) acr: Slot<Vec<LitStr>>,
+    pub(crate) dpop: Slot<()>,
     pub(crate) scopes: Slot<Vec<LitStr>>,
     pub(crate) any_scopes: Slot<Vec<LitStr>>,
     pub(crate) locations: Slot<Vec<Ident>>,
@@ -36,6 +37,7 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         fresh: Slot::new(names::FRESH),
         max_age: Slot::new(names::MAX_AGE),
         acr: Slot::new(names::ACR),
+        dpop: Slot::new(names::DPOP),
         scopes: Slot::new(names::SCOPES),
         any_scopes: Slot::new(names::ANY_SCOPES),
         locations: Slot::new(names::LOCATIONS),
@@ -55,6 +57,9 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
                 .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
         } else if *key == names::FRESH {
             out.fresh
+                .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
+        } else if *key == names::DPOP {
+            out.dpop
                 .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
         } else if *key == names::MAX_AGE {
             let value = max_age(cx, arg);

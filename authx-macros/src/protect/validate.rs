@@ -17,6 +17,7 @@ pub(crate) struct Requirements {
     /// `max_age`, in seconds.
     pub(crate) max_age: Option<u64>,
     pub(crate) acr: Vec<String>,
+    pub(crate) dpop: bool,
     pub(crate) scopes: Vec<String>,
     /// `any_scopes` rather than `scopes`.
     pub(crate) any: bool,
@@ -137,6 +138,7 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
         fresh: args.fresh.is_set(),
         max_age,
         acr,
+        dpop: args.dpop.is_set(),
         scopes,
         any,
         locations,

@@ -123,6 +123,7 @@ impl AuthBuilder {
                 clock,
                 config,
                 touched: Default::default(),
+                nonces: crate::dpop::NonceKey::random(),
                 #[cfg(feature = "jwks")]
                 issuers,
             }),

@@ -73,7 +73,8 @@ impl Auth {
     /// `verify_token`): signature and claims, then, per `options`, its type, its freshness and
     /// (a cookie token on a CSRF-protected method) its CSRF header against its `csrf` claim in
     /// constant time; then that it is live (not revoked, nor its session, not a retired refresh
-    /// token, allowlisted in allowlist mode). Async, because the stores are asked.
+    /// token, allowlisted in allowlist mode). Async, because the stores are asked. A DPoP-bound
+    /// token is refused here: its proof is checked by `#[protect]` routes.
     pub async fn verify_request_token(
         &self,
         token: &RequestToken,
@@ -98,6 +99,8 @@ impl Auth {
                 claims.csrf.as_deref(),
             )?;
         }
+        // A DPoP-bound token needs its proof, which only a guarded route checks.
+        crate::dpop::check_binding(&claims, None)?;
         self.ensure_live(&claims).await?;
         Ok(claims)
     }

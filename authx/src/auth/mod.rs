@@ -10,6 +10,7 @@
 mod allowlist;
 mod builder;
 pub(crate) mod decision;
+mod dpop;
 mod keys;
 mod manual;
 mod pipeline;
@@ -62,6 +63,8 @@ struct Inner {
     stores: Stores,
     clock: SharedClock,
     touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    /// The key DPoP nonces are made with.
+    nonces: crate::dpop::NonceKey,
     /// Identity providers whose tokens are accepted too (feature `jwks`).
     #[cfg(feature = "jwks")]
     issuers: crate::jwks::Issuers,

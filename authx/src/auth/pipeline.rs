@@ -221,11 +221,18 @@ impl Auth {
         rules: &Rules,
     ) -> Result<Arc<Claims>, Refusal> {
         if let Some(hit) = cache::get(parts, rules.token_type) {
+            // A cached bound token had its proof checked when it was cached.
+            if rules.dpop && hit.dpop_jkt().is_none() {
+                return Err(Refusal {
+                    error: DPOP_REQUIRED,
+                    claims: Some(hit),
+                });
+            }
             return Ok(hit);
         }
         let config = self.config();
         let locations = rules.locations.unwrap_or(&config.token_locations);
-        let (claims, location) = {
+        let (claims, location, token, dpop) = {
             let found = locate::locate(parts, config, rules.token_type, locations)?.ok_or(
                 if rules.verify_type {
                     AuthError::MissingToken
@@ -233,8 +240,12 @@ impl Auth {
                     AuthError::TokenRequired
                 },
             )?;
+            if rules.dpop && !found.dpop {
+                return Err(DPOP_REQUIRED.into());
+            }
             let claims = self.verify_token(&found.token).await?;
-            (Arc::new(claims), found.location)
+            let token = found.token.into_owned();
+            (Arc::new(claims), found.location, token, found.dpop)
         };
         let refuse = |error| Refusal {
             error,
@@ -249,6 +260,9 @@ impl Auth {
         if location == TokenLocation::Cookies && rules.csrf && config.csrf.enabled {
             crate::cookies::check_csrf(parts, config, claims.csrf.as_deref()).map_err(refuse)?;
         }
+        self.check_dpop(parts, &token, dpop, &claims)
+            .await
+            .map_err(refuse)?;
         self.ensure_live(&claims).await.map_err(refuse)?;
         if let Some(sid) = &claims.sid {
             self.touch_later(sid);
@@ -257,6 +271,11 @@ impl Auth {
         Ok(claims)
     }
 }
+
+/// A `#[protect(dpop)]` route got a token without the DPoP scheme.
+const DPOP_REQUIRED: AuthError = AuthError::InvalidDpopProof {
+    reason: "this route needs a DPoP-bound token, sent as `Authorization: DPoP` with a proof",
+};
 
 /// Runs a policy; a panic while building or polling its future is a failure to decide
 /// ([`PolicyDecision::Error`]), so a buggy policy refuses the request rather than dropping the

@@ -145,6 +145,21 @@ impl AuthConfigBuilder {
         self.0.oauth.authorization_servers.push(issuer.into());
         self
     }
+    /// See [`OAuthConfig::dpop_base_url`](super::OAuthConfig::dpop_base_url).
+    pub fn dpop_base_url(mut self, url: impl Into<String>) -> Self {
+        self.0.oauth.dpop_base_url = Some(url.into());
+        self
+    }
+    /// See [`OAuthConfig::dpop_max_age`](super::OAuthConfig::dpop_max_age).
+    pub fn dpop_max_age(mut self, max_age: Duration) -> Self {
+        self.0.oauth.dpop_max_age = max_age;
+        self
+    }
+    /// See [`OAuthConfig::dpop_nonce`](super::OAuthConfig::dpop_nonce).
+    pub fn dpop_nonce(mut self, on: bool) -> Self {
+        self.0.oauth.dpop_nonce = on;
+        self
+    }
     /// Adds a client of the introspection and revocation endpoints
     /// ([`OAuthConfig::clients`](super::OAuthConfig::clients)).
     pub fn oauth_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {

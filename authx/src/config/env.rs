@@ -176,6 +176,11 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
         &mut c.oauth.authorization_servers,
         env.list("AUTHX_AUTHORIZATION_SERVERS"),
     );
+    if let Some(url) = env.string("AUTHX_DPOP_BASE_URL") {
+        c.oauth.dpop_base_url = Some(url);
+    }
+    set(&mut c.oauth.dpop_max_age, env.secs("AUTHX_DPOP_MAX_AGE")?);
+    set(&mut c.oauth.dpop_nonce, env.boolean("AUTHX_DPOP_NONCE")?);
     if let Some(list) = env.list("AUTHX_OAUTH_CLIENTS") {
         c.oauth.clients = super::OAuthClient::parse_list(&list)
             .map_err(|reason| env_err("AUTHX_OAUTH_CLIENTS", reason))?;

@@ -110,6 +110,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "issuer URLs listed in the protected-resource metadata, comma-separated",
     ),
     (
+        "AUTHX_DPOP_BASE_URL",
+        "the external URL DPoP proofs' htu is checked against (behind a proxy)",
+    ),
+    (
+        "AUTHX_DPOP_MAX_AGE",
+        "how old a DPoP proof may be, seconds (default 60)",
+    ),
+    (
+        "AUTHX_DPOP_NONCE",
+        "false (default); true: DPoP proofs need a server nonce",
+    ),
+    (
         "AUTHX_OAUTH_CLIENTS",
         "id:secret pairs, comma-separated: the clients of the introspection and revocation endpoints",
     ),

@@ -2,13 +2,14 @@
 //! the introspection and revocation endpoints.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::keys::Secret;
 
 /// authx as an OAuth 2 resource server and token service ([`oauth`](crate::oauth)).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct OAuthConfig {
@@ -28,9 +29,36 @@ pub struct OAuthConfig {
     /// The OAuth client the access tokens are issued to (RFC 9068's `client_id` claim), written
     /// when [`jwt_access_token_profile`](Self::jwt_access_token_profile) is on. Default none.
     pub client_id: Option<String>,
+    /// The external base URL of this API (`https://api.example.com`) against which DPoP
+    /// proofs' `htu` is compared, for apps behind a proxy. Default none: the request's `Host`
+    /// header, with either scheme.
+    pub dpop_base_url: Option<String>,
+    /// How old a DPoP proof's `iat` may be, seconds in serde; its `jti` is remembered that
+    /// long. Default 60 s.
+    #[serde(deserialize_with = "crate::wire::de_secs")]
+    pub dpop_max_age: Duration,
+    /// Server nonces for DPoP proofs (RFC 9449 section 8): a proof without a current nonce is
+    /// refused with `use_dpop_nonce` and a `DPoP-Nonce` to retry with. Nonces are made per
+    /// instance. Default `false`.
+    pub dpop_nonce: bool,
     /// The clients allowed to call the introspection (RFC 7662) and revocation (RFC 7009)
     /// endpoints, with HTTP Basic authentication. Default none: every call is refused.
     pub clients: Vec<OAuthClient>,
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        OAuthConfig {
+            resource: None,
+            authorization_servers: Vec::new(),
+            jwt_access_token_profile: false,
+            client_id: None,
+            dpop_base_url: None,
+            dpop_max_age: Duration::from_secs(60),
+            dpop_nonce: false,
+            clients: Vec::new(),
+        }
+    }
 }
 
 /// A client of the introspection and revocation endpoints.

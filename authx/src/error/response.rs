@@ -44,6 +44,11 @@ impl IntoResponse for AuthError {
             headers.insert("ratelimit-remaining", HeaderValue::from(0u32));
             headers.insert("ratelimit-reset", HeaderValue::from(ceil_secs(*reset)));
         }
+        if let AuthError::UseDpopNonce { nonce } = &self
+            && let Ok(v) = HeaderValue::from_str(nonce)
+        {
+            response.headers_mut().insert("dpop-nonce", v);
+        }
         response
     }
 }
@@ -61,6 +66,10 @@ pub mod codes {
     pub const INSUFFICIENT_SCOPE: &str = "insufficient_scope";
     /// The login behind the token is not fresh, recent or strong enough (RFC 9470).
     pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentication";
+    /// The DPoP proof is invalid (RFC 9449).
+    pub const INVALID_DPOP_PROOF: &str = "invalid_dpop_proof";
+    /// The DPoP proof needs a server nonce (RFC 9449).
+    pub const USE_DPOP_NONCE: &str = "use_dpop_nonce";
 }
 
 impl AuthError {
@@ -99,6 +108,8 @@ impl AuthError {
                 Some(INSUFFICIENT_USER_AUTHENTICATION)
             }
             AuthError::MissingCsrfToken | AuthError::CsrfMismatch => Some(INVALID_REQUEST),
+            AuthError::InvalidDpopProof { .. } => Some(INVALID_DPOP_PROOF),
+            AuthError::UseDpopNonce { .. } => Some(USE_DPOP_NONCE),
             AuthError::InsufficientScope { .. }
             | AuthError::KindMismatch { .. }
             | AuthError::PolicyDenied { .. }
@@ -122,6 +133,19 @@ impl AuthError {
         let Some(code) = self.oauth_error() else {
             return (status == StatusCode::UNAUTHORIZED).then(|| "Bearer".to_owned());
         };
+        if let AuthError::InvalidDpopProof { reason } = self {
+            return Some(format!(
+                "DPoP error=\"{code}\", error_description=\"{}\", algs=\"{}\"",
+                quoted(reason),
+                crate::dpop::ALGORITHMS.join(" ")
+            ));
+        }
+        if let AuthError::UseDpopNonce { .. } = self {
+            return Some(format!(
+                "DPoP error=\"{code}\", error_description=\"Resource server requires nonce in DPoP proof\", algs=\"{}\"",
+                crate::dpop::ALGORITHMS.join(" ")
+            ));
+        }
         let mut out = format!("Bearer error=\"{code}\"");
         match self {
             AuthError::InsufficientScope { required, .. } => {

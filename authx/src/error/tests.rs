@@ -36,6 +36,8 @@ fn kind(e: &AuthError) -> usize {
         AuthError::TokenRequired => 23,
         AuthError::PolicyEvaluation { .. } => 24,
         AuthError::InsufficientUserAuthentication { .. } => 25,
+        AuthError::InvalidDpopProof { .. } => 26,
+        AuthError::UseDpopNonce { .. } => 27,
     }
 }
 
@@ -47,7 +49,7 @@ fn every_kind_is_listed_once() {
     seen.dedup();
     assert_eq!(seen.len(), listed, "a kind is listed twice");
     let expected =
-        26 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
+        28 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
     assert_eq!(listed, expected, "a kind is missing from __every_kind");
 }
 
@@ -114,6 +116,22 @@ fn every_kind_has_its_oauth_error_code() {
             Some("insufficient_user_authentication"),
             Some(
                 r#"Bearer error="insufficient_user_authentication", error_description="A more recent or stronger authentication is required", max_age=300, acr_values="mfa""#,
+            ),
+        ),
+        (
+            "InvalidDPoPProofError",
+            401,
+            Some("invalid_dpop_proof"),
+            Some(
+                r#"DPoP error="invalid_dpop_proof", error_description="the DPoP proof's key is not the token's", algs="ES256 ES384 EdDSA RS256 PS256""#,
+            ),
+        ),
+        (
+            "UseDPoPNonceError",
+            401,
+            Some("use_dpop_nonce"),
+            Some(
+                r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="ES256 ES384 EdDSA RS256 PS256""#,
             ),
         ),
         (

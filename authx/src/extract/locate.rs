@@ -19,6 +19,8 @@ use crate::token::TokenType;
 pub(crate) struct Located<'a> {
     pub token: Cow<'a, str>,
     pub location: TokenLocation,
+    /// Sent as `Authorization: DPoP <token>` (RFC 9449): a proof must come with it.
+    pub dpop: bool,
 }
 
 const AMBIGUOUS: AuthError = AuthError::Decode(DecodeFailure::Malformed);
@@ -30,8 +32,12 @@ pub(crate) fn locate<'a>(
     locations: &[TokenLocation],
 ) -> Result<Option<Located<'a>>, AuthError> {
     for &location in locations {
+        let mut dpop = false;
         let found = match location {
-            TokenLocation::Headers => from_header(parts, config)?,
+            TokenLocation::Headers => from_header(parts, config)?.map(|(token, is_dpop)| {
+                dpop = is_dpop;
+                token
+            }),
             TokenLocation::Cookies => {
                 let name = match token_type {
                     TokenType::Access => &config.cookies.access_cookie_name,
@@ -49,16 +55,22 @@ pub(crate) fn locate<'a>(
             }),
         };
         if let Some(token) = found {
-            return Ok(Some(Located { token, location }));
+            return Ok(Some(Located {
+                token,
+                location,
+                dpop,
+            }));
         }
     }
     Ok(None)
 }
 
+/// The header's token, and whether it came with the `DPoP` scheme (accepted beside the
+/// configured `Bearer`).
 fn from_header<'a>(
     parts: &'a Parts,
     config: &AuthConfig,
-) -> Result<Option<Cow<'a, str>>, AuthError> {
+) -> Result<Option<(Cow<'a, str>, bool)>, AuthError> {
     let mut values = parts.headers.get_all(config.header_name.as_str()).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -72,12 +84,18 @@ fn from_header<'a>(
         .trim();
     let scheme = config.header_type.as_str();
     if scheme.is_empty() {
-        return Ok(Some(Cow::Borrowed(value)));
+        return Ok(Some((Cow::Borrowed(value), false)));
     }
+    let dpop_too = scheme.eq_ignore_ascii_case("bearer");
     // Another scheme (Basic, Digest...) in the same header is not ours: keep looking.
     match value.split_once(' ') {
-        Some((s, token)) if s.eq_ignore_ascii_case(scheme) => Ok(Some(Cow::Borrowed(token.trim()))),
-        None if value.eq_ignore_ascii_case(scheme) => Ok(Some(Cow::Borrowed(""))),
+        Some((s, token)) if s.eq_ignore_ascii_case(scheme) => {
+            Ok(Some((Cow::Borrowed(token.trim()), false)))
+        }
+        Some((s, token)) if dpop_too && s.eq_ignore_ascii_case("dpop") => {
+            Ok(Some((Cow::Borrowed(token.trim()), true)))
+        }
+        None if value.eq_ignore_ascii_case(scheme) => Ok(Some((Cow::Borrowed(""), false))),
         _ => Ok(None),
     }
 }

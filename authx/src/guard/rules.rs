@@ -92,6 +92,9 @@ pub struct Rules {
     /// The authentication context classes the token's `acr` must be one of:
     /// `#[protect(acr = ["mfa", "hwk"])]` (RFC 9470). Empty: any.
     pub acr: &'static [&'static str],
+    /// The token must be DPoP-bound and sent with its proof (`#[protect(dpop)]`, RFC 9449);
+    /// a bearer token is refused. Routes without it still take DPoP tokens with their proofs.
+    pub dpop: bool,
     /// Required scope patterns (validated at compile time).
     pub scopes: &'static [&'static str],
     /// All of `scopes`, or any one.
@@ -126,6 +129,7 @@ impl Rules {
             fresh: false,
             max_age: None,
             acr: &[],
+            dpop: false,
             scopes: &[],
             scope_mode: ScopeMode::All,
             locations: None,
@@ -176,6 +180,7 @@ impl Rules {
             fresh,
             max_age: None,
             acr: &[],
+            dpop: false,
             scopes,
             scope_mode,
             locations,
@@ -202,6 +207,13 @@ impl Rules {
         self
     }
 
+    /// Requires DPoP, as `#[protect(dpop)]` generates. Not a public API.
+    #[doc(hidden)]
+    pub const fn __with_dpop(mut self) -> Rules {
+        self.dpop = true;
+        self
+    }
+
     /// Whether the route has step-up requirements (`max_age` or `acr`).
     pub fn has_step_up(&self) -> bool {
         self.max_age.is_some() || !self.acr.is_empty()
@@ -215,6 +227,7 @@ impl fmt::Debug for Rules {
             .field("fresh", &self.fresh)
             .field("max_age", &self.max_age)
             .field("acr", &self.acr)
+            .field("dpop", &self.dpop)
             .field("scopes", &self.scopes)
             .field("scope_mode", &self.scope_mode)
             .field("locations", &self.locations)

@@ -18,6 +18,7 @@ pub struct RulesBuilder {
     refresh: bool,
     fresh: bool,
     max_age: Option<String>,
+    dpop: bool,
     acr: Vec<String>,
     scopes: Vec<String>,
     any: bool,
@@ -61,6 +62,12 @@ impl RulesBuilder {
         S: Into<String>,
     {
         self.acr = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// A DPoP-bound token with its proof (RFC 9449), never a bearer token.
+    pub fn dpop(mut self) -> Self {
+        self.dpop = true;
         self
     }
 
@@ -182,6 +189,7 @@ impl RulesBuilder {
             },
             fresh: self.fresh,
             max_age,
+            dpop: self.dpop,
             acr: Box::leak(acr.into_boxed_slice()),
             scopes: Box::leak(scopes.into_boxed_slice()),
             scope_mode: if self.any {

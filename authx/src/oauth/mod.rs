@@ -79,6 +79,13 @@ pub struct ProtectedResourceMetadata {
     /// A name for people, from the config's `issuer` or the resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
+    /// The DPoP proof algorithms accepted, when some route requires DPoP (RFC 9449).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
+    /// Whether every token must be DPoP-bound: `true` when every `#[protect]` route requires
+    /// DPoP.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dpop_bound_access_tokens_required: bool,
 }
 
 /// The metadata of `auth`'s API, or `None` when no
@@ -87,15 +94,20 @@ pub struct ProtectedResourceMetadata {
 pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetadata> {
     let config = auth.config();
     let resource = config.oauth.resource.clone()?;
-    let mut scopes: Vec<String> = registry::entries()
+    let protected: Vec<_> = registry::entries()
         .into_iter()
         .filter_map(|e| match e.decision {
-            Decision::Protected(rules) => Some(rules.scopes),
+            Decision::Protected(rules) => Some(rules),
             Decision::Public { .. } => None,
         })
-        .flatten()
+        .collect();
+    let mut scopes: Vec<String> = protected
+        .iter()
+        .flat_map(|r| r.scopes.iter())
         .map(|s| (*s).to_owned())
         .collect();
+    let any_dpop = protected.iter().any(|r| r.dpop);
+    let all_dpop = !protected.is_empty() && protected.iter().all(|r| r.dpop);
     scopes.sort_unstable();
     scopes.dedup();
     let bearer_methods_supported = config
@@ -116,6 +128,15 @@ pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetad
         scopes_supported: scopes,
         bearer_methods_supported,
         resource_name: None,
+        dpop_signing_alg_values_supported: if any_dpop {
+            crate::dpop::ALGORITHMS
+                .iter()
+                .map(|a| (*a).to_owned())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        dpop_bound_access_tokens_required: all_dpop,
     })
 }
 

@@ -224,6 +224,14 @@ impl Claims<Extra> {
             .and_then(serde_json::Value::as_str)
     }
 
+    /// The DPoP key the token is bound to (`cnf.jkt`, RFC 9449), when it is bound.
+    pub fn dpop_jkt(&self) -> Option<&str> {
+        self.extra
+            .get("cnf")
+            .and_then(|c| c.get("jkt"))
+            .and_then(serde_json::Value::as_str)
+    }
+
     /// The authentication context class the login met (`acr`), when the token has one.
     pub fn acr(&self) -> Option<&str> {
         self.extra

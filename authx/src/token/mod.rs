@@ -7,6 +7,7 @@
 //! verifies it: `none` never verifies, and an HMAC token never verifies against a public key.
 
 mod algorithm;
+mod build;
 mod claims;
 pub(crate) mod codec;
 mod error;
@@ -70,6 +71,8 @@ pub struct TokenBuilder<'a> {
     /// `acr` and `amr` (OIDC), written into the extra data.
     acr: Option<String>,
     amr: Option<Vec<String>>,
+    /// `cnf.jkt` (RFC 9449), written into the extra data.
+    dpop_jkt: Option<String>,
     /// JWT header fields beyond `alg`, by their JSON names.
     headers: Result<Extra, IssueError>,
 }
@@ -121,6 +124,7 @@ impl<'a> TokenBuilder<'a> {
             auth_time: None,
             acr: None,
             amr: None,
+            dpop_jkt: None,
             headers: Ok(Extra::new()),
         }
     }
@@ -257,6 +261,14 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// Binds the token to a DPoP key (RFC 9449): `cnf.jkt`, the key's thumbprint
+    /// ([`DpopProof::jkt`](crate::dpop::DpopProof::jkt)). The token is then refused unless each
+    /// request proves possession of that key.
+    pub fn dpop_jkt(mut self, jkt: impl Into<String>) -> Self {
+        self.dpop_jkt = Some(jkt.into());
+        self
+    }
+
     /// Binds the token to a login session (the `sid` claim): revoking the session refuses it.
     pub fn session(mut self, session_id: impl Into<String>) -> Self {
         self.sid = Some(session_id.into());
@@ -270,89 +282,6 @@ impl<'a> TokenBuilder<'a> {
     }
 
     /// The claims this builder would sign, timestamps taken from `now`.
-    pub(crate) fn claims(&self, now: i64) -> Result<Claims, IssueError> {
-        for (what, id) in [("jti", &self.jti), ("session (sid)", &self.sid)] {
-            if let Some(id) = id
-                && !valid_id(id)
-            {
-                return Err(IssueError::Invalid(format!(
-                    "{what} must be 1 to 128 visible ASCII characters"
-                )));
-            }
-        }
-        let mut extra = self.extra.as_ref().map_err(Clone::clone)?.clone();
-        if let Some(kind) = &self.kind {
-            extra.insert(
-                claims::KIND_CLAIM.to_owned(),
-                serde_json::Value::String(kind.clone()),
-            );
-        }
-        if let Some(acr) = &self.acr {
-            extra.insert(
-                claims::ACR_CLAIM.to_owned(),
-                serde_json::Value::String(acr.clone()),
-            );
-        }
-        if self.token_type == TokenType::Access
-            && let Some(client_id) = self.codec.client_id()
-            && !extra.contains_key("client_id")
-        {
-            extra.insert("client_id".to_owned(), client_id.into());
-        }
-        if let Some(amr) = &self.amr {
-            extra.insert(claims::AMR_CLAIM.to_owned(), serde_json::json!(amr));
-        }
-        codec::check_extra(&extra)?;
-        let exp = self.expires_at.unwrap_or_else(|| {
-            let lifetime = self
-                .expires_in
-                .unwrap_or_else(|| self.codec.lifetime(self.token_type));
-            now.saturating_add(crate::clock::secs(lifetime))
-        });
-        // A family's revocation is kept for the longest configured lifetime: a token of the
-        // family must not outlive it.
-        if self.sid.is_some() {
-            let longest = self
-                .codec
-                .lifetime(TokenType::Access)
-                .max(self.codec.lifetime(TokenType::Refresh));
-            let limit = now.saturating_add(crate::clock::secs(longest));
-            if exp > limit {
-                return Err(IssueError::Invalid(format!(
-                    "a token bound to a session lives at most the longest configured lifetime \
-                     ({}s, refresh_token_expires): raise it for longer sessions",
-                    longest.as_secs()
-                )));
-            }
-        }
-        let csrf = self.csrf.unwrap_or_else(|| self.codec.csrf_in_tokens());
-        Ok(Claims {
-            sub: self.sub.clone(),
-            jti: self
-                .jti
-                .clone()
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            token_type: self.token_type,
-            fresh: self.fresh && self.token_type == TokenType::Access,
-            iat: Some(now),
-            nbf: self.not_before,
-            exp,
-            iss: self.codec.issuer().map(str::to_owned),
-            aud: self
-                .audience
-                .clone()
-                .unwrap_or_else(|| self.codec.default_audience().to_vec()),
-            csrf: match &self.csrf_value {
-                Some(v) => Some(v.clone()),
-                None => csrf.then(|| uuid::Uuid::new_v4().to_string()),
-            },
-            scopes: self.scopes.clone(),
-            sid: self.sid.clone(),
-            auth_time: self.auth_time.or((self.fresh).then_some(now)),
-            extra,
-        })
-    }
-
     /// Signs the token.
     pub fn issue(self) -> Result<String, IssueError> {
         self.sign().map(|(token, _)| token)

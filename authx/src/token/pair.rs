@@ -172,6 +172,11 @@ impl<'a> PairBuilder<'a> {
         self.map(|b| b.auth_time(auth_time))
     }
 
+    /// Binds both tokens to a DPoP key (see [`TokenBuilder::dpop_jkt`]).
+    pub fn dpop_jkt(self, jkt: impl Into<String>) -> Self {
+        self.map(|b| b.dpop_jkt(jkt))
+    }
+
     /// Sets `acr` on both tokens (see [`TokenBuilder::acr`]).
     pub fn acr(self, acr: impl Into<String>) -> Self {
         self.map(|b| b.acr(acr))

@@ -45,6 +45,7 @@ pub async fn audit_routes(app: &Router, auth: &Auth) -> AuditReport {
 /// | an access token on a refresh route | `401 RefreshTokenRequiredError` |
 /// | a non-fresh token on a `fresh` route | `401 FreshTokenRequiredError` |
 /// | a login older than a route's `max_age`, an `acr` it does not accept | `401 InsufficientUserAuthenticationError` |
+/// | a bearer token on a `dpop` route (its only check) | `401 InvalidDPoPProofError` |
 /// | a token lacking the required scopes | `403 InsufficientScopeError` |
 /// | a token of another `kind` | `403 LoginTypeMismatchError` |
 ///
@@ -205,6 +206,8 @@ enum Wrong {
     StaleLogin,
     /// An `acr` the route does not accept.
     Acr,
+    /// Nothing: a token meeting every rule.
+    Nothing,
 }
 
 /// axum's own answer for a path or method it does not route: an empty 404 or 405.

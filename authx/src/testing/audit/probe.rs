@@ -68,6 +68,24 @@ impl Probe<'_> {
             },
         );
 
+        // A DPoP route takes no bearer token at all: one check says so, the others would only
+        // repeat it (the audit holds no client key to make proofs with).
+        if rules.dpop {
+            let good = self.token(rules.token_type, rules, Wrong::Nothing);
+            let got = self.send(target, rules, Some(&good), None).await;
+            let check = "bearer token on a DPoP route";
+            self.expect(
+                target,
+                &mut route,
+                report,
+                check,
+                got,
+                401,
+                "InvalidDPoPProofError",
+            );
+            report.routes.push(route);
+            return;
+        }
         // Each token is right in every way but one.
         let (other, expected) = match rules.token_type {
             TokenType::Access => (TokenType::Refresh, "AccessTokenRequiredError"),

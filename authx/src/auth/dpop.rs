@@ -1,0 +1,87 @@
+//! DPoP proofs on requests: verified against the request, the token and the replay record.
+
+use http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use super::Auth;
+use crate::dpop::{DpopProof, check_binding, verify_proof};
+use crate::error::AuthError;
+use crate::token::Claims;
+
+impl Auth {
+    /// The request's DPoP proof (RFC 9449), verified, for a login or token route that binds
+    /// the tokens it issues to the client's key: `None` without a `DPoP` header; an error for
+    /// a proof that is invalid, stale, for another method or URL, or replayed. Bind with
+    /// `.dpop_jkt(&proof.jkt)` on the token builders.
+    ///
+    /// ```
+    /// # async fn login(auth: authx::Auth, parts: http::request::Parts) -> Result<authx::TokenPair, authx::AuthError> {
+    /// let mut pair = auth.token_pair("user-1").fresh(true);
+    /// if let Some(proof) = auth.dpop_proof(&parts).await? {
+    ///     pair = pair.dpop_jkt(&proof.jkt);
+    /// }
+    /// Ok(pair.issue()?)
+    /// # }
+    /// ```
+    pub async fn dpop_proof(&self, parts: &Parts) -> Result<Option<DpopProof>, AuthError> {
+        if !parts.headers.contains_key("dpop") {
+            return Ok(None);
+        }
+        let proof = verify_proof(parts, self.config(), None, self.now(), &self.inner.nonces)?;
+        self.remember_proof(&proof).await?;
+        Ok(Some(proof))
+    }
+
+    /// Checks `claims` against the request's proof: a token sent with the DPoP scheme needs a
+    /// valid proof of its bound key (with its `ath`), a bound token is refused without one.
+    pub(crate) async fn check_dpop(
+        &self,
+        parts: &Parts,
+        token: &str,
+        dpop_scheme: bool,
+        claims: &Claims,
+    ) -> Result<(), AuthError> {
+        let proof = if dpop_scheme {
+            let proof = verify_proof(
+                parts,
+                self.config(),
+                Some(token),
+                self.now(),
+                &self.inner.nonces,
+            )?;
+            check_binding(claims, Some(&proof))?;
+            self.remember_proof(&proof).await?;
+            Some(proof)
+        } else {
+            None
+        };
+        check_binding(claims, proof.as_ref())
+    }
+
+    /// Records the proof's `jti` (per key) for as long as the proof could be accepted: a
+    /// second use of it, on any instance sharing the store, is a replay.
+    async fn remember_proof(&self, proof: &DpopProof) -> Result<(), AuthError> {
+        let digest = Sha256::new()
+            .chain_update(proof.jkt.as_bytes())
+            .chain_update([0])
+            .chain_update(proof.jti.as_bytes())
+            .finalize();
+        let key = format!("dpop:{}", hex(&digest));
+        let max_age = i64::try_from(self.config().oauth.dpop_max_age.as_secs()).unwrap_or(0);
+        let until = proof.iat.saturating_add(max_age).saturating_add(60);
+        let first = self
+            .store_call(self.revocation_store().revoke_once(&key, until))
+            .await?;
+        if first {
+            Ok(())
+        } else {
+            Err(AuthError::InvalidDpopProof {
+                reason: "the DPoP proof was already used (replayed jti)",
+            })
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,269 @@
+//! Verifying one DPoP proof against its request (RFC 9449 section 4.3).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::request::Parts;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::{ALGORITHMS, CNF_CLAIM, NonceKey};
+use crate::config::AuthConfig;
+use crate::error::AuthError;
+use crate::token::Claims;
+
+/// The longest proof accepted, in bytes.
+const MAX_PROOF: usize = 8 * 1024;
+/// How far in the future a proof's `iat` may be (client clocks run ahead).
+const FUTURE_SKEW: i64 = 10;
+
+/// A verified DPoP proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DpopProof {
+    /// The RFC 7638 SHA-256 thumbprint of the proof's key: what a bound token's `cnf.jkt`
+    /// holds.
+    pub jkt: String,
+    /// The proof's unique id.
+    pub jti: String,
+    /// When the proof was made.
+    pub iat: i64,
+}
+
+fn invalid(reason: &'static str) -> AuthError {
+    AuthError::InvalidDpopProof { reason }
+}
+
+/// Checks the request's `DPoP` header: structure, signature, `typ`, `htm`, `htu`, `iat`, the
+/// `ath` of `access_token` when one is used, and the nonce when nonces are on. The caller
+/// checks `jti` replay (a store call) and the token's binding.
+pub(crate) fn verify_proof(
+    parts: &Parts,
+    config: &AuthConfig,
+    access_token: Option<&str>,
+    now: i64,
+    nonces: &NonceKey,
+) -> Result<DpopProof, AuthError> {
+    let mut values = parts.headers.get_all("dpop").iter();
+    let header = values
+        .next()
+        .ok_or(invalid("a DPoP proof header is required"))?;
+    if values.next().is_some() {
+        return Err(invalid("exactly one DPoP proof header is allowed"));
+    }
+    let proof = header
+        .to_str()
+        .map_err(|_| invalid("the DPoP proof is not a JWT"))?
+        .trim();
+    if proof.is_empty() || proof.len() > MAX_PROOF {
+        return Err(invalid("the DPoP proof is empty or too large"));
+    }
+    // The header, read raw: the JWK must be public, which jsonwebtoken's typed JWK cannot say.
+    let raw_header = proof
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|h| serde_json::from_slice::<Map<String, Value>>(&h).ok())
+        .ok_or(invalid("the DPoP proof is not a JWT"))?;
+    let typ = raw_header.get("typ").and_then(Value::as_str);
+    if !typ.is_some_and(|t| t.eq_ignore_ascii_case("dpop+jwt")) {
+        return Err(invalid("the DPoP proof's typ must be dpop+jwt"));
+    }
+    let alg = raw_header.get("alg").and_then(Value::as_str).unwrap_or("");
+    if !ALGORITHMS.contains(&alg) {
+        return Err(invalid("the DPoP proof's algorithm is not accepted"));
+    }
+    let jwk = raw_header
+        .get("jwk")
+        .and_then(Value::as_object)
+        .ok_or(invalid("the DPoP proof carries no jwk"))?;
+    if ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
+        .iter()
+        .any(|m| jwk.contains_key(*m))
+    {
+        return Err(invalid("the DPoP proof's jwk holds a private key"));
+    }
+    let jkt = thumbprint(jwk).ok_or(invalid("the DPoP proof's jwk is not a usable public key"))?;
+
+    let typed: jsonwebtoken::jwk::Jwk = serde_json::from_value(Value::Object(jwk.clone()))
+        .map_err(|_| invalid("the DPoP proof's jwk is not a usable public key"))?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(&typed)
+        .map_err(|_| invalid("the DPoP proof's jwk is not a usable public key"))?;
+    let algorithm: jsonwebtoken::Algorithm = alg
+        .parse()
+        .map_err(|_| invalid("the DPoP proof's algorithm is not accepted"))?;
+    let mut validation = jsonwebtoken::Validation::new(algorithm);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<Map<String, Value>>(proof, &key, &validation)
+        .map_err(|_| invalid("the DPoP proof's signature does not verify with its jwk"))?
+        .claims;
+
+    let jti = claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .filter(|j| !j.is_empty() && j.len() <= 256)
+        .ok_or(invalid("the DPoP proof needs a jti"))?;
+    let htm = claims.get("htm").and_then(Value::as_str);
+    if htm != Some(parts.method.as_str()) {
+        return Err(invalid("the DPoP proof's htm is not the request's method"));
+    }
+    let htu = claims
+        .get("htu")
+        .and_then(Value::as_str)
+        .ok_or(invalid("the DPoP proof needs an htu"))?;
+    if !htu_matches(htu, parts, config) {
+        return Err(invalid("the DPoP proof's htu is not the request's URL"));
+    }
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or(invalid("the DPoP proof needs an iat"))?;
+    let max_age = i64::try_from(config.oauth.dpop_max_age.as_secs()).unwrap_or(i64::MAX);
+    if iat > now.saturating_add(FUTURE_SKEW) || iat < now.saturating_sub(max_age) {
+        return Err(invalid("the DPoP proof's iat is too old or in the future"));
+    }
+    if let Some(token) = access_token {
+        let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()));
+        let ath = claims.get("ath").and_then(Value::as_str).ok_or(invalid(
+            "the DPoP proof needs the access token's hash (ath)",
+        ))?;
+        if !crate::cookies::constant_time_eq(ath.as_bytes(), expected.as_bytes()) {
+            return Err(invalid(
+                "the DPoP proof's ath is not the access token's hash",
+            ));
+        }
+    }
+    if config.oauth.dpop_nonce {
+        let fresh = claims
+            .get("nonce")
+            .and_then(Value::as_str)
+            .is_some_and(|n| nonces.accepts(n, now));
+        if !fresh {
+            return Err(AuthError::UseDpopNonce {
+                nonce: nonces.issue(now),
+            });
+        }
+    }
+    Ok(DpopProof {
+        jkt,
+        jti: jti.to_owned(),
+        iat,
+    })
+}
+
+/// Whether `claims` may be used with `proof`: a bound token only with a proof of its key,
+/// and a token sent with the DPoP scheme must be bound.
+pub(crate) fn check_binding(claims: &Claims, proof: Option<&DpopProof>) -> Result<(), AuthError> {
+    let bound = jkt_of(claims);
+    match (bound, proof) {
+        (None, None) => Ok(()),
+        (Some(_), None) => Err(invalid(
+            "this token is DPoP-bound: send it as `Authorization: DPoP` with a proof",
+        )),
+        (None, Some(_)) => Err(invalid("this token is not DPoP-bound")),
+        (Some(jkt), Some(p))
+            if crate::cookies::constant_time_eq(jkt.as_bytes(), p.jkt.as_bytes()) =>
+        {
+            Ok(())
+        }
+        (Some(_), Some(_)) => Err(invalid("the DPoP proof's key is not the token's")),
+    }
+}
+
+/// The `cnf.jkt` a token is bound to.
+pub(crate) fn jkt_of(claims: &Claims) -> Option<&str> {
+    claims
+        .extra
+        .get(CNF_CLAIM)
+        .and_then(|c| c.get("jkt"))
+        .and_then(Value::as_str)
+}
+
+/// The RFC 7638 SHA-256 thumbprint of a public JWK: its required members, in lexicographic
+/// order, without whitespace (RFC 8037 section 2 for OKP keys).
+fn thumbprint(jwk: &Map<String, Value>) -> Option<String> {
+    let kty = jwk.get("kty")?.as_str()?;
+    let members: &[&str] = match kty {
+        "EC" => &["crv", "kty", "x", "y"],
+        "OKP" => &["crv", "kty", "x"],
+        "RSA" => &["e", "kty", "n"],
+        _ => return None,
+    };
+    let mut canonical = Map::new();
+    for m in members {
+        let v = jwk.get(*m)?.as_str()?;
+        canonical.insert((*m).to_owned(), Value::String(v.to_owned()));
+    }
+    // serde_json's Map keeps keys sorted (no `preserve_order` feature), as RFC 7638 wants.
+    let json = serde_json::to_string(&canonical).ok()?;
+    Some(URL_SAFE_NO_PAD.encode(Sha256::digest(json.as_bytes())))
+}
+
+/// `htu` against the request: scheme and host case-insensitively, the path exactly, query and
+/// fragment ignored. With `dpop_base_url` the request's URL is that base plus the path; else
+/// the `Host` header names the host and either scheme is accepted (TLS may end at a proxy).
+fn htu_matches(htu: &str, parts: &Parts, config: &AuthConfig) -> bool {
+    let htu = htu.split(['?', '#']).next().unwrap_or("");
+    let Some((scheme, rest)) = htu.split_once("://") else {
+        return false;
+    };
+    let (authority, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
+    let path = if path.is_empty() { "/" } else { path };
+    if path != parts.uri.path() {
+        return false;
+    }
+    match &config.oauth.dpop_base_url {
+        Some(base) => {
+            let base = base.trim_end_matches('/');
+            let Some((b_scheme, b_authority)) = base.split_once("://") else {
+                return false;
+            };
+            let (b_authority, b_path) = b_authority
+                .find('/')
+                .map_or((b_authority, ""), |i| b_authority.split_at(i));
+            scheme.eq_ignore_ascii_case(b_scheme)
+                && authority.eq_ignore_ascii_case(b_authority)
+                && b_path.is_empty()
+        }
+        None => {
+            let host = parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+            (scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http"))
+                && host.is_some_and(|h| authority.eq_ignore_ascii_case(h))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbprints_follow_rfc_7638() {
+        // RFC 7638 section 3.1's example key and thumbprint.
+        let jwk: Map<String, Value> = serde_json::from_str(
+            r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            thumbprint(&jwk).as_deref(),
+            Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
+        );
+        // RFC 8037 appendix A.3's Ed25519 key and thumbprint.
+        let jwk: Map<String, Value> = serde_json::from_str(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            thumbprint(&jwk).as_deref(),
+            Some("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
+        );
+        let jwk: Map<String, Value> = serde_json::from_str(r#"{"kty":"oct","k":"AAAA"}"#).unwrap();
+        assert_eq!(thumbprint(&jwk), None);
+    }
+}

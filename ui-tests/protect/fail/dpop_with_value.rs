@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(dpop = true)]
+async fn handler() {}
+
+fn main() {}
