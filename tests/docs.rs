@@ -33,3 +33,47 @@ fn every_error_is_in_both_error_tables() {
         );
     }
 }
+
+/// Every test the resource-server conformance list names exists: `module::test` is a
+/// `fn test` in `tests/module.rs`, or (a path under `authx`) in the runtime's sources.
+#[test]
+fn the_conformance_list_names_real_tests() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let doc = std::fs::read_to_string(format!("{root}/authx/docs/resource-server-conformance.md"))
+        .expect("conformance list");
+    let runtime: String = walk(&format!("{root}/authx/src"));
+    let mut checked = 0;
+    for cell in doc.split('`') {
+        let Some((module, test)) = cell.rsplit_once("::") else {
+            continue;
+        };
+        if !test
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || !test.contains('_')
+        {
+            continue;
+        }
+        let file = format!("{root}/tests/{module}.rs");
+        let source = std::fs::read_to_string(&file).unwrap_or_else(|_| runtime.clone());
+        assert!(
+            source.contains(&format!("fn {test}(")) || source.contains(&format!("fn {test}<")),
+            "the conformance list names `{module}::{test}`, which does not exist"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} tests named");
+}
+
+fn walk(dir: &str) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.push_str(&walk(path.to_str().unwrap()));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push_str(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    out
+}

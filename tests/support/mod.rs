@@ -1,6 +1,8 @@
 //! Shared support for the HTTP integration tests: a real server on a loopback port and a
 //! client, so every test goes through hyper, axum's routing and real headers.
 
+pub mod dpop;
+
 use std::net::SocketAddr;
 
 use axum::Router;
