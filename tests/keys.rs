@@ -299,3 +299,33 @@ async fn the_engine_reloads_the_file_on_its_interval() {
     }
     panic!("the key file was not reloaded");
 }
+
+#[test]
+fn asymmetric_keys_without_a_kid_are_named_by_their_thumbprint() {
+    let fixture = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/fixtures/python_authx/{name}.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let auth = Auth::new(
+        AuthConfig::builder()
+            .algorithm(Algorithm::RS256)
+            .private_key(authx::config::KeySource::Pem(fixture("rsa_private")))
+            .public_key(authx::config::KeySource::Pem(fixture("rsa_public")))
+            .build(),
+    )
+    .unwrap();
+    let token = auth.access_token("u").issue().unwrap();
+    let jwks = auth.jwks();
+    assert_eq!(kids(&jwks), [kid_of(&token)]);
+    // The kid is the key's RFC 7638 thumbprint, as any JOSE library computes it.
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwks["keys"][0].clone()).unwrap();
+    assert_eq!(
+        jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+            .unwrap(),
+        kid_of(&token)
+    );
+    // Tokens without a kid (Python AuthX's) still verify: tests/interop.rs checks them.
+}

@@ -33,6 +33,4 @@ pub(crate) use proof::{check_binding, verify_proof};
 /// `dpop_signing_alg_values_supported` in the resource metadata.
 pub const ALGORITHMS: &[&str] = &["ES256", "ES384", "EdDSA", "RS256", "PS256"];
 
-/// The claim that binds a token to a key: `{"cnf": {"jkt": "<thumbprint>"}}` (RFC 9449
-/// section 6).
-pub const CNF_CLAIM: &str = "cnf";
+pub use crate::token::CNF_CLAIM;

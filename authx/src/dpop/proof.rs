@@ -6,6 +6,8 @@ use http::request::Parts;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::token::jwk_thumbprint as thumbprint;
+
 use super::{ALGORITHMS, CNF_CLAIM, NonceKey};
 use crate::config::AuthConfig;
 use crate::error::AuthError;
@@ -181,26 +183,6 @@ pub(crate) fn jkt_of(claims: &Claims) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
-/// The RFC 7638 SHA-256 thumbprint of a public JWK: its required members, in lexicographic
-/// order, without whitespace (RFC 8037 section 2 for OKP keys).
-fn thumbprint(jwk: &Map<String, Value>) -> Option<String> {
-    let kty = jwk.get("kty")?.as_str()?;
-    let members: &[&str] = match kty {
-        "EC" => &["crv", "kty", "x", "y"],
-        "OKP" => &["crv", "kty", "x"],
-        "RSA" => &["e", "kty", "n"],
-        _ => return None,
-    };
-    let mut canonical = Map::new();
-    for m in members {
-        let v = jwk.get(*m)?.as_str()?;
-        canonical.insert((*m).to_owned(), Value::String(v.to_owned()));
-    }
-    // serde_json's Map keeps keys sorted (no `preserve_order` feature), as RFC 7638 wants.
-    let json = serde_json::to_string(&canonical).ok()?;
-    Some(URL_SAFE_NO_PAD.encode(Sha256::digest(json.as_bytes())))
-}
-
 /// `htu` against the request: scheme and host case-insensitively, the path exactly, query and
 /// fragment ignored. With `dpop_base_url` the request's URL is that base plus the path; else
 /// the `Host` header names the host and either scheme is accepted (TLS may end at a proxy).
@@ -236,34 +218,5 @@ fn htu_matches(htu: &str, parts: &Parts, config: &AuthConfig) -> bool {
             (scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http"))
                 && host.is_some_and(|h| authority.eq_ignore_ascii_case(h))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thumbprints_follow_rfc_7638() {
-        // RFC 7638 section 3.1's example key and thumbprint.
-        let jwk: Map<String, Value> = serde_json::from_str(
-            r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            thumbprint(&jwk).as_deref(),
-            Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
-        );
-        // RFC 8037 appendix A.3's Ed25519 key and thumbprint.
-        let jwk: Map<String, Value> = serde_json::from_str(
-            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            thumbprint(&jwk).as_deref(),
-            Some("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
-        );
-        let jwk: Map<String, Value> = serde_json::from_str(r#"{"kty":"oct","k":"AAAA"}"#).unwrap();
-        assert_eq!(thumbprint(&jwk), None);
     }
 }

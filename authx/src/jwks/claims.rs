@@ -219,8 +219,15 @@ mod tests {
             "scope": "orders:read  profile", "scp": ["orders:write", "profile"],
             "realm_access": {"roles": ["admin", "auditor"]},
             "https://example.com/groups": "ops",
-            "idp": "google", "email": "u1@example.com", "type": "refresh", "sid": "s1"
+            "idp": "google", "email": "u1@example.com", "type": "id", "sid": "s1"
         }));
+        // An authx-style refresh token is no access token, whoever issued it.
+        let mut refresh = p.clone();
+        refresh.insert("type".into(), "refresh".into());
+        assert!(matches!(
+            check_and_map(&config(), refresh, "a.b.c", 1000),
+            Err(AuthError::AccessTokenRequired)
+        ));
         let c = check_and_map(&config(), p, "a.b.c", 1000).unwrap();
         assert_eq!(c.sub, "u1");
         assert_eq!(c.exp, 2000);

@@ -36,7 +36,7 @@ impl TokenBuilder<'_> {
         }
         if let Some(jkt) = &self.dpop_jkt {
             extra.insert(
-                crate::dpop::CNF_CLAIM.to_owned(),
+                claims::CNF_CLAIM.to_owned(),
                 serde_json::json!({ "jkt": jkt }),
             );
         }

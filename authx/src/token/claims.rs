@@ -27,6 +27,10 @@ pub const RESERVED_CLAIMS: &[&str] = &[
 /// Where a token carries its user kind: AuthX's `login_type`, in the extra data.
 pub const KIND_CLAIM: &str = "login_type";
 
+/// The claim that binds a token to a key: `{"cnf": {"jkt": "<thumbprint>"}}` (RFC 7800,
+/// RFC 9449 section 6).
+pub const CNF_CLAIM: &str = "cnf";
+
 /// Where a token carries its authentication context class (OpenID Connect `acr`), in the
 /// extra data.
 pub const ACR_CLAIM: &str = "acr";

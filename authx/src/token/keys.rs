@@ -60,7 +60,10 @@ impl KeySet {
                 (encoding, decoding)
             }
         };
-        let mut verifiers = vec![verifier(config.key_id.clone(), alg, current)];
+        // An asymmetric key without a configured `kid` is named by its RFC 7638 thumbprint, so
+        // every token names its key and the JWK Set can be matched against it.
+        let kid = config.key_id.clone().or_else(|| derived_kid(&current, alg));
+        let mut verifiers = vec![verifier(kid.clone(), alg, current)];
         for (i, prev) in config.previous_keys.iter().enumerate() {
             let palg = prev.algorithm.unwrap_or(alg);
             let pname = palg.to_string();
@@ -80,12 +83,13 @@ impl KeySet {
                     decoding_key(fam, src, &pname, &which)?
                 }
             };
-            verifiers.push(verifier(prev.kid.clone(), palg, key));
+            let pkid = prev.kid.clone().or_else(|| derived_kid(&key, palg));
+            verifiers.push(verifier(pkid, palg, key));
         }
         let uses_kids = verifiers.iter().any(|v| v.kid.is_some());
         let signer = signer_key.map(|key| {
             let mut header = Header::new(alg.to_jwt());
-            header.kid = config.key_id.clone();
+            header.kid = kid;
             Signer { key, header }
         });
         let keys = KeySet {
@@ -209,6 +213,16 @@ impl KeySet {
             .map(|_| ())
             .map_err(|e| bad(format!("it does not match the public key ({e})")))
     }
+}
+
+/// The RFC 7638 thumbprint of a public key, as its `kid`; `None` for HMAC secrets.
+fn derived_kid(key: &DecodingKey, alg: Algorithm) -> Option<String> {
+    if family(alg) == AlgorithmFamily::Hmac {
+        return None;
+    }
+    let jwk = jsonwebtoken::jwk::Jwk::from_decoding_key(key, Some(alg.to_jwt())).ok()?;
+    let json = serde_json::to_value(jwk).ok()?;
+    super::jwk_thumbprint(json.as_object()?)
 }
 
 fn family(alg: Algorithm) -> AlgorithmFamily {

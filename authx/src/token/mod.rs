@@ -15,17 +15,20 @@ mod key_file;
 pub(crate) mod keys;
 mod pair;
 mod raw;
+mod thumbprint;
 
 use std::time::Duration;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use claims::{
-    ACR_CLAIM, AMR_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair, TokenType,
+    ACR_CLAIM, AMR_CLAIM, CNF_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair,
+    TokenType,
 };
 pub use error::{DecodeFailure, IssueError, TokenError};
 pub use key_file::{KeyFile, KeyFileError, RetiredKey, SigningKeyEntry};
 pub use pair::{PairBuilder, TokenOptions};
 pub use raw::{InsecureToken, JwtCodec, insecure_decode};
+pub use thumbprint::jwk_thumbprint;
 
 use crate::clock::Clock;
 use codec::TokenCodec;
