@@ -156,6 +156,17 @@ pub mod demo {
         })
     }
 
+    /// Logs to stderr, filtered by `RUST_LOG` or else `default` (`info,authx=debug` shows every
+    /// auth decision).
+    pub fn init_tracing(default: &str) {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+            )
+            .init();
+    }
+
     /// Serves `app` on `127.0.0.1:$PORT` (default 3000) until Ctrl-C.
     pub async fn serve(app: axum::Router) -> std::io::Result<()> {
         let port: u16 = std::env::var("PORT")

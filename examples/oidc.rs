@@ -66,12 +66,7 @@ fn issuer_from_env() -> IssuerConfig {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,authx=debug")),
-        )
-        .init();
+    authx_examples::demo::init_tracing("info,authx=debug");
     let issuer = issuer_from_env();
     println!(
         "accepting tokens from {} (audience {})",

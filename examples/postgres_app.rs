@@ -374,12 +374,7 @@ async fn sessions(
 #[tokio::main]
 #[allow(dead_code)] // the integration tests include this file as a module
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    authx_examples::demo::init_tracing("info");
     let url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let app = app(&url, authx_examples::demo::config_from_env()?).await?;

@@ -342,12 +342,7 @@ async fn cookie_logout(
 #[allow(dead_code)] // the integration tests include this file as a module
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Logs, auth decisions included (target `authx`, DEBUG); RUST_LOG overrides the default.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,authx=debug")),
-        )
-        .init();
+    authx_examples::demo::init_tracing("info,authx=debug");
     if std::env::args().any(|a| a == "--routes") {
         print!("{}", authx::registry::audit_table());
         return Ok(());

@@ -181,12 +181,7 @@ async fn stepup(claims: Claims) -> Json<Value> {
 #[tokio::main]
 #[allow(dead_code)] // the integration tests include this file as a module
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,authx=debug")),
-        )
-        .init();
+    authx_examples::demo::init_tracing("info,authx=debug");
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())

@@ -97,6 +97,30 @@ fn authenticate_client(auth: &Auth, headers: &HeaderMap) -> Option<String> {
     matched.then_some(id)
 }
 
+/// A call to either endpoint: its authenticated client and its token, or the refusal.
+enum Call {
+    Made { client: String, token: String },
+    Refused(Response),
+}
+
+fn call(
+    auth: &Auth,
+    headers: &HeaderMap,
+    form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
+) -> Call {
+    let Some(client) = authenticate_client(auth, headers) else {
+        return Call::Refused(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"));
+    };
+    match form
+        .ok()
+        .and_then(|Form(f)| f.token)
+        .filter(|t| !t.is_empty())
+    {
+        Some(token) => Call::Made { client, token },
+        None => Call::Refused(oauth_error(StatusCode::BAD_REQUEST, "invalid_request")),
+    }
+}
+
 /// One `application/x-www-form-urlencoded` component, decoded.
 fn form_decode(s: &str) -> String {
     form_urlencoded::parse(format!("v={s}").as_bytes())
@@ -114,15 +138,9 @@ where
     Auth: FromRef<S>,
 {
     let auth = Auth::from_ref(&state);
-    let Some(client) = authenticate_client(&auth, &headers) else {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
-    };
-    let Some(token) = form
-        .ok()
-        .and_then(|Form(f)| f.token)
-        .filter(|t| !t.is_empty())
-    else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    let (client, token) = match call(&auth, &headers, form) {
+        Call::Made { client, token } => (client, token),
+        Call::Refused(res) => return res,
     };
     let answer = match live_claims(&auth, &token).await {
         Ok(Some(claims)) => active(&claims),
@@ -210,15 +228,9 @@ where
     Auth: FromRef<S>,
 {
     let auth = Auth::from_ref(&state);
-    if authenticate_client(&auth, &headers).is_none() {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
-    }
-    let Some(token) = form
-        .ok()
-        .and_then(|Form(f)| f.token)
-        .filter(|t| !t.is_empty())
-    else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    let token = match call(&auth, &headers, form) {
+        Call::Made { token, .. } => token,
+        Call::Refused(res) => return res,
     };
     // An expired token is still revoked (its family may hold live tokens); a token that is not
     // ours is ignored, and the answer is 200 either way (RFC 7009 section 2.2).
