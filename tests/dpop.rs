@@ -590,3 +590,40 @@ async fn the_route_audit_and_the_metadata_know_dpop_routes() {
     );
     assert!(!doc.dpop_bound_access_tokens_required);
 }
+
+#[tokio::test]
+async fn a_nested_router_checks_htu_against_the_url_the_client_sent() {
+    let auth = Auth::new(config()).unwrap();
+    let app = axum::Router::new()
+        .nest("/api", routes![dpop_only])
+        .with_state(auth.clone());
+    let server = TestServer::start(app).await;
+    let dpop = DpopClient::p256();
+    let token = auth
+        .access_token("alice")
+        .scopes(["orders:read"])
+        .dpop_jkt(dpop.jkt())
+        .issue()
+        .unwrap();
+    let proof = dpop.sign(&dpop.proof_for("GET", &server.url("/api/dpop/protected"), Some(&token)));
+    let (status, _, _, body) = send(
+        &server,
+        "GET",
+        "/api/dpop/protected",
+        Some(format!("DPoP {token}")),
+        Some(proof),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // The suffix the nested router sees is not the URL: a proof for it is refused.
+    let proof = dpop.sign(&dpop.proof_for("GET", &server.url("/dpop/protected"), Some(&token)));
+    let (status, ..) = send(
+        &server,
+        "GET",
+        "/api/dpop/protected",
+        Some(format!("DPoP {token}")),
+        Some(proof),
+    )
+    .await;
+    assert_eq!(status, 401);
+}

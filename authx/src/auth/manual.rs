@@ -137,6 +137,8 @@ impl Auth {
         if claims.token_type != TokenType::Access {
             return Err(AuthError::AccessTokenRequired);
         }
+        // Outside a request there is no proof: a DPoP-bound token cannot be used here.
+        crate::dpop::check_binding(&claims, None)?;
         T::from_claims(claims, state).await
     }
 }

@@ -193,7 +193,12 @@ fn htu_matches(htu: &str, parts: &Parts, config: &AuthConfig) -> bool {
     };
     let (authority, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
     let path = if path.is_empty() { "/" } else { path };
-    if path != parts.uri.path() {
+    // The URL the client sent: a nested router sees its own suffix of it.
+    let requested = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path(), |o| o.0.path());
+    if path != requested {
         return false;
     }
     match &config.oauth.dpop_base_url {
