@@ -60,7 +60,7 @@ pub fn config(keys_file: &str, port: u16) -> Result<AuthConfig, authx::ConfigErr
         config.keys_reload_interval = Some(Duration::from_secs(60));
     }
     if config.oauth.resource.is_none() {
-        config.oauth.resource = Some(format!("http://localhost:{port}"));
+        config.oauth.resource = Some(format!("http://127.0.0.1:{port}"));
     }
     if config.oauth.clients.is_empty() {
         config.oauth.clients = vec![authx::config::OAuthClient::new(

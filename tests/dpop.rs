@@ -241,6 +241,18 @@ async fn every_bad_proof_is_refused_with_invalid_dpop_proof() {
             })),
         ),
         ("garbage", Some("not.a.proof".into())),
+        (
+            // jsonwebtoken panics on an Ed25519 key that is not 32 bytes: checked first.
+            "short Ed25519 key",
+            Some(dpop.sign_with(&good(), |h| {
+                h["alg"] = "EdDSA".into();
+                h["jwk"] = json!({"kty": "OKP", "crv": "Ed25519", "x": "AAAA"});
+            })),
+        ),
+        (
+            "P-384 key for ES256",
+            Some(dpop.sign_with(&good(), |h| h["jwk"]["crv"] = "P-384".into())),
+        ),
     ];
     // alg none / HS256 with the same header: refused before any key is tried.
     let mut none = good();
@@ -626,4 +638,84 @@ async fn a_nested_router_checks_htu_against_the_url_the_client_sent() {
     )
     .await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn with_a_resource_the_host_header_cannot_choose_the_htu() {
+    let mut made = None;
+    let server = TestServer::start_with(|base| {
+        let auth = Auth::new(
+            AuthConfig::builder()
+                .secret_key(SECRET)
+                .resource(base)
+                .build(),
+        )
+        .unwrap();
+        made = Some(auth.clone());
+        routes![dpop_only].with_state(auth)
+    })
+    .await;
+    let auth = made.unwrap();
+    let dpop = DpopClient::p256();
+    let token = auth
+        .access_token("alice")
+        .scopes(["orders:read"])
+        .dpop_jkt(dpop.jkt())
+        .issue()
+        .unwrap();
+    // A proof made for another server, relayed here with that server's Host header.
+    let proof =
+        dpop.sign(&dpop.proof_for("GET", "http://other.example/dpop/protected", Some(&token)));
+    let res = client()
+        .get(server.url("/dpop/protected"))
+        .header("host", "other.example")
+        .header("authorization", format!("DPoP {token}"))
+        .header("dpop", proof)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    // A proof for this resource is accepted.
+    let proof = dpop.sign(&dpop.proof_for("GET", &server.url("/dpop/protected"), Some(&token)));
+    let (status, _, _, body) = send(
+        &server,
+        "GET",
+        "/dpop/protected",
+        Some(format!("DPoP {token}")),
+        Some(proof),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn introspection_says_a_bound_token_is_dpop() {
+    let auth = Auth::new(
+        AuthConfig::builder()
+            .secret_key(SECRET)
+            .oauth_client("rs", "rs-secret")
+            .build(),
+    )
+    .unwrap();
+    let server = TestServer::start(authx::oauth::router().with_state(auth.clone())).await;
+    let dpop = DpopClient::p256();
+    let token = auth
+        .access_token("alice")
+        .dpop_jkt(dpop.jkt())
+        .issue()
+        .unwrap();
+    let body: Value = client()
+        .post(server.url("/oauth/introspect"))
+        .basic_auth("rs", Some("rs-secret"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["active"], true);
+    assert_eq!(body["token_type"], "DPoP");
+    assert_eq!(body["cnf"]["jkt"], dpop.jkt());
 }

@@ -29,10 +29,19 @@ async fn start() -> Service {
     let first = KeyFile::load(&keys).unwrap();
     resource_server::ensure_keys(&keys).unwrap();
     assert_eq!(KeyFile::load(&keys).unwrap(), first);
-    let mut config: AuthConfig = resource_server::config(&keys, 3000).unwrap();
-    config.keys_reload_interval = None;
-    let auth = Auth::new(config).unwrap();
-    let server = TestServer::start(resource_server::app(auth.clone(), Users::demo())).await;
+    let mut made = None;
+    let server = TestServer::start_with(|base| {
+        let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
+        let mut config: AuthConfig = resource_server::config(&keys, port).unwrap();
+        config.keys_reload_interval = None;
+        // The resource is named as the client reaches it: DPoP proofs name that URL.
+        config.oauth.resource = Some(base.to_owned());
+        let auth = Auth::new(config).unwrap();
+        made = Some(auth.clone());
+        resource_server::app(auth, Users::demo())
+    })
+    .await;
+    let auth = made.unwrap();
     Service {
         server,
         auth,
@@ -100,7 +109,7 @@ async fn every_route_of_the_resource_server() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(meta["resource"], "http://localhost:3000");
+    assert_eq!(meta["resource"], s.server.base.as_str());
     assert!(
         meta["dpop_signing_alg_values_supported"]
             .as_array()
@@ -141,9 +150,10 @@ async fn every_route_of_the_resource_server() {
         "{challenge}"
     );
     assert!(challenge.contains("max_age=300") && challenge.contains(r#"acr_values="mfa""#));
-    assert!(challenge.contains(
-        r#"resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource""#
-    ));
+    assert!(challenge.contains(&format!(
+        r#"resource_metadata="{}/.well-known/oauth-protected-resource""#,
+        s.server.base
+    )));
 
     // An MFA login passes step-up.
     let mfa = login(

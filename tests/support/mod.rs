@@ -20,10 +20,17 @@ pub struct TestServer {
 impl TestServer {
     /// Serves `app` on a fresh loopback port.
     pub async fn start(app: Router) -> Self {
+        Self::start_with(|_| app).await
+    }
+
+    /// Binds a fresh loopback port, then serves the app `make` builds knowing its base URL
+    /// (`http://127.0.0.1:<port>`), for apps whose configuration names their own URL.
+    pub async fn start_with(make: impl FnOnce(&str) -> Router) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
+        let app = make(&format!("http://{addr}"));
         let task = tokio::spawn(async move {
             axum::serve(
                 listener,

@@ -153,6 +153,16 @@ fn check(config: &AuthConfig) -> Result<(), ConfigError> {
     if config.ws_recheck_interval.is_zero() {
         return invalid("ws_recheck_interval", "must be above 0".into());
     }
+    if let Some(base) = &config.oauth.dpop_base_url
+        && (!(base.starts_with("https://") || base.starts_with("http://"))
+            || base.trim_end_matches('/').matches('/').count() != 2
+            || base.contains(['?', '#']))
+    {
+        return invalid(
+            "oauth.dpop_base_url",
+            format!("{base:?} must be a scheme and a host, such as https://api.example.com"),
+        );
+    }
     if let Some(resource) = &config.oauth.resource
         && let Err(reason) = crate::oauth::check_resource(resource)
     {

@@ -36,7 +36,7 @@ impl Auth {
     /// valid proof of its bound key (with its `ath`), a bound token is refused without one.
     pub(crate) async fn check_dpop(
         &self,
-        parts: &Parts,
+        parts: &mut Parts,
         token: &str,
         dpop_scheme: bool,
         claims: &Claims,
@@ -50,7 +50,14 @@ impl Auth {
                 &self.inner.nonces,
             )?;
             check_binding(claims, Some(&proof))?;
-            self.remember_proof(&proof).await?;
+            // Two checks of one request (a layer, then a guard) see one proof once.
+            let seen = parts.extensions.get::<RecordedProof>();
+            if seen.is_none_or(|s| s.0 != proof.jti || s.1 != proof.jkt) {
+                self.remember_proof(&proof).await?;
+                parts
+                    .extensions
+                    .insert(RecordedProof(proof.jti.clone(), proof.jkt.clone()));
+            }
             Some(proof)
         } else {
             None
@@ -81,6 +88,10 @@ impl Auth {
         }
     }
 }
+
+/// The proof this request's checks already recorded (its `jti` and key).
+#[derive(Clone)]
+struct RecordedProof(String, String);
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

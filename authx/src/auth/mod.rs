@@ -19,6 +19,11 @@ mod session;
 mod verify;
 
 pub use builder::AuthBuilder;
+
+tokio::task_local! {
+    /// Set while a store outage must fail closed even under `store_fail_open`.
+    static STRICT: ();
+}
 pub(crate) use pipeline::Check;
 
 use std::fmt;
@@ -215,6 +220,12 @@ impl Auth {
         result.map_err(AuthError::StoreUnavailable)
     }
 
+    /// Runs `f` failing closed whatever [`store_fail_open`](AuthConfig::store_fail_open) says:
+    /// for answers about a token that others rely on (introspection).
+    pub(crate) async fn strictly<F: Future>(f: F) -> F::Output {
+        STRICT.scope((), f).await
+    }
+
     /// A store answer under [`store_fail_open`](AuthConfig::store_fail_open): `Ok(None)` when the
     /// store failed and the app chose to let requests through (logged), the error otherwise.
     pub(crate) fn fail_open<T>(
@@ -224,7 +235,9 @@ impl Auth {
     ) -> Result<Option<T>, AuthError> {
         match result {
             Ok(v) => Ok(Some(v)),
-            Err(AuthError::StoreUnavailable(e)) if self.inner.config.store_fail_open => {
+            Err(AuthError::StoreUnavailable(e))
+                if self.inner.config.store_fail_open && STRICT.try_with(|_| ()).is_err() =>
+            {
                 tracing::warn!(error = %e, store = what, "authx: store unavailable; letting the request through (store_fail_open)");
                 Ok(None)
             }

@@ -199,12 +199,12 @@ impl Auth {
         let access = self
             .access_token(&claims.sub)
             .scopes(claims.scopes())
-            .extra(&claims.extra)
+            .carry_extra(&claims.extra)
             .session(&family);
         let refresh = self
             .refresh_token(&claims.sub)
             .scopes(claims.scopes())
-            .extra(&claims.extra)
+            .carry_extra(&claims.extra)
             .session(&family)
             .jti(&next);
         // The login's time travels with the family (implicit refresh bounds chains by it).

@@ -36,9 +36,12 @@ impl Auth {
     /// Verifies signature and claims (with the identity provider the token's `iss` names, when
     /// one is configured), then checks that the token is live: not revoked, nor its family, not
     /// a refresh token that rotation retired (a retired one revokes its family and fails with
-    /// [`AuthError::RefreshTokenReused`]), and allowlisted in allowlist mode.
+    /// [`AuthError::RefreshTokenReused`]), and allowlisted in allowlist mode. A DPoP-bound
+    /// token is refused: without the request there is no proof of its key (guarded routes
+    /// check it).
     pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
         let claims = self.verify_token(token).await?;
+        crate::dpop::check_binding(&claims, None)?;
         self.ensure_live(&claims).await?;
         Ok(claims)
     }

@@ -29,9 +29,10 @@ pub struct OAuthConfig {
     /// The OAuth client the access tokens are issued to (RFC 9068's `client_id` claim), written
     /// when [`jwt_access_token_profile`](Self::jwt_access_token_profile) is on. Default none.
     pub client_id: Option<String>,
-    /// The external base URL of this API (`https://api.example.com`) against which DPoP
-    /// proofs' `htu` is compared, for apps behind a proxy. Default none: the request's `Host`
-    /// header, with either scheme.
+    /// The external base URL of this API (`https://api.example.com`, no path) against which
+    /// DPoP proofs' `htu` is compared. Default: the origin of [`resource`](Self::resource);
+    /// without either, the request's `Host` header with either scheme, which a client or proxy
+    /// writes, so set one of them in production.
     pub dpop_base_url: Option<String>,
     /// How old a DPoP proof's `iat` may be, seconds in serde; its `jti` is remembered that
     /// long. Default 60 s.

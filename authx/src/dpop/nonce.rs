@@ -17,7 +17,9 @@ impl NonceKey {
         let mut key = [0u8; 32];
         // Without randomness the nonces are predictable but still bound to time; the
         // signature, `ath` and `jti` checks do not depend on them.
-        let _ = getrandom::fill(&mut key);
+        if let Err(e) = getrandom::fill(&mut key) {
+            tracing::error!(target: "authx", error = %e, "authx: no randomness for DPoP nonces; they are predictable");
+        }
         NonceKey(key)
     }
 

@@ -84,6 +84,15 @@ pub(crate) fn verify_proof(
     {
         return Err(invalid("the DPoP proof's jwk holds a private key"));
     }
+    let fits = match (alg, jwk.get("kty").and_then(Value::as_str)) {
+        ("EdDSA", Some("OKP")) | ("RS256" | "PS256", Some("RSA")) => true,
+        ("ES256", Some("EC")) => jwk.get("crv").and_then(Value::as_str) == Some("P-256"),
+        ("ES384", Some("EC")) => jwk.get("crv").and_then(Value::as_str) == Some("P-384"),
+        _ => false,
+    };
+    if !fits || !crate::token::public_jwk_is_sound(jwk) {
+        return Err(invalid("the DPoP proof's jwk is not a usable public key"));
+    }
     let jkt = thumbprint(jwk).ok_or(invalid("the DPoP proof's jwk is not a usable public key"))?;
 
     let typed: jsonwebtoken::jwk::Jwk = serde_json::from_value(Value::Object(jwk.clone()))
@@ -183,6 +192,15 @@ pub(crate) fn jkt_of(claims: &Claims) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// `scheme://authority` of an absolute URL.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
 /// `htu` against the request: scheme and host case-insensitively, the path exactly, query and
 /// fragment ignored. With `dpop_base_url` the request's URL is that base plus the path; else
 /// the `Host` header names the host and either scheme is accepted (TLS may end at a proxy).
@@ -201,7 +219,14 @@ fn htu_matches(htu: &str, parts: &Parts, config: &AuthConfig) -> bool {
     if path != requested {
         return false;
     }
-    match &config.oauth.dpop_base_url {
+    // The configured external URL, else the resource identifier's origin; the Host header
+    // only when neither is set (it is the client's to write).
+    let base = config
+        .oauth
+        .dpop_base_url
+        .as_deref()
+        .or_else(|| config.oauth.resource.as_deref().map(origin));
+    match base {
         Some(base) => {
             let base = base.trim_end_matches('/');
             let Some((b_scheme, b_authority)) = base.split_once("://") else {

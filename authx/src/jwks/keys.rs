@@ -74,6 +74,13 @@ impl ProviderKey {
         if algorithms.is_empty() {
             return Err("none of its algorithms is accepted");
         }
+        let sound = serde_json::to_value(jwk)
+            .ok()
+            .and_then(|v| v.as_object().map(crate::token::public_jwk_is_sound))
+            .unwrap_or(false);
+        if !sound {
+            return Err("key parameters have the wrong sizes");
+        }
         let key = DecodingKey::from_jwk(jwk).map_err(|_| "key parameters do not decode")?;
         Ok(ProviderKey {
             kid: jwk.common.key_id.clone(),

@@ -170,7 +170,8 @@ async fn live_claims(auth: &Auth, token: &str) -> Result<Option<Claims>, Unavail
     let Ok(claims) = auth.verify(token) else {
         return Ok(None);
     };
-    match auth.ensure_live(&claims).await {
+    // Others act on this answer: a store outage is a 503 even under store_fail_open.
+    match Auth::strictly(auth.ensure_live(&claims)).await {
         Ok(()) => Ok(Some(claims)),
         Err(AuthError::StoreUnavailable(_)) => Err(Unavailable),
         Err(_) => Ok(None),
@@ -194,7 +195,16 @@ fn active(claims: &Claims) -> Value {
     if !claims.scopes().is_empty() {
         out.insert("scope".into(), claims.scopes().join(" ").into());
     }
-    out.insert("token_type".into(), "Bearer".into());
+    // A DPoP-bound token says so (RFC 9449 section 6.2), so no resource server takes it as a
+    // bearer token.
+    let bound = claims.dpop_jkt().is_some();
+    out.insert(
+        "token_type".into(),
+        if bound { "DPoP" } else { "Bearer" }.into(),
+    );
+    if let Some(cnf) = claims.extra.get(crate::token::CNF_CLAIM).filter(|_| bound) {
+        out.insert(crate::token::CNF_CLAIM.into(), cnf.clone());
+    }
     out.insert("type".into(), claims.token_type.as_str().into());
     if let Some(iss) = &claims.iss {
         out.insert("iss".into(), iss.clone().into());
@@ -228,8 +238,8 @@ where
     Auth: FromRef<S>,
 {
     let auth = Auth::from_ref(&state);
-    let token = match call(&auth, &headers, form) {
-        Call::Made { token, .. } => token,
+    let (client, token) = match call(&auth, &headers, form) {
+        Call::Made { client, token } => (client, token),
         Call::Refused(res) => return res,
     };
     // An expired token is still revoked (its family may hold live tokens); a token that is not
@@ -238,6 +248,16 @@ where
     let Ok(claims) = auth.codec().verify_allowing_expired(&token, now) else {
         return ok_empty();
     };
+    // A token issued to another client is not this client's to revoke (RFC 7009 section 2.1):
+    // answered like an invalid token.
+    if claims
+        .extra
+        .get("client_id")
+        .and_then(Value::as_str)
+        .is_some_and(|owner| owner != client)
+    {
+        return ok_empty();
+    }
     let result = match claims.token_type {
         TokenType::Refresh => auth.logout(&claims).await,
         TokenType::Access => auth.revoke(&claims).await,

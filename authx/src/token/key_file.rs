@@ -140,8 +140,7 @@ impl KeyFile {
         })?;
         serde_json::from_str(&text).map_err(|e| KeyFileError::Invalid {
             path: name,
-            // serde_json's message names the field and position, never the value.
-            reason: e.to_string(),
+            reason: describe(&e),
         })
     }
 
@@ -195,6 +194,25 @@ impl KeyFile {
     }
 }
 
+/// What is wrong with a key file, and where, without any of its values: serde_json quotes a
+/// value of the wrong type, and that value may be a private key.
+fn describe(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let message = e.to_string();
+    let what = match e.classify() {
+        Category::Syntax => "not valid JSON".to_owned(),
+        Category::Eof => "truncated".to_owned(),
+        Category::Io => "unreadable".to_owned(),
+        Category::Data if message.starts_with("missing field") => message
+            .split(" at line")
+            .next()
+            .unwrap_or("a field is missing")
+            .to_owned(),
+        Category::Data => "a field has the wrong type or value".to_owned(),
+    };
+    format!("{what} (line {}, column {})", e.line(), e.column())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +250,15 @@ mod tests {
         file.save(&path).unwrap();
         assert_eq!(KeyFile::load(&path).unwrap(), file);
         assert!(!format!("{file:?}").contains("private k1"));
+        // A private key where an object belongs: the error never quotes it.
+        std::fs::write(
+            &path,
+            r#"{"algorithm": "ES256", "current": "-----BEGIN PRIVATE KEY-----secret", "next": {}}"#,
+        )
+        .unwrap();
+        let err = KeyFile::load(&path).unwrap_err().to_string();
+        assert!(!err.contains("secret"), "{err}");
+        assert!(err.contains("wrong type"), "{err}");
         std::fs::write(&path, "{").unwrap();
         assert!(matches!(
             KeyFile::load(&path),

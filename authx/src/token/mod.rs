@@ -29,6 +29,7 @@ pub use key_file::{KeyFile, KeyFileError, RetiredKey, SigningKeyEntry};
 pub use pair::{PairBuilder, TokenOptions};
 pub use raw::{InsecureToken, JwtCodec, insecure_decode};
 pub use thumbprint::jwk_thumbprint;
+pub(crate) use thumbprint::public_jwk_is_sound;
 
 use crate::clock::Clock;
 use codec::TokenCodec;
@@ -186,9 +187,24 @@ impl<'a> TokenBuilder<'a> {
     }
 
     /// Extra data, flattened into the claims. Must serialize to a JSON object whose keys are
-    /// not in [`RESERVED_CLAIMS`]; otherwise [`issue`](Self::issue) fails.
+    /// not in [`RESERVED_CLAIMS`], nor the claims only the builder sets (`acr`, `amr`, `cnf`,
+    /// `client_id`: [`acr`](Self::acr), [`amr`](Self::amr), [`dpop_jkt`](Self::dpop_jkt) and
+    /// the configuration), so data from users can never claim an MFA login or a key binding;
+    /// otherwise [`issue`](Self::issue) fails.
     pub fn extra(mut self, data: impl serde::Serialize) -> Self {
-        self.extra = extra_data(data);
+        self.extra = extra_data(data).and_then(|extra| {
+            match extra.keys().find(|k| BUILDER_CLAIMS.contains(&k.as_str())) {
+                Some(k) => Err(IssueError::ReservedClaim(k.clone())),
+                None => Ok(extra),
+            }
+        });
+        self
+    }
+
+    /// The extra data of a token this service issued, carried to its successor (rotation,
+    /// implicit refresh), builder-set claims included.
+    pub(crate) fn carry_extra(mut self, extra: &Extra) -> Self {
+        self.extra = Ok(extra.clone());
         self
     }
 
@@ -312,6 +328,14 @@ pub(crate) fn valid_id(id: &str) -> bool {
 }
 
 /// Extra data as a JSON object (`null` is none).
+/// Claims only the builder writes into the extra data.
+const BUILDER_CLAIMS: &[&str] = &[
+    claims::ACR_CLAIM,
+    claims::AMR_CLAIM,
+    claims::CNF_CLAIM,
+    "client_id",
+];
+
 fn extra_data(data: impl serde::Serialize) -> Result<Extra, IssueError> {
     match serde_json::to_value(data) {
         Ok(serde_json::Value::Object(map)) => Ok(map),

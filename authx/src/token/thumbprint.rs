@@ -26,6 +26,36 @@ pub fn jwk_thumbprint(jwk: &Map<String, Value>) -> Option<String> {
     Some(URL_SAFE_NO_PAD.encode(Sha256::digest(json.as_bytes())))
 }
 
+/// Whether a public JWK's numbers have the sizes its type and curve require: an Ed25519 `x`
+/// of 32 bytes, P-256 / P-384 coordinates of 32 / 48 bytes, an RSA modulus of 2048 to 8192
+/// bits and a short exponent. jsonwebtoken's key parsing trusts these sizes (a short Ed25519
+/// key panics when used), so untrusted keys are checked first.
+pub(crate) fn public_jwk_is_sound(jwk: &Map<String, Value>) -> bool {
+    let len = |member: &str| {
+        jwk.get(member)
+            .and_then(Value::as_str)
+            .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+            .map(|bytes| bytes.len())
+    };
+    let crv = jwk.get("crv").and_then(Value::as_str);
+    match jwk.get("kty").and_then(Value::as_str) {
+        Some("OKP") => crv == Some("Ed25519") && len("x") == Some(32),
+        Some("EC") => {
+            let size = match crv {
+                Some("P-256") => 32,
+                Some("P-384") => 48,
+                _ => return false,
+            };
+            len("x") == Some(size) && len("y") == Some(size)
+        }
+        Some("RSA") => {
+            len("n").is_some_and(|n| (256..=1024).contains(&n))
+                && len("e").is_some_and(|e| (1..=8).contains(&e))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +81,15 @@ mod tests {
             Some("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
         );
         let jwk: Map<String, Value> = serde_json::from_str(r#"{"kty":"oct","k":"AAAA"}"#).unwrap();
+        assert!(!public_jwk_is_sound(&jwk));
+        let short: Map<String, Value> =
+            serde_json::from_str(r#"{"kty":"OKP","crv":"Ed25519","x":"AAAA"}"#).unwrap();
+        assert!(!public_jwk_is_sound(&short));
+        let ed: Map<String, Value> = serde_json::from_str(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        )
+        .unwrap();
+        assert!(public_jwk_is_sound(&ed));
         assert_eq!(jwk_thumbprint(&jwk), None);
     }
 }

@@ -101,8 +101,8 @@ impl ImplicitRefreshLayer {
     /// - it must be live: not revoked, nor its session or family, and allowlisted in allowlist
     ///   mode, so logout and session revocation end the chain at once;
     /// - the chain ends [`max_login_age`](Self::max_login_age) after the login (the token's
-    ///   `auth_time`, else its `iat`), `refresh_token_expires` by default: as long as a refresh
-    ///   token would have lasted, and no longer.
+    ///   `auth_time`; a token without one is not refreshed), `refresh_token_expires` by
+    ///   default: as long as a refresh token would have lasted, and no longer.
     pub fn source(mut self, source: RefreshSource) -> Self {
         self.source = source;
         self
@@ -200,7 +200,7 @@ impl ImplicitRefreshLayer {
             .auth
             .access_token(&refresh.sub)
             .scopes(refresh.scopes())
-            .extra(&refresh.extra);
+            .carry_extra(&refresh.extra);
         if let Some(sid) = &refresh.sid {
             builder = builder.session(sid);
         }
@@ -238,7 +238,9 @@ impl ImplicitRefreshLayer {
             .max_login_age
             .unwrap_or(self.auth.config().refresh_token_expires);
         let max_login_age = i64::try_from(max_login_age.as_secs()).unwrap_or(i64::MAX);
-        let Some(login) = old.auth_time.or(old.iat) else {
+        // Only a token that says when its login was (`auth_time`, set by fresh logins and kept
+        // by refreshes) can be renewed from itself: its issue time would restart the clock.
+        let Some(login) = old.auth_time else {
             return Ok(None);
         };
         if now.saturating_sub(login) > max_login_age {
@@ -250,7 +252,7 @@ impl ImplicitRefreshLayer {
             .auth
             .access_token(&old.sub)
             .scopes(old.scopes())
-            .extra(&old.extra)
+            .carry_extra(&old.extra)
             .auth_time(login);
         if let Some(sid) = &old.sid {
             builder = builder.session(sid);
