@@ -32,37 +32,35 @@ impl Auth {
         Ok(Some(proof))
     }
 
-    /// Checks `claims` against the request's proof: a token sent with the DPoP scheme needs a
-    /// valid proof of its bound key (with its `ath`), a bound token is refused without one.
+    /// Checks `claims` against the request's proof: a token sent with the DPoP scheme
+    /// (`dpop_token`) needs a valid proof of its bound key (with its `ath`), a bound token is
+    /// refused without one.
     pub(crate) async fn check_dpop(
         &self,
         parts: &mut Parts,
-        token: &str,
-        dpop_scheme: bool,
+        dpop_token: Option<&str>,
         claims: &Claims,
     ) -> Result<(), AuthError> {
-        let proof = if dpop_scheme {
-            let proof = verify_proof(
-                parts,
-                self.config(),
-                Some(token),
-                self.now(),
-                &self.inner.nonces,
-            )?;
-            check_binding(claims, Some(&proof))?;
-            // Two checks of one request (a layer, then a guard) see one proof once.
-            let seen = parts.extensions.get::<RecordedProof>();
-            if seen.is_none_or(|s| s.0 != proof.jti || s.1 != proof.jkt) {
-                self.remember_proof(&proof).await?;
-                parts
-                    .extensions
-                    .insert(RecordedProof(proof.jti.clone(), proof.jkt.clone()));
-            }
-            Some(proof)
-        } else {
-            None
+        let Some(token) = dpop_token else {
+            return check_binding(claims, None);
         };
-        check_binding(claims, proof.as_ref())
+        let proof = verify_proof(
+            parts,
+            self.config(),
+            Some(token),
+            self.now(),
+            &self.inner.nonces,
+        )?;
+        check_binding(claims, Some(&proof))?;
+        // Two checks of one request (a layer, then a guard) see one proof once.
+        let seen = parts.extensions.get::<RecordedProof>();
+        if seen.is_none_or(|s| s.0 != proof.jti || s.1 != proof.jkt) {
+            self.remember_proof(&proof).await?;
+            parts
+                .extensions
+                .insert(RecordedProof(proof.jti.clone(), proof.jkt.clone()));
+        }
+        Ok(())
     }
 
     /// Records the proof's `jti` (per key) for as long as the proof could be accepted: a

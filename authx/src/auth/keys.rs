@@ -4,7 +4,6 @@ use std::sync::{Arc, Weak};
 
 use super::{Auth, Inner};
 use crate::config::ConfigError;
-use crate::token::KeyFile;
 use crate::token::keys::KeySet;
 
 impl Auth {
@@ -22,16 +21,13 @@ impl Auth {
     /// key keeps verifying. A file that does not load leaves the keys in use unchanged (and
     /// the error says why). Without a key file, there is nothing to reload.
     pub fn reload_keys(&self) -> Result<(), ConfigError> {
-        let Some(path) = &self.config().keys_file else {
+        if self.config().keys_file.is_none() {
             return Ok(());
-        };
-        let file = KeyFile::load(path).map_err(|e| ConfigError::KeyFile {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        let keys = KeySet::from_file(&file)?;
+        }
+        let keys = KeySet::load(self.config())?;
+        let kid = keys.signer.as_ref().and_then(|s| s.header.kid.clone());
         self.codec().replace_keys(keys);
-        tracing::info!(target: "authx", kid = %file.current.kid, "authx: keys reloaded");
+        tracing::info!(target: "authx", kid = ?kid, "authx: keys reloaded");
         Ok(())
     }
 }

@@ -232,7 +232,7 @@ impl Auth {
         }
         let config = self.config();
         let locations = rules.locations.unwrap_or(&config.token_locations);
-        let (claims, location, token, dpop) = {
+        let (claims, location, dpop_token) = {
             let found = locate::locate(parts, config, rules.token_type, locations)?.ok_or(
                 if rules.verify_type {
                     AuthError::MissingToken
@@ -244,8 +244,9 @@ impl Auth {
                 return Err(DPOP_REQUIRED.into());
             }
             let claims = self.verify_token(&found.token).await?;
-            let token = found.token.into_owned();
-            (Arc::new(claims), found.location, token, found.dpop)
+            // Kept past the borrow of `parts` only for a DPoP proof's `ath`.
+            let dpop_token = found.dpop.then(|| found.token.into_owned());
+            (Arc::new(claims), found.location, dpop_token)
         };
         let refuse = |error| Refusal {
             error,
@@ -260,7 +261,7 @@ impl Auth {
         if location == TokenLocation::Cookies && rules.csrf && config.csrf.enabled {
             crate::cookies::check_csrf(parts, config, claims.csrf.as_deref()).map_err(refuse)?;
         }
-        self.check_dpop(parts, &token, dpop, &claims)
+        self.check_dpop(parts, dpop_token.as_deref(), &claims)
             .await
             .map_err(refuse)?;
         self.ensure_live(&claims).await.map_err(refuse)?;

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::token::jwk_thumbprint as thumbprint;
 
-use super::{ALGORITHMS, CNF_CLAIM, NonceKey};
+use super::{ALGORITHMS, NonceKey};
 use crate::config::AuthConfig;
 use crate::error::AuthError;
 use crate::token::Claims;
@@ -167,7 +167,7 @@ pub(crate) fn verify_proof(
 /// Whether `claims` may be used with `proof`: a bound token only with a proof of its key,
 /// and a token sent with the DPoP scheme must be bound.
 pub(crate) fn check_binding(claims: &Claims, proof: Option<&DpopProof>) -> Result<(), AuthError> {
-    let bound = jkt_of(claims);
+    let bound = claims.dpop_jkt();
     match (bound, proof) {
         (None, None) => Ok(()),
         (Some(_), None) => Err(invalid(
@@ -180,24 +180,6 @@ pub(crate) fn check_binding(claims: &Claims, proof: Option<&DpopProof>) -> Resul
             Ok(())
         }
         (Some(_), Some(_)) => Err(invalid("the DPoP proof's key is not the token's")),
-    }
-}
-
-/// The `cnf.jkt` a token is bound to.
-pub(crate) fn jkt_of(claims: &Claims) -> Option<&str> {
-    claims
-        .extra
-        .get(CNF_CLAIM)
-        .and_then(|c| c.get("jkt"))
-        .and_then(Value::as_str)
-}
-
-/// `scheme://authority` of an absolute URL.
-fn origin(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(i) => &url[..after_scheme + i],
-        None => url,
     }
 }
 
@@ -221,11 +203,10 @@ fn htu_matches(htu: &str, parts: &Parts, config: &AuthConfig) -> bool {
     }
     // The configured external URL, else the resource identifier's origin; the Host header
     // only when neither is set (it is the client's to write).
-    let base = config
-        .oauth
-        .dpop_base_url
-        .as_deref()
-        .or_else(|| config.oauth.resource.as_deref().map(origin));
+    let base = config.oauth.dpop_base_url.as_deref().or_else(|| {
+        let resource = config.oauth.resource.as_deref()?;
+        crate::oauth::split_resource(resource).map(|(origin, _)| origin)
+    });
     match base {
         Some(base) => {
             let base = base.trim_end_matches('/');

@@ -149,7 +149,7 @@ pub fn metadata_url(auth: &Auth) -> Option<String> {
 }
 
 /// `https://host[:port]` and the path (`""` for `/` or none), of a checked resource URL.
-fn split_resource(resource: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_resource(resource: &str) -> Option<(&str, &str)> {
     let after_scheme = resource.find("://")? + 3;
     let path_at = resource[after_scheme..]
         .find('/')

@@ -231,7 +231,7 @@ impl Claims<Extra> {
     /// The DPoP key the token is bound to (`cnf.jkt`, RFC 9449), when it is bound.
     pub fn dpop_jkt(&self) -> Option<&str> {
         self.extra
-            .get("cnf")
+            .get(CNF_CLAIM)
             .and_then(|c| c.get("jkt"))
             .and_then(serde_json::Value::as_str)
     }
