@@ -321,6 +321,7 @@ fn asymmetric_keys_without_a_kid_are_named_by_their_thumbprint() {
     let jwks = auth.jwks();
     assert_eq!(kids(&jwks), [kid_of(&token)]);
     // The kid is the key's RFC 7638 thumbprint, as any JOSE library computes it.
+    authx::token::crypto_backend();
     let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwks["keys"][0].clone()).unwrap();
     assert_eq!(
         jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)

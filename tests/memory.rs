@@ -1,6 +1,7 @@
-//! The memory store's footprint, measured with a counting allocator: one million revoked token
-//! ids must fit in 128 MiB. Allocation counts are deterministic, so this is a real assertion
-//! (no timing involved).
+//! Footprints, measured with a counting allocator: one million revoked token ids in the memory
+//! store must fit in 128 MiB, and one million verified signatures in the verified-signature
+//! cache in 256 MiB. Allocation counts are deterministic, so these are real assertions (no
+//! timing involved). The tests take turns: the counter is process-wide.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -34,8 +35,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
+/// One measurement at a time.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn one_million_revocations_fit_in_128_mib() {
+    let _turn = TURN.lock().await;
     // Ids generated up front, outside the measurement, as a real service receives them.
     let exp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -59,4 +64,39 @@ async fn one_million_revocations_fit_in_128_mib() {
     assert_eq!(store.len(), 1_000_000);
     assert!(mib <= 128.0, "{mib:.1} MiB for one million revocations");
     assert!(store.is_revoked(&ids[123_456]).await.unwrap());
+}
+
+#[tokio::test]
+async fn one_million_verified_signatures_fit_in_256_mib() {
+    use authx::config::VerifyCacheMode;
+    let _turn = TURN.lock().await;
+    let auth = authx::Auth::new(
+        authx::AuthConfig::builder()
+            .secret_key("memory-test-secret-0123456789abcdef")
+            .verify_cache(VerifyCacheMode::All)
+            .verify_cache_capacity(1 << 20)
+            .build(),
+    )
+    .unwrap();
+    let before = LIVE.load(Ordering::Relaxed);
+    for i in 0..1_000_000u32 {
+        // Tokens are made and dropped one by one: only the cache keeps anything.
+        let token = auth.create_access_token(i.to_string()).unwrap();
+        auth.verify(&token).unwrap();
+    }
+    let used = LIVE.load(Ordering::Relaxed) - before;
+    let mib = used as f64 / (1024.0 * 1024.0);
+    let size = auth.verify_cache_size();
+    println!(
+        "verified-signature cache, 1M tokens: {mib:.1} MiB counted, {:.1} MiB reported ({} \
+         bytes/entry)",
+        size.bytes as f64 / (1024.0 * 1024.0),
+        used / 1_000_000
+    );
+    assert_eq!(size.entries, 1_000_000);
+    assert!(
+        mib <= 256.0,
+        "{mib:.1} MiB for one million verified signatures"
+    );
+    assert!(size.bytes as f64 >= used as f64 * 0.5 && size.bytes as isize <= used);
 }

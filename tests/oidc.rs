@@ -52,6 +52,8 @@ const EC: ProviderKey = ProviderKey {
 
 impl ProviderKey {
     fn encoding_key(&self) -> EncodingKey {
+        // Both jsonwebtoken backends are compiled in (--all-features): install authx's first.
+        authx::token::crypto_backend();
         match self.alg {
             jsonwebtoken::Algorithm::ES256 | jsonwebtoken::Algorithm::ES384 => {
                 EncodingKey::from_ec_pem(self.pem.as_bytes())
@@ -338,16 +340,19 @@ async fn bad_provider_tokens_are_401() {
         ),
         (
             "HS256 with the public key as secret",
-            jsonwebtoken::encode(
-                &{
-                    let mut h = Header::new(jsonwebtoken::Algorithm::HS256);
-                    h.kid = Some(RSA_NEW.kid.into());
-                    h
-                },
-                &with(json!({})),
-                &EncodingKey::from_secret(RSA_PUBLIC.as_bytes()),
-            )
-            .unwrap(),
+            {
+                authx::token::crypto_backend();
+                jsonwebtoken::encode(
+                    &{
+                        let mut h = Header::new(jsonwebtoken::Algorithm::HS256);
+                        h.kid = Some(RSA_NEW.kid.into());
+                        h
+                    },
+                    &with(json!({})),
+                    &EncodingKey::from_secret(RSA_PUBLIC.as_bytes()),
+                )
+                .unwrap()
+            },
             "JWTDecodeError",
         ),
         (

@@ -55,6 +55,8 @@ fn good_claims() -> Value {
 }
 
 fn sign(claims: &Value, secret: &str) -> String {
+    // Both jsonwebtoken backends are compiled in (--all-features): install authx's first.
+    authx::token::crypto_backend();
     jsonwebtoken::encode(
         &Header::new(jsonwebtoken::Algorithm::HS256),
         claims,
@@ -246,6 +248,7 @@ async fn garbage_is_refused() {
             b64(br#"{"alg":"HS256","typ":"JWT"}"#),
             b64(payload)
         );
+        authx::token::crypto_backend();
         let sig = jsonwebtoken::crypto::sign(
             msg.as_bytes(),
             &EncodingKey::from_secret(SECRET.as_bytes()),
@@ -439,8 +442,87 @@ mod properties {
             let header = b64(br#"{"alg":"HS256","typ":"JWT"}"#);
             let payload = b64(json.as_bytes());
             let msg = format!("{header}.{payload}");
+            authx::token::crypto_backend();
             let sig = jsonwebtoken::crypto::sign(msg.as_bytes(), &EncodingKey::from_secret(SECRET.as_bytes()), jsonwebtoken::Algorithm::HS256).unwrap();
             let _ = auth().verify(&format!("{msg}.{sig}"));
         }
     }
+}
+
+/// The verified-signature cache (on by default for asymmetric keys) skips the signature check
+/// only for the exact bytes that verified: every tampered form of a cached token is verified in
+/// full and refused, and is never cached; the cached token itself is still refused once revoked
+/// or expired.
+#[tokio::test]
+async fn tampered_tokens_never_hit_the_verified_signature_cache() {
+    let clock = authx::clock::ManualClock::starting_now();
+    let auth = Auth::builder(
+        AuthConfig::builder()
+            .algorithm(Algorithm::RS256)
+            .private_key(RSA_PRIVATE)
+            .public_key(RSA_PUBLIC)
+            .issuer(ISS)
+            .audience(AUD)
+            .build(),
+    )
+    .clock(clock.clone())
+    .build()
+    .unwrap();
+    let s = TestServer::start(router(auth.clone())).await;
+    let token = auth.create_access_token("u1").unwrap();
+    let ok = |token: String| {
+        let url = s.url("/protected");
+        async move {
+            let res = client().get(url).bearer_auth(token).send().await.unwrap();
+            res.status().as_u16()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(ok(token.clone()).await, 200);
+    }
+    assert_eq!(auth.verify_cache_size().entries, 1);
+
+    let (head, sig) = token.rsplit_once('.').unwrap();
+    let (header, _) = head.split_once('.').unwrap();
+    let flipped = if sig.starts_with('A') { "B" } else { "A" };
+    let mut admin = serde_json::to_value(auth.verify(&token).unwrap()).unwrap();
+    admin["sub"] = json!("admin");
+    let other_header = b64(br#"{"alg":"RS256","typ":"JWT","x":1}"#);
+    let cases = [
+        (
+            format!("{head}.{flipped}{}", &sig[1..]),
+            "TokenInvalidSignatureError",
+        ),
+        (
+            format!("{header}.{}.{sig}", b64(admin.to_string().as_bytes())),
+            "TokenInvalidSignatureError",
+        ),
+        (
+            format!("{other_header}.{}", token.split_once('.').unwrap().1),
+            "TokenInvalidSignatureError",
+        ),
+        (format!("{token}="), "JWTDecodeError"),
+        (format!("{head}.{sig}.{sig}"), "JWTDecodeError"),
+    ];
+    for _ in 0..2 {
+        for (bad, error) in &cases {
+            let (status, body) = bearer(&s, bad).await;
+            assert_error(status, &body, 401, error);
+        }
+    }
+    assert_eq!(
+        auth.verify_cache_size().entries,
+        1,
+        "nothing refused was cached"
+    );
+
+    // Still verified in full on claims and stores: revoked, then expired.
+    let other = auth.create_access_token("u2").unwrap();
+    assert_eq!(ok(other.clone()).await, 200);
+    auth.revoke(&auth.verify(&other).unwrap()).await.unwrap();
+    let (status, body) = bearer(&s, &other).await;
+    assert_error(status, &body, 401, "RevokedTokenError");
+    clock.advance(std::time::Duration::from_secs(16 * 60));
+    let (status, body) = bearer(&s, &token).await;
+    assert_error(status, &body, 401, "TokenExpiredError");
 }

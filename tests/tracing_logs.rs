@@ -99,6 +99,8 @@ fn now() -> i64 {
 }
 
 fn sign(claims: &Value, secret: &str) -> String {
+    // Both jsonwebtoken backends are compiled in (--all-features): install authx's first.
+    authx::token::crypto_backend();
     jsonwebtoken::encode(
         &Header::new(jsonwebtoken::Algorithm::HS256),
         claims,

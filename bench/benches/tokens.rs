@@ -1,10 +1,12 @@
 //! Micro-benchmarks: issuing and verifying tokens per algorithm, finding the token in a request,
 //! and scope matching. `cargo bench -p authx-bench --bench tokens`.
 
+use authx::config::VerifyCacheMode;
 use authx::{Algorithm, Auth, AuthConfig, TokenLocation, TokenType};
 use authx_spec::ScopeMode;
 use authx_spec::scope::satisfies;
 use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::{DecodingKey, Validation};
 use std::hint::black_box;
 
 const RSA_PRIVATE: &str = include_str!("../../tests/fixtures/python_authx/rsa_private.pem");
@@ -13,6 +15,83 @@ const EC_PRIVATE: &str = include_str!("../../tests/fixtures/python_authx/ec_priv
 const EC_PUBLIC: &str = include_str!("../../tests/fixtures/python_authx/ec_public.pem");
 const ED_PRIVATE: &str = include_str!("../../tests/fixtures/python_authx/ed25519_private.pem");
 const ED_PUBLIC: &str = include_str!("../../tests/fixtures/python_authx/ed25519_public.pem");
+const EC384_PRIVATE: &str = include_str!("../../tests/fixtures/python_authx/ec384_private.pem");
+const EC384_PUBLIC: &str = include_str!("../../tests/fixtures/python_authx/ec384_public.pem");
+const SECRET: &str = "bench-secret-0123456789abcdef0123456789";
+
+/// Every algorithm family, with its key pair (PEM) or secret.
+fn keyed() -> Vec<(Algorithm, &'static str, &'static str)> {
+    vec![
+        (Algorithm::HS256, SECRET, SECRET),
+        (Algorithm::RS256, RSA_PRIVATE, RSA_PUBLIC),
+        (Algorithm::PS256, RSA_PRIVATE, RSA_PUBLIC),
+        (Algorithm::ES256, EC_PRIVATE, EC_PUBLIC),
+        (Algorithm::ES384, EC384_PRIVATE, EC384_PUBLIC),
+        (Algorithm::EdDSA, ED_PRIVATE, ED_PUBLIC),
+    ]
+}
+
+fn engine(alg: Algorithm, private: &str, public: &str, cache: VerifyCacheMode) -> Auth {
+    let b = AuthConfig::builder().algorithm(alg).verify_cache(cache);
+    let b = if alg.is_hmac() {
+        b.secret_key(private)
+    } else {
+        b.private_key(private).public_key(public)
+    };
+    Auth::new(b.build()).unwrap()
+}
+
+/// The claims a hand-written service reads.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Bare {
+    sub: String,
+    jti: String,
+    #[serde(rename = "type")]
+    token_type: String,
+    exp: i64,
+    scopes: Vec<String>,
+}
+
+/// Per algorithm: authx's full verify (signature and every claim, cache off), the same token
+/// through bare jsonwebtoken (`decode` with the same key: signature, `exp`, claims into a
+/// struct), and authx with the verified-signature cache (a repeated token). The backend is the
+/// one authx selects: run once as is (`rust-crypto`) and once with
+/// `--features authx/aws-lc-rs`.
+fn verify_vs_bare(c: &mut Criterion) {
+    let mut g = c.benchmark_group(format!("verify_vs_bare/{}", authx::token::crypto_backend()));
+    for (alg, private, public) in keyed() {
+        let auth = engine(alg, private, public, VerifyCacheMode::Off);
+        let cached = engine(alg, private, public, VerifyCacheMode::All);
+        let token = auth
+            .access_token("user-1")
+            .scopes(["users:read"])
+            .issue()
+            .unwrap();
+        let key = if alg.is_hmac() {
+            DecodingKey::from_secret(public.as_bytes())
+        } else if alg.to_string().starts_with("ES") {
+            DecodingKey::from_ec_pem(public.as_bytes()).unwrap()
+        } else if alg == Algorithm::EdDSA {
+            DecodingKey::from_ed_pem(public.as_bytes()).unwrap()
+        } else {
+            DecodingKey::from_rsa_pem(public.as_bytes()).unwrap()
+        };
+        let jwt_alg: jsonwebtoken::Algorithm = alg.to_string().parse().unwrap();
+        let mut validation = Validation::new(jwt_alg);
+        validation.set_required_spec_claims(&["exp"]);
+        g.bench_function(format!("{alg}/authx"), |b| {
+            b.iter(|| auth.verify(black_box(&token)).unwrap())
+        });
+        g.bench_function(format!("{alg}/jsonwebtoken"), |b| {
+            b.iter(|| jsonwebtoken::decode::<Bare>(black_box(&token), &key, &validation).unwrap())
+        });
+        g.bench_function(format!("{alg}/authx-cached"), |b| {
+            b.iter(|| cached.verify(black_box(&token)).unwrap())
+        });
+    }
+    g.finish();
+}
 
 fn engines() -> Vec<(&'static str, Auth)> {
     let b = || AuthConfig::builder();
@@ -159,5 +238,5 @@ fn scopes(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, issue_and_verify, locate, scopes);
+criterion_group!(benches, issue_and_verify, verify_vs_bare, locate, scopes);
 criterion_main!(benches);

@@ -6,8 +6,9 @@
 //! another for a fixed time) from a hyper client in this process. Each round runs every variant
 //! once, after a warm-up whose numbers are thrown away; the order rotates between rounds so
 //! noise from the shared machine falls on all variants alike. Prints requests per second and
-//! p50/p99 latency per variant, and as its last line the throughput ratio of `#[protect(access)]`
-//! over the hand-written baseline. Bounded: `rounds × variants × (warmup + duration)` seconds.
+//! p50/p99 latency per variant with its ratio to (a), then `protect/peer ratio` ((c) over
+//! axum-jwt-auth), `es256-cached/protect ratio` ((e) over (b)) and, as its last line, the
+//! throughput ratio of `#[protect(access)]` over the hand-written baseline. Bounded: `rounds × variants × (warmup + duration)` seconds.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -131,48 +132,63 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[i]) / 1000.0
 }
 
+fn variant(name: &'static str, addr: SocketAddr, token: &str) -> Variant {
+    Variant {
+        name,
+        addr,
+        token: token.to_owned(),
+        requests: 0,
+        elapsed: Duration::ZERO,
+        latencies_us: Vec::new(),
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let a = args();
     let memory = variants::auth(Stores::memory());
     let token = variants::token(&memory);
+    let es256 = variants::es256_auth();
     let mut list = vec![
-        Variant {
-            name: "(a) axum + jsonwebtoken by hand",
-            addr: serve(variants::baseline()).await,
-            token: token.clone(),
-            requests: 0,
-            elapsed: Duration::ZERO,
-            latencies_us: Vec::new(),
-        },
-        Variant {
-            name: "(b) #[protect(access)]",
-            addr: serve(variants::protect_access(memory.clone())).await,
-            token: token.clone(),
-            requests: 0,
-            elapsed: Duration::ZERO,
-            latencies_us: Vec::new(),
-        },
-        Variant {
-            name: "(c) + scopes, memory revocation",
-            addr: serve(variants::protect_scopes(memory.clone())).await,
-            token: token.clone(),
-            requests: 0,
-            elapsed: Duration::ZERO,
-            latencies_us: Vec::new(),
-        },
+        variant(
+            "(a) axum + jsonwebtoken by hand",
+            serve(variants::baseline()).await,
+            &token,
+        ),
+        variant(
+            "(b) #[protect(access)]",
+            serve(variants::protect_access(memory.clone())).await,
+            &token,
+        ),
+        variant(
+            "(c) + scopes, memory revocation",
+            serve(variants::protect_scopes(memory.clone())).await,
+            &token,
+        ),
+        variant(
+            "(e) (b) on ES256, cached signature",
+            serve(variants::protect_access(es256.clone())).await,
+            &variants::token(&es256),
+        ),
+        variant(
+            "(p) axum-jwt-auth 0.7",
+            serve(variants::peer()).await,
+            &token,
+        ),
+        variant(
+            "(z) bare axum, no auth",
+            serve(variants::bare()).await,
+            &token,
+        ),
     ];
     match authx::store::connect(&authx_bench::redis_url()).await {
         Ok(stores) if stores.revocation.is_revoked("probe").await.is_ok() => {
             let redis = variants::auth(stores);
-            list.push(Variant {
-                name: "(d) + scopes, Redis revocation",
-                addr: serve(variants::protect_scopes(redis.clone())).await,
-                token: variants::token(&redis),
-                requests: 0,
-                elapsed: Duration::ZERO,
-                latencies_us: Vec::new(),
-            });
+            list.push(variant(
+                "(d) + scopes, Redis revocation",
+                serve(variants::protect_scopes(redis.clone())).await,
+                &variants::token(&redis),
+            ));
         }
         _ => eprintln!(
             "(d) left out: Redis unreachable at {}",
@@ -180,7 +196,8 @@ async fn main() {
         ),
     }
     eprintln!(
-        "{} connections, {} rounds x {} variants x ({}s warm-up + {}s measured), {} cores",
+        "{} connections, {} rounds x {} variants x ({}s warm-up + {}s measured), {} cores, \
+         crypto backend {}",
         a.connections,
         a.rounds,
         list.len(),
@@ -188,7 +205,8 @@ async fn main() {
         a.duration.as_secs(),
         std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)
+            .unwrap_or(1),
+        authx::token::crypto_backend()
     );
     for round in 0..a.rounds {
         for k in 0..list.len() {
@@ -204,21 +222,26 @@ async fn main() {
         }
     }
     println!(
-        "{:<36} {:>12} {:>10} {:>10}",
-        "variant", "req/s", "p50 ms", "p99 ms"
+        "{:<36} {:>12} {:>8} {:>10} {:>10}",
+        "variant", "req/s", "vs (a)", "p50 ms", "p99 ms"
     );
     let mut rps = Vec::new();
     for v in &mut list {
         v.latencies_us.sort_unstable();
-        let r = v.requests as f64 / v.elapsed.as_secs_f64();
-        rps.push(r);
+        rps.push(v.requests as f64 / v.elapsed.as_secs_f64());
+    }
+    for (v, r) in list.iter().zip(&rps) {
         println!(
-            "{:<36} {:>12.0} {:>10.3} {:>10.3}",
+            "{:<36} {:>12.0} {:>8.2} {:>10.3} {:>10.3}",
             v.name,
             r,
+            r / rps[0],
             percentile(&v.latencies_us, 0.50),
             percentile(&v.latencies_us, 0.99)
         );
     }
+    // Indexes as listed above: a b c e p z (d).
+    println!("protect/peer ratio: {:.2}", rps[2] / rps[4]);
+    println!("es256-cached/protect ratio: {:.2}", rps[3] / rps[1]);
     println!("protect/baseline throughput ratio: {:.2}", rps[1] / rps[0]);
 }

@@ -1,7 +1,9 @@
 //! The routes compared: the same handler (answer the token's subject) behind
 //! (a) a hand-written axum extractor over jsonwebtoken HS256, (b) `#[protect(access)]`,
-//! (c) `#[protect(access, scopes = "admin:*")]` with the memory revocation store, and (d) (c) with
-//! the Redis revocation store.
+//! (c) `#[protect(access, scopes = "admin:*")]` with the memory revocation store, (d) (c) with
+//! the Redis revocation store, (e) (b) on ES256 with the verified-signature cache and a repeated
+//! token, (p) axum-jwt-auth (the fastest axum 0.8 JWT crate measured) on the same HS256 token,
+//! and (z) bare axum with no auth at all, the upper bound.
 
 use authx::{Auth, AuthConfig, Claims, Stores, protect};
 use axum::Router;
@@ -21,6 +23,21 @@ pub fn auth(stores: Stores) -> Auth {
         .stores(stores)
         .build()
         .expect("bench config")
+}
+
+const EC_PRIVATE: &str = include_str!("../../tests/fixtures/python_authx/ec_private.pem");
+const EC_PUBLIC: &str = include_str!("../../tests/fixtures/python_authx/ec_public.pem");
+
+/// An ES256 engine (memory stores, the default verified-signature cache).
+pub fn es256_auth() -> Auth {
+    Auth::new(
+        AuthConfig::builder()
+            .algorithm(authx::Algorithm::ES256)
+            .private_key(EC_PRIVATE)
+            .public_key(EC_PUBLIC)
+            .build(),
+    )
+    .expect("bench ES256 config")
 }
 
 /// A token every variant accepts (HS256, scope `admin:*`).
@@ -115,4 +132,40 @@ pub fn protect_scopes(auth: Auth) -> Router {
     Router::new()
         .route("/", get(protect_scopes_handler))
         .with_state(auth)
+}
+
+// ---------------------------------------------------------------- (p), (z)
+
+/// The claims axum-jwt-auth reads.
+#[derive(Deserialize)]
+pub struct PeerClaims {
+    /// Subject.
+    pub sub: String,
+}
+
+async fn peer_handler(user: axum_jwt_auth::Claims<PeerClaims>) -> String {
+    user.claims.sub
+}
+
+/// (p) axum-jwt-auth 0.7: its `Claims` extractor over a `LocalDecoder` with the same secret and
+/// the same checks as (a).
+pub fn peer() -> Router {
+    let mut validation = jsonwebtoken10::Validation::new(jsonwebtoken10::Algorithm::HS256);
+    validation.set_required_spec_claims(&["exp"]);
+    let decoder = axum_jwt_auth::LocalDecoder::builder()
+        .keys(vec![jsonwebtoken10::DecodingKey::from_secret(
+            SECRET.as_bytes(),
+        )])
+        .validation(validation)
+        .build()
+        .expect("peer decoder");
+    let decoder: axum_jwt_auth::Decoder<PeerClaims> = std::sync::Arc::new(decoder);
+    Router::new()
+        .route("/", get(peer_handler))
+        .with_state(decoder)
+}
+
+/// (z) bare axum: the same answer with no auth (the upper bound of any variant).
+pub fn bare() -> Router {
+    Router::new().route("/", get(|| async { "bench-user" }))
 }

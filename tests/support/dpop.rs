@@ -54,6 +54,7 @@ impl DpopClient {
     }
 
     pub fn with(key: EncodingKey, alg: Algorithm) -> Self {
+        authx::token::crypto_backend();
         let jwk = Jwk::from_encoding_key(&key, alg).unwrap();
         DpopClient { key, alg, jwk }
     }

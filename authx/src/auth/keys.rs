@@ -16,6 +16,12 @@ impl Auth {
         serde_json::json!({ "keys": self.codec().keys().public_jwks() })
     }
 
+    /// The size of the verified-signature cache of this service's own keys (see
+    /// [`VerifyCache`](crate::config::VerifyCache)); zero when it is off.
+    pub fn verify_cache_size(&self) -> crate::token::CacheSize {
+        self.codec().verify_cache_size()
+    }
+
     /// Re-reads the [`keys_file`](crate::AuthConfig::keys_file) and swaps the keys in, without
     /// a restart: after `authx keys rotate`, the former next key signs and the former current
     /// key keeps verifying. A file that does not load leaves the keys in use unchanged (and

@@ -95,6 +95,16 @@ impl AuthConfigBuilder {
         self.0.max_token_size = bytes;
         self
     }
+    /// Which verified signatures are remembered. See [`VerifyCache`](super::VerifyCache).
+    pub fn verify_cache(mut self, mode: super::VerifyCacheMode) -> Self {
+        self.0.verify_cache.mode = mode;
+        self
+    }
+    /// The most verified signatures remembered. See [`VerifyCache`](super::VerifyCache).
+    pub fn verify_cache_capacity(mut self, entries: usize) -> Self {
+        self.0.verify_cache.capacity = entries;
+        self
+    }
     /// See [`AuthConfig::store_timeout`].
     pub fn store_timeout(mut self, d: Duration) -> Self {
         self.0.store_timeout = d;

@@ -129,6 +129,11 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
     set(&mut c.audience, env.list("AUTHX_AUDIENCE"));
     set(&mut c.leeway, env.secs("AUTHX_LEEWAY")?);
     set(&mut c.max_token_size, env.parse("AUTHX_MAX_TOKEN_SIZE")?);
+    set(&mut c.verify_cache.mode, env.parse("AUTHX_VERIFY_CACHE")?);
+    set(
+        &mut c.verify_cache.capacity,
+        env.parse("AUTHX_VERIFY_CACHE_CAPACITY")?,
+    );
     set(&mut c.header_name, env.string("AUTHX_HEADER_NAME"));
     set(&mut c.header_type, env.string("AUTHX_HEADER_TYPE"));
     set(&mut c.query_param, env.string("AUTHX_QUERY_PARAM"));

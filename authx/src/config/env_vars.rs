@@ -46,6 +46,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "longest token accepted, bytes (default 8192)",
     ),
     (
+        "AUTHX_VERIFY_CACHE",
+        "verified signatures remembered: off, asymmetric (default) or all",
+    ),
+    (
+        "AUTHX_VERIFY_CACHE_CAPACITY",
+        "most verified signatures remembered (default 65536)",
+    ),
+    (
         "AUTHX_HEADER_NAME",
         "header carrying the token (default Authorization)",
     ),

@@ -24,7 +24,7 @@ pub use cookies::{CookieConfig, CsrfConfig, SameSite};
 pub(crate) use env::Env;
 pub use env_vars::ENV_VARS;
 pub use error::ConfigError;
-pub use keys::{KeySource, Secret, VerificationKey};
+pub use keys::{KeySource, Secret, VerificationKey, VerifyCache, VerifyCacheMode};
 pub use oauth::{OAuthClient, OAuthConfig};
 pub use url::redact_url;
 
@@ -128,6 +128,8 @@ pub struct AuthConfig {
     /// Longest token accepted, in bytes; longer ones are refused before any decoding.
     /// Default 8192.
     pub max_token_size: usize,
+    /// Signatures remembered once verified (asymmetric tokens, by default): see [`VerifyCache`].
+    pub verify_cache: VerifyCache,
     /// Where revocations and sessions live: `memory://` (default), `sqlite://path.db`,
     /// `postgres://...`, `redis://...` (see [`store::connect`](crate::store::connect)).
     /// Used by [`Auth::connect`](crate::Auth::connect).
@@ -202,6 +204,7 @@ impl Default for AuthConfig {
             audience: Vec::new(),
             leeway: Duration::ZERO,
             max_token_size: 8192,
+            verify_cache: VerifyCache::default(),
             store_url: "memory://".into(),
             trusted_proxies: Vec::new(),
             forwarded_header: "X-Forwarded-For".into(),
@@ -241,6 +244,7 @@ impl fmt::Debug for AuthConfig {
             .field("audience", &self.audience)
             .field("leeway", &self.leeway)
             .field("max_token_size", &self.max_token_size)
+            .field("verify_cache", &self.verify_cache)
             .field("store_url", &redact_url(&self.store_url))
             .field("allowlist", &self.allowlist)
             .field("oauth", &self.oauth)

@@ -9,10 +9,12 @@ use tokio::sync::{Mutex, oneshot};
 use super::claims::check_and_map;
 use super::config::IssuerConfig;
 use super::fetch::{Fetcher, check_url};
-use super::keys::{ProviderKey, parse_key_set, signature_only};
-use crate::config::ConfigError;
+use super::keys::{ProviderKey, parse_key_set};
+use crate::config::{ConfigError, VerifyCache, VerifyCacheMode};
 use crate::error::{AuthError, DecodeFailure};
-use crate::token::{Claims, Extra, TokenError};
+use crate::token::jws::Jws;
+use crate::token::verified_cache::VerifiedCache;
+use crate::token::{Claims, Extra};
 
 /// One identity provider: its configuration and a cache of the keys it publishes.
 ///
@@ -33,6 +35,7 @@ struct State {
     keys: RwLock<Arc<KeyCache>>,
     /// Held while fetching: concurrent misses wait for one fetch instead of each making one.
     fetching: Mutex<FetchState>,
+    verify_cache: VerifyCache,
     /// Dropped with the state, which stops the refresh task.
     _stop: oneshot::Sender<()>,
 }
@@ -42,6 +45,9 @@ struct KeyCache {
     keys: Vec<ProviderKey>,
     /// Bumped by every successful fetch; 0 until the first.
     generation: u64,
+    /// Signatures these keys verified: a new key set starts empty, so nothing a withdrawn key
+    /// signed stays verified.
+    verified: Option<VerifiedCache>,
 }
 
 #[derive(Default)]
@@ -64,7 +70,17 @@ impl JwksIssuer {
     /// Checks `config` and starts the issuer; inside a Tokio runtime it also starts fetching
     /// keys and the background refresh (outside one, keys are fetched by the first token).
     pub fn new(config: IssuerConfig) -> Result<Self, ConfigError> {
+        Self::start(config, VerifyCache::default())
+    }
+
+    /// [`new`](Self::new), remembering verified signatures as `verify_cache` says (an
+    /// [`Auth`](crate::Auth)'s issuers follow its [`verify_cache`](crate::AuthConfig::verify_cache)).
+    pub(crate) fn start(
+        config: IssuerConfig,
+        verify_cache: VerifyCache,
+    ) -> Result<Self, ConfigError> {
         validate(&config)?;
+        crate::token::crypto_backend();
         let fetcher = Fetcher::new(config.allow_insecure_http)?;
         let (stop, stopped) = oneshot::channel();
         let issuer = JwksIssuer {
@@ -73,6 +89,7 @@ impl JwksIssuer {
                 fetcher,
                 keys: RwLock::new(Arc::default()),
                 fetching: Mutex::new(FetchState::default()),
+                verify_cache,
                 _stop: stop,
             }),
         };
@@ -85,6 +102,16 @@ impl JwksIssuer {
     /// The configuration.
     pub fn config(&self) -> &IssuerConfig {
         &self.inner.config
+    }
+
+    /// The size of this issuer's verified-signature cache (see
+    /// [`VerifyCache`](crate::config::VerifyCache)).
+    pub fn verify_cache_size(&self) -> crate::token::CacheSize {
+        self.cache()
+            .verified
+            .as_ref()
+            .map(VerifiedCache::size)
+            .unwrap_or_default()
     }
 
     /// How many usable keys are cached.
@@ -105,8 +132,8 @@ impl JwksIssuer {
     /// own tokens; no key at all (the provider never answered) is
     /// [`AuthError::KeysUnavailable`].
     pub async fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|e| map_jwt_error(&e))?;
-        let alg = header.alg;
+        let jws = Jws::parse(token)?;
+        let alg = jws.alg;
         if !self
             .inner
             .config
@@ -116,7 +143,7 @@ impl JwksIssuer {
         {
             return Err(AuthError::Decode(DecodeFailure::Algorithm));
         }
-        let kid = header.kid.as_deref();
+        let kid = jws.kid.as_deref();
         let mut cache = self.cache();
         if !cache.has_key_for(kid) {
             self.inner.refetch_after_miss(cache.generation).await;
@@ -128,20 +155,25 @@ impl JwksIssuer {
                 return Err(AuthError::Decode(DecodeFailure::UnknownKey));
             }
         }
-        let validation = signature_only(alg);
-        let mut last = AuthError::Decode(DecodeFailure::Algorithm);
-        for key in cache.candidates(kid).filter(|k| k.allows(alg)) {
-            match jsonwebtoken::decode::<Extra>(token, &key.key, &validation) {
-                Ok(data) => return check_and_map(&self.inner.config, data.claims, token, now),
-                Err(e) => {
-                    last = map_jwt_error(&e);
-                    if !matches!(last, AuthError::InvalidSignature) {
-                        return Err(last);
-                    }
-                }
-            }
+        let digest = cache
+            .verified
+            .as_ref()
+            .map(|_| VerifiedCache::digest(token));
+        let known = matches!((&cache.verified, &digest), (Some(v), Some(d)) if v.contains(d, now));
+        if !known {
+            jws.verify_any(
+                cache
+                    .candidates(kid)
+                    .filter(|k| k.allows(alg))
+                    .map(|k| (&k.key, None)),
+            )?;
         }
-        Err(last)
+        let claims = check_and_map(&self.inner.config, jws.claims::<Extra>()?, token, now)?;
+        if let (Some(verified), Some(d), false) = (&cache.verified, digest, known) {
+            let leeway = i64::try_from(self.inner.config.leeway.as_secs()).unwrap_or(i64::MAX);
+            verified.insert(d, claims.exp.saturating_add(leeway), now);
+        }
+        Ok(claims)
     }
 
     fn cache(&self) -> Arc<KeyCache> {
@@ -199,7 +231,13 @@ impl State {
                 let mut slot = self.keys.write().unwrap_or_else(|p| p.into_inner());
                 let generation = slot.generation + 1;
                 tracing::debug!(issuer = %self.config.issuer, keys = keys.len(), "authx jwks: keys fetched");
-                *slot = Arc::new(KeyCache { keys, generation });
+                let verified = (self.verify_cache.mode != VerifyCacheMode::Off)
+                    .then(|| VerifiedCache::new(self.verify_cache.capacity));
+                *slot = Arc::new(KeyCache {
+                    keys,
+                    generation,
+                    verified,
+                });
                 Ok(())
             }
             Err(reason) => {
@@ -355,8 +393,4 @@ fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
     check_url(&url, config.allow_insecure_http)
         .map(|_| ())
         .or_else(|reason| invalid("issuers.jwks_url", format!("{name}: {reason}")))
-}
-
-fn map_jwt_error(e: &jsonwebtoken::errors::Error) -> AuthError {
-    TokenError::from_jwt(e).into()
 }

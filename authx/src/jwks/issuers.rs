@@ -30,7 +30,10 @@ impl Issuers {
                 });
             }
             let iss = c.issuer.clone();
-            if by_iss.insert(iss.clone(), JwksIssuer::new(c)?).is_some() {
+            if by_iss
+                .insert(iss.clone(), JwksIssuer::start(c, config.verify_cache)?)
+                .is_some()
+            {
                 return Err(ConfigError::Invalid {
                     field: "issuers.issuer",
                     reason: format!("{iss} is configured twice"),

@@ -1,7 +1,7 @@
 //! A provider's key set as verifiers: each JSON Web Key with the algorithms it may verify.
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey};
 
 const RSA_ALGORITHMS: &[Algorithm] = &[
     Algorithm::RS256,
@@ -92,17 +92,6 @@ impl ProviderKey {
     pub fn allows(&self, alg: Algorithm) -> bool {
         self.algorithms.contains(&alg)
     }
-}
-
-/// Signature and algorithm only: authx checks every claim itself, with the issuer's leeway.
-pub(crate) fn signature_only(alg: Algorithm) -> Validation {
-    let mut validation = Validation::new(alg);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    validation.leeway = 0;
-    validation
 }
 
 /// The keys of a JWKS document that verify something, with the reasons others were skipped.

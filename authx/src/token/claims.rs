@@ -293,40 +293,6 @@ impl TokenPair {
     }
 }
 
-/// The payload as it arrives, before authx's checks: every registered claim optional, so a
-/// missing one is reported by name instead of as a generic shape error.
-#[derive(Debug, Deserialize)]
-pub(crate) struct RawClaims {
-    #[serde(default)]
-    pub sub: Option<String>,
-    #[serde(default)]
-    pub jti: Option<String>,
-    #[serde(default, rename = "type")]
-    pub token_type: Option<String>,
-    #[serde(default)]
-    pub fresh: Option<bool>,
-    #[serde(default, deserialize_with = "de_opt_numeric_date")]
-    pub iat: Option<i64>,
-    #[serde(default, deserialize_with = "de_opt_numeric_date")]
-    pub nbf: Option<i64>,
-    #[serde(default, deserialize_with = "de_opt_numeric_date")]
-    pub exp: Option<i64>,
-    #[serde(default)]
-    pub iss: Option<String>,
-    #[serde(default, deserialize_with = "de_one_or_many")]
-    pub aud: Vec<String>,
-    #[serde(default)]
-    pub csrf: Option<String>,
-    #[serde(default)]
-    pub scopes: Option<Vec<String>>,
-    #[serde(default)]
-    pub sid: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_numeric_date")]
-    pub auth_time: Option<i64>,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
 /// A NumericDate (RFC 7519): integer or fractional seconds. Python AuthX writes `exp` as a
 /// float; fractions are truncated toward negative infinity.
 pub(crate) fn numeric_date(v: serde_json::Number) -> Option<i64> {
@@ -343,7 +309,9 @@ fn de_numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         .ok_or_else(|| serde::de::Error::custom("NumericDate out of range"))
 }
 
-fn de_opt_numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn de_opt_numeric_date<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
     match Option::<serde_json::Number>::deserialize(d)? {
         None => Ok(None),
         Some(n) => numeric_date(n)

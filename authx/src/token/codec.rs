@@ -3,10 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::claims::{Claims, Extra, RawClaims, TokenType};
+use super::claims::{Claims, Extra, TokenType};
 use super::error::{DecodeFailure, IssueError, TokenError};
+use super::jws::Jws;
 use super::keys::{KeySet, Verifier};
-use crate::config::{AuthConfig, ConfigError, TokenLocation};
+use super::raw_claims::RawClaims;
+use super::verified_cache::{CacheSize, VerifiedCache};
+use crate::config::{AuthConfig, ConfigError, TokenLocation, VerifyCache, VerifyCacheMode};
 
 /// Issues and verifies tokens for one configuration.
 pub(crate) struct TokenCodec {
@@ -25,24 +28,19 @@ pub(crate) struct TokenCodec {
     access_profile: bool,
     /// RFC 9068's `client_id`, written on access tokens under the profile.
     client_id: Option<String>,
+    verify_cache: VerifyCache,
 }
 
-/// The media type RFC 9068 gives JWT access tokens, as the header's `typ`.
-pub(crate) const AT_JWT: &str = "at+jwt";
-
-/// Whether a header `typ` names a JWT access token: `at+jwt` or `application/at+jwt`, in any
-/// case (RFC 9068 section 4, RFC 7515 section 4.1.9).
-fn is_access_token_typ(typ: Option<&str>) -> bool {
-    typ.is_some_and(|t| {
-        let t = t.strip_prefix("application/").unwrap_or(t);
-        t.eq_ignore_ascii_case(AT_JWT)
-    })
-}
+pub(crate) use super::jws::AT_JWT;
 
 impl TokenCodec {
     pub fn new(config: &AuthConfig) -> Result<Self, ConfigError> {
         Ok(TokenCodec {
-            keys: std::sync::RwLock::new(Arc::new(KeySet::load(config)?)),
+            keys: std::sync::RwLock::new(Arc::new(with_cache(
+                KeySet::load(config)?,
+                config.verify_cache,
+            ))),
+            verify_cache: config.verify_cache,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
             leeway: crate::clock::secs(config.leeway),
@@ -131,13 +129,20 @@ impl TokenCodec {
         now: i64,
         allow_expired: bool,
     ) -> Result<Claims, TokenError> {
-        let (raw, typ) = self.verified_with_typ::<RawClaims>(token)?;
-        let claims = self.check_claims(raw, now, allow_expired)?;
-        if self.access_profile
-            && claims.token_type == TokenType::Access
-            && !is_access_token_typ(typ.as_deref())
-        {
+        let jws = self.parse(token)?;
+        let keys = self.keys();
+        let cached = keys.cache.as_ref().filter(|_| self.caches(jws.alg));
+        let digest = cached.map(|_| VerifiedCache::digest(token));
+        let known = matches!((cached, &digest), (Some(c), Some(d)) if c.contains(d, now));
+        if !known {
+            verify_signature(&keys, &jws)?;
+        }
+        let claims = self.check_claims(jws.claims::<RawClaims>()?, now, allow_expired)?;
+        if self.access_profile && claims.token_type == TokenType::Access && !jws.at_jwt {
             return Err(TokenError::Decode(DecodeFailure::NotAnAccessTokenJwt));
+        }
+        if let (Some(cache), Some(d), false) = (cached, digest, known) {
+            cache.insert(d, claims.exp.saturating_add(self.leeway), now);
         }
         Ok(claims)
     }
@@ -145,35 +150,26 @@ impl TokenCodec {
     /// The payload of `token` as `T` once its signature verifies (current key, then previous
     /// ones, or the one its `kid` names); no claim is checked.
     pub fn verified<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, TokenError> {
-        self.verified_with_typ(token).map(|(payload, _)| payload)
+        let jws = self.parse(token)?;
+        verify_signature(&self.keys(), &jws)?;
+        jws.claims()
     }
 
-    /// [`verified`](Self::verified), with the header's `typ`.
-    fn verified_with_typ<T: serde::de::DeserializeOwned>(
-        &self,
-        token: &str,
-    ) -> Result<(T, Option<String>), TokenError> {
+    /// Splits `token` and reads its header, after the size check.
+    fn parse<'t>(&self, token: &'t str) -> Result<Jws<'t>, TokenError> {
         if token.len() > self.max_token_size {
             return Err(TokenError::Decode(DecodeFailure::TooLarge));
         }
-        if token.is_empty() {
-            return Err(TokenError::Decode(DecodeFailure::Malformed));
+        Jws::parse(token)
+    }
+
+    /// Whether verified signatures of `alg` are remembered.
+    fn caches(&self, alg: jsonwebtoken::Algorithm) -> bool {
+        match self.verify_cache.mode {
+            VerifyCacheMode::Off => false,
+            VerifyCacheMode::All => true,
+            _ => alg.family() != jsonwebtoken::AlgorithmFamily::Hmac,
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::from_jwt(&e))?;
-        let mut last = TokenError::Decode(DecodeFailure::Algorithm);
-        let keys = self.keys();
-        for v in candidates(&keys, header.alg, header.kid.as_deref())? {
-            match jsonwebtoken::decode::<T>(token, &v.key, &v.validation) {
-                Ok(data) => return Ok((data.claims, header.typ)),
-                Err(e) => {
-                    last = TokenError::from_jwt(&e);
-                    if !matches!(last, TokenError::InvalidSignature) {
-                        return Err(last);
-                    }
-                }
-            }
-        }
-        Err(last)
     }
 
     /// Signs any payload as it is, with the configured header (the standalone codec).
@@ -200,10 +196,20 @@ impl TokenCodec {
 
     /// Replaces the key set (a reloaded key file).
     pub fn replace_keys(&self, keys: KeySet) {
+        let keys = Arc::new(with_cache(keys, self.verify_cache));
         *self
             .keys
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = keys;
+    }
+
+    /// Entries and allocated bytes of the verified-signature cache (zero when off).
+    pub fn verify_cache_size(&self) -> CacheSize {
+        self.keys()
+            .cache
+            .as_ref()
+            .map(VerifiedCache::size)
+            .unwrap_or_default()
     }
 
     fn check_claims(
@@ -284,6 +290,14 @@ impl TokenCodec {
     }
 }
 
+/// Checks the signature of `jws` with the key its `kid` names, or else the current key, then
+/// previous ones.
+fn verify_signature(keys: &KeySet, jws: &Jws<'_>) -> Result<(), TokenError> {
+    jws.verify_any(
+        candidates(keys, jws.alg, jws.kid.as_deref())?.map(|v| (&v.key, v.hmac.as_ref())),
+    )
+}
+
 /// The verifiers that may have signed a token of `alg` naming `kid`.
 fn candidates<'a>(
     keys: &'a KeySet,
@@ -298,6 +312,12 @@ fn candidates<'a>(
         .verifiers
         .iter()
         .filter(move |v| v.algorithm.to_jwt() == alg && (!by_kid || v.kid.as_deref() == kid)))
+}
+
+/// `keys` with an empty verified-signature cache, unless the cache is off.
+fn with_cache(mut keys: KeySet, config: VerifyCache) -> KeySet {
+    keys.cache = (config.mode != VerifyCacheMode::Off).then(|| VerifiedCache::new(config.capacity));
+    keys
 }
 
 /// Keeps extra data from colliding with the registered claims.

@@ -27,6 +27,9 @@ pub enum DecodeFailure {
     UnknownType,
     /// Under the RFC 9068 profile, an access token whose header `typ` is not `at+jwt`.
     NotAnAccessTokenJwt,
+    /// The header has a `crit` parameter: it names extensions that must be understood, and
+    /// authx understands none (RFC 7515 section 4.1.11).
+    UnsupportedCritical,
 }
 
 impl DecodeFailure {
@@ -44,6 +47,7 @@ impl DecodeFailure {
             DecodeFailure::UnknownKey => "Invalid token: unknown key id",
             DecodeFailure::UnknownType => "Invalid token: unknown token type",
             DecodeFailure::NotAnAccessTokenJwt => "Invalid token: not a JWT access token (typ)",
+            DecodeFailure::UnsupportedCritical => "Invalid token: unsupported critical header",
         }
     }
 }

@@ -16,6 +16,8 @@ pub(crate) struct Verifier {
     pub kid: Option<String>,
     pub algorithm: Algorithm,
     pub key: DecodingKey,
+    /// The same key prepared for HMAC algorithms: verifying then only hashes the message.
+    pub hmac: Option<super::jws::HmacKey>,
     pub validation: Validation,
 }
 
@@ -25,10 +27,14 @@ pub(crate) struct KeySet {
     pub verifiers: Vec<Verifier>,
     /// Whether any verifier has a `kid`: then a token's `kid` must name one of them.
     pub uses_kids: bool,
+    /// Signatures these keys verified (set by the codec; a reloaded key set starts empty, so
+    /// nothing a retired key signed stays verified).
+    pub cache: Option<super::verified_cache::VerifiedCache>,
 }
 
 impl KeySet {
     pub fn load(config: &AuthConfig) -> Result<Self, ConfigError> {
+        super::backend::provider();
         if let Some(path) = &config.keys_file {
             let file = super::KeyFile::load(path).map_err(|e| ConfigError::KeyFile {
                 path: path.clone(),
@@ -38,9 +44,11 @@ impl KeySet {
         }
         let alg = config.algorithm;
         let name = alg.to_string();
+        let mut current_secret = None;
         let (signer_key, current) = match family(alg) {
             AlgorithmFamily::Hmac => {
                 let secret = hmac_secret(config.secret_key.as_ref(), &name)?;
+                current_secret = Some(secret);
                 (
                     Some(EncodingKey::from_secret(secret)),
                     DecodingKey::from_secret(secret),
@@ -63,14 +71,17 @@ impl KeySet {
         // An asymmetric key without a configured `kid` is named by its RFC 7638 thumbprint, so
         // every token names its key and the JWK Set can be matched against it.
         let kid = config.key_id.clone().or_else(|| derived_kid(&current, alg));
-        let mut verifiers = vec![verifier(kid.clone(), alg, current)];
+        let mut verifiers = vec![verifier(kid.clone(), alg, current, current_secret)];
         for (i, prev) in config.previous_keys.iter().enumerate() {
             let palg = prev.algorithm.unwrap_or(alg);
             let pname = palg.to_string();
             let which = format!("previous_keys[{i}]");
+            let mut secret = None;
             let key = match family(palg) {
                 AlgorithmFamily::Hmac => {
-                    DecodingKey::from_secret(hmac_secret(prev.secret_key.as_ref(), &pname)?)
+                    let s = hmac_secret(prev.secret_key.as_ref(), &pname)?;
+                    secret = Some(s);
+                    DecodingKey::from_secret(s)
                 }
                 fam => {
                     let src = prev
@@ -84,7 +95,7 @@ impl KeySet {
                 }
             };
             let pkid = prev.kid.clone().or_else(|| derived_kid(&key, palg));
-            verifiers.push(verifier(pkid, palg, key));
+            verifiers.push(verifier(pkid, palg, key, secret));
         }
         let uses_kids = verifiers.iter().any(|v| v.kid.is_some());
         let signer = signer_key.map(|key| {
@@ -96,6 +107,7 @@ impl KeySet {
             signer,
             verifiers,
             uses_kids,
+            cache: None,
         };
         keys.self_test(&name)?;
         Ok(keys)
@@ -104,6 +116,7 @@ impl KeySet {
     /// The keys of a [`KeyFile`](super::KeyFile): the current one signs; current, next and
     /// previous verify, each by its `kid`.
     pub fn from_file(file: &super::KeyFile) -> Result<Self, ConfigError> {
+        super::backend::provider();
         let alg: Algorithm = file.algorithm.parse().map_err(|e| ConfigError::Invalid {
             field: "keys_file",
             reason: format!("{e}"),
@@ -139,7 +152,7 @@ impl KeySet {
             }
             kids.push(kid);
             let key = decoding_key(fam, &pem(public), &name, &format!("{which} ({kid})"))?;
-            verifiers.push(verifier(Some(kid.clone()), alg, key));
+            verifiers.push(verifier(Some(kid.clone()), alg, key, None));
         }
         let mut header = Header::new(alg.to_jwt());
         header.kid = Some(file.current.kid.clone());
@@ -150,6 +163,7 @@ impl KeySet {
             }),
             verifiers,
             uses_kids: true,
+            cache: None,
         };
         keys.self_test(&name)?;
         // The next key must be usable the moment a rotation makes it current.
@@ -287,7 +301,12 @@ fn unreachable_hmac<T>() -> Result<T, jsonwebtoken::errors::Error> {
     Err(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat.into())
 }
 
-fn verifier(kid: Option<String>, algorithm: Algorithm, key: DecodingKey) -> Verifier {
+fn verifier(
+    kid: Option<String>,
+    algorithm: Algorithm,
+    key: DecodingKey,
+    secret: Option<&[u8]>,
+) -> Verifier {
     // jsonwebtoken checks signature and algorithm only; authx checks every claim itself
     // (AuthX's float dates, its error names, leeway on iat).
     let mut validation = Validation::new(algorithm.to_jwt());
@@ -299,6 +318,7 @@ fn verifier(kid: Option<String>, algorithm: Algorithm, key: DecodingKey) -> Veri
     Verifier {
         kid,
         algorithm,
+        hmac: secret.and_then(|s| super::jws::HmacKey::new(algorithm.to_jwt(), s)),
         key,
         validation,
     }

@@ -7,19 +7,24 @@
 //! verifies it: `none` never verifies, and an HMAC token never verifies against a public key.
 
 mod algorithm;
+mod backend;
 mod build;
 mod claims;
 pub(crate) mod codec;
 mod error;
+pub(crate) mod jws;
 mod key_file;
 pub(crate) mod keys;
 mod pair;
 mod raw;
+mod raw_claims;
 mod thumbprint;
+pub(crate) mod verified_cache;
 
 use std::time::Duration;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
+pub use backend::name as crypto_backend;
 pub use claims::{
     ACR_CLAIM, AMR_CLAIM, CNF_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair,
     TokenType,
@@ -30,6 +35,7 @@ pub use pair::{PairBuilder, TokenOptions};
 pub use raw::{InsecureToken, JwtCodec, insecure_decode};
 pub use thumbprint::jwk_thumbprint;
 pub(crate) use thumbprint::public_jwk_is_sound;
+pub use verified_cache::CacheSize;
 
 use crate::clock::Clock;
 use codec::TokenCodec;
