@@ -91,18 +91,7 @@ fn redis_url() -> String {
 async fn exactly_fifty_across_two_instances_sharing_redis() {
     // A fresh key prefix per run: the route's bucket must start empty.
     let prefix = format!("authx-test-{}:", uuid::Uuid::new_v4());
-    let store = authx::store::RedisStore::with_prefix(&redis_url(), &prefix).unwrap();
-    let stores = authx::Stores::single(store.clone(), "redis").with_rate_limiter(store);
-    let probe = tokio::time::timeout(
-        Duration::from_secs(10),
-        stores.revocation.is_revoked("probe"),
-    )
-    .await;
-    assert!(
-        matches!(probe, Ok(Ok(_))),
-        "Redis at {} is unreachable: {probe:?}. Start it (see .ci/run) or set AUTHX_TEST_REDIS_URL.",
-        redis_url()
-    );
+    let stores = redis_stores(&prefix).await;
     let a = Auth::builder(config())
         .stores(stores.clone())
         .build()
@@ -114,6 +103,106 @@ async fn exactly_fifty_across_two_instances_sharing_redis() {
     );
     let token = a.create_access_token("u").unwrap();
     assert_eq!(burst(&[&sa, &sb], "/fifty", &token, 200).await, (50, 150));
+}
+
+/// Redis stores under `prefix`, proved reachable.
+async fn redis_stores(prefix: &str) -> authx::Stores {
+    let store = authx::store::RedisStore::with_prefix(&redis_url(), prefix).unwrap();
+    let stores = authx::Stores::redis(store);
+    let probe = tokio::time::timeout(
+        Duration::from_secs(10),
+        stores.revocation.is_revoked("probe"),
+    )
+    .await;
+    assert!(
+        matches!(probe, Ok(Ok(_))),
+        "Redis at {} is unreachable: {probe:?}. Start it (see .ci/run) or set AUTHX_TEST_REDIS_URL.",
+        redis_url()
+    );
+    stores
+}
+
+/// Watches what Redis executes (`MONITOR`) and counts the commands clients sent that name a
+/// key under `prefix`; commands a script runs inside Redis are not round trips, and are left
+/// out.
+async fn count_commands(
+    prefix: &str,
+) -> (
+    tokio::task::JoinHandle<()>,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use futures_util::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let client = redis::Client::open(redis_url()).unwrap();
+    let monitor = client.get_async_monitor().await.unwrap();
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    let prefix = prefix.to_owned();
+    let task = tokio::spawn(async move {
+        let mut lines = monitor.into_on_message::<String>();
+        while let Some(line) = lines.next().await {
+            if line.contains(&prefix) && !line.contains("[0 lua]") && !line.contains(" lua]") {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    // MONITOR is on once its first line arrives; give it a moment.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    (task, seen)
+}
+
+/// A rate-limited protected route on Redis costs one round trip per request: the token's
+/// revocation (and its session's) and the rate limit in one script. A revoked token is refused
+/// in that same trip and not counted against the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_route_on_redis_is_one_round_trip() {
+    use std::sync::atomic::Ordering;
+    let prefix = format!("authx-test-{}:", uuid::Uuid::new_v4());
+    let auth = Auth::builder(config())
+        .stores(redis_stores(&prefix).await)
+        .build()
+        .unwrap();
+    let s = TestServer::start(app(auth.clone())).await;
+    let session = auth
+        .create_session("u", authx::SessionMeta::default())
+        .await
+        .unwrap();
+    let token = auth.access_token("u").session(&session.id).issue().unwrap();
+    let get = |token: String| {
+        let url = s.url("/fifty");
+        async move {
+            client()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Warm: the script is loaded into Redis on first use.
+    assert_eq!(get(token.clone()).await, 200);
+    let (task, seen) = count_commands(&prefix).await;
+    for _ in 0..20 {
+        assert_eq!(get(token.clone()).await, 200);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let commands = seen.load(Ordering::SeqCst);
+    task.abort();
+    assert_eq!(
+        commands, 20,
+        "one command per request, not {commands} for 20"
+    );
+
+    // Revoked: refused in the same trip, and the limit is not charged for it.
+    let other = auth.create_access_token("v").unwrap();
+    auth.revoke(&auth.verify(&other).unwrap()).await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(get(other.clone()).await, 401, "revoked: never 200 or 429");
+    }
+    let fresh = auth.create_access_token("v").unwrap();
+    assert_eq!(burst(&[&s], "/fifty", &fresh, 60).await, (50, 10));
 }
 
 #[tokio::test]

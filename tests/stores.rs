@@ -239,3 +239,157 @@ async fn unknown_store_urls_are_refused_at_start_up() {
         .to_string();
     assert!(err.contains("unknown store URL scheme"), "{err}");
 }
+
+// ---------------------------------------------------------------- near-cache
+
+fn near_config(url: &str) -> AuthConfig {
+    let mut c = config(url);
+    c.near_cache.enabled = true;
+    c
+}
+
+/// Waits (up to 10 s) for `auth`'s near-cache feed to be subscribed.
+async fn until_live(auth: &Auth) {
+    for _ in 0..1000 {
+        if auth.near_cache().unwrap().is_live() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the near-cache feed never came up");
+}
+
+/// How long until `b` refuses `token` after `a` revoked it (polled every millisecond, up to
+/// 2 s); panics if it never does.
+async fn propagation(a: &Auth, b: &Auth, token: &str) -> Duration {
+    assert!(b.verify_unrevoked(token).await.is_ok());
+    assert!(b.verify_unrevoked(token).await.is_ok());
+    assert!(!b.near_cache().unwrap().is_empty(), "b keeps the answer");
+    a.revoke(&a.verify(token).unwrap()).await.unwrap();
+    let revoked = std::time::Instant::now();
+    while revoked.elapsed() < Duration::from_secs(2) {
+        if matches!(b.verify_unrevoked(token).await, Err(AuthError::Revoked)) {
+            return revoked.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("b still accepts a token a revoked 2 s ago");
+}
+
+/// Two instances with the near-cache on one shared store: `b` answers from memory, and a
+/// revocation on `a` is refused on `b` within 50 ms (the best of three tries, so a machine
+/// busy with other tests does not decide it; every try must land within 2 s). Then `b`'s
+/// invalidation connection is killed by the server: `b` notices, forgets every answer, asks the
+/// store until it has subscribed again, and no revoked token is accepted at any point.
+async fn near_cache_two_instances(url: &str, kill_feed: impl AsyncFn()) {
+    let _ = open(url).await;
+    let a = Auth::connect(near_config(url)).await.unwrap();
+    let b = Auth::connect(near_config(url)).await.unwrap();
+    let subject = unique("user");
+    let session = a
+        .create_session(&subject, SessionMeta::default())
+        .await
+        .unwrap();
+    let issue = |with_session: bool| {
+        let t = a.access_token(&subject);
+        if with_session {
+            t.session(&session.id).issue().unwrap()
+        } else {
+            t.issue().unwrap()
+        }
+    };
+    b.verify_unrevoked(&issue(false)).await.unwrap();
+    until_live(&b).await;
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        best = best.min(propagation(&a, &b, &issue(false)).await);
+    }
+    println!("{url}: revocation refused on the other instance after {best:?} (best of 3)");
+    assert!(
+        best <= Duration::from_millis(50),
+        "best propagation {best:?}"
+    );
+
+    // A session revoked on a: every token of it is refused on b.
+    let in_session = issue(true);
+    assert!(b.verify_unrevoked(&in_session).await.is_ok());
+    a.revoke_session(&session.id).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(matches!(
+        b.verify_unrevoked(&in_session).await,
+        Err(AuthError::Revoked)
+    ));
+
+    // The feed is killed: b forgets, and nothing revoked meanwhile gets through.
+    let doomed = issue(false);
+    assert!(b.verify_unrevoked(&doomed).await.is_ok());
+    let losses = b.near_cache().unwrap().feed_losses();
+    kill_feed().await;
+    for _ in 0..500 {
+        if b.near_cache().unwrap().feed_losses() > losses {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        b.near_cache().unwrap().feed_losses() > losses,
+        "b noticed its feed was killed"
+    );
+    a.revoke(&a.verify(&doomed).unwrap()).await.unwrap();
+    for _ in 0..50 {
+        assert!(
+            matches!(b.verify_unrevoked(&doomed).await, Err(AuthError::Revoked)),
+            "a token revoked while b's feed was down is refused"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Back, and caching again, with nothing stale.
+    until_live(&b).await;
+    assert!(matches!(
+        b.verify_unrevoked(&doomed).await,
+        Err(AuthError::Revoked)
+    ));
+    let fresh = issue(false);
+    assert!(b.verify_unrevoked(&fresh).await.is_ok());
+    assert!(propagation(&a, &b, &issue(false)).await <= Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn redis_near_cache_follows_revocations_across_instances() {
+    let url = redis_url();
+    near_cache_two_instances(&url, async || {
+        let client = redis::Client::open(url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let _: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("pubsub")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_near_cache_follows_revocations_across_instances() {
+    let url = postgres_url();
+    near_cache_two_instances(&url, async || {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE pid <> pg_backend_pid() AND (query ILIKE 'LISTEN%' OR query = 'SELECT 1')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_near_cache_needs_a_store_with_a_feed() {
+    let err = Auth::connect(near_config("memory://")).await.unwrap_err();
+    assert!(err.to_string().contains("near-cache"), "{err}");
+}

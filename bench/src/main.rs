@@ -6,9 +6,11 @@
 //! another for a fixed time) from a hyper client in this process. Each round runs every variant
 //! once, after a warm-up whose numbers are thrown away; the order rotates between rounds so
 //! noise from the shared machine falls on all variants alike. Prints requests per second and
-//! p50/p99 latency per variant with its ratio to (a), then `protect/peer ratio` ((c) over
-//! axum-jwt-auth), `es256-cached/protect ratio` ((e) over (b)) and, as its last line, the
-//! throughput ratio of `#[protect(access)]` over the hand-written baseline. Bounded: `rounds × variants × (warmup + duration)` seconds.
+//! p50/p99 latency per variant with its ratio to (a), then the medians over rounds of the
+//! per-round throughput ratios: `protect/peer` ((c) over axum-jwt-auth), `es256-cached/protect`
+//! ((e) over (b)), `redis-nearcache/memory` ((f) over (c)), `postgres-nearcache/memory` ((g)
+//! over (c)) and, as its last line, `protect/baseline throughput` ((b) over the hand-written
+//! (a)). Bounded: `rounds × variants × (warmup + duration)` seconds.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -65,6 +67,8 @@ struct Variant {
     requests: u64,
     elapsed: Duration,
     latencies_us: Vec<u32>,
+    /// Requests per second in each round.
+    rounds: Vec<f64>,
 }
 
 async fn serve(app: Router) -> SocketAddr {
@@ -140,7 +144,26 @@ fn variant(name: &'static str, addr: SocketAddr, token: &str) -> Variant {
         requests: 0,
         elapsed: Duration::ZERO,
         latencies_us: Vec::new(),
+        rounds: Vec::new(),
     }
+}
+
+/// Connects to `url` and proves it answers, or says why the variant is left out.
+async fn store(url: &str, name: &str) -> Option<Stores> {
+    match authx::store::connect(url).await {
+        Ok(stores) if stores.revocation.is_revoked("probe").await.is_ok() => Some(stores),
+        _ => {
+            eprintln!("{name} left out: store unreachable at {url}");
+            None
+        }
+    }
+}
+
+/// The median over rounds of the throughput ratio of `x` to `y`.
+fn median_ratio(x: &Variant, y: &Variant) -> f64 {
+    let mut r: Vec<f64> = x.rounds.iter().zip(&y.rounds).map(|(x, y)| x / y).collect();
+    r.sort_by(f64::total_cmp);
+    r.get(r.len() / 2).copied().unwrap_or(0.0)
 }
 
 #[tokio::main]
@@ -181,19 +204,31 @@ async fn main() {
             &token,
         ),
     ];
-    match authx::store::connect(&authx_bench::redis_url()).await {
-        Ok(stores) if stores.revocation.is_revoked("probe").await.is_ok() => {
-            let redis = variants::auth(stores);
-            list.push(variant(
-                "(d) + scopes, Redis revocation",
-                serve(variants::protect_scopes(redis.clone())).await,
-                &variants::token(&redis),
-            ));
-        }
-        _ => eprintln!(
-            "(d) left out: Redis unreachable at {}",
-            authx_bench::redis_url()
-        ),
+    let redis_url = authx_bench::redis_url();
+    let postgres_url = authx_bench::postgres_url();
+    if let Some(stores) = store(&redis_url, "(d)").await {
+        let redis = variants::auth(stores);
+        list.push(variant(
+            "(d) + scopes, Redis revocation",
+            serve(variants::protect_scopes(redis.clone())).await,
+            &variants::token(&redis),
+        ));
+    }
+    if let Some(stores) = store(&redis_url, "(f)").await {
+        let near = variants::auth_near_cached(stores);
+        list.push(variant(
+            "(f) (d) with the near-cache",
+            serve(variants::protect_scopes(near.clone())).await,
+            &variants::token(&near),
+        ));
+    }
+    if let Some(stores) = store(&postgres_url, "(g)").await {
+        let near = variants::auth_near_cached(stores);
+        list.push(variant(
+            "(g) PostgreSQL with the near-cache",
+            serve(variants::protect_scopes(near.clone())).await,
+            &variants::token(&near),
+        ));
     }
     eprintln!(
         "{} connections, {} rounds x {} variants x ({}s warm-up + {}s measured), {} cores, \
@@ -216,6 +251,7 @@ async fn main() {
                 load(v.addr, &v.token, a.connections, a.warmup).await;
             }
             let (n, elapsed, lat) = load(v.addr, &v.token, a.connections, a.duration).await;
+            v.rounds.push(n as f64 / elapsed.as_secs_f64());
             v.requests += n;
             v.elapsed += elapsed;
             v.latencies_us.extend(lat);
@@ -240,8 +276,15 @@ async fn main() {
             percentile(&v.latencies_us, 0.99)
         );
     }
-    // Indexes as listed above: a b c e p z (d).
-    println!("protect/peer ratio: {:.2}", rps[2] / rps[4]);
-    println!("es256-cached/protect ratio: {:.2}", rps[3] / rps[1]);
-    println!("protect/baseline throughput ratio: {:.2}", rps[1] / rps[0]);
+    let by = |prefix: &str| list.iter().find(|v| v.name.starts_with(prefix));
+    let ratio = |label: &str, x: &str, y: &str| match (by(x), by(y)) {
+        (Some(x), Some(y)) => println!("{label} ratio: {:.2}", median_ratio(x, y)),
+        _ => println!("{label} ratio: n/a (a variant was left out)"),
+    };
+    // Medians of the per-round ratios: noise from the shared machine falls on both sides.
+    ratio("protect/peer", "(c)", "(p)");
+    ratio("es256-cached/protect", "(e)", "(b)");
+    ratio("redis-nearcache/memory", "(f)", "(c)");
+    ratio("postgres-nearcache/memory", "(g)", "(c)");
+    ratio("protect/baseline throughput", "(b)", "(a)");
 }

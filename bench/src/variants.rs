@@ -2,7 +2,8 @@
 //! (a) a hand-written axum extractor over jsonwebtoken HS256, (b) `#[protect(access)]`,
 //! (c) `#[protect(access, scopes = "admin:*")]` with the memory revocation store, (d) (c) with
 //! the Redis revocation store, (e) (b) on ES256 with the verified-signature cache and a repeated
-//! token, (p) axum-jwt-auth (the fastest axum 0.8 JWT crate measured) on the same HS256 token,
+//! token, (f) and (g) (c) on Redis and on PostgreSQL with the revocation near-cache, (p)
+//! axum-jwt-auth (the fastest axum 0.8 JWT crate measured) on the same HS256 token,
 //! and (z) bare axum with no auth at all, the upper bound.
 
 use authx::{Auth, AuthConfig, Claims, Stores, protect};
@@ -23,6 +24,19 @@ pub fn auth(stores: Stores) -> Auth {
         .stores(stores)
         .build()
         .expect("bench config")
+}
+
+/// An engine with the given stores (Redis or PostgreSQL) and the revocation near-cache on.
+pub fn auth_near_cached(stores: Stores) -> Auth {
+    Auth::builder(
+        AuthConfig::builder()
+            .secret_key(SECRET)
+            .near_cache(true)
+            .build(),
+    )
+    .stores(stores)
+    .build()
+    .expect("bench config")
 }
 
 const EC_PRIVATE: &str = include_str!("../../tests/fixtures/python_authx/ec_private.pem");

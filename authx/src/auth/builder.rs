@@ -106,6 +106,25 @@ impl AuthBuilder {
             .unwrap_or_else(|| Stores::memory_with_clock(clock.clone()));
         if let Some(r) = self.revocation {
             stores.revocation = r;
+            stores.feed = None;
+        }
+        let mut near_cache = None;
+        if config.near_cache.enabled {
+            let feed = stores.feed.clone().ok_or_else(|| ConfigError::Invalid {
+                field: "near_cache",
+                reason: format!(
+                    "the {} store has no revocation feed: the near-cache needs Redis or PostgreSQL",
+                    stores.backend
+                ),
+            })?;
+            let cached = Arc::new(crate::store::NearCached::new(
+                stores.revocation,
+                feed,
+                config.near_cache,
+                clock.clone(),
+            ));
+            stores.revocation = cached.clone();
+            near_cache = Some(cached);
         }
         if let Some(s) = self.sessions {
             stores.sessions = s;
@@ -113,12 +132,17 @@ impl AuthBuilder {
         if let Some(r) = self.rate {
             stores.rate = r;
         }
+        // One object behind both: revocation and rate limit can share a round trip.
+        let one_trip =
+            std::ptr::addr_eq(Arc::as_ptr(&stores.rate), Arc::as_ptr(&stores.revocation));
         #[cfg(feature = "jwks")]
         let issuers = crate::jwks::Issuers::new(self.issuers, &config)?;
         let auth = Auth {
             inner: Arc::new(Inner {
                 codec,
                 stores,
+                near_cache,
+                one_trip,
                 forwarding,
                 clock,
                 config,

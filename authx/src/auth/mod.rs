@@ -66,6 +66,11 @@ struct Inner {
     config: AuthConfig,
     codec: TokenCodec,
     stores: Stores,
+    /// The revocation near-cache, when on (also `stores.revocation`).
+    near_cache: Option<Arc<crate::store::NearCached>>,
+    /// The rate limiter is the revocation store (Redis) and no near-cache is in between: see
+    /// [`Auth::one_trip`].
+    one_trip: bool,
     clock: SharedClock,
     touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     /// The key DPoP nonces are made with.
@@ -126,6 +131,12 @@ impl Auth {
     /// The revocation store in use.
     pub fn revocation_store(&self) -> &Arc<dyn RevocationStore> {
         &self.inner.stores.revocation
+    }
+
+    /// The revocation near-cache, when [`near_cache`](crate::AuthConfig::near_cache) is on: its
+    /// size, and whether its feed is live.
+    pub fn near_cache(&self) -> Option<&crate::store::NearCached> {
+        self.inner.near_cache.as_deref()
     }
 
     /// The session store in use.
@@ -218,6 +229,23 @@ impl Auth {
         let result = crate::store::bounded(self.inner.config.store_timeout, call).await;
         crate::metrics::store_call(self.inner.stores.backend, started.elapsed(), &result);
         result.map_err(AuthError::StoreUnavailable)
+    }
+
+    /// [`store_call`](Self::store_call) for a call a store may decline (`None`: it cannot do
+    /// that, and nothing was asked).
+    pub(crate) async fn store_call_opt<T>(
+        &self,
+        call: impl Future<Output = Option<Result<T, StoreError>>>,
+    ) -> Option<Result<T, AuthError>> {
+        let started = std::time::Instant::now();
+        let limit = self.inner.config.store_timeout;
+        let result = match tokio::time::timeout(limit, call).await {
+            Ok(None) => return None,
+            Ok(Some(r)) => r,
+            Err(_) => Err(StoreError::Timeout(limit)),
+        };
+        crate::metrics::store_call(self.inner.stores.backend, started.elapsed(), &result);
+        Some(result.map_err(AuthError::StoreUnavailable))
     }
 
     /// Runs `f` failing closed whatever [`store_fail_open`](AuthConfig::store_fail_open) says:

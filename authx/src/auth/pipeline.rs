@@ -6,6 +6,8 @@
 //!    type-checked, CSRF-checked (cookie tokens on unsafe methods), checked against the stores
 //!    (revocation of the token and its family, retirement, allowlist), then cached;
 //! 3. rate limits keyed by subject or a custom key (a failed verification is charged to the IP);
+//!    when the rate limiter is the revocation store (Redis), an access token's revocation is
+//!    checked here instead, in the same round trip, and a revoked token is not counted;
 //! 4. user kind, freshness, scopes, policy.
 //!
 //! It returns the verified claims or the refusal; the `auth decision` event is recorded from
@@ -180,9 +182,13 @@ impl Auth {
         let rules = check.rules;
         let mut rate = None;
         if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip)) {
-            rate = self
-                .check_rate(parts, check.route, &rule, Some(claims))
-                .await?;
+            rate = if self.one_trip(rules, claims) {
+                self.check_rate_unless_revoked(parts, check.route, &rule, claims)
+                    .await?
+            } else {
+                self.check_rate(parts, check.route, &rule, Some(claims))
+                    .await?
+            };
         }
         if let Some(kind) = rules.kind {
             crate::guard::extract::check_kind(claims, kind)?;
@@ -264,7 +270,11 @@ impl Auth {
         self.check_dpop(parts, dpop_token.as_deref(), &claims)
             .await
             .map_err(refuse)?;
-        self.ensure_live(&claims).await.map_err(refuse)?;
+        // With a rate limit on the same store, the revocation check is made with it, in one
+        // round trip (step 3), before anything else looks at the token.
+        if !self.one_trip(rules, &claims) {
+            self.ensure_live(&claims).await.map_err(refuse)?;
+        }
         if let Some(sid) = &claims.sid {
             self.touch_later(sid);
         }

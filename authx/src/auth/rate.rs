@@ -5,9 +5,9 @@ use http::request::Parts;
 
 use super::{Auth, decision};
 use crate::error::AuthError;
-use crate::guard::{RateKeyRule, RateRule};
-use crate::rate::RateDecision;
-use crate::token::Claims;
+use crate::guard::{RateKeyRule, RateRule, Rules};
+use crate::rate::{RateDecision, Unrevoked};
+use crate::token::{Claims, TokenType};
 
 impl Auth {
     /// One rate decision for `rule` on `route`: `Ok(Some(decision))` when allowed,
@@ -20,6 +20,69 @@ impl Auth {
         rule: &RateRule,
         claims: Option<&Claims>,
     ) -> Result<Option<RateDecision>, AuthError> {
+        let key = self.rate_key(parts, route, rule, claims);
+        let window = std::time::Duration::from_millis(rule.window_ms);
+        let decided = self
+            .store_call(self.rate_limiter().check(&key, rule.count, window))
+            .await;
+        self.rate_outcome(route, decided)
+    }
+
+    /// [`check_rate`](Self::check_rate) for a verified token whose revocation check was left
+    /// to this step (see [`one_trip`](Self::one_trip)): its revocation and the rate limit in
+    /// one store round trip; a revoked token is refused (and not counted).
+    pub(crate) async fn check_rate_unless_revoked(
+        &self,
+        parts: &Parts,
+        route: &str,
+        rule: &RateRule,
+        claims: &Claims,
+    ) -> Result<Option<RateDecision>, AuthError> {
+        let key = self.rate_key(parts, route, rule, Some(claims));
+        let window = std::time::Duration::from_millis(rule.window_ms);
+        let family = claims.sid.as_deref().map(super::session::family_key);
+        let revoked: &[&str] = match &family {
+            Some(family) => &[&claims.jti, family],
+            None => &[&claims.jti],
+        };
+        let combined = self
+            .rate_limiter()
+            .check_unless_revoked(revoked, &key, rule.count, window);
+        let Some(found) = self.store_call_opt(combined).await else {
+            // This limiter holds no revocations after all: two calls.
+            self.ensure_claims_not_revoked(claims).await?;
+            return self.check_rate(parts, route, rule, Some(claims)).await;
+        };
+        let decided = match found {
+            Ok(Unrevoked::Revoked) => return Err(AuthError::Revoked),
+            Ok(Unrevoked::Rate(d)) => Ok(d),
+            Err(e) => Err(e),
+        };
+        self.rate_outcome(route, decided)
+    }
+
+    /// Whether this engine checks an access token's revocation together with the rate limit
+    /// of a route limited by subject or custom key, in one store round trip: when its rate
+    /// limiter is its revocation store (Redis), with no near-cache (which answers revocations
+    /// from memory) and no allowlist.
+    pub(crate) fn one_trip(&self, rules: &Rules, claims: &Claims) -> bool {
+        self.inner.one_trip
+            && !self.config().allowlist
+            && claims.token_type == TokenType::Access
+            && rules
+                .rate
+                .is_some_and(|r| !matches!(r.key, RateKeyRule::Ip))
+    }
+
+    /// The limiter key of `rule` on `route`: the route with the client IP, the subject or the
+    /// custom key.
+    fn rate_key(
+        &self,
+        parts: &Parts,
+        route: &str,
+        rule: &RateRule,
+        claims: Option<&Claims>,
+    ) -> String {
         let who = match (rule.key, claims) {
             (RateKeyRule::Subject, Some(c)) => format!("sub:{}", bounded_key(&c.sub)),
             (RateKeyRule::Custom { key, .. }, _) => {
@@ -27,12 +90,17 @@ impl Auth {
             }
             _ => format!("ip:{}", self.client_ip(parts).key()),
         };
-        let key = format!("{route}|{who}");
-        let window = std::time::Duration::from_millis(rule.window_ms);
-        match self
-            .store_call(self.rate_limiter().check(&key, rule.count, window))
-            .await
-        {
+        format!("{route}|{who}")
+    }
+
+    /// A limiter's answer as the pipeline's: allowed, [`AuthError::RateLimited`], or (the
+    /// limiter failed under [`store_fail_open`](crate::AuthConfig::store_fail_open)) `None`.
+    fn rate_outcome(
+        &self,
+        route: &str,
+        decided: Result<RateDecision, AuthError>,
+    ) -> Result<Option<RateDecision>, AuthError> {
+        match decided {
             Ok(d) if d.allowed => Ok(Some(d)),
             Ok(d) => {
                 crate::metrics::rate_limited(route);

@@ -105,6 +105,11 @@ impl AuthConfigBuilder {
         self.0.verify_cache.capacity = entries;
         self
     }
+    /// Turns the revocation near-cache on or off. See [`NearCache`](super::NearCache).
+    pub fn near_cache(mut self, on: bool) -> Self {
+        self.0.near_cache.enabled = on;
+        self
+    }
     /// See [`AuthConfig::store_timeout`].
     pub fn store_timeout(mut self, d: Duration) -> Self {
         self.0.store_timeout = d;

@@ -130,6 +130,12 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
     set(&mut c.leeway, env.secs("AUTHX_LEEWAY")?);
     set(&mut c.max_token_size, env.parse("AUTHX_MAX_TOKEN_SIZE")?);
     set(&mut c.verify_cache.mode, env.parse("AUTHX_VERIFY_CACHE")?);
+    set(&mut c.near_cache.enabled, env.boolean("AUTHX_NEAR_CACHE")?);
+    set(
+        &mut c.near_cache.capacity,
+        env.parse("AUTHX_NEAR_CACHE_CAPACITY")?,
+    );
+    set(&mut c.near_cache.ttl, env.secs("AUTHX_NEAR_CACHE_TTL")?);
     set(
         &mut c.verify_cache.capacity,
         env.parse("AUTHX_VERIFY_CACHE_CAPACITY")?,

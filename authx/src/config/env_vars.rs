@@ -54,6 +54,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "most verified signatures remembered (default 65536)",
     ),
     (
+        "AUTHX_NEAR_CACHE",
+        "keep \"not revoked\" answers in the instance, invalidated by Redis/PostgreSQL (default false)",
+    ),
+    (
+        "AUTHX_NEAR_CACHE_CAPACITY",
+        "most keys in the near-cache (default 100000)",
+    ),
+    (
+        "AUTHX_NEAR_CACHE_TTL",
+        "longest a near-cache answer is kept, seconds (default 60)",
+    ),
+    (
         "AUTHX_HEADER_NAME",
         "header carrying the token (default Authorization)",
     ),

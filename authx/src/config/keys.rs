@@ -1,5 +1,4 @@
-//! Keys in the configuration: [`Secret`], [`KeySource`] and [`VerificationKey`]; the
-//! [`VerifyCache`] of signatures they verified.
+//! Keys in the configuration: [`Secret`], [`KeySource`] and [`VerificationKey`].
 
 use std::fmt;
 use std::path::PathBuf;
@@ -146,59 +145,5 @@ impl VerificationKey {
     pub fn with_algorithm(mut self, algorithm: Algorithm) -> Self {
         self.algorithm = Some(algorithm);
         self
-    }
-}
-
-/// Which verified signatures are remembered ([`VerifyCache`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum VerifyCacheMode {
-    /// Every token's signature is checked on every request.
-    Off,
-    /// Tokens signed with RSA, ECDSA or EdDSA (where the check costs tens of microseconds or
-    /// more: identity-provider tokens, key files). The default.
-    #[default]
-    Asymmetric,
-    /// HMAC tokens too (their check costs about as much as the cache lookup).
-    All,
-}
-
-impl std::str::FromStr for VerifyCacheMode {
-    type Err = &'static str;
-
-    /// `off`, `asymmetric` or `all`, any case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "off" => Ok(VerifyCacheMode::Off),
-            "asymmetric" => Ok(VerifyCacheMode::Asymmetric),
-            "all" => Ok(VerifyCacheMode::All),
-            _ => Err("use off, asymmetric or all"),
-        }
-    }
-}
-
-/// The verified-signature cache: a bounded set of SHA-256 digests of tokens whose signature
-/// verified, each kept until its token expires. A token seen before skips the signature check;
-/// its claims, expiry and revocation are still checked on every request, and a tampered token
-/// (other bytes, another digest) is always verified in full. Reloaded or rotated keys start an
-/// empty cache. About 40 to 90 bytes per entry: 1M entries take under 100 MiB.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct VerifyCache {
-    /// Which tokens are cached. Default [`VerifyCacheMode::Asymmetric`].
-    pub mode: VerifyCacheMode,
-    /// The most signatures held (per key set and per identity provider), split evenly over 16
-    /// shards; a full shard drops its expired entries first, then any. Default 65,536.
-    pub capacity: usize,
-}
-
-impl Default for VerifyCache {
-    fn default() -> Self {
-        VerifyCache {
-            mode: VerifyCacheMode::Asymmetric,
-            capacity: 65_536,
-        }
     }
 }

@@ -10,6 +10,7 @@
 //! This module knows nothing of the engine: it is plain data, its parsing and its errors.
 
 mod builder;
+mod cache;
 mod cookies;
 mod env;
 mod env_vars;
@@ -19,12 +20,13 @@ mod oauth;
 mod url;
 
 pub use builder::AuthConfigBuilder;
+pub use cache::{NearCache, VerifyCache, VerifyCacheMode};
 pub use cookies::{CookieConfig, CsrfConfig, SameSite};
 #[cfg(feature = "vault")]
 pub(crate) use env::Env;
 pub use env_vars::ENV_VARS;
 pub use error::ConfigError;
-pub use keys::{KeySource, Secret, VerificationKey, VerifyCache, VerifyCacheMode};
+pub use keys::{KeySource, Secret, VerificationKey};
 pub use oauth::{OAuthClient, OAuthConfig};
 pub use url::redact_url;
 
@@ -130,6 +132,8 @@ pub struct AuthConfig {
     pub max_token_size: usize,
     /// Signatures remembered once verified (asymmetric tokens, by default): see [`VerifyCache`].
     pub verify_cache: VerifyCache,
+    /// A near-cache of revocation answers for Redis and PostgreSQL: see [`NearCache`].
+    pub near_cache: NearCache,
     /// Where revocations and sessions live: `memory://` (default), `sqlite://path.db`,
     /// `postgres://...`, `redis://...` (see [`store::connect`](crate::store::connect)).
     /// Used by [`Auth::connect`](crate::Auth::connect).
@@ -205,6 +209,7 @@ impl Default for AuthConfig {
             leeway: Duration::ZERO,
             max_token_size: 8192,
             verify_cache: VerifyCache::default(),
+            near_cache: NearCache::default(),
             store_url: "memory://".into(),
             trusted_proxies: Vec::new(),
             forwarded_header: "X-Forwarded-For".into(),
@@ -245,6 +250,7 @@ impl fmt::Debug for AuthConfig {
             .field("leeway", &self.leeway)
             .field("max_token_size", &self.max_token_size)
             .field("verify_cache", &self.verify_cache)
+            .field("near_cache", &self.near_cache)
             .field("store_url", &redact_url(&self.store_url))
             .field("allowlist", &self.allowlist)
             .field("oauth", &self.oauth)

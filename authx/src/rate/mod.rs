@@ -107,6 +107,31 @@ pub trait RateLimiter: Send + Sync + 'static {
         count: u32,
         window: Duration,
     ) -> Result<RateDecision, StoreError>;
+
+    /// For a limiter that is also the revocation store (Redis): whether any of `revoked`
+    /// (revocation keys: a token id, its session) is revoked, and only when none is, the
+    /// [`check`](Self::check) of `key`, in one round trip. `None` (the default) when this
+    /// limiter holds no revocations: the engine then asks the revocation store itself.
+    async fn check_unless_revoked(
+        &self,
+        revoked: &[&str],
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Option<Result<Unrevoked, StoreError>> {
+        let _ = (revoked, key, count, window);
+        None
+    }
+}
+
+/// What [`RateLimiter::check_unless_revoked`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unrevoked {
+    /// A key was revoked; nothing was counted.
+    Revoked,
+    /// None was; the rate decision.
+    Rate(RateDecision),
 }
 
 /// GCRA in integer microseconds: given the key's theoretical arrival time `tat` (none for a new

@@ -18,6 +18,7 @@
 //! plain function with [`blocklist_fn`] (AuthX's `set_callback_token_blocklist`).
 
 mod memory;
+mod near_cache;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod session;
@@ -33,6 +34,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub(crate) use near_cache::FEED_BUFFER;
+pub use near_cache::{NearCached, RevocationFeed};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
 pub use session::{Session, SessionStore};

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use super::{AllowlistStore, MemoryStore, RevocationStore, SessionStore, StoreError};
+use super::{
+    AllowlistStore, MemoryStore, RevocationFeed, RevocationStore, SessionStore, StoreError,
+};
 use crate::clock::SharedClock;
 use crate::rate::{MemoryRateLimiter, RateLimiter};
 
@@ -20,6 +22,9 @@ pub struct Stores {
     pub rate: Arc<dyn RateLimiter>,
     /// Which backend, for logs (`memory`, `sqlite`, `postgres`, `redis`); never credentials.
     pub backend: &'static str,
+    /// Revocations as they happen (Redis, PostgreSQL), for the
+    /// [near-cache](crate::config::NearCache); `None` for backends without a feed.
+    pub feed: Option<Arc<dyn RevocationFeed>>,
 }
 
 impl std::fmt::Debug for Stores {
@@ -54,6 +59,26 @@ impl Stores {
             allowlist: store,
             rate: Arc::new(MemoryRateLimiter::new()),
             backend,
+            feed: None,
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+impl Stores {
+    /// Everything in one [`RedisStore`](super::RedisStore) (what `redis://` URLs open): shared
+    /// by every instance, rate limits exact across them, a token's revocation and its route's
+    /// rate limit checked in one round trip, and a feed for the
+    /// [near-cache](crate::config::NearCache).
+    pub fn redis(store: super::RedisStore) -> Self {
+        let store = Arc::new(store);
+        Stores {
+            revocation: store.clone(),
+            sessions: store.clone(),
+            allowlist: store.clone(),
+            rate: store.clone(),
+            backend: "redis",
+            feed: Some(store),
         }
     }
 }
@@ -102,10 +127,16 @@ async fn sql(url: &str, backend: &'static str) -> Result<Stores, StoreError> {
     {
         return Err(missing_feature(backend));
     }
-    Ok(Stores::single(
-        super::SqlStore::connect(url).await?,
-        backend,
-    ))
+    let store = super::SqlStore::connect(url).await?;
+    #[cfg(feature = "postgres")]
+    let feed = store
+        .is_postgres()
+        .then(|| Arc::new(store.clone()) as Arc<dyn RevocationFeed>);
+    #[cfg(not(feature = "postgres"))]
+    let feed = None;
+    let mut stores = Stores::single(store, backend);
+    stores.feed = feed;
+    Ok(stores)
 }
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
@@ -115,14 +146,7 @@ async fn sql(_url: &str, backend: &'static str) -> Result<Stores, StoreError> {
 
 #[cfg(feature = "redis")]
 fn redis(url: &str) -> Result<Stores, StoreError> {
-    let store = Arc::new(super::RedisStore::new(url)?);
-    Ok(Stores {
-        revocation: store.clone(),
-        sessions: store.clone(),
-        allowlist: store.clone(),
-        rate: store,
-        backend: "redis",
-    })
+    Ok(Stores::redis(super::RedisStore::new(url)?))
 }
 
 #[cfg(not(feature = "redis"))]

@@ -1,9 +1,11 @@
 //! Redis: revocations and sessions shared by every instance behind a load balancer.
 
 mod allowlist;
+mod feed;
 mod sessions;
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -59,6 +61,14 @@ if head == false or head == ARGV[1] then
 end
 return 0";
 
+/// Records a key unless it is already there, and announces it when it was not.
+const REVOKE_ONCE: &str = r"
+if redis.call('SET', KEYS[1], 1, 'NX', 'EXAT', ARGV[1]) then
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+  return 1
+end
+return 0";
+
 const MARK_REVOKED: &str = r"
 if redis.call('HGET', KEYS[1], 'revoked') == '0' then
   redis.call('HSET', KEYS[1], 'revoked', '1')
@@ -93,6 +103,11 @@ impl RedisStore {
             .await
             .cloned()
             .map_err(unavailable)
+    }
+
+    /// Where revocations are published, for the near-caches of every instance.
+    fn channel(&self) -> String {
+        format!("{}revoked", self.prefix)
     }
 
     fn revoked_key(&self, key: &str) -> String {
@@ -158,11 +173,19 @@ impl RevocationStore for RedisStore {
         if expires_at <= now() {
             return Ok(());
         }
-        redis::cmd("SET")
+        // Written and announced in one transaction, for the near-caches of every instance.
+        redis::pipe()
+            .atomic()
+            .cmd("SET")
             .arg(self.revoked_key(key))
             .arg(1)
             .arg("EXAT")
             .arg(expires_at)
+            .ignore()
+            .cmd("PUBLISH")
+            .arg(self.channel())
+            .arg(key)
+            .ignore()
             .query_async::<()>(&mut self.conn().await?)
             .await
             .map_err(unavailable)
@@ -189,16 +212,15 @@ impl RevocationStore for RedisStore {
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let exp = expires_at.max(now() + 1);
-        let set: Option<String> = redis::cmd("SET")
-            .arg(self.revoked_key(key))
-            .arg(1)
-            .arg("NX")
-            .arg("EXAT")
+        let set: i64 = redis::Script::new(REVOKE_ONCE)
+            .key(self.revoked_key(key))
             .arg(exp)
-            .query_async(&mut self.conn().await?)
+            .arg(self.channel())
+            .arg(key)
+            .invoke_async(&mut self.conn().await?)
             .await
             .map_err(unavailable)?;
-        Ok(set.is_some())
+        Ok(set == 1)
     }
 
     async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
@@ -261,6 +283,58 @@ end
 redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil(ahead / 1000) + 1)
 return {1, math.floor((window - ahead) / interval), ahead, 0}";
 
+/// [`GCRA`] on the last key, unless one of the other keys (revocations) exists: then
+/// `{-1, 0, 0, 0}` and nothing is counted. A token's revocation and its rate limit in one round
+/// trip.
+const GCRA_UNLESS_REVOKED: &str = r"
+local rate = table.remove(KEYS)
+if #KEYS > 0 and redis.call('EXISTS', unpack(KEYS)) > 0 then
+  return {-1, 0, 0, 0}
+end
+KEYS[1] = rate
+";
+
+impl RedisStore {
+    /// Runs `script` ([`GCRA`], or [`GCRA_UNLESS_REVOKED`] before it) with `revoked` keys
+    /// first and the rate key of `key` last; `None` when a revoked key was found.
+    async fn gcra(
+        &self,
+        script: &redis::Script,
+        revoked: &[&str],
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<Option<crate::rate::RateDecision>, StoreError> {
+        let window_us = i64::try_from(window.as_micros()).unwrap_or(i64::MAX).max(1);
+        let interval = (window_us / i64::from(count.max(1))).max(1);
+        let mut invocation = script.prepare_invoke();
+        for k in revoked {
+            invocation.key(self.revoked_key(k));
+        }
+        let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = invocation
+            .key(format!("{}rate:{key}", self.prefix))
+            .arg(interval)
+            .arg(window_us)
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        let us = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
+        Ok(match allowed {
+            -1 => None,
+            1 => Some(crate::rate::RateDecision::allowed(
+                count,
+                u32::try_from(remaining).unwrap_or(0),
+                us(reset),
+            )),
+            _ => Some(crate::rate::RateDecision::refused(
+                count,
+                us(reset),
+                us(retry),
+            )),
+        })
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::rate::RateLimiter for RedisStore {
     async fn check(
@@ -269,24 +343,27 @@ impl crate::rate::RateLimiter for RedisStore {
         count: u32,
         window: Duration,
     ) -> Result<crate::rate::RateDecision, StoreError> {
-        let window_us = i64::try_from(window.as_micros()).unwrap_or(i64::MAX).max(1);
-        let interval = (window_us / i64::from(count.max(1))).max(1);
-        let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = redis::Script::new(GCRA)
-            .key(format!("{}rate:{key}", self.prefix))
-            .arg(interval)
-            .arg(window_us)
-            .invoke_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        let us = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
-        Ok(if allowed == 1 {
-            crate::rate::RateDecision::allowed(
-                count,
-                u32::try_from(remaining).unwrap_or(0),
-                us(reset),
+        static SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(GCRA));
+        self.gcra(&SCRIPT, &[], key, count, window)
+            .await?
+            .ok_or_else(|| StoreError::unavailable("the rate script answered for no key"))
+    }
+
+    async fn check_unless_revoked(
+        &self,
+        revoked: &[&str],
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Option<Result<crate::rate::Unrevoked, StoreError>> {
+        static SCRIPT: LazyLock<redis::Script> =
+            LazyLock::new(|| redis::Script::new(&format!("{GCRA_UNLESS_REVOKED}{GCRA}")));
+        let found = self.gcra(&SCRIPT, revoked, key, count, window).await;
+        Some(found.map(|d| {
+            d.map_or(
+                crate::rate::Unrevoked::Revoked,
+                crate::rate::Unrevoked::Rate,
             )
-        } else {
-            crate::rate::RateDecision::refused(count, us(reset), us(retry))
-        })
+        }))
     }
 }

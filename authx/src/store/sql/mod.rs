@@ -2,6 +2,8 @@
 //! SQL both databases accept.
 
 mod allowlist;
+#[cfg(feature = "postgres")]
+mod feed;
 mod sessions;
 
 use std::sync::Arc;
@@ -59,6 +61,11 @@ const PURGE_EVERY: u64 = 256;
 pub struct SqlStore {
     pool: AnyPool,
     writes: Arc<AtomicU64>,
+    /// PostgreSQL (revocations are announced with `NOTIFY`), not SQLite.
+    postgres: bool,
+    /// For the revocation feed's own connection (`LISTEN`); never printed.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    url: Arc<str>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -90,11 +97,18 @@ impl SqlStore {
         let store = SqlStore {
             pool,
             writes: Arc::new(AtomicU64::new(0)),
+            postgres: url.starts_with("postgres"),
+            url: url.into(),
         };
         if let Err(e) = store.migrate().await {
             tracing::warn!(error = %e, "authx: database unreachable at start-up; will retry on use");
         }
         Ok(store)
+    }
+
+    /// Whether this is PostgreSQL (with a revocation feed for the near-cache).
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
     }
 
     /// Applies the schema (idempotent).
@@ -204,14 +218,21 @@ impl RevocationStore for SqlStore {
         if expires_at <= now() {
             return Ok(()); // already refused for being expired
         }
+        // On PostgreSQL the write announces itself in the same statement (delivered when it
+        // commits), for the near-caches of every instance.
+        let sql = if self.postgres {
+            "WITH w AS (INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at RETURNING key) \
+             SELECT pg_notify('authx_revoked', key) FROM w"
+        } else {
+            "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at"
+        };
         self.with_schema(|| {
-            sqlx::query(
-                "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
-                 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at",
-            )
-            .bind(key)
-            .bind(expires_at)
-            .execute(&self.pool)
+            sqlx::query(sql)
+                .bind(key)
+                .bind(expires_at)
+                .execute(&self.pool)
         })
         .await?;
         self.after_write().await;
@@ -250,9 +271,16 @@ impl RevocationStore for SqlStore {
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let expires_at = expires_at.max(now() + 1);
+        let sql = if self.postgres {
+            "WITH w AS (INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (key) DO NOTHING RETURNING key) \
+             SELECT pg_notify('authx_revoked', key) FROM w"
+        } else {
+            "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING"
+        };
         let done = self
             .with_schema(|| {
-                sqlx::query("INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                sqlx::query(sql)
                     .bind(key)
                     .bind(expires_at)
                     .execute(&self.pool)

@@ -1,0 +1,89 @@
+//! Caches in the configuration: the [`VerifyCache`] of verified signatures and the
+//! [`NearCache`] of revocation answers.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Which verified signatures are remembered ([`VerifyCache`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum VerifyCacheMode {
+    /// Every token's signature is checked on every request.
+    Off,
+    /// Tokens signed with RSA, ECDSA or EdDSA (where the check costs tens of microseconds or
+    /// more: identity-provider tokens, key files). The default.
+    #[default]
+    Asymmetric,
+    /// HMAC tokens too (their check costs about as much as the cache lookup).
+    All,
+}
+
+impl std::str::FromStr for VerifyCacheMode {
+    type Err = &'static str;
+
+    /// `off`, `asymmetric` or `all`, any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" => Ok(VerifyCacheMode::Off),
+            "asymmetric" => Ok(VerifyCacheMode::Asymmetric),
+            "all" => Ok(VerifyCacheMode::All),
+            _ => Err("use off, asymmetric or all"),
+        }
+    }
+}
+
+/// The verified-signature cache: a bounded set of SHA-256 digests of tokens whose signature
+/// verified, each kept until its token expires. A token seen before skips the signature check;
+/// its claims, expiry and revocation are still checked on every request, and a tampered token
+/// (other bytes, another digest) is always verified in full. Reloaded or rotated keys start an
+/// empty cache. About 40 to 90 bytes per entry: 1M entries take under 100 MiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct VerifyCache {
+    /// Which tokens are cached. Default [`VerifyCacheMode::Asymmetric`].
+    pub mode: VerifyCacheMode,
+    /// The most signatures held (per key set and per identity provider), split evenly over 16
+    /// shards; a full shard drops its expired entries first, then any. Default 65,536.
+    pub capacity: usize,
+}
+
+impl Default for VerifyCache {
+    fn default() -> Self {
+        VerifyCache {
+            mode: VerifyCacheMode::Asymmetric,
+            capacity: 65_536,
+        }
+    }
+}
+
+/// The revocation near-cache (Redis and PostgreSQL stores): "not revoked" answers kept in the
+/// instance and dropped the moment any instance revokes the key, through the store's own feed
+/// (Redis pub/sub, PostgreSQL `LISTEN`/`NOTIFY`). While the feed is down, nothing is cached and
+/// every request asks the store. Every instance that revokes must run an authx that publishes
+/// (this one and later); [`ttl`](Self::ttl) bounds what a silent writer could leave stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct NearCache {
+    /// On or off. Default off: every check asks the store.
+    pub enabled: bool,
+    /// The most keys held (a token and its session are two), split over 16 shards. Default
+    /// 100,000.
+    pub capacity: usize,
+    /// The longest a "not revoked" answer is kept, seconds in serde. Default 60 s.
+    #[serde(deserialize_with = "crate::wire::de_secs")]
+    pub ttl: Duration,
+}
+
+impl Default for NearCache {
+    fn default() -> Self {
+        NearCache {
+            enabled: false,
+            capacity: 100_000,
+            ttl: Duration::from_secs(60),
+        }
+    }
+}
