@@ -1,5 +1,5 @@
 //! The guard end to end, in process (`tower::ServiceExt::oneshot`, no sockets): the same handler
-//! behind a hand-written extractor and behind `#[protect]`. `cargo bench -p authx-bench --bench guard`.
+//! behind a hand-written extractor, behind `#[protect]`, behind axum-jwt-auth, and with no auth. `cargo bench -p authx-bench --bench guard`.
 
 use authx::Stores;
 use authx_bench::variants;
@@ -24,6 +24,8 @@ fn guard(c: &mut Criterion) {
             variants::protect_scopes(memory.clone()),
             token.clone(),
         ),
+        ("peer axum-jwt-auth", variants::peer(), token.clone()),
+        ("bare axum, no auth", variants::bare(), token.clone()),
     ];
     let redis = rt.block_on(async {
         let stores = authx::store::connect(&authx_bench::redis_url())

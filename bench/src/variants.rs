@@ -18,12 +18,21 @@ use serde::Deserialize;
 /// The HMAC secret every variant uses.
 pub const SECRET: &str = "bench-secret-0123456789abcdef0123456789";
 
+/// The audience every variant's token is for and every variant checks (axum-jwt-auth insists
+/// on one).
+pub const AUDIENCE: &str = "bench";
+
 /// An engine with the given stores.
 pub fn auth(stores: Stores) -> Auth {
-    Auth::builder(AuthConfig::builder().secret_key(SECRET).build())
-        .stores(stores)
-        .build()
-        .expect("bench config")
+    Auth::builder(
+        AuthConfig::builder()
+            .secret_key(SECRET)
+            .audience(AUDIENCE)
+            .build(),
+    )
+    .stores(stores)
+    .build()
+    .expect("bench config")
 }
 
 /// An engine with the given stores (Redis or PostgreSQL) and the revocation near-cache on.
@@ -31,6 +40,7 @@ pub fn auth_near_cached(stores: Stores) -> Auth {
     Auth::builder(
         AuthConfig::builder()
             .secret_key(SECRET)
+            .audience(AUDIENCE)
             .near_cache(true)
             .build(),
     )
@@ -49,6 +59,7 @@ pub fn es256_auth() -> Auth {
             .algorithm(authx::Algorithm::ES256)
             .private_key(EC_PRIVATE)
             .public_key(EC_PUBLIC)
+            .audience(AUDIENCE)
             .build(),
     )
     .expect("bench ES256 config")
@@ -76,6 +87,7 @@ impl Default for Baseline {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.required_spec_claims.clear();
         validation.required_spec_claims.insert("exp".into());
+        validation.set_audience(&[AUDIENCE]);
         Baseline {
             key: DecodingKey::from_secret(SECRET.as_bytes()),
             validation,
@@ -166,6 +178,7 @@ async fn peer_handler(user: axum_jwt_auth::Claims<PeerClaims>) -> String {
 pub fn peer() -> Router {
     let mut validation = jsonwebtoken10::Validation::new(jsonwebtoken10::Algorithm::HS256);
     validation.set_required_spec_claims(&["exp"]);
+    validation.set_audience(&[AUDIENCE]);
     let decoder = axum_jwt_auth::LocalDecoder::builder()
         .keys(vec![jsonwebtoken10::DecodingKey::from_secret(
             SECRET.as_bytes(),

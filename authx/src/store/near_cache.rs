@@ -158,6 +158,22 @@ impl NearCached {
         self.state.len()
     }
 
+    /// Entries, bytes held (tables and keys) and capacity.
+    pub fn size(&self) -> crate::token::CacheSize {
+        let slot = std::mem::size_of::<(String, i64)>() + 1;
+        let (mut entries, mut bytes) = (0, 0);
+        for s in self.state.shards.iter() {
+            let shard = s.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            entries += shard.len();
+            bytes += shard.capacity() * slot + shard.keys().map(String::capacity).sum::<usize>();
+        }
+        crate::token::CacheSize {
+            entries,
+            bytes,
+            capacity: self.state.per_shard * SHARDS,
+        }
+    }
+
     /// Whether no key is cached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -342,6 +358,8 @@ mod tests {
         assert!(cached.is_live());
         assert!(!cached.any_revoked(&["a", "sid:s"]).await.unwrap());
         assert_eq!(cached.len(), 2);
+        let size = cached.size();
+        assert!(size.entries == 2 && size.bytes > 2 * 32 && size.capacity == 64);
 
         // Another instance revokes `a` in the shared store: the cache still says no until the
         // feed tells it.
