@@ -225,9 +225,12 @@ impl Auth {
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, AuthError> {
-        let started = std::time::Instant::now();
+        // Timed only when metrics are compiled in: reading the clock is a visible share of a
+        // memory-store request.
+        let started = cfg!(feature = "metrics").then(std::time::Instant::now);
         let result = crate::store::bounded(self.inner.config.store_timeout, call).await;
-        crate::metrics::store_call(self.inner.stores.backend, started.elapsed(), &result);
+        let elapsed = started.map(|s| s.elapsed()).unwrap_or_default();
+        crate::metrics::store_call(self.inner.stores.backend, elapsed, &result);
         result.map_err(AuthError::StoreUnavailable)
     }
 
@@ -237,14 +240,15 @@ impl Auth {
         &self,
         call: impl Future<Output = Option<Result<T, StoreError>>>,
     ) -> Option<Result<T, AuthError>> {
-        let started = std::time::Instant::now();
+        let started = cfg!(feature = "metrics").then(std::time::Instant::now);
         let limit = self.inner.config.store_timeout;
         let result = match tokio::time::timeout(limit, call).await {
             Ok(None) => return None,
             Ok(Some(r)) => r,
             Err(_) => Err(StoreError::Timeout(limit)),
         };
-        crate::metrics::store_call(self.inner.stores.backend, started.elapsed(), &result);
+        let elapsed = started.map(|s| s.elapsed()).unwrap_or_default();
+        crate::metrics::store_call(self.inner.stores.backend, elapsed, &result);
         Some(result.map_err(AuthError::StoreUnavailable))
     }
 

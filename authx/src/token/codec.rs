@@ -7,7 +7,7 @@ use super::claims::{Claims, Extra, TokenType};
 use super::error::{DecodeFailure, IssueError, TokenError};
 use super::jws::Jws;
 use super::keys::{KeySet, Verifier};
-use super::raw_claims::RawClaims;
+use super::raw_claims::{RawClaims, TypeClaim};
 use super::verified_cache::{CacheSize, VerifiedCache};
 use crate::config::{AuthConfig, ConfigError, TokenLocation, VerifyCache, VerifyCacheMode};
 
@@ -227,10 +227,10 @@ impl TokenCodec {
             .jti
             .filter(|s| !s.is_empty())
             .ok_or_else(|| missing("jti"))?;
-        let token_type = match raw.token_type.as_deref() {
-            Some("access") => TokenType::Access,
-            Some("refresh") => TokenType::Refresh,
-            Some(_) => return Err(TokenError::Decode(DecodeFailure::UnknownType)),
+        let token_type = match raw.token_type {
+            Some(TypeClaim::Access) => TokenType::Access,
+            Some(TypeClaim::Refresh) => TokenType::Refresh,
+            Some(TypeClaim::Other) => return Err(TokenError::Decode(DecodeFailure::UnknownType)),
             None => return Err(missing("type")),
         };
         let exp = raw.exp.ok_or_else(|| missing("exp"))?;

@@ -16,7 +16,7 @@ use super::claims::{Extra, de_opt_numeric_date};
 pub(crate) struct RawClaims {
     pub sub: Option<String>,
     pub jti: Option<String>,
-    pub token_type: Option<String>,
+    pub token_type: Option<TypeClaim>,
     pub fresh: Option<bool>,
     pub iat: Option<i64>,
     pub nbf: Option<i64>,
@@ -28,6 +28,35 @@ pub(crate) struct RawClaims {
     pub sid: Option<String>,
     pub auth_time: Option<i64>,
     pub extra: Extra,
+}
+
+/// The `type` claim, read without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TypeClaim {
+    Access,
+    Refresh,
+    /// Any other string.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for TypeClaim {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = TypeClaim;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a token type")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TypeClaim, E> {
+                Ok(match v {
+                    "access" => TypeClaim::Access,
+                    "refresh" => TypeClaim::Refresh,
+                    _ => TypeClaim::Other,
+                })
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// A claim name: one of the registered ones (by their bit in the seen-set), or another.
@@ -180,8 +209,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (c.sub.as_deref(), c.jti.as_deref(), c.token_type.as_deref()),
-            (Some("u"), Some("j"), Some("access"))
+            (c.sub.as_deref(), c.jti.as_deref(), c.token_type),
+            (Some("u"), Some("j"), Some(TypeClaim::Access))
         );
         assert_eq!(
             (c.fresh, c.iat, c.nbf, c.exp),
@@ -195,6 +224,10 @@ mod tests {
         assert_eq!((c.sid.as_deref(), c.auth_time), (Some("s"), Some(3)));
         assert_eq!(c.extra["role"]["n"], 1);
         assert_eq!(c.extra["sub2"], "esc");
+        assert_eq!(
+            parse(r#"{"type":"id"}"#).unwrap().token_type,
+            Some(TypeClaim::Other)
+        );
         let many = parse(r#"{"aud":["a","b"]}"#).unwrap();
         assert_eq!(many.aud, vec!["a", "b"]);
         assert!(parse(r#"{"aud":null}"#).unwrap().aud.is_empty());
@@ -211,6 +244,7 @@ mod tests {
             r#"{"aud":[1]}"#,
             r#"{"aud":{}}"#,
             r#"{"fresh":"yes"}"#,
+            r#"{"type":1}"#,
             r#"[]"#,
             r#""claims""#,
         ] {
