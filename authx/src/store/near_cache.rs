@@ -97,9 +97,10 @@ impl State {
     }
 }
 
-/// A [`RevocationStore`] with a near-cache of its "not revoked" answers (see the
-/// [module docs](self)). [`Auth`](crate::Auth) puts one in front of a Redis or PostgreSQL store
-/// when [`AuthConfig::near_cache`](crate::AuthConfig::near_cache) is on.
+/// A [`RevocationStore`] with a near-cache of its "not revoked" answers, kept true by a
+/// [`RevocationFeed`] (see [`NearCache`](crate::config::NearCache) for the guarantees).
+/// [`Auth`](crate::Auth) puts one in front of a Redis or PostgreSQL store when
+/// [`AuthConfig::near_cache`](crate::AuthConfig::near_cache) is on.
 pub struct NearCached {
     inner: Arc<dyn RevocationStore>,
     feed: Arc<dyn RevocationFeed>,
