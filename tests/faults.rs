@@ -493,10 +493,7 @@ impl SlowProxy {
                         tokio::io::copy(&mut cr, &mut sw).await
                     });
                     let mut buf = vec![0u8; 16 * 1024];
-                    loop {
-                        let Ok(n) = sr.read(&mut buf).await else {
-                            break;
-                        };
+                    while let Ok(n) = sr.read(&mut buf).await {
                         if n == 0 {
                             break;
                         }
