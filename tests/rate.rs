@@ -152,8 +152,9 @@ async fn count_commands(
 }
 
 /// A rate-limited protected route on Redis costs one round trip per request: the token's
-/// revocation (and its session's) and the rate limit in one script. A revoked token is refused
-/// in that same trip and not counted against the limit.
+/// revocation (and its session's) and the rate limit in one script. A revoked token, or one of
+/// a revoked session, is refused in that same trip; like any token failure it is charged to the
+/// client IP, not to the subject.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limited_route_on_redis_is_one_round_trip() {
     use std::sync::atomic::Ordering;
@@ -198,8 +199,18 @@ async fn a_rate_limited_route_on_redis_is_one_round_trip() {
     // Revoked: refused in the same trip, and the limit is not charged for it.
     let other = auth.create_access_token("v").unwrap();
     auth.revoke(&auth.verify(&other).unwrap()).await.unwrap();
-    for _ in 0..5 {
-        assert_eq!(get(other.clone()).await, 401, "revoked: never 200 or 429");
+    // A token of a revoked session: its family key is checked in the same script.
+    auth.revoke_session(&session.id).await.unwrap();
+    let in_session = auth.access_token("w").session(&session.id).issue().unwrap();
+    assert_eq!(get(in_session).await, 401);
+    // Token failures are charged to the client IP (one so far): 429 once 50 are spent.
+    for i in 1..55 {
+        let expected = if i < 50 { 401 } else { 429 };
+        assert_eq!(
+            get(other.clone()).await,
+            expected,
+            "revoked token, request {i}"
+        );
     }
     let fresh = auth.create_access_token("v").unwrap();
     assert_eq!(burst(&[&s], "/fifty", &fresh, 60).await, (50, 10));

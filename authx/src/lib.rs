@@ -88,6 +88,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
+mod cache_size;
 pub mod clock;
 pub mod config;
 pub mod cookies;
@@ -125,6 +126,7 @@ pub use authx_macros::{auth_subject, protect, public, routes};
 
 pub use auth::{Auth, AuthBuilder};
 pub use authx_spec::ScopeMode;
+pub use cache_size::CacheSize;
 pub use config::{Algorithm, AuthConfig, TokenLocation};
 pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};

@@ -18,7 +18,7 @@ impl Auth {
 
     /// The size of the verified-signature cache of this service's own keys (see
     /// [`VerifyCache`](crate::config::VerifyCache)); zero when it is off.
-    pub fn verify_cache_size(&self) -> crate::token::CacheSize {
+    pub fn verify_cache_size(&self) -> crate::CacheSize {
         self.codec().verify_cache_size()
     }
 

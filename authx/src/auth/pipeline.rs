@@ -7,7 +7,8 @@
 //!    (revocation of the token and its family, retirement, allowlist), then cached;
 //! 3. rate limits keyed by subject or a custom key (a failed verification is charged to the IP);
 //!    when the rate limiter is the revocation store (Redis), an access token's revocation is
-//!    checked here instead, in the same round trip, and a revoked token is not counted;
+//!    checked here instead, in the same round trip (a revoked token is charged to the client
+//!    IP, as any token failure), and the token is cached only once found live;
 //! 4. user kind, freshness, scopes, policy.
 //!
 //! It returns the verified claims or the refusal; the `auth decision` event is recorded from
@@ -137,39 +138,69 @@ impl Auth {
         }
         let claims = match self.token(parts, rules).await {
             Ok(claims) => claims,
-            Err(refusal) => {
-                // Subject and custom limits need claims; a failed verification is charged to
-                // the client IP in the same rule instead.
-                if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip))
-                    && is_token_failure(&refusal.error)
-                {
-                    let by_ip = RateRule {
-                        key: RateKeyRule::Ip,
-                        ..rule
-                    };
-                    if let Err(error) = self.check_rate(parts, route, &by_ip, None).await {
-                        return Err(Refusal {
-                            error,
-                            claims: refusal.claims,
-                        });
-                    }
-                }
-                return Err(refusal);
-            }
+            Err(refusal) => return Err(self.charge_ip(parts, route, rules, refusal).await),
         };
         if check.guard {
             cache::mark_guarded(parts, claims.token_type);
         }
         match self.route_checks(parts, check, &claims).await {
-            Ok(subject_rate) => Ok(Verified {
-                claims,
-                rate: subject_rate.or(rate),
-            }),
-            Err(error) => Err(Refusal {
-                error,
-                claims: Some(claims),
-            }),
+            Ok(subject_rate) => {
+                if self.one_trip(rules, &claims) {
+                    // Live: step 3 checked its revocation. Only now is it remembered.
+                    self.remember(parts, &claims);
+                }
+                Ok(Verified {
+                    claims,
+                    rate: subject_rate.or(rate),
+                })
+            }
+            Err(error) => {
+                let refusal = Refusal {
+                    error,
+                    claims: Some(claims),
+                };
+                // A token found revoked in step 3 is a token failure, charged as in step 2.
+                if matches!(refusal.error, AuthError::Revoked) {
+                    return Err(self.charge_ip(parts, route, rules, refusal).await);
+                }
+                Err(refusal)
+            }
         }
+    }
+
+    /// A refused token on a route limited by subject or custom key: subject and custom limits
+    /// need a token, so the failure is charged to the client IP in the same rule instead. The
+    /// refusal, or the rate limit's when the IP is over it.
+    async fn charge_ip(
+        &self,
+        parts: &Parts,
+        route: &str,
+        rules: &Rules,
+        refusal: Refusal,
+    ) -> Refusal {
+        if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip))
+            && is_token_failure(&refusal.error)
+        {
+            let by_ip = RateRule {
+                key: RateKeyRule::Ip,
+                ..rule
+            };
+            if let Err(error) = self.check_rate(parts, route, &by_ip, None).await {
+                return Refusal {
+                    error,
+                    claims: refusal.claims,
+                };
+            }
+        }
+        refusal
+    }
+
+    /// Caches a live token for the rest of the request, and records its session's use.
+    fn remember(&self, parts: &mut Parts, claims: &Arc<Claims>) {
+        if let Some(sid) = &claims.sid {
+            self.touch_later(sid);
+        }
+        cache::put(parts, claims.token_type, claims.clone());
     }
 
     /// Steps 3 and 4: what the route asks of a verified token.
@@ -220,7 +251,8 @@ impl Auth {
 
     /// Step 2: the request's token, verified once: from the request's cache when a guard, a
     /// layer or an extractor already verified it, otherwise located, decoded, type-checked,
-    /// CSRF-checked and checked against the stores, then cached.
+    /// CSRF-checked and checked against the stores, then cached; under
+    /// [`one_trip`](Auth::one_trip) the store check and the caching wait for step 3.
     pub(crate) async fn token(
         &self,
         parts: &mut Parts,
@@ -271,14 +303,12 @@ impl Auth {
             .await
             .map_err(refuse)?;
         // With a rate limit on the same store, the revocation check is made with it, in one
-        // round trip (step 3), before anything else looks at the token.
+        // round trip (step 3), and the token is cached only once that found it live: nothing
+        // else in the request can pick it up before.
         if !self.one_trip(rules, &claims) {
             self.ensure_live(&claims).await.map_err(refuse)?;
+            self.remember(parts, &claims);
         }
-        if let Some(sid) = &claims.sid {
-            self.touch_later(sid);
-        }
-        cache::put(parts, claims.token_type, claims.clone());
         Ok(claims)
     }
 }

@@ -53,12 +53,12 @@ impl Auth {
             self.ensure_claims_not_revoked(claims).await?;
             return self.check_rate(parts, route, rule, Some(claims)).await;
         };
-        let decided = match found {
-            Ok(Unrevoked::Revoked) => return Err(AuthError::Revoked),
-            Ok(Unrevoked::Rate(d)) => Ok(d),
-            Err(e) => Err(e),
-        };
-        self.rate_outcome(route, decided)
+        match self.fail_open(found, "revocation and rate limit")? {
+            Some(Unrevoked::Revoked) => Err(AuthError::Revoked),
+            Some(Unrevoked::Rate(d)) => self.rate_outcome(route, Ok(d)),
+            // The store failed and the app chose fail-open (logged by `fail_open`).
+            None => Ok(None),
+        }
     }
 
     /// Whether this engine checks an access token's revocation together with the rate limit

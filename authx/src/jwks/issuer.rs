@@ -12,9 +12,7 @@ use super::fetch::{Fetcher, check_url};
 use super::keys::{ProviderKey, parse_key_set};
 use crate::config::{ConfigError, VerifyCache, VerifyCacheMode};
 use crate::error::{AuthError, DecodeFailure};
-use crate::token::jws::Jws;
-use crate::token::verified_cache::VerifiedCache;
-use crate::token::{Claims, Extra};
+use crate::token::{Claims, jws::Jws, raw_claims::UniqueClaims, verified_cache::VerifiedCache};
 
 /// One identity provider: its configuration and a cache of the keys it publishes.
 ///
@@ -106,7 +104,7 @@ impl JwksIssuer {
 
     /// The size of this issuer's verified-signature cache (see
     /// [`VerifyCache`](crate::config::VerifyCache)).
-    pub fn verify_cache_size(&self) -> crate::token::CacheSize {
+    pub fn verify_cache_size(&self) -> crate::CacheSize {
         self.cache()
             .verified
             .as_ref()
@@ -168,7 +166,12 @@ impl JwksIssuer {
                     .map(|k| (&k.key, None)),
             )?;
         }
-        let claims = check_and_map(&self.inner.config, jws.claims::<Extra>()?, token, now)?;
+        let claims = check_and_map(
+            &self.inner.config,
+            jws.claims::<UniqueClaims>()?.0,
+            token,
+            now,
+        )?;
         if let (Some(verified), Some(d), false) = (&cache.verified, digest, known) {
             let leeway = i64::try_from(self.inner.config.leeway.as_secs()).unwrap_or(i64::MAX);
             verified.insert(d, claims.exp.saturating_add(leeway), now);

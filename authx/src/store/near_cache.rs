@@ -39,10 +39,22 @@ pub(crate) const FEED_BUFFER: usize = 4096;
 
 const SHARDS: usize = 16;
 
+/// Keys longer than this are never cached (nor announced on PostgreSQL, whose notifications
+/// are limited to 8000 bytes): the cache is bounded in bytes as well as entries.
+pub(crate) const MAX_CACHED_KEY: usize = 256;
+
+/// One shard: key -> until when "not revoked" may be answered from here (seconds), and when
+/// expired entries may next be swept (at most once a second, so a shard full of live entries
+/// does not scan itself on every insert).
+#[derive(Default)]
+struct Shard {
+    map: HashMap<String, i64>,
+    next_sweep: i64,
+}
+
 /// The cached answers and the state of the feed.
 struct State {
-    /// Key -> until when "not revoked" may be answered from here (seconds).
-    shards: Box<[RwLock<HashMap<String, i64>>]>,
+    shards: Box<[RwLock<Shard>]>,
     per_shard: usize,
     /// Bumped by every revocation heard and every loss or return of the feed: an answer is
     /// cached only when the epoch did not move while the store was asked.
@@ -56,7 +68,7 @@ struct State {
 }
 
 impl State {
-    fn shard(&self, key: &str) -> &RwLock<HashMap<String, i64>> {
+    fn shard(&self, key: &str) -> &RwLock<Shard> {
         let h = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
@@ -69,6 +81,7 @@ impl State {
         self.shard(key)
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map
             .remove(key);
     }
 
@@ -80,6 +93,7 @@ impl State {
         for s in self.shards.iter() {
             s.write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .map
                 .clear();
         }
         self.live.store(live, Ordering::SeqCst);
@@ -91,6 +105,7 @@ impl State {
             .map(|s| {
                 s.read()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .map
                     .len()
             })
             .sum()
@@ -160,15 +175,18 @@ impl NearCached {
     }
 
     /// Entries, bytes held (tables and keys) and capacity.
-    pub fn size(&self) -> crate::token::CacheSize {
+    pub fn size(&self) -> crate::CacheSize {
         let slot = std::mem::size_of::<(String, i64)>() + 1;
         let (mut entries, mut bytes) = (0, 0);
         for s in self.state.shards.iter() {
-            let shard = s.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let shard = &s
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .map;
             entries += shard.len();
             bytes += shard.capacity() * slot + shard.keys().map(String::capacity).sum::<usize>();
         }
-        crate::token::CacheSize {
+        crate::CacheSize {
             entries,
             bytes,
             capacity: self.state.per_shard * SHARDS,
@@ -200,6 +218,7 @@ impl NearCached {
                     .shard(k)
                     .read()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .map
                     .get(*k)
                     .is_some_and(|until| *until > now)
             })
@@ -218,20 +237,39 @@ impl NearCached {
             if !self.is_live() || self.state.epoch.load(Ordering::SeqCst) != epoch {
                 return;
             }
-            if shard.len() >= self.state.per_shard && !shard.contains_key(*k) {
-                shard.retain(|_, until| *until > now);
-                if shard.len() >= self.state.per_shard {
-                    continue;
+            let shard = &mut *shard;
+            if shard.map.len() >= self.state.per_shard && !shard.map.contains_key(*k) {
+                if now >= shard.next_sweep {
+                    shard.map.retain(|_, until| *until > now);
+                    shard.next_sweep = now + 1;
+                }
+                if shard.map.len() >= self.state.per_shard
+                    && let Some(victim) = shard.map.keys().next().cloned()
+                {
+                    shard.map.remove(&victim);
                 }
             }
-            shard.insert((*k).to_owned(), until);
+            shard.map.insert((*k).to_owned(), until);
         }
     }
 }
 
 /// Follows the feed for as long as the cache lives: subscribe, go live, drop every key heard;
-/// when the subscription ends or fails, go dark (cleared) and try again.
+/// when the subscription ends or fails, go dark (cleared) and try again. Ends within a second
+/// of the cache being dropped (its subscription and connection with it); if the task itself is
+/// dropped (its runtime shut down), the cache goes dark and the next question starts it again.
 async fn follow(state: Weak<State>, feed: Arc<dyn RevocationFeed>) {
+    /// Dark, and to be started again, if this task ends without saying so.
+    struct Guard(Weak<State>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if let Some(s) = self.0.upgrade() {
+                s.set_live(false);
+                s.started.store(false, Ordering::SeqCst);
+            }
+        }
+    }
+    let _guard = Guard(state.clone());
     let mut backoff = Duration::from_millis(50);
     loop {
         let subscribed = feed.subscribe().await;
@@ -241,9 +279,19 @@ async fn follow(state: Weak<State>, feed: Arc<dyn RevocationFeed>) {
                 s.set_live(true);
                 backoff = Duration::from_millis(50);
                 drop(s);
-                while let Some(key) = revoked.recv().await {
-                    let Some(s) = state.upgrade() else { return };
-                    s.invalidate(&key);
+                loop {
+                    tokio::select! {
+                        key = revoked.recv() => {
+                            let Some(key) = key else { break };
+                            let Some(s) = state.upgrade() else { return };
+                            s.invalidate(&key);
+                        }
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {
+                            if state.strong_count() == 0 {
+                                return;
+                            }
+                        }
+                    }
                 }
                 let Some(s) = state.upgrade() else { return };
                 s.set_live(false);
@@ -283,16 +331,16 @@ impl RevocationStore for NearCached {
         }
         let epoch = self.state.epoch.load(Ordering::SeqCst);
         let revoked = self.inner.any_revoked(keys).await?;
-        if !revoked {
+        if !revoked && keys.iter().all(|k| k.len() <= MAX_CACHED_KEY) {
             self.remember(keys, epoch, now);
         }
         Ok(revoked)
     }
 
+    /// Replay records (DPoP proofs) are written once and never asked about through
+    /// [`any_revoked`](RevocationStore::any_revoked), so they are neither cached nor announced.
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let result = self.inner.revoke_once(key, expires_at).await;
-        self.state.invalidate(key);
-        result
+        self.inner.revoke_once(key, expires_at).await
     }
 
     async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
@@ -313,74 +361,5 @@ impl RevocationStore for NearCached {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::MemoryStore;
-
-    /// A feed the test drives: each subscription gets a fresh channel.
-    #[derive(Default)]
-    struct TestFeed {
-        tx: std::sync::Mutex<Option<mpsc::Sender<String>>>,
-    }
-
-    #[async_trait::async_trait]
-    impl RevocationFeed for TestFeed {
-        async fn subscribe(&self) -> Result<mpsc::Receiver<String>, StoreError> {
-            let (tx, rx) = mpsc::channel(8);
-            *self.tx.lock().unwrap() = Some(tx);
-            Ok(rx)
-        }
-    }
-
-    async fn settle() {
-        for _ in 0..20 {
-            tokio::task::yield_now().await;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-
-    #[tokio::test]
-    async fn answers_from_memory_until_told_and_forgets_when_the_feed_drops() {
-        let shared = Arc::new(MemoryStore::new());
-        let feed = Arc::new(TestFeed::default());
-        let cached = NearCached::new(
-            shared.clone(),
-            feed.clone(),
-            NearCache {
-                enabled: true,
-                capacity: 64,
-                ttl: Duration::from_secs(60),
-            },
-            crate::clock::system(),
-        );
-        let exp = crate::clock::unix_now() + 600;
-        assert!(!cached.any_revoked(&["a", "sid:s"]).await.unwrap());
-        settle().await;
-        assert!(cached.is_live());
-        assert!(!cached.any_revoked(&["a", "sid:s"]).await.unwrap());
-        assert_eq!(cached.len(), 2);
-        let size = cached.size();
-        assert!(size.entries == 2 && size.bytes > 2 * 32 && size.capacity == 64);
-
-        // Another instance revokes `a` in the shared store: the cache still says no until the
-        // feed tells it.
-        shared.revoke("a", exp).await.unwrap();
-        assert!(!cached.any_revoked(&["a"]).await.unwrap());
-        let tx = feed.tx.lock().unwrap().clone().unwrap();
-        tx.send("a".into()).await.unwrap();
-        settle().await;
-        assert!(cached.any_revoked(&["a"]).await.unwrap());
-
-        // The feed drops: the cache goes dark and empty, and asks the store.
-        assert!(!cached.any_revoked(&["b"]).await.unwrap());
-        feed.tx.lock().unwrap().take();
-        drop(tx);
-        settle().await;
-        shared.revoke("b", exp).await.unwrap();
-        assert!(cached.any_revoked(&["b"]).await.unwrap());
-        // ...and comes back live, empty.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(cached.is_live());
-        assert!(cached.is_empty());
-    }
-}
+#[path = "near_cache_tests.rs"]
+mod tests;

@@ -1,7 +1,10 @@
 //! The crypto backend that verifies and signs: jsonwebtoken's RustCrypto provider (feature
 //! `rust-crypto`, the default: pure Rust, nothing to build but Rust) or its aws-lc-rs provider
 //! (feature `aws-lc-rs`: several times faster RSA and ECDSA, built from C with a C compiler).
-//! With both features on (feature unification), aws-lc-rs is used.
+//! With both features on (feature unification), aws-lc-rs is used. HMAC (HS256/384/512) is
+//! verified with RustCrypto's `hmac` on either backend, with keys prepared once (see
+//! `jws.rs`). jsonwebtoken's own entry points (signing, JWK conversion) use its process-wide
+//! default: ours unless the application installed another one first.
 
 use jsonwebtoken::crypto::CryptoProvider;
 

@@ -8,7 +8,8 @@ use super::error::{DecodeFailure, IssueError, TokenError};
 use super::jws::Jws;
 use super::keys::{KeySet, Verifier};
 use super::raw_claims::{RawClaims, TypeClaim};
-use super::verified_cache::{CacheSize, VerifiedCache};
+use super::verified_cache::VerifiedCache;
+use crate::CacheSize;
 use crate::config::{AuthConfig, ConfigError, TokenLocation, VerifyCache, VerifyCacheMode};
 
 /// Issues and verifies tokens for one configuration.

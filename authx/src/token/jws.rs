@@ -47,8 +47,13 @@ struct Header<'a> {
     kid: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     typ: Option<Cow<'a, str>>,
-    #[serde(default)]
-    crit: Option<IgnoredAny>,
+    /// Present at all, whatever its value (`null` included).
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
 }
 
 impl<'t> Jws<'t> {
@@ -62,8 +67,12 @@ impl<'t> Jws<'t> {
             return Err(MALFORMED);
         }
         let (alg, kid, at_jwt) = decoded(header, |bytes| {
+            // An object, not the array form serde would also read into a struct.
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+                return Err(MALFORMED);
+            }
             let h: Header<'_> = serde_json::from_slice(bytes).map_err(|_| MALFORMED)?;
-            if h.crit.is_some() {
+            if h.crit {
                 return Err(TokenError::Decode(DecodeFailure::UnsupportedCritical));
             }
             let alg = h
@@ -220,11 +229,18 @@ mod tests {
             Jws::parse(&none).unwrap_err(),
             TokenError::Decode(DecodeFailure::Algorithm)
         );
-        let crit = format!("{}.e30.x", b64(r#"{"alg":"HS256","crit":["exp"]}"#));
-        assert_eq!(
-            Jws::parse(&crit).unwrap_err(),
-            TokenError::Decode(DecodeFailure::UnsupportedCritical)
-        );
+        for crit in [
+            r#"{"alg":"HS256","crit":["exp"]}"#,
+            r#"{"alg":"HS256","crit":null}"#,
+        ] {
+            let token = format!("{}.e30.x", b64(crit));
+            assert_eq!(
+                Jws::parse(&token).unwrap_err(),
+                TokenError::Decode(DecodeFailure::UnsupportedCritical)
+            );
+        }
+        let array = format!("{}.e30.x", b64(r#"["HS256"]"#));
+        assert_eq!(Jws::parse(&array).unwrap_err(), MALFORMED);
         let dup = format!("{}.e30.x", b64(r#"{"alg":"HS256","alg":"none"}"#));
         assert_eq!(Jws::parse(&dup).unwrap_err(), MALFORMED);
     }

@@ -17,7 +17,7 @@ mod key_file;
 pub(crate) mod keys;
 mod pair;
 mod raw;
-mod raw_claims;
+pub(crate) mod raw_claims;
 mod thumbprint;
 pub(crate) mod verified_cache;
 
@@ -35,7 +35,6 @@ pub use pair::{PairBuilder, TokenOptions};
 pub use raw::{InsecureToken, JwtCodec, insecure_decode};
 pub use thumbprint::jwk_thumbprint;
 pub(crate) use thumbprint::public_jwk_is_sound;
-pub use verified_cache::CacheSize;
 
 use crate::clock::Clock;
 use codec::TokenCodec;

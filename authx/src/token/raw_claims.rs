@@ -192,6 +192,35 @@ impl<'de> Deserialize<'de> for RawClaims {
     }
 }
 
+/// Any claims object (an identity provider's), with a claim named twice refused as in
+/// [`RawClaims`].
+#[cfg_attr(not(feature = "jwks"), allow(dead_code))]
+pub(crate) struct UniqueClaims(pub Extra);
+
+impl<'de> Deserialize<'de> for UniqueClaims {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = UniqueClaims;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object of claims")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueClaims, A::Error> {
+                let mut all = Extra::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    let value = map.next_value()?;
+                    if all.contains_key(&name) {
+                        return Err(de::Error::custom(format!("claim `{name}` twice")));
+                    }
+                    all.insert(name, value);
+                }
+                Ok(UniqueClaims(all))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +260,14 @@ mod tests {
         let many = parse(r#"{"aud":["a","b"]}"#).unwrap();
         assert_eq!(many.aud, vec!["a", "b"]);
         assert!(parse(r#"{"aud":null}"#).unwrap().aud.is_empty());
+    }
+
+    #[test]
+    fn any_claims_refuse_duplicates_too() {
+        let ok: UniqueClaims = serde_json::from_str(r#"{"a":1,"b":{"a":2}}"#).unwrap();
+        assert_eq!(ok.0.len(), 2);
+        assert!(serde_json::from_str::<UniqueClaims>(r#"{"a":1,"a":2}"#).is_err());
+        assert!(serde_json::from_str::<UniqueClaims>(r#"[1]"#).is_err());
     }
 
     #[test]

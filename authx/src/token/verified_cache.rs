@@ -9,6 +9,8 @@ use std::sync::RwLock;
 
 use sha2::{Digest, Sha256};
 
+use crate::CacheSize;
+
 /// The digest a token is known by.
 pub(crate) type TokenDigest = [u8; 32];
 
@@ -19,21 +21,17 @@ const SHARDS: usize = 16;
 /// and twice this per entry; [`bytes`](VerifiedCache::bytes) reports what is allocated.
 const ENTRY_BYTES: usize = std::mem::size_of::<(TokenDigest, i64)>() + 1;
 
-/// How full a cache is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CacheSize {
-    /// Entries held.
-    pub entries: usize,
-    /// Bytes its tables have allocated.
-    pub bytes: usize,
-    /// The most entries it holds.
-    pub capacity: usize,
+/// One shard, and when its expired entries may next be swept (at most once a second, so a
+/// shard full of live entries does not scan itself on every insert).
+#[derive(Default)]
+struct Shard {
+    map: HashMap<TokenDigest, i64>,
+    next_sweep: i64,
 }
 
 /// The set of verified signatures; bounded by entries, and so by bytes.
 pub(crate) struct VerifiedCache {
-    shards: Box<[RwLock<HashMap<TokenDigest, i64>>]>,
+    shards: Box<[RwLock<Shard>]>,
     per_shard: usize,
 }
 
@@ -60,7 +58,7 @@ impl VerifiedCache {
         Sha256::digest(token.as_bytes()).into()
     }
 
-    fn shard(&self, digest: &TokenDigest) -> &RwLock<HashMap<TokenDigest, i64>> {
+    fn shard(&self, digest: &TokenDigest) -> &RwLock<Shard> {
         &self.shards[usize::from(digest[0]) % SHARDS]
     }
 
@@ -70,11 +68,12 @@ impl VerifiedCache {
             .shard(digest)
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        shard.get(digest).is_some_and(|until| *until > now)
+        shard.map.get(digest).is_some_and(|until| *until > now)
     }
 
     /// Records that the token of `digest` verified; kept until `until` (its expiry with the
-    /// leeway). A full shard first drops its expired entries, then, if still full, any one.
+    /// leeway). A full shard first drops its expired entries (at most once a second), then, if
+    /// still full, any one.
     pub fn insert(&self, digest: TokenDigest, until: i64, now: i64) {
         if until <= now {
             return;
@@ -83,15 +82,19 @@ impl VerifiedCache {
             .shard(&digest)
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if shard.len() >= self.per_shard && !shard.contains_key(&digest) {
-            shard.retain(|_, exp| *exp > now);
-            if shard.len() >= self.per_shard
-                && let Some(victim) = shard.keys().next().copied()
+        let shard = &mut *shard;
+        if shard.map.len() >= self.per_shard && !shard.map.contains_key(&digest) {
+            if now >= shard.next_sweep {
+                shard.map.retain(|_, exp| *exp > now);
+                shard.next_sweep = now + 1;
+            }
+            if shard.map.len() >= self.per_shard
+                && let Some(victim) = shard.map.keys().next().copied()
             {
-                shard.remove(&victim);
+                shard.map.remove(&victim);
             }
         }
-        shard.insert(digest, until);
+        shard.map.insert(digest, until);
     }
 
     /// Entries held.
@@ -101,6 +104,7 @@ impl VerifiedCache {
             .map(|s| {
                 s.read()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .map
                     .len()
             })
             .sum()
@@ -113,6 +117,7 @@ impl VerifiedCache {
             .map(|s| {
                 s.read()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .map
                     .capacity()
                     * ENTRY_BYTES
             })

@@ -32,7 +32,9 @@ impl RevocationFeed for RedisStore {
                     () = tx.closed() => return,
                     msg = stream.next() => {
                         let Some(msg) = msg else { return };
-                        let Ok(key) = msg.get_payload::<String>() else { continue };
+                        // A message that does not read as a key ends the subscription (the
+                        // cache clears) rather than lose a revocation.
+                        let Ok(key) = msg.get_payload::<String>() else { return };
                         // A reader too slow to keep up ends the subscription (its cache clears)
                         // rather than miss a revocation.
                         if tx.try_send(key).is_err() {

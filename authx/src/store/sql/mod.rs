@@ -223,7 +223,7 @@ impl RevocationStore for SqlStore {
         let sql = if self.postgres {
             "WITH w AS (INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
              ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at RETURNING key) \
-             SELECT pg_notify('authx_revoked', key) FROM w"
+             SELECT pg_notify('authx_revoked', key) FROM w WHERE length(key) <= 256"
         } else {
             "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
              ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at"
@@ -271,13 +271,9 @@ impl RevocationStore for SqlStore {
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let expires_at = expires_at.max(now() + 1);
-        let sql = if self.postgres {
-            "WITH w AS (INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) \
-             ON CONFLICT (key) DO NOTHING RETURNING key) \
-             SELECT pg_notify('authx_revoked', key) FROM w"
-        } else {
-            "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING"
-        };
+        // A replay record (DPoP proof): never asked about through `any_revoked`, so never
+        // announced to near-caches.
+        let sql = "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
         let done = self
             .with_schema(|| {
                 sqlx::query(sql)
