@@ -67,11 +67,13 @@ impl<'t> Jws<'t> {
             return Err(MALFORMED);
         }
         let (alg, kid, at_jwt) = decoded(header, |bytes| {
-            // An object, not the array form serde would also read into a struct.
-            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            // UTF-8 throughout (serde_json does not check the strings of fields it skips), and an
+            // object, not the array form serde would also read into a struct.
+            let text = std::str::from_utf8(bytes).map_err(|_| MALFORMED)?;
+            if !text.trim_start().starts_with('{') {
                 return Err(MALFORMED);
             }
-            let h: Header<'_> = serde_json::from_slice(bytes).map_err(|_| MALFORMED)?;
+            let h: Header<'_> = serde_json::from_str(text).map_err(|_| MALFORMED)?;
             if h.crit {
                 return Err(TokenError::Decode(DecodeFailure::UnsupportedCritical));
             }
@@ -241,6 +243,12 @@ mod tests {
         }
         let array = format!("{}.e30.x", b64(r#"["HS256"]"#));
         assert_eq!(Jws::parse(&array).unwrap_err(), MALFORMED);
+        // Found by fuzz/token: invalid UTF-8 in a field the header struct skips.
+        let bad_utf8 = format!(
+            "{}.e30.x",
+            B64.encode(b"{\"alg\":\"HS256\",\"dyp\":\"J\xa9\xaa\"}")
+        );
+        assert_eq!(Jws::parse(&bad_utf8).unwrap_err(), MALFORMED);
         let dup = format!("{}.e30.x", b64(r#"{"alg":"HS256","alg":"none"}"#));
         assert_eq!(Jws::parse(&dup).unwrap_err(), MALFORMED);
     }
