@@ -398,11 +398,16 @@ async fn rotation_new_kid_is_fetched_and_the_removed_key_refused() {
         )
         .build()
         .unwrap();
-    let svc = service(auth).await;
+    let svc = service(auth.clone()).await;
     let scope = json!({"scope": "orders:read"});
+    let issuer = auth.issuers().next().unwrap().clone();
 
     let old = RSA_OLD.sign(&idp.claims(scope.clone()));
     assert_eq!(get_bearer(&svc, "/orders", &old).await.0, 200);
+    // The verified signature is remembered, and a refetch of the same keys keeps it.
+    assert_eq!(issuer.verify_cache_size().entries, 1);
+    issuer.refresh().await.unwrap();
+    assert_eq!(issuer.verify_cache_size().entries, 1);
     let before = idp.hits();
 
     // The provider rotates: new key, old one removed.
@@ -413,7 +418,13 @@ async fn rotation_new_kid_is_fetched_and_the_removed_key_refused() {
     assert_eq!(status, 200, "new kid after the unknown-kid refetch: {body}");
     assert_eq!(idp.hits(), before + 1, "exactly one refetch");
 
-    // The refetch replaced the set: the removed key no longer verifies anything.
+    // The refetch replaced the set: the removed key no longer verifies anything, not even the
+    // token whose signature it verified before (a new key set starts an empty cache).
+    assert_eq!(
+        issuer.verify_cache_size().entries,
+        1,
+        "only the new token's"
+    );
     let (status, body) = get_bearer(&svc, "/orders", &old).await;
     assert_error(status, &body, 401, "JWTDecodeError");
     let fresh_old = RSA_OLD.sign(&idp.claims(scope));

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::fetch::check_url;
+use crate::config::ConfigError;
 use crate::token::Algorithm;
 
 use crate::wire::{de_millis, de_one_or_many, de_secs};
@@ -314,4 +316,73 @@ mod tests {
             "https://idp.test/.well-known/openid-configuration"
         );
     }
+}
+
+/// What the types do not check about an issuer's configuration.
+pub(crate) fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
+    let invalid = |field, reason: String| Err(ConfigError::Invalid { field, reason });
+    if config.issuer.trim().is_empty() {
+        return invalid("issuers.issuer", "is empty".into());
+    }
+    let name = &config.issuer;
+    if config.audience.is_empty() || config.audience.iter().any(String::is_empty) {
+        return invalid(
+            "issuers.audience",
+            format!(
+                "{name}: give the audience its tokens must name (the API's client id or identifier)"
+            ),
+        );
+    }
+    if config.algorithms.is_empty() {
+        return invalid("issuers.algorithms", format!("{name}: is empty"));
+    }
+    if let Some(alg) = config.algorithms.iter().find(|a| a.is_hmac()) {
+        return invalid(
+            "issuers.algorithms",
+            format!(
+                "{name}: {alg:?} is symmetric; a provider's tokens are verified with public keys only"
+            ),
+        );
+    }
+    if config.fetch_timeout.is_zero() || config.refresh_interval.is_zero() {
+        return invalid(
+            "issuers.fetch_timeout",
+            format!("{name}: fetch_timeout and refresh_interval must be above 0"),
+        );
+    }
+    if config.claims.subject_claim.is_empty() {
+        return invalid("issuers.claims.subject_claim", format!("{name}: is empty"));
+    }
+    let prefix = &config.claims.role_prefix;
+    let probe = format!("{prefix}role");
+    if prefix.is_empty()
+        || authx_spec::ScopePattern::parse(&probe).map_or(true, |p| p.is_wildcard())
+    {
+        return invalid(
+            "issuers.claims.role_prefix",
+            format!(
+                "{name}: {prefix:?} must be a non-empty scope prefix such as \"role:\", so a \
+                 provider's role names only scopes under it (a role named `*` never becomes a \
+                 wildcard); give roles with a meaning their scopes through role_scopes"
+            ),
+        );
+    }
+    for scopes in config.claims.role_scopes.values() {
+        if let Some(bad) = scopes
+            .iter()
+            .find(|s| authx_spec::ScopePattern::parse(s).is_err())
+        {
+            return invalid(
+                "issuers.claims.role_scopes",
+                format!("{name}: {bad:?} is not a scope pattern"),
+            );
+        }
+    }
+    let url = match &config.jwks_url {
+        Some(url) => url.clone(),
+        None => config.discovery_url(),
+    };
+    check_url(&url, config.allow_insecure_http)
+        .map(|_| ())
+        .or_else(|reason| invalid("issuers.jwks_url", format!("{name}: {reason}")))
 }

@@ -43,9 +43,9 @@ struct KeyCache {
     keys: Vec<ProviderKey>,
     /// Bumped by every successful fetch; 0 until the first.
     generation: u64,
-    /// Signatures these keys verified: a new key set starts empty, so nothing a withdrawn key
-    /// signed stays verified.
-    verified: Option<VerifiedCache>,
+    /// Signatures these keys verified: a changed key set starts empty, so nothing a withdrawn
+    /// key signed stays verified; a refetch of the same keys keeps it.
+    verified: Option<Arc<VerifiedCache>>,
 }
 
 #[derive(Default)]
@@ -77,7 +77,7 @@ impl JwksIssuer {
         config: IssuerConfig,
         verify_cache: VerifyCache,
     ) -> Result<Self, ConfigError> {
-        validate(&config)?;
+        super::config::validate(&config)?;
         crate::token::crypto_backend();
         let fetcher = Fetcher::new(config.allow_insecure_http)?;
         let (stop, stopped) = oneshot::channel();
@@ -108,7 +108,7 @@ impl JwksIssuer {
         self.cache()
             .verified
             .as_ref()
-            .map(VerifiedCache::size)
+            .map(|c| c.size())
             .unwrap_or_default()
     }
 
@@ -234,8 +234,17 @@ impl State {
                 let mut slot = self.keys.write().unwrap_or_else(|p| p.into_inner());
                 let generation = slot.generation + 1;
                 tracing::debug!(issuer = %self.config.issuer, keys = keys.len(), "authx jwks: keys fetched");
-                let verified = (self.verify_cache.mode != VerifyCacheMode::Off)
-                    .then(|| VerifiedCache::new(self.verify_cache.capacity));
+                let same = slot.keys.len() == keys.len()
+                    && slot
+                        .keys
+                        .iter()
+                        .zip(&keys)
+                        .all(|(a, b)| a.source == b.source);
+                let verified = match &slot.verified {
+                    Some(kept) if same => Some(kept.clone()),
+                    _ => (self.verify_cache.mode != VerifyCacheMode::Off)
+                        .then(|| Arc::new(VerifiedCache::new(self.verify_cache.capacity))),
+                };
                 *slot = Arc::new(KeyCache {
                     keys,
                     generation,
@@ -328,72 +337,4 @@ async fn refresh_task(state: Weak<State>, mut stopped: oneshot::Receiver<()>) {
             return;
         }
     }
-}
-
-fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
-    let invalid = |field, reason: String| Err(ConfigError::Invalid { field, reason });
-    if config.issuer.trim().is_empty() {
-        return invalid("issuers.issuer", "is empty".into());
-    }
-    let name = &config.issuer;
-    if config.audience.is_empty() || config.audience.iter().any(String::is_empty) {
-        return invalid(
-            "issuers.audience",
-            format!(
-                "{name}: give the audience its tokens must name (the API's client id or identifier)"
-            ),
-        );
-    }
-    if config.algorithms.is_empty() {
-        return invalid("issuers.algorithms", format!("{name}: is empty"));
-    }
-    if let Some(alg) = config.algorithms.iter().find(|a| a.is_hmac()) {
-        return invalid(
-            "issuers.algorithms",
-            format!(
-                "{name}: {alg:?} is symmetric; a provider's tokens are verified with public keys only"
-            ),
-        );
-    }
-    if config.fetch_timeout.is_zero() || config.refresh_interval.is_zero() {
-        return invalid(
-            "issuers.fetch_timeout",
-            format!("{name}: fetch_timeout and refresh_interval must be above 0"),
-        );
-    }
-    if config.claims.subject_claim.is_empty() {
-        return invalid("issuers.claims.subject_claim", format!("{name}: is empty"));
-    }
-    let prefix = &config.claims.role_prefix;
-    let probe = format!("{prefix}role");
-    if prefix.is_empty()
-        || authx_spec::ScopePattern::parse(&probe).map_or(true, |p| p.is_wildcard())
-    {
-        return invalid(
-            "issuers.claims.role_prefix",
-            format!(
-                "{name}: {prefix:?} must be a non-empty scope prefix such as \"role:\", so a \
-                 provider's role names only scopes under it (a role named `*` never becomes a \
-                 wildcard); give roles with a meaning their scopes through role_scopes"
-            ),
-        );
-    }
-    for scopes in config.claims.role_scopes.values() {
-        if let Some(bad) = scopes
-            .iter()
-            .find(|s| authx_spec::ScopePattern::parse(s).is_err())
-        {
-            return invalid(
-                "issuers.claims.role_scopes",
-                format!("{name}: {bad:?} is not a scope pattern"),
-            );
-        }
-    }
-    let url = match &config.jwks_url {
-        Some(url) => url.clone(),
-        None => config.discovery_url(),
-    };
-    check_url(&url, config.allow_insecure_http)
-        .map(|_| ())
-        .or_else(|reason| invalid("issuers.jwks_url", format!("{name}: {reason}")))
 }

@@ -19,6 +19,8 @@ pub(crate) struct ProviderKey {
     /// allow, always within the issuer's accepted algorithms.
     pub algorithms: Vec<Algorithm>,
     pub key: DecodingKey,
+    /// The JWK as published (its JSON), to tell a refetch of the same keys from new ones.
+    pub source: String,
 }
 
 impl ProviderKey {
@@ -74,8 +76,9 @@ impl ProviderKey {
         if algorithms.is_empty() {
             return Err("none of its algorithms is accepted");
         }
-        let sound = serde_json::to_value(jwk)
-            .ok()
+        let json = serde_json::to_value(jwk).ok();
+        let sound = json
+            .as_ref()
             .and_then(|v| v.as_object().map(crate::token::public_jwk_is_sound))
             .unwrap_or(false);
         if !sound {
@@ -86,6 +89,7 @@ impl ProviderKey {
             kid: jwk.common.key_id.clone(),
             algorithms,
             key,
+            source: json.map(|v| v.to_string()).unwrap_or_default(),
         })
     }
 
