@@ -150,9 +150,20 @@ pub mod demo {
         static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
             std::sync::OnceLock::new();
         HANDLE.get_or_init(|| {
-            metrics_exporter_prometheus::PrometheusBuilder::new()
+            let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
                 .install_recorder()
-                .expect("no other metrics recorder is installed in this process")
+                .expect("no other metrics recorder is installed in this process");
+            // Without the exporter's own HTTP listener nothing drains the histograms' samples
+            // between scrapes: without this upkeep, memory grows with every request until
+            // `/metrics` is read (the soak found it).
+            let upkeep = handle.clone();
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
+            handle
         })
     }
 
