@@ -97,9 +97,11 @@ impl Server {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {binary} ({e}): build it first (see --help)"));
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        // Owned at once: killed and reaped when dropped, on every path.
+        let server = Server { child, addr };
         for _ in 0..300 {
             if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                return Server { child, addr };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
