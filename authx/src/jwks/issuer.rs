@@ -10,7 +10,7 @@ use super::claims::check_and_map;
 use super::config::IssuerConfig;
 use super::fetch::{Fetcher, check_url};
 use super::keys::{ProviderKey, parse_key_set};
-use crate::config::{ConfigError, VerifyCache, VerifyCacheMode};
+use crate::config::{ConfigError, VerifyCache};
 use crate::error::{AuthError, DecodeFailure};
 use crate::token::{Claims, jws::Jws, raw_claims::UniqueClaims, verified_cache::VerifiedCache};
 
@@ -242,8 +242,7 @@ impl State {
                         .all(|(a, b)| a.source == b.source);
                 let verified = match &slot.verified {
                     Some(kept) if same => Some(kept.clone()),
-                    _ => (self.verify_cache.mode != VerifyCacheMode::Off)
-                        .then(|| Arc::new(VerifiedCache::new(self.verify_cache.capacity))),
+                    _ => VerifiedCache::for_config(&self.verify_cache).map(Arc::new),
                 };
                 *slot = Arc::new(KeyCache {
                     keys,

@@ -317,7 +317,7 @@ fn candidates<'a>(
 
 /// `keys` with an empty verified-signature cache, unless the cache is off.
 fn with_cache(mut keys: KeySet, config: VerifyCache) -> KeySet {
-    keys.cache = (config.mode != VerifyCacheMode::Off).then(|| VerifiedCache::new(config.capacity));
+    keys.cache = VerifiedCache::for_config(&config);
     keys
 }
 

@@ -53,6 +53,11 @@ impl VerifiedCache {
         }
     }
 
+    /// The cache `config` asks for: `None` when it is off.
+    pub fn for_config(config: &crate::config::VerifyCache) -> Option<Self> {
+        (config.mode != crate::config::VerifyCacheMode::Off).then(|| Self::new(config.capacity))
+    }
+
     /// The digest of `token`.
     pub fn digest(token: &str) -> TokenDigest {
         Sha256::digest(token.as_bytes()).into()
