@@ -2,6 +2,8 @@
 //! client, so every test goes through hyper, axum's routing and real headers.
 
 pub mod dpop;
+pub mod load;
+pub mod redis;
 
 use std::net::SocketAddr;
 

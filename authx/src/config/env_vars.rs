@@ -147,7 +147,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "AUTHX_STORE_URL",
-        "memory:// (default), sqlite://path.db, postgres://..., redis://...",
+        "memory:// (default), sqlite://path.db, postgres://..., redis://..., redis+cluster://...",
     ),
     (
         "AUTHX_REFRESH_ROTATION",

@@ -40,3 +40,33 @@ fn redact_userinfo(url: &str) -> String {
     };
     format!("{scheme}://{user}:***@{host}{tail}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        for (url, shown) in [
+            ("postgres://u:p@h/db", "postgres://u:***@h/db"),
+            ("redis://:p@h:6379/0", "redis://:***@h:6379/0"),
+            ("redis://p@h:6379", "redis://:***@h:6379"),
+            ("rediss://user:p%40ss@h", "rediss://user:***@h"),
+            (
+                "redis+cluster://:p@h1:7000,h2:7001?wait_replicas=1",
+                "redis+cluster://:***@h1:7000,h2:7001?wait_replicas=1",
+            ),
+            ("postgres://u:p@h/db?x=a@b", "postgres://u:***@h/db?x=a@b"),
+            (
+                "postgres://h/db?user=u&password=p&sslmode=require",
+                "postgres://h/db?user=u&password=***&sslmode=require",
+            ),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+            ("memory://", "memory://"),
+            ("sqlite://authx.db", "sqlite://authx.db"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+}

@@ -100,6 +100,7 @@ impl Stores {
 /// | `sqlite://path.db` | `SqlStore` (file created when missing) | `sqlite` |
 /// | `postgres://user@host/db` | `SqlStore` | `postgres` |
 /// | `redis://host:6379/0` | `RedisStore` (rate limits too) | `redis` |
+/// | `redis+cluster://host1:6379,host2:6379` | `RedisStore` on a Redis Cluster | `redis-cluster` |
 ///
 /// Network backends connect lazily: a server that is down at start-up answers `503` until it
 /// is back, rather than keeping the service from starting.
@@ -113,9 +114,9 @@ pub async fn connect(url: &str) -> Result<Stores, StoreError> {
         "" | "memory" => Ok(Stores::memory()),
         "sqlite" => sql(url, "sqlite").await,
         "postgres" | "postgresql" => sql(url, "postgres").await,
-        "redis" | "rediss" => redis(url),
+        "redis" | "rediss" | "redis+cluster" | "rediss+cluster" => redis(url),
         _ => Err(StoreError::Config(format!(
-            "unknown store URL scheme {scheme:?}: use memory://, sqlite://, postgres:// or redis://"
+            "unknown store URL scheme {scheme:?}: use memory://, sqlite://, postgres://, redis:// or redis+cluster://"
         ))),
     }
 }

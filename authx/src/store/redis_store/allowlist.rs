@@ -1,6 +1,7 @@
 //! [`RedisStore`]'s allowlist.
 
-use super::{RedisStore, WITHDRAW, WITHDRAW_SUBJECT, unavailable};
+use super::scripts::{ALLOW, WITHDRAW, WITHDRAW_SUBJECT};
+use super::{RedisStore, unavailable};
 use crate::clock::unix_now as now;
 use crate::store::{AllowlistStore, StoreError};
 
@@ -10,29 +11,15 @@ impl AllowlistStore for RedisStore {
         if expires_at <= now() {
             return Ok(());
         }
-        let set = self.allowed_subject_key(subject);
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .cmd("SET")
-            .arg(self.allowed_key(jti))
+        ALLOW
+            .key(self.allowed_key(jti))
+            .key(self.allowed_subject_key(subject))
+            .arg(expires_at)
+            .arg(jti)
             .arg(subject)
-            .arg("EXAT")
-            .arg(expires_at)
-            .ignore()
-            .sadd(&set, jti)
-            .ignore()
-            .cmd("EXPIREAT")
-            .arg(&set)
-            .arg(expires_at)
-            .arg("GT")
-            .ignore()
-            .cmd("EXPIREAT")
-            .arg(&set)
-            .arg(expires_at)
-            .arg("NX")
-            .ignore();
-        pipe.query_async::<()>(&mut self.conn().await?)
+            .invoke_async::<i64>(&mut self.conn().await?)
             .await
+            .map(|_| ())
             .map_err(unavailable)
     }
 
@@ -46,23 +33,29 @@ impl AllowlistStore for RedisStore {
     }
 
     async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
-        let n: i64 = redis::Script::new(WITHDRAW)
-            .key(self.allowed_key(jti))
+        let key = self.allowed_key(jti);
+        let mut conn = self.conn().await?;
+        let n: i64 = WITHDRAW
+            .key(&key)
             .arg(format!("{}allowed:", self.prefix))
             .arg(jti)
-            .invoke_async(&mut self.conn().await?)
+            .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
+        self.replicated(&mut conn, &key).await?;
         Ok(n == 1)
     }
 
     async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
-        let n: i64 = redis::Script::new(WITHDRAW_SUBJECT)
-            .key(self.allowed_subject_key(subject))
+        let key = self.allowed_subject_key(subject);
+        let mut conn = self.conn().await?;
+        let n: i64 = WITHDRAW_SUBJECT
+            .key(&key)
             .arg(format!("{}allow:", self.prefix))
-            .invoke_async(&mut self.conn().await?)
+            .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
+        self.replicated(&mut conn, &key).await?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
 }

@@ -17,7 +17,7 @@ const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(1);
 #[async_trait::async_trait]
 impl RevocationFeed for RedisStore {
     async fn subscribe(&self) -> Result<mpsc::Receiver<String>, StoreError> {
-        let mut pubsub = self.client.get_async_pubsub().await.map_err(unavailable)?;
+        let mut pubsub = self.target.pubsub(&self.channel()).await?;
         pubsub
             .subscribe(self.channel())
             .await

@@ -1,15 +1,18 @@
 //! Redis: revocations and sessions shared by every instance behind a load balancer.
 
 mod allowlist;
+mod cluster;
 mod feed;
+mod rate;
+mod scripts;
 mod sessions;
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
-use std::time::Duration;
+use std::sync::Arc;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
+
+use cluster::{Conn, Target};
 
 use super::{RevocationStore, Session, StoreError};
 use crate::clock::unix_now as now;
@@ -21,10 +24,15 @@ use crate::clock::unix_now as now;
 /// session ids). One multiplexed connection, reconnecting by itself; opened on first use, so a
 /// Redis that is down at start-up answers `503` until it is back. A token and its session are
 /// checked in one `EXISTS` round trip; refresh-token retirement is one `SET NX`.
+///
+/// A Redis Cluster (`redis+cluster://host1:6379,host2:6379`, cargo feature `redis-cluster`)
+/// keeps every key in one hash slot (the prefix in braces: `{authx:}revoked:<key>`), so each of
+/// these stays one round trip; `?wait_replicas=1` makes a revocation wait until a replica holds
+/// it, so none is lost when a master fails over.
 #[derive(Clone)]
 pub struct RedisStore {
-    client: redis::Client,
-    conn: std::sync::Arc<OnceCell<ConnectionManager>>,
+    target: Arc<Target>,
+    conn: Arc<OnceCell<Conn>>,
     prefix: String,
 }
 
@@ -32,6 +40,7 @@ impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
+            .field("cluster", &self.target.is_cluster())
             .finish_non_exhaustive()
     }
 }
@@ -40,61 +49,36 @@ fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::unavailable(e)
 }
 
-const TOUCH: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
-local exp = tonumber(ARGV[2])
-if exp > tonumber(redis.call('HGET', KEYS[1], 'expires_at') or '0') then
-  redis.call('HSET', KEYS[1], 'expires_at', ARGV[2])
-  redis.call('EXPIREAT', KEYS[1], exp)
-  redis.call('EXPIREAT', KEYS[2], exp, 'GT')
-end
-return 1";
-
-/// Advances a token family's live refresh token from ARGV[1] to ARGV[2] (until ARGV[3]), when
-/// ARGV[1] is live or nothing is recorded.
-const ADVANCE_FAMILY: &str = r"
-local head = redis.call('GET', KEYS[1])
-if head == false or head == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
-  return 1
-end
-return 0";
-
-const MARK_REVOKED: &str = r"
-if redis.call('HGET', KEYS[1], 'revoked') == '0' then
-  redis.call('HSET', KEYS[1], 'revoked', '1')
-  return 1
-end
-return 0";
-
 impl RedisStore {
-    /// A store at `url` (`redis://host:port/db`) with key prefix `authx:`. Does not connect yet.
+    /// A store at `url` with key prefix `authx:`: `redis://host:port/db` (or `rediss://`) for
+    /// one server, `redis+cluster://[:password@]host1:port,host2:port[?wait_replicas=N]` for a
+    /// cluster (cargo feature `redis-cluster`). Does not connect yet.
     pub fn new(url: &str) -> Result<Self, StoreError> {
         Self::with_prefix(url, "authx:")
     }
 
-    /// Like [`new`](Self::new) with another key prefix (to share a Redis between apps).
+    /// Like [`new`](Self::new) with another key prefix (to share a Redis between apps). In a
+    /// cluster the prefix is put in braces, a hash tag, unless it holds one already.
     pub fn with_prefix(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url)
-            .map_err(|e| StoreError::Config(format!("bad Redis URL: {e}")))?;
+        let target = Target::open(url)?;
         Ok(RedisStore {
-            client,
-            conn: std::sync::Arc::new(OnceCell::new()),
-            prefix: prefix.to_owned(),
+            prefix: target.prefix(prefix),
+            target: Arc::new(target),
+            conn: Arc::new(OnceCell::new()),
         })
     }
 
-    async fn conn(&self) -> Result<ConnectionManager, StoreError> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(1);
+    async fn conn(&self) -> Result<Conn, StoreError> {
         self.conn
-            .get_or_try_init(|| self.client.get_connection_manager_with_config(config))
+            .get_or_try_init(|| self.target.connect())
             .await
             .cloned()
-            .map_err(unavailable)
+    }
+
+    /// Waits, in a cluster with `wait_replicas`, until replicas hold what `conn` just wrote
+    /// to `key`.
+    async fn replicated(&self, conn: &mut Conn, key: &str) -> Result<(), StoreError> {
+        self.target.replicated(conn, key).await
     }
 
     /// Where revocations are published, for the near-caches of every instance.
@@ -130,12 +114,12 @@ impl RedisStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
+        let mut load = scripts::LOAD_SESSIONS.prepare_invoke();
         for id in ids {
-            pipe.hgetall(self.session_key(id));
+            load.key(self.session_key(id));
         }
-        let maps: Vec<HashMap<String, String>> = pipe
-            .query_async(&mut self.conn().await?)
+        let maps: Vec<HashMap<String, String>> = load
+            .invoke_async(&mut self.conn().await?)
             .await
             .map_err(unavailable)?;
         Ok(maps.into_iter().filter_map(session_from_map).collect())
@@ -165,22 +149,18 @@ impl RevocationStore for RedisStore {
         if expires_at <= now() {
             return Ok(());
         }
-        // Written and announced in one transaction, for the near-caches of every instance.
-        redis::pipe()
-            .atomic()
-            .cmd("SET")
-            .arg(self.revoked_key(key))
-            .arg(1)
-            .arg("EXAT")
+        // Written and announced in one script, for the near-caches of every instance.
+        let revoked = self.revoked_key(key);
+        let mut conn = self.conn().await?;
+        scripts::REVOKE
+            .key(&revoked)
             .arg(expires_at)
-            .ignore()
-            .cmd("PUBLISH")
             .arg(self.channel())
             .arg(key)
-            .ignore()
-            .query_async::<()>(&mut self.conn().await?)
+            .invoke_async::<i64>(&mut conn)
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        self.replicated(&mut conn, &revoked).await
     }
 
     async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
@@ -206,15 +186,18 @@ impl RevocationStore for RedisStore {
         let exp = expires_at.max(now() + 1);
         // A replay record (DPoP proof): never asked about through `any_revoked`, so never
         // announced to near-caches.
+        let revoked = self.revoked_key(key);
+        let mut conn = self.conn().await?;
         let set: Option<String> = redis::cmd("SET")
-            .arg(self.revoked_key(key))
+            .arg(&revoked)
             .arg(1)
             .arg("NX")
             .arg("EXAT")
             .arg(exp)
-            .query_async(&mut self.conn().await?)
+            .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
+        self.replicated(&mut conn, &revoked).await?;
         Ok(set.is_some())
     }
 
@@ -233,132 +216,18 @@ impl RevocationStore for RedisStore {
         next: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let n: i64 = redis::Script::new(ADVANCE_FAMILY)
-            .key(self.family_key(family))
+        let key = self.family_key(family);
+        let mut conn = self.conn().await?;
+        let n: i64 = scripts::ADVANCE_FAMILY
+            .key(&key)
             .arg(current)
             .arg(next)
             // EXAT in the past expires the record at once (0 is refused).
             .arg(expires_at.max(1))
-            .invoke_async(&mut self.conn().await?)
+            .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
+        self.replicated(&mut conn, &key).await?;
         Ok(n == 1)
-    }
-}
-
-/// Withdraws one allowlisted token: `GETDEL` its key and drop it from its subject's set.
-const WITHDRAW: &str = r"
-local subject = redis.call('GETDEL', KEYS[1])
-if not subject then return 0 end
-redis.call('SREM', ARGV[1] .. subject, ARGV[2])
-return 1";
-
-/// Withdraws every allowlisted token of a subject.
-const WITHDRAW_SUBJECT: &str = r"
-local n = 0
-for _, jti in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  n = n + redis.call('DEL', ARGV[1] .. jti)
-end
-redis.call('DEL', KEYS[1])
-return n";
-
-/// GCRA on Redis's own clock: one atomic script per decision, one round trip.
-const GCRA: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local ahead = new_tat - now
-if ahead > window then
-  return {0, 0, tat - now, ahead - window}
-end
-redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil(ahead / 1000) + 1)
-return {1, math.floor((window - ahead) / interval), ahead, 0}";
-
-/// [`GCRA`] on the last key, unless one of the other keys (revocations) exists: then
-/// `{-1, 0, 0, 0}` and nothing is counted. A token's revocation and its rate limit in one round
-/// trip.
-const GCRA_UNLESS_REVOKED: &str = r"
-local rate = table.remove(KEYS)
-if #KEYS > 0 and redis.call('EXISTS', unpack(KEYS)) > 0 then
-  return {-1, 0, 0, 0}
-end
-KEYS[1] = rate
-";
-
-impl RedisStore {
-    /// Runs `script` ([`GCRA`], or [`GCRA_UNLESS_REVOKED`] before it) with `revoked` keys
-    /// first and the rate key of `key` last; `None` when a revoked key was found.
-    async fn gcra(
-        &self,
-        script: &redis::Script,
-        revoked: &[&str],
-        key: &str,
-        count: u32,
-        window: Duration,
-    ) -> Result<Option<crate::rate::RateDecision>, StoreError> {
-        let window_us = i64::try_from(window.as_micros()).unwrap_or(i64::MAX).max(1);
-        let interval = (window_us / i64::from(count.max(1))).max(1);
-        let mut invocation = script.prepare_invoke();
-        for k in revoked {
-            invocation.key(self.revoked_key(k));
-        }
-        let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = invocation
-            .key(format!("{}rate:{key}", self.prefix))
-            .arg(interval)
-            .arg(window_us)
-            .invoke_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        let us = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
-        Ok(match allowed {
-            -1 => None,
-            1 => Some(crate::rate::RateDecision::allowed(
-                count,
-                u32::try_from(remaining).unwrap_or(0),
-                us(reset),
-            )),
-            _ => Some(crate::rate::RateDecision::refused(
-                count,
-                us(reset),
-                us(retry),
-            )),
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl crate::rate::RateLimiter for RedisStore {
-    async fn check(
-        &self,
-        key: &str,
-        count: u32,
-        window: Duration,
-    ) -> Result<crate::rate::RateDecision, StoreError> {
-        static SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(GCRA));
-        self.gcra(&SCRIPT, &[], key, count, window)
-            .await?
-            .ok_or_else(|| StoreError::unavailable("the rate script answered for no key"))
-    }
-
-    async fn check_unless_revoked(
-        &self,
-        revoked: &[&str],
-        key: &str,
-        count: u32,
-        window: Duration,
-    ) -> Option<Result<crate::rate::Unrevoked, StoreError>> {
-        static SCRIPT: LazyLock<redis::Script> =
-            LazyLock::new(|| redis::Script::new(&format!("{GCRA_UNLESS_REVOKED}{GCRA}")));
-        let found = self.gcra(&SCRIPT, revoked, key, count, window).await;
-        Some(found.map(|d| {
-            d.map_or(
-                crate::rate::Unrevoked::Revoked,
-                crate::rate::Unrevoked::Rate,
-            )
-        }))
     }
 }

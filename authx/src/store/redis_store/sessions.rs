@@ -1,6 +1,7 @@
 //! [`RedisStore`]'s sessions.
 
-use super::{MARK_REVOKED, RedisStore, TOUCH, unavailable};
+use super::scripts::{CREATE_SESSION, MARK_REVOKED, TOUCH};
+use super::{RedisStore, unavailable};
 use crate::clock::unix_now as now;
 use crate::store::{Session, SessionStore, StoreError};
 
@@ -27,29 +28,15 @@ impl SessionStore for RedisStore {
             ),
             ("revoked", if s.revoked { "1".into() } else { "0".into() }),
         ];
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .hset_multiple(&key, &fields)
-            .ignore()
-            .cmd("EXPIREAT")
-            .arg(&key)
-            .arg(s.expires_at)
-            .ignore()
-            .sadd(&set, &s.id)
-            .ignore()
-            .cmd("EXPIREAT")
-            .arg(&set)
-            .arg(s.expires_at)
-            .arg("GT")
-            .ignore()
-            // A new set has no TTL, and GT never sets one on a key without a TTL.
-            .cmd("EXPIREAT")
-            .arg(&set)
-            .arg(s.expires_at)
-            .arg("NX")
-            .ignore();
-        pipe.query_async::<()>(&mut self.conn().await?)
+        let mut create = CREATE_SESSION.prepare_invoke();
+        create.key(&key).key(&set).arg(s.expires_at).arg(&s.id);
+        for (field, value) in &fields {
+            create.arg(*field).arg(value);
+        }
+        create
+            .invoke_async::<i64>(&mut self.conn().await?)
             .await
+            .map(|_| ())
             .map_err(unavailable)
     }
 
@@ -87,7 +74,7 @@ impl SessionStore for RedisStore {
         let Some(session) = self.get_session(id).await? else {
             return Ok(());
         };
-        redis::Script::new(TOUCH)
+        TOUCH
             .key(self.session_key(id))
             .key(self.subject_key(&session.subject))
             .arg(now)
@@ -99,11 +86,14 @@ impl SessionStore for RedisStore {
     }
 
     async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
-        let n: i64 = redis::Script::new(MARK_REVOKED)
-            .key(self.session_key(id))
-            .invoke_async(&mut self.conn().await?)
+        let key = self.session_key(id);
+        let mut conn = self.conn().await?;
+        let n: i64 = MARK_REVOKED
+            .key(&key)
+            .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
+        self.replicated(&mut conn, &key).await?;
         Ok(n == 1)
     }
 }

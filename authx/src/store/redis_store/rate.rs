@@ -1,0 +1,81 @@
+//! [`RedisStore`]'s rate limits: GCRA on Redis's own clock, exact across instances; with a
+//! token's revocation keys, its revocation and the limit in the same script.
+
+use std::time::Duration;
+
+use super::scripts::{GCRA, GCRA_UNLESS_REVOKED};
+use super::{RedisStore, unavailable};
+use crate::store::StoreError;
+
+impl RedisStore {
+    /// Runs `script` ([`GCRA`] or [`GCRA_UNLESS_REVOKED`]) with `revoked` keys
+    /// first and the rate key of `key` last; `None` when a revoked key was found.
+    async fn gcra(
+        &self,
+        script: &redis::Script,
+        revoked: &[&str],
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<Option<crate::rate::RateDecision>, StoreError> {
+        let window_us = i64::try_from(window.as_micros()).unwrap_or(i64::MAX).max(1);
+        let interval = (window_us / i64::from(count.max(1))).max(1);
+        let mut invocation = script.prepare_invoke();
+        for k in revoked {
+            invocation.key(self.revoked_key(k));
+        }
+        let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = invocation
+            .key(format!("{}rate:{key}", self.prefix))
+            .arg(interval)
+            .arg(window_us)
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(unavailable)?;
+        let us = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
+        Ok(match allowed {
+            -1 => None,
+            1 => Some(crate::rate::RateDecision::allowed(
+                count,
+                u32::try_from(remaining).unwrap_or(0),
+                us(reset),
+            )),
+            _ => Some(crate::rate::RateDecision::refused(
+                count,
+                us(reset),
+                us(retry),
+            )),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::rate::RateLimiter for RedisStore {
+    async fn check(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<crate::rate::RateDecision, StoreError> {
+        self.gcra(&GCRA, &[], key, count, window)
+            .await?
+            .ok_or_else(|| StoreError::unavailable("the rate script answered for no key"))
+    }
+
+    async fn check_unless_revoked(
+        &self,
+        revoked: &[&str],
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Option<Result<crate::rate::Unrevoked, StoreError>> {
+        let found = self
+            .gcra(&GCRA_UNLESS_REVOKED, revoked, key, count, window)
+            .await;
+        Some(found.map(|d| {
+            d.map_or(
+                crate::rate::Unrevoked::Revoked,
+                crate::rate::Unrevoked::Rate,
+            )
+        }))
+    }
+}

@@ -1,0 +1,335 @@
+//! `redis-server` processes of a test's own: one server on a free port (append-only file,
+//! fsync always), or a Redis Cluster of several, built with `redis-cli --cluster create`.
+//! Starting them panics, naming what is missing, when `redis-server` or `redis-cli` is not on
+//! the `PATH`: the tests that need them fail, never skip.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A free TCP port on loopback (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `redis-server` child process with its own directory, killed when dropped.
+pub struct RedisProcess {
+    child: Option<Child>,
+    /// The port it serves.
+    pub port: u16,
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+}
+
+impl RedisProcess {
+    /// A standalone server with an append-only file synced on every write.
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// A server with `args` on top of the port, the directory and `appendfsync always`.
+    pub async fn start_with(args: &[&str]) -> Self {
+        let mut r = RedisProcess {
+            child: None,
+            port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
+            args: args.iter().map(|&a| a.to_owned()).collect(),
+        };
+        r.spawn().await;
+        r
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Its directory (append-only file, cluster configuration).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Starts (or restarts, on the same directory) the server and waits for its `PONG`.
+    pub async fn spawn(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start redis-server ({e}): these tests need it on the PATH")
+            });
+        self.child = Some(child);
+        wait_for_port(self.port).await;
+    }
+
+    /// SIGKILL: no shutdown, no final save; only what the append-only file holds survives.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// Whether the process is running (not killed).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Waits up to 5 s for a `PONG` on `port`.
+pub async fn wait_for_port(port: u16) {
+    for _ in 0..500 {
+        if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            let mut buf = [0u8; 16];
+            if s.write_all(b"PING\r\n").await.is_ok()
+                && matches!(s.read(&mut buf).await, Ok(n) if buf[..n].starts_with(b"+PONG"))
+            {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("redis-server did not answer on port {port} within 5 s");
+}
+
+/// One command to the server on `port`, over a fresh connection.
+pub async fn command<T: redis::FromRedisValue>(port: u16, args: &[&str]) -> redis::RedisResult<T> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}"))?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query_async(&mut conn).await
+}
+
+/// A Redis Cluster of `masters` masters with `replicas` replicas each, every node its own
+/// process (append-only, fsync always), all killed when dropped.
+pub struct RedisCluster {
+    /// Every node, masters and replicas as `redis-cli --cluster create` assigned them.
+    pub nodes: Vec<RedisProcess>,
+}
+
+impl RedisCluster {
+    /// Starts the nodes, joins them into a cluster, and waits until every node reports
+    /// `cluster_state:ok` and every master has its replicas in sync. `node_timeout` is how
+    /// long a silent master takes to be failed over.
+    pub async fn start(masters: usize, replicas: usize, node_timeout: Duration) -> Self {
+        let timeout = node_timeout.as_millis().to_string();
+        let mut nodes = Vec::new();
+        for _ in 0..masters * (1 + replicas) {
+            let bus = free_port().to_string();
+            let args = [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                &timeout,
+                "--cluster-port",
+                &bus,
+            ];
+            nodes.push(RedisProcess::start_with(&args).await);
+        }
+        let addrs: Vec<String> = nodes.iter().map(RedisProcess::addr).collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run redis-cli ({e}): these tests need it on the PATH")
+            });
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = RedisCluster { nodes };
+        cluster.wait_until_healthy(masters, replicas).await;
+        cluster
+    }
+
+    /// `redis+cluster://` naming every node, with `options` (`wait_replicas=1`...) if any.
+    pub fn url(&self, options: &str) -> String {
+        let hosts: Vec<String> = self.nodes.iter().map(RedisProcess::addr).collect();
+        let query = if options.is_empty() {
+            String::new()
+        } else {
+            format!("?{options}")
+        };
+        format!("redis+cluster://{}{query}", hosts.join(","))
+    }
+
+    /// The live nodes' ports.
+    pub fn live_ports(&self) -> Vec<u16> {
+        self.nodes
+            .iter()
+            .filter(|n| n.is_running())
+            .map(|n| n.port)
+            .collect()
+    }
+
+    /// Waits (up to 20 s) until every live node says `cluster_state:ok`, `masters` masters
+    /// serve the slots, and each has `replicas` replicas whose link is up.
+    pub async fn wait_until_healthy(&self, masters: usize, replicas: usize) {
+        let started = Instant::now();
+        loop {
+            match self.health(masters, replicas).await {
+                Ok(()) => return,
+                Err(why) if started.elapsed() > Duration::from_secs(20) => {
+                    panic!("the Redis Cluster did not become healthy within 20 s: {why}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    async fn health(&self, masters: usize, replicas: usize) -> Result<(), String> {
+        for port in self.live_ports() {
+            let info: String = command(port, &["CLUSTER", "INFO"])
+                .await
+                .map_err(|e| e.to_string())?;
+            if !info.contains("cluster_state:ok") {
+                return Err(format!("node {port}: {info}"));
+            }
+        }
+        let masters_now = self.masters().await?;
+        if masters_now.len() != masters {
+            return Err(format!("{} masters", masters_now.len()));
+        }
+        for (port, _) in masters_now {
+            let info: String = command(port, &["INFO", "replication"])
+                .await
+                .map_err(|e| e.to_string())?;
+            let synced = info
+                .lines()
+                .filter(|l| l.starts_with("slave") && l.contains("state=online"))
+                .count();
+            if synced != replicas {
+                return Err(format!("master {port}: {synced} replicas online"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The live masters that serve slots: `(port, slot ranges)`, read from `CLUSTER NODES` of
+    /// a live node.
+    pub async fn masters(&self) -> Result<Vec<(u16, Vec<(u16, u16)>)>, String> {
+        let port = *self.live_ports().first().ok_or("no live node")?;
+        let nodes: String = command(port, &["CLUSTER", "NODES"])
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut masters = Vec::new();
+        for line in nodes.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() < 9 || !fields[2].contains("master") || fields[2].contains("fail") {
+                continue;
+            }
+            let node_port = fields[1]
+                .split(['@', ','])
+                .next()
+                .and_then(|a| a.rsplit(':').next())
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(|| format!("odd CLUSTER NODES line: {line}"))?;
+            let ranges = fields[8..]
+                .iter()
+                .filter(|r| !r.starts_with('['))
+                .map(|r| match r.split_once('-') {
+                    Some((a, b)) => (a.parse().unwrap(), b.parse().unwrap()),
+                    None => (r.parse().unwrap(), r.parse().unwrap()),
+                })
+                .collect();
+            masters.push((node_port, ranges));
+        }
+        Ok(masters)
+    }
+
+    /// The port of the master serving `key`'s slot.
+    pub async fn master_of(&self, key: &str) -> u16 {
+        let port = self.live_ports()[0];
+        let slot: i64 = command(port, &["CLUSTER", "KEYSLOT", key]).await.unwrap();
+        let slot = u16::try_from(slot).unwrap();
+        self.masters()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(_, ranges)| ranges.iter().any(|&(a, b)| a <= slot && slot <= b))
+            .map(|(port, _)| port)
+            .unwrap_or_else(|| panic!("no master serves slot {slot}"))
+    }
+
+    /// SIGKILLs the node on `port`.
+    pub fn kill(&mut self, port: u16) {
+        self.nodes
+            .iter_mut()
+            .find(|n| n.port == port)
+            .expect("a node of this cluster")
+            .kill();
+    }
+}
+
+/// Watches what the servers at `urls` execute (`MONITOR`) and counts the commands clients
+/// sent that name a key under `prefix`, per server; commands a script runs inside Redis are not
+/// round trips, and are left out. Stop the watch by aborting the returned tasks.
+pub async fn count_commands(
+    urls: &[String],
+    prefix: &str,
+) -> (
+    Vec<tokio::task::JoinHandle<()>>,
+    Vec<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
+) {
+    use futures_util::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut tasks = Vec::new();
+    let mut counts = Vec::new();
+    for url in urls {
+        let client = redis::Client::open(url.as_str()).unwrap();
+        let monitor = client.get_async_monitor().await.unwrap();
+        let seen = std::sync::Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
+        let prefix = prefix.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut lines = monitor.into_on_message::<String>();
+            while let Some(line) = lines.next().await {
+                if line.contains(&prefix) && !line.contains(" lua]") {
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }));
+        counts.push(seen);
+    }
+    // MONITOR is on once its first line arrives; give it a moment.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    (tasks, counts)
+}
