@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use authx::store::{RedisStore, connect};
 use authx::{Auth, AuthConfig, AuthError, Claims, SessionMeta, Stores, protect, routes};
-use authx_tests::TestServer;
 use authx_tests::load::{Load, always};
 use authx_tests::redis::{RedisCluster, count_commands};
+use authx_tests::{TestServer, burst};
 
 #[protect(rate = "50/60s", route = "GET /fifty")]
 async fn fifty(claims: Claims) -> String {
@@ -36,28 +36,6 @@ fn config(url: &str) -> AuthConfig {
 
 async fn serve(auth: &Auth) -> TestServer {
     TestServer::start(routes![fifty, protected].with_state(auth.clone())).await
-}
-
-/// `n` concurrent requests at `path`, split over `servers`: how many got 200 and 429.
-async fn burst(servers: &[&TestServer], path: &str, token: &str, n: usize) -> (usize, usize) {
-    let c = authx_tests::client();
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let req = c
-                .get(servers[i % servers.len()].url(path))
-                .bearer_auth(token);
-            tokio::spawn(async move { req.send().await.expect("request").status().as_u16() })
-        })
-        .collect();
-    let (mut ok, mut limited) = (0, 0);
-    for t in tasks {
-        match t.await.unwrap() {
-            200 => ok += 1,
-            429 => limited += 1,
-            other => panic!("unexpected status {other}"),
-        }
-    }
-    (ok, limited)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use authx::{Auth, AuthConfig, Claims, protect, public, routes};
-use authx_tests::{TestServer, assert_error, client, status_json};
+use authx_tests::{TestServer, assert_error, burst, client, status_json};
 use axum::Router;
 use axum::http::request::Parts;
 
@@ -51,28 +51,6 @@ async fn by_ip() -> &'static str {
 
 fn app(auth: Auth) -> Router {
     routes![fifty, short, per_user, per_tenant, by_ip].with_state(auth)
-}
-
-/// Fires `n` concurrent requests at `url` (split over the given servers) and counts 200s and 429s.
-async fn burst(servers: &[&TestServer], path: &str, token: &str, n: usize) -> (usize, usize) {
-    let c = client();
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let req = c
-                .get(servers[i % servers.len()].url(path))
-                .bearer_auth(token);
-            tokio::spawn(async move { req.send().await.expect("request").status().as_u16() })
-        })
-        .collect();
-    let (mut ok, mut limited) = (0, 0);
-    for t in tasks {
-        match t.await.unwrap() {
-            200 => ok += 1,
-            429 => limited += 1,
-            other => panic!("unexpected status {other}"),
-        }
-    }
-    (ok, limited)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

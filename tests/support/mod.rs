@@ -134,3 +134,26 @@ async fn bearer(request: reqwest::RequestBuilder, token: &str) -> (u16, Value) {
         .expect("the service answers (no hang)");
     status_json(res).await
 }
+
+/// Fires `n` concurrent requests at `path` (split over `servers`): how many got 200 and 429;
+/// any other status panics.
+pub async fn burst(servers: &[&TestServer], path: &str, token: &str, n: usize) -> (usize, usize) {
+    let c = client();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let req = c
+                .get(servers[i % servers.len()].url(path))
+                .bearer_auth(token);
+            tokio::spawn(async move { req.send().await.expect("request").status().as_u16() })
+        })
+        .collect();
+    let (mut ok, mut limited) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            200 => ok += 1,
+            429 => limited += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    (ok, limited)
+}
