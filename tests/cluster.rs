@@ -47,14 +47,18 @@ async fn a_cluster_store_conforms_counts_exactly_and_checks_in_one_trip() {
     let stores = connect(&url).await.unwrap();
     authx::store::testing::conformance(&stores).await;
 
-    // Two instances sharing the cluster: exactly 50 of 200 concurrent requests pass.
+    // Two instances, each with its own connections to the cluster: exactly 50 of 200
+    // concurrent requests pass.
     let prefix = format!("authx-test-{}:", uuid::Uuid::new_v4());
-    let shared = Stores::redis(RedisStore::with_prefix(&url, &prefix).unwrap());
+    let stores = || Stores::redis(RedisStore::with_prefix(&url, &prefix).unwrap());
     let a = Auth::builder(config(&url))
-        .stores(shared.clone())
+        .stores(stores())
         .build()
         .unwrap();
-    let b = Auth::builder(config(&url)).stores(shared).build().unwrap();
+    let b = Auth::builder(config(&url))
+        .stores(stores())
+        .build()
+        .unwrap();
     let (sa, sb) = (serve(&a).await, serve(&b).await);
     let session = a.create_session("u", SessionMeta::default()).await.unwrap();
     let token = a.access_token("u").session(&session.id).issue().unwrap();
@@ -125,12 +129,16 @@ async fn a_master_failing_over_loses_no_revocation() {
     b.revoke_session(&session.id).await.unwrap();
     revoked.push(in_session);
 
-    // Steady load, then the master holding authx's slot dies.
+    // Steady load; then a last revocation, and the master holding authx's slot dies the
+    // moment it is acknowledged.
     let load = Load::start(&[&sa, &sb], &live, &revoked[0]);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let master = cluster.master_of("{authx:}").await;
-    cluster.kill(master);
+    let last = a.create_access_token("last").unwrap();
+    a.revoke(&a.verify(&last).unwrap()).await.unwrap();
+    cluster.node(master).kill();
     let killed = Instant::now();
+    revoked.push(last);
     let recovered = loop {
         let a_ok = a.verify_unrevoked(&live).await.is_ok();
         let b_ok = b.verify_unrevoked(&live).await.is_ok();
@@ -174,12 +182,25 @@ async fn a_master_failing_over_loses_no_revocation() {
         assert!(auth.verify_unrevoked(&live).await.is_ok());
     }
 
-    // The dead node comes back as a replica; revocations go on, and reach b's near-cache.
-    let node = cluster.nodes.iter_mut().find(|n| n.port == master).unwrap();
-    node.spawn().await;
+    // The dead node comes back as a replica; revocations go on, and reach b's near-cache
+    // through its feed, now on the new master.
+    cluster.node(master).spawn().await;
     cluster.wait_until_healthy(3, 1).await;
     let later = a.create_access_token("later").unwrap();
+    let feed_back = Instant::now();
+    while !b.near_cache().unwrap().is_live() {
+        assert!(
+            feed_back.elapsed() < Duration::from_secs(10),
+            "b's revocation feed did not come back after the failover"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(b.verify_unrevoked(&later).await.is_ok());
+    assert!(b.verify_unrevoked(&later).await.is_ok());
+    assert!(
+        !b.near_cache().unwrap().is_empty(),
+        "b answers from its near-cache"
+    );
     a.revoke(&a.verify(&later).unwrap()).await.unwrap();
     let revoked_at = Instant::now();
     while b.verify_unrevoked(&later).await.is_ok() {
@@ -191,12 +212,78 @@ async fn a_master_failing_over_loses_no_revocation() {
     }
 }
 
+/// With `wait_replicas`, a revocation waits for the replica, over a connection of its own: a
+/// replica that does not answer makes the revocation fail (503) and never holds up the checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_waits_for_its_replica_without_holding_up_the_checks() {
+    let mut cluster = RedisCluster::start(3, 1, Duration::from_secs(5)).await;
+    let url = cluster.url("wait_replicas=1&wait_timeout_ms=1500");
+    let mut slow = config(&url);
+    slow.store_timeout = Duration::from_secs(3);
+    let a = Auth::connect(slow).await.unwrap();
+    let live = a.create_access_token("live").unwrap();
+    let first = a.create_access_token("first").unwrap();
+    // Both connections open (a cluster client opens one to every node, and would wait out
+    // the connect timeout on the paused one).
+    a.revoke(&a.verify(&first).unwrap()).await.unwrap();
+    assert!(a.verify_unrevoked(&live).await.is_ok());
+
+    let master = cluster.master_of("{authx:}").await;
+    let replica = cluster.replicas_of(master).await;
+    assert_eq!(replica.len(), 1, "one replica of {master}: {replica:?}");
+    cluster.node(replica[0]).pause();
+    let stalled = a.create_access_token("stalled").unwrap();
+    let revoking = {
+        let (a, claims) = (a.clone(), a.verify(&stalled).unwrap());
+        tokio::spawn(async move { a.revoke(&claims).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..10 {
+        assert!(a.verify_unrevoked(&live).await.is_ok());
+        assert!(matches!(
+            a.verify_unrevoked(&first).await,
+            Err(AuthError::Revoked)
+        ));
+    }
+    if revoking.is_finished() {
+        panic!(
+            "the revocation ended before the checks were answered: {:?}",
+            revoking.await.unwrap()
+        );
+    }
+    let outcome = revoking.await.unwrap();
+    assert!(
+        matches!(outcome, Err(AuthError::StoreUnavailable(_))),
+        "a revocation no replica confirmed is not acknowledged: {outcome:?}"
+    );
+    // The write stands on the master; revoking again, with the replica back, is acknowledged.
+    assert!(matches!(
+        a.verify_unrevoked(&stalled).await,
+        Err(AuthError::Revoked)
+    ));
+
+    // A new instance connects although one node hangs: the cluster client waits for every
+    // node (up to its 2 s connect timeout), longer than the 500 ms a check may take, so the
+    // connection is made in a task no caller's timeout cancels.
+    let fresh = Auth::connect(config(&url)).await.unwrap();
+    let started = Instant::now();
+    while fresh.verify_unrevoked(&live).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "a new instance never connected while a node hung"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cluster.node(replica[0]).resume();
+    a.revoke(&a.verify(&stalled).unwrap()).await.unwrap();
+}
+
 #[test]
 fn cluster_urls_that_cannot_work_are_refused_at_start() {
     for (url, why) in [
         ("redis+cluster://", "at least one node"),
         ("redis+cluster://h1:7000/3", "no database number"),
-        ("redis+cluster://h1:7000?replicas=1", "unknown option"),
+        ("redis+cluster://h1:7000?replicas=1", "not known"),
     ] {
         let err = RedisStore::new(url).unwrap_err().to_string();
         assert!(err.contains(why), "{url}: {err}");

@@ -7,8 +7,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
 /// A free TCP port on loopback (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -33,16 +31,31 @@ impl RedisProcess {
         Self::start_with(&[]).await
     }
 
-    /// A server with `args` on top of the port, the directory and `appendfsync always`.
+    /// A server with `args` on top of the port, the directory and `appendfsync always` (a
+    /// later option wins). A port taken between choosing and binding it is retried on another.
     pub async fn start_with(args: &[&str]) -> Self {
-        let mut r = RedisProcess {
-            child: None,
-            port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            args: args.iter().map(|&a| a.to_owned()).collect(),
-        };
-        r.spawn().await;
-        r
+        Self::start_with_ports(args, &[]).await
+    }
+
+    /// Like [`start_with`](Self::start_with), with `--<option> <free port>` for each option in
+    /// `port_options` (`cluster-port`...), chosen again on a retry.
+    pub async fn start_with_ports(args: &[&str], port_options: &[&str]) -> Self {
+        for _ in 0..5 {
+            let mut all: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
+            for option in port_options {
+                all.extend([format!("--{option}"), free_port().to_string()]);
+            }
+            let mut r = RedisProcess {
+                child: None,
+                port: free_port(),
+                dir: tempfile::tempdir().unwrap(),
+                args: all,
+            };
+            if r.try_spawn().await {
+                return r;
+            }
+        }
+        panic!("redis-server could not bind a free port in 5 tries");
     }
 
     /// `redis://127.0.0.1:<port>`.
@@ -60,9 +73,25 @@ impl RedisProcess {
         self.dir.path()
     }
 
-    /// Starts (or restarts, on the same directory) the server and waits for its `PONG`.
+    /// Restarts the server on its port and directory, and waits for it.
     pub async fn spawn(&mut self) {
-        let child = Command::new("redis-server")
+        assert!(
+            self.try_spawn().await,
+            "redis-server did not start again on port {}; its log: {}",
+            self.port,
+            self.log()
+        );
+    }
+
+    /// What the server logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
+    }
+
+    /// Starts the server and waits up to 5 s until it answers as itself (its `process_id`);
+    /// `false` when it exited first (its port was taken).
+    async fn try_spawn(&mut self) -> bool {
+        let mut child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args([
                 "--save",
@@ -74,6 +103,7 @@ impl RedisProcess {
             ])
             .arg("--dir")
             .arg(self.dir.path())
+            .args(["--logfile", "redis.log"])
             .args(&self.args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -81,8 +111,44 @@ impl RedisProcess {
             .unwrap_or_else(|e| {
                 panic!("cannot start redis-server ({e}): these tests need it on the PATH")
             });
-        self.child = Some(child);
-        wait_for_port(self.port).await;
+        let pid = i64::from(child.id());
+        for _ in 0..500 {
+            if child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            let info: redis::RedisResult<String> = command(self.port, &["INFO", "server"]).await;
+            if info.is_ok_and(|i| i.contains(&format!("process_id:{pid}\r\n"))) {
+                self.child = Some(child);
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "redis-server did not answer on port {} within 5 s; its log: {}",
+            self.port,
+            self.log()
+        );
+    }
+
+    /// SIGSTOP: the process stays, answering nothing, until [`resume`](Self::resume).
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// SIGCONT after [`pause`](Self::pause).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("a running server").id();
+        let ok = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill {signal} {pid} failed");
     }
 
     /// SIGKILL: no shutdown, no final save; only what the append-only file holds survives.
@@ -103,22 +169,6 @@ impl Drop for RedisProcess {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// Waits up to 5 s for a `PONG` on `port`.
-pub async fn wait_for_port(port: u16) {
-    for _ in 0..500 {
-        if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            let mut buf = [0u8; 16];
-            if s.write_all(b"PING\r\n").await.is_ok()
-                && matches!(s.read(&mut buf).await, Ok(n) if buf[..n].starts_with(b"+PONG"))
-            {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("redis-server did not answer on port {port} within 5 s");
 }
 
 /// One command to the server on `port`, over a fresh connection.
@@ -147,25 +197,29 @@ impl RedisCluster {
         let timeout = node_timeout.as_millis().to_string();
         let mut nodes = Vec::new();
         for _ in 0..masters * (1 + replicas) {
-            let bus = free_port().to_string();
+            // Durability comes from the replicas here: no append-only file to fsync.
             let args = [
+                "--appendonly",
+                "no",
                 "--cluster-enabled",
                 "yes",
                 "--cluster-config-file",
                 "nodes.conf",
                 "--cluster-node-timeout",
                 &timeout,
-                "--cluster-port",
-                &bus,
             ];
-            nodes.push(RedisProcess::start_with(&args).await);
+            nodes.push(RedisProcess::start_with_ports(&args, &["cluster-port"]).await);
         }
         let addrs: Vec<String> = nodes.iter().map(RedisProcess::addr).collect();
-        let out = Command::new("redis-cli")
+        let create = tokio::process::Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addrs)
             .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
-            .output()
+            .kill_on_drop(true)
+            .output();
+        let out = tokio::time::timeout(Duration::from_secs(60), create)
+            .await
+            .expect("redis-cli --cluster create did not finish within 60 s")
             .unwrap_or_else(|e| {
                 panic!("cannot run redis-cli ({e}): these tests need it on the PATH")
             });
@@ -289,13 +343,39 @@ impl RedisCluster {
             .unwrap_or_else(|| panic!("no master serves slot {slot}"))
     }
 
-    /// SIGKILLs the node on `port`.
-    pub fn kill(&mut self, port: u16) {
+    /// The node on `port`.
+    pub fn node(&mut self, port: u16) -> &mut RedisProcess {
         self.nodes
             .iter_mut()
             .find(|n| n.port == port)
             .expect("a node of this cluster")
-            .kill();
+    }
+
+    /// The ports of the live replicas of the master on `port`.
+    pub async fn replicas_of(&self, port: u16) -> Vec<u16> {
+        let nodes: String = command(port, &["CLUSTER", "NODES"]).await.unwrap();
+        let lines: Vec<Vec<&str>> = nodes
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        let port_of = |addr: &str| -> u16 {
+            addr.split(['@', ','])
+                .next()
+                .and_then(|a| a.rsplit(':').next())
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0)
+        };
+        let id = lines
+            .iter()
+            .find(|f| f.len() > 3 && port_of(f[1]) == port)
+            .map(|f| f[0])
+            .expect("the master in CLUSTER NODES");
+        lines
+            .iter()
+            .filter(|f| f.len() > 3 && f[2].contains("slave") && !f[2].contains("fail"))
+            .filter(|f| f[3] == id)
+            .map(|f| port_of(f[1]))
+            .collect()
     }
 }
 

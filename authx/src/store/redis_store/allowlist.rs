@@ -34,28 +34,30 @@ impl AllowlistStore for RedisStore {
 
     async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
         let key = self.allowed_key(jti);
-        let mut conn = self.conn().await?;
-        let n: i64 = WITHDRAW
-            .key(&key)
-            .arg(format!("{}allowed:", self.prefix))
-            .arg(jti)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        self.replicated(&mut conn, &key).await?;
+        let n: i64 = self
+            .durable(&key, async |conn| {
+                WITHDRAW
+                    .key(&key)
+                    .arg(format!("{}allowed:", self.prefix))
+                    .arg(jti)
+                    .invoke_async(conn)
+                    .await
+            })
+            .await?;
         Ok(n == 1)
     }
 
     async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
         let key = self.allowed_subject_key(subject);
-        let mut conn = self.conn().await?;
-        let n: i64 = WITHDRAW_SUBJECT
-            .key(&key)
-            .arg(format!("{}allow:", self.prefix))
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        self.replicated(&mut conn, &key).await?;
+        let n: i64 = self
+            .durable(&key, async |conn| {
+                WITHDRAW_SUBJECT
+                    .key(&key)
+                    .arg(format!("{}allow:", self.prefix))
+                    .invoke_async(conn)
+                    .await
+            })
+            .await?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
 }

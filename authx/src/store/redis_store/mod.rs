@@ -2,6 +2,8 @@
 
 mod allowlist;
 mod cluster;
+#[cfg(feature = "redis-cluster")]
+mod cluster_url;
 mod feed;
 mod rate;
 mod scripts;
@@ -33,6 +35,9 @@ use crate::clock::unix_now as now;
 pub struct RedisStore {
     target: Arc<Target>,
     conn: Arc<OnceCell<Conn>>,
+    /// Where revocations that wait for replicas are written (Redis holds a connection in
+    /// `WAIT`, so not the one the checks use).
+    writes: Arc<OnceCell<Conn>>,
     prefix: String,
 }
 
@@ -58,27 +63,36 @@ impl RedisStore {
     }
 
     /// Like [`new`](Self::new) with another key prefix (to share a Redis between apps). In a
-    /// cluster the prefix is put in braces, a hash tag, unless it holds one already.
+    /// cluster the prefix is put in braces, a hash tag, unless it holds one already (an empty
+    /// one is refused): a prefix such as `{authx}:` names the same keys on one server and on a
+    /// cluster.
     pub fn with_prefix(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let target = Target::open(url)?;
         Ok(RedisStore {
-            prefix: target.prefix(prefix),
+            prefix: target.prefix(prefix)?,
             target: Arc::new(target),
             conn: Arc::new(OnceCell::new()),
+            writes: Arc::new(OnceCell::new()),
         })
     }
 
     async fn conn(&self) -> Result<Conn, StoreError> {
-        self.conn
-            .get_or_try_init(|| self.target.connect())
-            .await
-            .cloned()
+        cluster::open(&self.conn, &self.target).await
     }
 
-    /// Waits, in a cluster with `wait_replicas`, until replicas hold what `conn` just wrote
-    /// to `key`.
-    async fn replicated(&self, conn: &mut Conn, key: &str) -> Result<(), StoreError> {
-        self.target.replicated(conn, key).await
+    /// Writes `key` (a revocation) with `write` and, in a cluster with `wait_replicas`, waits
+    /// until replicas hold it, over a connection of its own.
+    async fn durable<T, F>(&self, key: &str, write: F) -> Result<T, StoreError>
+    where
+        F: AsyncFnOnce(&mut Conn) -> redis::RedisResult<T>,
+    {
+        if !self.target.waits_for_replicas() {
+            return write(&mut self.conn().await?).await.map_err(unavailable);
+        }
+        let mut conn = cluster::open(&self.writes, &self.target).await?;
+        let written = write(&mut conn).await.map_err(unavailable)?;
+        self.target.replicated(&mut conn, key).await?;
+        Ok(written)
     }
 
     /// Where revocations are published, for the near-caches of every instance.
@@ -151,16 +165,17 @@ impl RevocationStore for RedisStore {
         }
         // Written and announced in one script, for the near-caches of every instance.
         let revoked = self.revoked_key(key);
-        let mut conn = self.conn().await?;
-        scripts::REVOKE
-            .key(&revoked)
-            .arg(expires_at)
-            .arg(self.channel())
-            .arg(key)
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        self.replicated(&mut conn, &revoked).await
+        self.durable(&revoked, async |conn| {
+            scripts::REVOKE
+                .key(&revoked)
+                .arg(expires_at)
+                .arg(self.channel())
+                .arg(key)
+                .invoke_async::<i64>(conn)
+                .await
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
@@ -185,19 +200,17 @@ impl RevocationStore for RedisStore {
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let exp = expires_at.max(now() + 1);
         // A replay record (DPoP proof): never asked about through `any_revoked`, so never
-        // announced to near-caches.
-        let revoked = self.revoked_key(key);
-        let mut conn = self.conn().await?;
+        // announced to near-caches, and not waited for (a retry of a proof whose record was
+        // written would be refused as its replay).
         let set: Option<String> = redis::cmd("SET")
-            .arg(&revoked)
+            .arg(self.revoked_key(key))
             .arg(1)
             .arg("NX")
             .arg("EXAT")
             .arg(exp)
-            .query_async(&mut conn)
+            .query_async(&mut self.conn().await?)
             .await
             .map_err(unavailable)?;
-        self.replicated(&mut conn, &revoked).await?;
         Ok(set.is_some())
     }
 
@@ -216,18 +229,17 @@ impl RevocationStore for RedisStore {
         next: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let key = self.family_key(family);
-        let mut conn = self.conn().await?;
+        // Not waited for: failing a rotation that was written would have the client present
+        // the old refresh token again, which reads as its reuse.
         let n: i64 = scripts::ADVANCE_FAMILY
-            .key(&key)
+            .key(self.family_key(family))
             .arg(current)
             .arg(next)
             // EXAT in the past expires the record at once (0 is refused).
             .arg(expires_at.max(1))
-            .invoke_async(&mut conn)
+            .invoke_async(&mut self.conn().await?)
             .await
             .map_err(unavailable)?;
-        self.replicated(&mut conn, &key).await?;
         Ok(n == 1)
     }
 }

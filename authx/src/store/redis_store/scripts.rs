@@ -78,13 +78,15 @@ return 1"
 
 script! {
     /// Advances a token family's live refresh token from ARGV[1] to ARGV[2] (until ARGV[3]),
-    /// when ARGV[1] is live or nothing is recorded.
+    /// when ARGV[1] is live or nothing is recorded. Already at ARGV[2] (a fresh id, so this
+    /// very call, run again by a client retrying after a lost reply) counts as done.
     ADVANCE_FAMILY = r"
 local head = redis.call('GET', KEYS[1])
 if head == false or head == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
   return 1
 end
+if head == ARGV[2] then return 1 end
 return 0"
 }
 

@@ -86,14 +86,13 @@ impl SessionStore for RedisStore {
     }
 
     async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
-        let key = self.session_key(id);
-        let mut conn = self.conn().await?;
+        // The session's tokens are refused through its family's revocation, which waits for
+        // replicas (`revoke`); this flag is its record in the session list.
         let n: i64 = MARK_REVOKED
-            .key(&key)
-            .invoke_async(&mut conn)
+            .key(self.session_key(id))
+            .invoke_async(&mut self.conn().await?)
             .await
             .map_err(unavailable)?;
-        self.replicated(&mut conn, &key).await?;
         Ok(n == 1)
     }
 }
