@@ -14,13 +14,17 @@
 //! revocation is lost when a replica takes over; a revocation the replicas did not confirm in
 //! time fails with [`StoreError::Unavailable`] (the write stands; revoking again is harmless).
 //! Redis holds a connection in `WAIT` until it ends, so these writes go over a connection of
-//! their own and never delay the checks.
+//! their own and never delay the checks (concurrent revocations do queue behind one another's
+//! `WAIT` there, which only shows while replicas lag). A write redirected during a slot
+//! migration (`ASK`), or followed by a failover before its `WAIT`, is confirmed by the node
+//! that serves the slot when the `WAIT` is sent, not necessarily the one written to.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
 use redis::aio::ConnectionManager;
-use tokio::sync::OnceCell;
 
 use crate::store::StoreError;
 
@@ -83,7 +87,16 @@ impl Target {
             #[cfg(feature = "redis-cluster")]
             Target::Cluster(_) if has_hash_tag(prefix) => Ok(prefix.to_owned()),
             #[cfg(feature = "redis-cluster")]
-            Target::Cluster(_) => Ok(format!("{{{prefix}}}")),
+            Target::Cluster(_) => {
+                let tagged = format!("{{{prefix}}}");
+                if has_hash_tag(&tagged) {
+                    Ok(tagged)
+                } else {
+                    Err(StoreError::Config(format!(
+                        "the key prefix {prefix:?} makes no hash tag in braces: give one, such as \"{{authx}}:\""
+                    )))
+                }
+            }
         }
     }
 
@@ -133,20 +146,58 @@ impl Target {
     }
 }
 
-/// The connection in `cell`, opened on first use. Opening runs in a task of its own, so a
-/// caller that gives up (the store timeout) does not abandon it: a cluster client waits for
-/// every seed node, and a slow one would otherwise keep every caller from ever connecting.
-pub(super) async fn open(
-    cell: &Arc<OnceCell<Conn>>,
-    target: &Arc<Target>,
-) -> Result<Conn, StoreError> {
-    if let Some(conn) = cell.get() {
-        return Ok(conn.clone());
+/// A connection opened on first use, by one attempt at a time. The attempt runs in a task of
+/// its own, so a caller that gives up (its store timeout) does not abandon it: a cluster client
+/// waits for every seed node, and a slow one would otherwise keep each caller from ever
+/// connecting. Callers that come meanwhile wait for that same attempt; the first caller after
+/// a failed one starts the next.
+#[derive(Default)]
+pub(super) struct Lazy {
+    conn: OnceLock<Conn>,
+    attempt: Mutex<Option<Attempt>>,
+}
+
+type Attempt = Shared<BoxFuture<'static, Result<Conn, StoreError>>>;
+
+impl Lazy {
+    pub(super) async fn get(self: &Arc<Self>, target: &Arc<Target>) -> Result<Conn, StoreError> {
+        if let Some(conn) = self.conn.get() {
+            return Ok(conn.clone());
+        }
+        let attempt = {
+            let mut slot = self.attempt.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*slot {
+                Some(attempt) if !matches!(attempt.peek(), Some(Err(_))) => attempt.clone(),
+                _ => {
+                    let attempt = self.attempt(target.clone());
+                    *slot = Some(attempt.clone());
+                    attempt
+                }
+            }
+        };
+        attempt.await
     }
-    let (cell, target) = (cell.clone(), target.clone());
-    tokio::spawn(async move { cell.get_or_try_init(|| target.connect()).await.cloned() })
-        .await
-        .unwrap_or_else(|e| Err(StoreError::unavailable(e)))
+
+    /// One connection attempt, in its own task; on success the connection is kept.
+    fn attempt(self: &Arc<Self>, target: Arc<Target>) -> Attempt {
+        let lazy = self.clone();
+        let task = tokio::spawn(async move {
+            let conn = target.connect().await.inspect_err(|e| {
+                tracing::debug!(error = %e, "authx: cannot connect to Redis");
+            })?;
+            let _ = lazy.conn.set(conn.clone());
+            Ok(conn)
+        });
+        async move {
+            match task.await {
+                Ok(connected) => connected,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => Err(StoreError::unavailable(e)),
+            }
+        }
+        .boxed()
+        .shared()
+    }
 }
 
 /// `WAIT` on the master holding `key`, over the connection that wrote it.

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use crate::store::StoreError;
 
-/// The longest `wait_timeout_ms`: below the client's reply timeout (2 s), which would cut the
-/// `WAIT` short anyway.
-const MAX_WAIT: Duration = Duration::from_millis(1999);
+/// The longest `wait_timeout_ms`: well below the client's reply timeout (2 s), which would cut
+/// the `WAIT` short anyway.
+const MAX_WAIT: Duration = Duration::from_millis(1500);
 
 /// A parsed cluster URL.
 pub(super) struct ClusterUrl {
@@ -79,7 +79,7 @@ pub(super) fn parse(url: &str) -> Result<ClusterUrl, StoreError> {
             "wait_timeout_ms" => {
                 timeout = Duration::from_millis(number(&value, "wait_timeout_ms")?.into());
                 if timeout.is_zero() || timeout > MAX_WAIT {
-                    return Err(bad("wait_timeout_ms must be between 1 and 1999"));
+                    return Err(bad("wait_timeout_ms must be between 1 and 1500"));
                 }
             }
             _ => {
@@ -132,7 +132,7 @@ mod tests {
                 "whole number",
             ),
             ("redis+cluster://:s3cret@h1?wait_timeout_ms=0", "between"),
-            ("redis+cluster://:s3cret@h1?wait_timeout_ms=2000", "between"),
+            ("redis+cluster://:s3cret@h1?wait_timeout_ms=1501", "between"),
             ("redis+cluster://:s3cret@h1,:q@h2", "one user and password"),
             ("redis+cluster://:s3cret@h1#x", "fragment"),
             ("rediss+cluster://:s3cret@h1", "TLS"),

@@ -149,15 +149,16 @@ async fn serving(
     let Err(e) = asked else {
         return Ok((seed.clone(), conn));
     };
-    let (Some((host, port)), redis::ConnectionAddr::Tcp(..)) =
-        (e.redirect_node(), seed.get_connection_info().addr())
-    else {
+    let redis::ConnectionAddr::Tcp(seed_host, _) = seed.get_connection_info().addr() else {
+        return Err(e);
+    };
+    let Some((host, port)) = moved_to(&e, seed_host) else {
         return Err(e);
     };
     let node = redis::Client::open(
         seed.get_connection_info()
             .clone()
-            .set_addr(redis::ConnectionAddr::Tcp(host.to_owned(), port)),
+            .set_addr(redis::ConnectionAddr::Tcp(host, port)),
     )?;
     let mut conn = node.get_multiplexed_async_connection().await?;
     redis::cmd("EXISTS")
@@ -165,4 +166,46 @@ async fn serving(
         .query_async::<i64>(&mut conn)
         .await?;
     Ok((node, conn))
+}
+
+/// Where a `MOVED` answer sends a client: its `host:port` (`[v6]:port` for IPv6; a node that
+/// does not know its own address gives an empty host or `?`, which means the seed's host).
+/// `ASK` (a slot in migration) is not followed: the feed's next try finds the slot settled.
+#[cfg(feature = "redis-cluster")]
+fn moved_to(e: &redis::RedisError, seed_host: &str) -> Option<(String, u16)> {
+    if e.kind() != redis::ErrorKind::Server(redis::ServerErrorKind::Moved) {
+        return None;
+    }
+    let (addr, _slot) = e.redirect_node()?;
+    let (host, port) = addr.rsplit_once(':')?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = if host.is_empty() || host == "?" {
+        seed_host
+    } else {
+        host
+    };
+    Some((host.to_owned(), port.parse().ok()?))
+}
+
+#[cfg(all(test, feature = "redis-cluster"))]
+mod tests {
+    use super::moved_to;
+
+    fn moved(detail: &str) -> redis::RedisError {
+        redis::RedisError::from((
+            redis::ErrorKind::Server(redis::ServerErrorKind::Moved),
+            "moved",
+            detail.to_owned(),
+        ))
+    }
+
+    #[test]
+    fn moved_answers_name_the_node_to_ask() {
+        let to = |d: &str| moved_to(&moved(d), "seed.example");
+        assert_eq!(to("2254 10.0.0.7:7001"), Some(("10.0.0.7".into(), 7001)));
+        assert_eq!(to("2254 [::1]:7001"), Some(("::1".into(), 7001)));
+        assert_eq!(to("2254 :7001"), Some(("seed.example".into(), 7001)));
+        assert_eq!(to("2254 10.0.0.7"), None);
+        assert_eq!(to("2254 10.0.0.7:port"), None);
+    }
 }

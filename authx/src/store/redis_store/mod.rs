@@ -12,9 +12,7 @@ mod sessions;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::OnceCell;
-
-use cluster::{Conn, Target};
+use cluster::{Conn, Lazy, Target};
 
 use super::{RevocationStore, Session, StoreError};
 use crate::clock::unix_now as now;
@@ -25,7 +23,8 @@ use crate::clock::unix_now as now;
 /// `EXAT`), `session:<id>` (a hash, expiring with the session), `sessions:<subject>` (a set of
 /// session ids). One multiplexed connection, reconnecting by itself; opened on first use, so a
 /// Redis that is down at start-up answers `503` until it is back. A token and its session are
-/// checked in one `EXISTS` round trip; refresh-token retirement is one `SET NX`.
+/// checked in one `EXISTS` round trip; a refresh-token rotation is one script on its family's
+/// `family:<sid>` record.
 ///
 /// A Redis Cluster (`redis+cluster://host1:6379,host2:6379`, cargo feature `redis-cluster`)
 /// keeps every key in one hash slot (the prefix in braces: `{authx:}revoked:<key>`), so each of
@@ -34,10 +33,10 @@ use crate::clock::unix_now as now;
 #[derive(Clone)]
 pub struct RedisStore {
     target: Arc<Target>,
-    conn: Arc<OnceCell<Conn>>,
+    conn: Arc<Lazy>,
     /// Where revocations that wait for replicas are written (Redis holds a connection in
     /// `WAIT`, so not the one the checks use).
-    writes: Arc<OnceCell<Conn>>,
+    writes: Arc<Lazy>,
     prefix: String,
 }
 
@@ -71,13 +70,13 @@ impl RedisStore {
         Ok(RedisStore {
             prefix: target.prefix(prefix)?,
             target: Arc::new(target),
-            conn: Arc::new(OnceCell::new()),
-            writes: Arc::new(OnceCell::new()),
+            conn: Arc::default(),
+            writes: Arc::default(),
         })
     }
 
     async fn conn(&self) -> Result<Conn, StoreError> {
-        cluster::open(&self.conn, &self.target).await
+        self.conn.get(&self.target).await
     }
 
     /// Writes `key` (a revocation) with `write` and, in a cluster with `wait_replicas`, waits
@@ -89,7 +88,7 @@ impl RedisStore {
         if !self.target.waits_for_replicas() {
             return write(&mut self.conn().await?).await.map_err(unavailable);
         }
-        let mut conn = cluster::open(&self.writes, &self.target).await?;
+        let mut conn = self.writes.get(&self.target).await?;
         let written = write(&mut conn).await.map_err(unavailable)?;
         self.target.replicated(&mut conn, key).await?;
         Ok(written)
@@ -202,16 +201,14 @@ impl RevocationStore for RedisStore {
         // A replay record (DPoP proof): never asked about through `any_revoked`, so never
         // announced to near-caches, and not waited for (a retry of a proof whose record was
         // written would be refused as its replay).
-        let set: Option<String> = redis::cmd("SET")
-            .arg(self.revoked_key(key))
-            .arg(1)
-            .arg("NX")
-            .arg("EXAT")
+        let first: i64 = scripts::REVOKE_ONCE
+            .key(self.revoked_key(key))
+            .arg(uuid::Uuid::new_v4().simple().to_string())
             .arg(exp)
-            .query_async(&mut self.conn().await?)
+            .invoke_async(&mut self.conn().await?)
             .await
             .map_err(unavailable)?;
-        Ok(set.is_some())
+        Ok(first == 1)
     }
 
     async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
