@@ -310,12 +310,8 @@ impl RedisCluster {
             if fields.len() < 9 || !fields[2].contains("master") || fields[2].contains("fail") {
                 continue;
             }
-            let node_port = fields[1]
-                .split(['@', ','])
-                .next()
-                .and_then(|a| a.rsplit(':').next())
-                .and_then(|p| p.parse().ok())
-                .ok_or_else(|| format!("odd CLUSTER NODES line: {line}"))?;
+            let node_port =
+                node_port(fields[1]).ok_or_else(|| format!("odd CLUSTER NODES line: {line}"))?;
             let ranges = fields[8..]
                 .iter()
                 .filter(|r| !r.starts_with('['))
@@ -358,25 +354,26 @@ impl RedisCluster {
             .lines()
             .map(|l| l.split_whitespace().collect())
             .collect();
-        let port_of = |addr: &str| -> u16 {
-            addr.split(['@', ','])
-                .next()
-                .and_then(|a| a.rsplit(':').next())
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0)
-        };
         let id = lines
             .iter()
-            .find(|f| f.len() > 3 && port_of(f[1]) == port)
+            .find(|f| f.len() > 3 && node_port(f[1]) == Some(port))
             .map(|f| f[0])
             .expect("the master in CLUSTER NODES");
         lines
             .iter()
             .filter(|f| f.len() > 3 && f[2].contains("slave") && !f[2].contains("fail"))
             .filter(|f| f[3] == id)
-            .map(|f| port_of(f[1]))
+            .filter_map(|f| node_port(f[1]))
             .collect()
     }
+}
+
+/// The port in a `CLUSTER NODES` address (`ip:port@busport[,hostname]`).
+fn node_port(addr: &str) -> Option<u16> {
+    addr.split(['@', ','])
+        .next()
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
 }
 
 /// Watches what the servers at `urls` execute (`MONITOR`) and counts the commands clients

@@ -241,14 +241,9 @@ fn has_hash_tag(key: &str) -> bool {
 #[cfg(feature = "redis-cluster")]
 fn cluster(url: &str) -> Result<Target, StoreError> {
     let url = super::cluster_url::parse(url)?;
-    let nodes = url
-        .nodes
-        .iter()
-        .map(|u| redis::Client::open(u.as_str()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| StoreError::Config(format!("bad Redis cluster URL: {}", e.category())))?;
+    let seeds = url.nodes.iter().map(|n| n.get_connection_info().clone());
     // More tries than one server gets: following a slot that moved (`MOVED`) takes one.
-    let client = redis::cluster::ClusterClient::builder(url.nodes)
+    let client = redis::cluster::ClusterClient::builder(seeds)
         .connection_timeout(CONNECT_TIMEOUT)
         .response_timeout(RESPONSE_TIMEOUT)
         .retries(CLUSTER_RETRIES)
@@ -258,7 +253,7 @@ fn cluster(url: &str) -> Result<Target, StoreError> {
         .map_err(|e| StoreError::Config(format!("bad Redis cluster URL: {}", e.category())))?;
     Ok(Target::Cluster(Box::new(Cluster {
         client,
-        nodes,
+        nodes: url.nodes,
         next_node: std::sync::atomic::AtomicUsize::new(0),
         wait: url.wait,
     })))

@@ -13,8 +13,8 @@ const MAX_WAIT: Duration = Duration::from_millis(1500);
 
 /// A parsed cluster URL.
 pub(super) struct ClusterUrl {
-    /// One `redis://` URL per seed node, with the user and password.
-    pub(super) nodes: Vec<String>,
+    /// One client per seed node, with the user and password.
+    pub(super) nodes: Vec<redis::Client>,
     /// How many replicas must hold a revocation before it is acknowledged, and how long to
     /// wait for them; `None` for no waiting.
     pub(super) wait: Option<(u32, Duration)>,
@@ -52,20 +52,17 @@ pub(super) fn parse(url: &str) -> Result<ClusterUrl, StoreError> {
         Some((user, hosts)) => (format!("{user}@"), hosts),
         None => (String::new(), rest),
     };
-    let nodes: Vec<String> = hosts
+    let nodes = hosts
         .split(',')
         .map(str::trim)
         .filter(|h| !h.is_empty())
-        .map(|h| format!("redis://{userinfo}{h}"))
-        .collect();
+        .map(|h| redis::Client::open(format!("redis://{userinfo}{h}")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&format!("a node does not parse ({})", e.category())))?;
     if nodes.is_empty() {
         return Err(bad(
             "name at least one node: redis+cluster://host1:6379,host2:6379",
         ));
-    }
-    for node in &nodes {
-        redis::Client::open(node.as_str())
-            .map_err(|e| bad(&format!("a node does not parse ({})", e.category())))?;
     }
     let mut replicas = 0;
     let mut timeout = Duration::from_millis(200);
@@ -103,16 +100,24 @@ mod tests {
     fn cluster_urls_parse() {
         let u = parse("redis+cluster://:s3cret@127.0.0.1:7000, 127.0.0.1:7001/?wait_replicas=1")
             .unwrap();
-        assert_eq!(
-            u.nodes,
-            [
-                "redis://:s3cret@127.0.0.1:7000",
-                "redis://:s3cret@127.0.0.1:7001"
-            ]
-        );
+        let addrs: Vec<String> = u
+            .nodes
+            .iter()
+            .map(|n| n.get_connection_info().addr().to_string())
+            .collect();
+        assert_eq!(addrs, ["127.0.0.1:7000", "127.0.0.1:7001"]);
+        for n in &u.nodes {
+            assert_eq!(
+                n.get_connection_info().redis_settings().password(),
+                Some("s3cret")
+            );
+        }
         assert_eq!(u.wait, Some((1, Duration::from_millis(200))));
         let u = parse("redis+cluster://[::1]:7000?wait_replicas=2&wait_timeout_ms=50").unwrap();
-        assert_eq!(u.nodes, ["redis://[::1]:7000"]);
+        assert_eq!(
+            u.nodes[0].get_connection_info().addr().to_string(),
+            "::1:7000"
+        );
         assert_eq!(u.wait, Some((2, Duration::from_millis(50))));
         assert_eq!(parse("redis+cluster://h1,h2").unwrap().wait, None);
     }

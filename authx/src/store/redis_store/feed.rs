@@ -47,12 +47,14 @@ impl RedisStore {
 impl RevocationFeed for RedisStore {
     async fn subscribe(&self) -> Result<mpsc::Receiver<String>, StoreError> {
         let channel = self.channel();
-        let Listener { mut pubsub, owner } = self.listener(&channel).await?;
+        let Listener {
+            mut pubsub,
+            mut owner,
+        } = self.listener(&channel).await?;
         pubsub.subscribe(&channel).await.map_err(unavailable)?;
         let (mut sink, mut stream) = pubsub.split();
         let (tx, rx) = mpsc::channel(FEED_BUFFER);
         tokio::spawn(async move {
-            let mut owner = owner;
             let mut beat = tokio::time::interval(HEARTBEAT);
             beat.reset();
             loop {
