@@ -95,14 +95,16 @@ impl Auth {
         outcome.map_err(|r| r.error)
     }
 
-    /// The request's token for the extractors: from the cache when a guard or another extractor
-    /// verified it, else through the pipeline with the plain rules of `token_type`.
+    /// The request's token for the extractors: the one the route's guard let through when it
+    /// is of `token_type` (the route's rules are the guard's), else through the pipeline with
+    /// the plain rules of `token_type` (which reuses a token this request already verified
+    /// only where those rules would have found and accepted it).
     pub(crate) async fn request_claims(
         &self,
         parts: &mut Parts,
         token_type: TokenType,
     ) -> Result<Arc<Claims>, AuthError> {
-        if let Some(hit) = cache::get(parts, token_type) {
+        if let Some(hit) = cache::guarded_of(parts, token_type) {
             return Ok(hit);
         }
         let rules = match token_type {
@@ -136,18 +138,18 @@ impl Auth {
         if let Some(rule) = rules.rate.filter(|r| matches!(r.key, RateKeyRule::Ip)) {
             rate = self.check_rate(parts, route, &rule, None).await?;
         }
-        let claims = match self.token(parts, rules).await {
-            Ok(claims) => claims,
+        let (claims, pending) = match self.token(parts, rules).await {
+            Ok(found) => found,
             Err(refusal) => return Err(self.charge_ip(parts, route, rules, refusal).await),
         };
-        if check.guard {
-            cache::mark_guarded(parts, claims.token_type);
-        }
         match self.route_checks(parts, check, &claims).await {
             Ok(subject_rate) => {
-                if self.one_trip(rules, &claims) {
+                if let Some(pending) = pending {
                     // Live: step 3 checked its revocation. Only now is it remembered.
-                    self.remember(parts, &claims);
+                    self.remember(parts, &claims, pending);
+                }
+                if check.guard {
+                    cache::mark_guarded(parts, claims.clone());
                 }
                 Ok(Verified {
                     claims,
@@ -196,11 +198,17 @@ impl Auth {
     }
 
     /// Caches a live token for the rest of the request, and records its session's use.
-    fn remember(&self, parts: &mut Parts, claims: &Arc<Claims>) {
+    fn remember(&self, parts: &mut Parts, claims: &Arc<Claims>, found: Pending) {
         if let Some(sid) = &claims.sid {
             self.touch_later(sid);
         }
-        cache::put(parts, claims.token_type, claims.clone());
+        let Pending {
+            token,
+            location,
+            dpop,
+            csrf,
+        } = found;
+        cache::put(parts, &token, location, dpop, claims.clone(), csrf);
     }
 
     /// Steps 3 and 4: what the route asks of a verified token.
@@ -249,68 +257,95 @@ impl Auth {
         Ok(rate)
     }
 
-    /// Step 2: the request's token, verified once: from the request's cache when a guard, a
-    /// layer or an extractor already verified it, otherwise located, decoded, type-checked,
-    /// CSRF-checked and checked against the stores, then cached; under
-    /// [`one_trip`](Auth::one_trip) the store check and the caching wait for step 3.
+    /// Step 2: the request's token, verified once. It is located by these rules (their
+    /// locations, in their order); when this request already verified that very token, found
+    /// in the same place with the same scheme, its signature, claims, DPoP proof and liveness
+    /// stand, and only what these rules add is checked (type, CSRF). Otherwise it is decoded,
+    /// type-checked, CSRF-checked, DPoP-checked and checked against the stores, then cached;
+    /// under [`one_trip`](Auth::one_trip) the store check and the caching wait for step 3
+    /// (the [`Pending`] entry).
     pub(crate) async fn token(
         &self,
         parts: &mut Parts,
         rules: &Rules,
-    ) -> Result<Arc<Claims>, Refusal> {
-        if let Some(hit) = cache::get(parts, rules.token_type) {
-            // A cached bound token had its proof checked when it was cached.
-            if rules.dpop && hit.dpop_jkt().is_none() {
-                return Err(Refusal {
-                    error: DPOP_REQUIRED,
-                    claims: Some(hit),
-                });
-            }
-            return Ok(hit);
-        }
+    ) -> Result<(Arc<Claims>, Option<Pending>), Refusal> {
         let config = self.config();
         let locations = rules.locations.unwrap_or(&config.token_locations);
-        let (claims, location, dpop_token) = {
-            let found = locate::locate(parts, config, rules.token_type, locations)?.ok_or(
-                if rules.verify_type {
-                    AuthError::MissingToken
-                } else {
-                    AuthError::TokenRequired
-                },
-            )?;
-            if rules.dpop && !found.dpop {
-                return Err(DPOP_REQUIRED.into());
+        let found = locate::locate(parts, config, rules.token_type, locations)?.ok_or(
+            if rules.verify_type {
+                AuthError::MissingToken
+            } else {
+                AuthError::TokenRequired
+            },
+        )?;
+        if rules.dpop && !found.dpop {
+            return Err(DPOP_REQUIRED.into());
+        }
+        let (location, dpop) = (found.location, found.dpop);
+        let csrf = location == TokenLocation::Cookies && rules.csrf && config.csrf.enabled;
+        if let Some(hit) = cache::get(parts, &found) {
+            let refuse = |error| Refusal {
+                error,
+                claims: Some(hit.claims.clone()),
+            };
+            check_type(rules, &hit.claims).map_err(refuse)?;
+            if csrf && !hit.csrf_passed {
+                crate::cookies::check_csrf(parts, config, hit.claims.csrf.as_deref())
+                    .map_err(refuse)?;
+                let token: Box<str> = found.token.into();
+                cache::put(parts, &token, location, dpop, hit.claims.clone(), true);
             }
-            let claims = self.verify_token(&found.token).await?;
-            // Kept past the borrow of `parts` only for a DPoP proof's `ath`.
-            let dpop_token = found.dpop.then(|| found.token.into_owned());
-            (Arc::new(claims), found.location, dpop_token)
-        };
+            return Ok((hit.claims, None));
+        }
+        let token: Box<str> = found.token.into();
+        let claims = Arc::new(self.verify_token(&token).await?);
         let refuse = |error| Refusal {
             error,
             claims: Some(claims.clone()),
         };
-        if rules.verify_type && claims.token_type != rules.token_type {
-            return Err(refuse(match rules.token_type {
-                TokenType::Access => AuthError::AccessTokenRequired,
-                TokenType::Refresh => AuthError::RefreshTokenRequired,
-            }));
-        }
-        if location == TokenLocation::Cookies && rules.csrf && config.csrf.enabled {
+        check_type(rules, &claims).map_err(refuse)?;
+        if csrf {
             crate::cookies::check_csrf(parts, config, claims.csrf.as_deref()).map_err(refuse)?;
         }
-        self.check_dpop(parts, dpop_token.as_deref(), &claims)
+        self.check_dpop(parts, dpop.then_some(&*token), &claims)
             .await
             .map_err(refuse)?;
+        let pending = Pending {
+            token,
+            location,
+            dpop,
+            csrf,
+        };
         // With a rate limit on the same store, the revocation check is made with it, in one
         // round trip (step 3), and the token is cached only once that found it live: nothing
         // else in the request can pick it up before.
-        if !self.one_trip(rules, &claims) {
-            self.ensure_live(&claims).await.map_err(refuse)?;
-            self.remember(parts, &claims);
+        if self.one_trip(rules, &claims) {
+            return Ok((claims, Some(pending)));
         }
-        Ok(claims)
+        self.ensure_live(&claims).await.map_err(refuse)?;
+        self.remember(parts, &claims, pending);
+        Ok((claims, None))
     }
+}
+
+/// A verified token not yet in the request's cache (its liveness is checked in step 3), and
+/// where it was found.
+pub(crate) struct Pending {
+    token: Box<str>,
+    location: TokenLocation,
+    dpop: bool,
+    csrf: bool,
+}
+
+/// The token type the rules ask for, when they check it.
+fn check_type(rules: &Rules, claims: &Claims) -> Result<(), AuthError> {
+    if rules.verify_type && claims.token_type != rules.token_type {
+        return Err(match rules.token_type {
+            TokenType::Access => AuthError::AccessTokenRequired,
+            TokenType::Refresh => AuthError::RefreshTokenRequired,
+        });
+    }
+    Ok(())
 }
 
 /// A `#[protect(dpop)]` route got a token without the DPoP scheme.

@@ -1,45 +1,106 @@
-//! The per-request cache of verified claims, kept in request extensions so a token is verified
-//! once however many extractors (guard, `Claims`, subject) ask for it.
+//! The per-request cache of verified tokens, kept in request extensions so a token is verified
+//! once however many guards, layers and extractors ask for it.
+//!
+//! An entry is a token (its exact bytes), where it was found and with which scheme, and the
+//! token-level checks it passed: signature and claims, the DPoP proof of a `DPoP`-scheme token,
+//! liveness (revocation, family, allowlist) and, when they ran, the CSRF double-submit check for
+//! this request's method. A later check reuses an entry only for the *same* token found in the
+//! *same* place by its own rules (its own locations, in its own order): a layer that read a
+//! cookie never answers for a route that reads only headers. Whatever the later rules ask
+//! beyond what the entry passed (type, CSRF, the DPoP scheme, then freshness, scopes, policy)
+//! is checked again.
 
 use std::sync::Arc;
 
 use http::request::Parts;
 
+use super::locate::Located;
+use crate::config::TokenLocation;
 use crate::token::{Claims, TokenType};
 
+/// Tokens verified during this request (usually one; at most one per token found).
 #[derive(Clone, Default)]
 pub(crate) struct TokenCache {
-    access: Option<Arc<Claims>>,
-    refresh: Option<Arc<Claims>>,
-    /// The type a route guard (`#[protect]`) verified: plain `Claims` then yields that token.
-    guarded: Option<TokenType>,
+    entries: Vec<Entry>,
+    /// The token a route guard (`#[protect]`, `AuthLayer`, `Auth::enforce`) last let through:
+    /// plain `Claims` yields it, and typed extractors of its type reuse it.
+    guarded: Option<Arc<Claims>>,
 }
 
-pub(crate) fn get(parts: &Parts, token_type: TokenType) -> Option<Arc<Claims>> {
+/// One verified token and the token-level checks it passed.
+#[derive(Clone)]
+struct Entry {
+    token: Box<str>,
+    location: TokenLocation,
+    dpop: bool,
+    claims: Arc<Claims>,
+    /// The CSRF check passed for this request's method.
+    csrf: bool,
+}
+
+/// A cache hit: the claims of the located token, and whether the CSRF check already passed.
+pub(crate) struct Hit {
+    pub(crate) claims: Arc<Claims>,
+    pub(crate) csrf_passed: bool,
+}
+
+/// The entry for exactly this located token (same bytes, location and scheme), if this
+/// request verified it already: signature, claims, DPoP proof and liveness held then.
+pub(crate) fn get(parts: &Parts, found: &Located<'_>) -> Option<Hit> {
     let cache = parts.extensions.get::<TokenCache>()?;
-    match token_type {
-        TokenType::Access => cache.access.clone(),
-        TokenType::Refresh => cache.refresh.clone(),
-    }
+    cache
+        .entries
+        .iter()
+        .find(|e| e.location == found.location && e.dpop == found.dpop && *e.token == *found.token)
+        .map(|e| Hit {
+            claims: e.claims.clone(),
+            csrf_passed: e.csrf,
+        })
 }
 
-pub(crate) fn put(parts: &mut Parts, token_type: TokenType, claims: Arc<Claims>) {
+/// Records a verified, live token found at `location` (with the DPoP scheme when `dpop`).
+pub(crate) fn put(
+    parts: &mut Parts,
+    token: &str,
+    location: TokenLocation,
+    dpop: bool,
+    claims: Arc<Claims>,
+    csrf: bool,
+) {
     let cache = parts.extensions.get_or_insert_default::<TokenCache>();
-    match token_type {
-        TokenType::Access => cache.access = Some(claims),
-        TokenType::Refresh => cache.refresh = Some(claims),
+    match cache
+        .entries
+        .iter_mut()
+        .find(|e| e.location == location && e.dpop == dpop && *e.token == *token)
+    {
+        Some(entry) => entry.csrf |= csrf,
+        None => cache.entries.push(Entry {
+            token: token.into(),
+            location,
+            dpop,
+            claims,
+            csrf,
+        }),
     }
 }
 
-/// Records that a route guard verified a token of `token_type`.
-pub(crate) fn mark_guarded(parts: &mut Parts, token_type: TokenType) {
+/// Records that a route guard let this token through.
+pub(crate) fn mark_guarded(parts: &mut Parts, claims: Arc<Claims>) {
     parts
         .extensions
         .get_or_insert_default::<TokenCache>()
-        .guarded = Some(token_type);
+        .guarded = Some(claims);
 }
 
-/// The type a route guard verified, if any.
-pub(crate) fn guarded(parts: &Parts) -> Option<TokenType> {
-    parts.extensions.get::<TokenCache>().and_then(|c| c.guarded)
+/// The token a route guard let through, if any.
+pub(crate) fn guarded(parts: &Parts) -> Option<Arc<Claims>> {
+    parts
+        .extensions
+        .get::<TokenCache>()
+        .and_then(|c| c.guarded.clone())
+}
+
+/// The guard's token when it is of `token_type`.
+pub(crate) fn guarded_of(parts: &Parts, token_type: TokenType) -> Option<Arc<Claims>> {
+    guarded(parts).filter(|c| c.token_type == token_type)
 }

@@ -50,8 +50,10 @@ pub(crate) fn typed<E: DeserializeOwned + 'static>(
 
 /// Plain `Claims`: the type a guard verified, else an access token.
 pub(crate) async fn plain(parts: &mut Parts, auth: &Auth) -> Result<Arc<Claims>, AuthError> {
-    let token_type = cache::guarded(parts).unwrap_or(TokenType::Access);
-    auth.request_claims(parts, token_type).await
+    match cache::guarded(parts) {
+        Some(claims) => Ok(claims),
+        None => auth.request_claims(parts, TokenType::Access).await,
+    }
 }
 
 fn none_if_missing<T>(r: Result<T, AuthError>) -> Result<Option<T>, AuthError> {
