@@ -144,34 +144,23 @@ impl KeyFile {
         })
     }
 
-    /// Writes the file atomically (a temporary file beside it, then a rename), readable by its
-    /// owner only on Unix, so a reloading engine never reads half a file.
+    /// Writes the file atomically, so a reloading engine never reads half a file: a new
+    /// temporary file beside it, under a random name, created exclusively (never through an
+    /// existing file or a symbolic link) and made readable by its owner only (mode 0600 on
+    /// Unix) before a byte is written; then flushed to disk, renamed over `path`, and the
+    /// directory flushed so the rename survives a crash.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), KeyFileError> {
         let path = path.as_ref();
         let io = |source| KeyFileError::Io {
             path: path.display().to_string(),
             source,
         };
-        let json = serde_json::to_string_pretty(self).map_err(|e| KeyFileError::Invalid {
+        let mut json = serde_json::to_string_pretty(self).map_err(|e| KeyFileError::Invalid {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        {
-            use std::io::Write as _;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(0o600);
-            }
-            let mut file = options.open(&tmp).map_err(io)?;
-            file.write_all(json.as_bytes()).map_err(io)?;
-            file.write_all(b"\n").map_err(io)?;
-            file.sync_all().map_err(io)?;
-        }
-        std::fs::rename(&tmp, path).map_err(io)
+        json.push('\n');
+        write_private(path, json.as_bytes()).map_err(io)
     }
 
     /// Rotates at `now`: the current key retires (kept for verification), next becomes current,
@@ -192,6 +181,72 @@ impl KeyFile {
         self.previous
             .retain(|k| k.retired_at.saturating_add(keep) > now);
     }
+}
+
+/// Writes `bytes` to `path` through a new owner-only temporary file renamed over it.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = temp_path(path)?;
+    let mut file = create_private(&tmp)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        // Ours: `create_private` made it. Best effort; the error that matters is `e`.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    sync_dir(path)
+}
+
+/// `.<name>.<random>.tmp` beside `path`: nobody can plant a file or a link there in advance.
+fn temp_path(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = format!(".{name}.");
+    for b in random {
+        tmp.push_str(&format!("{b:02x}"));
+    }
+    tmp.push_str(".tmp");
+    Ok(path.with_file_name(tmp))
+}
+
+/// Creates `path`, failing if anything (a file, a symbolic link) is already there, and sets
+/// its mode to 0600 on the open file (whatever the umask or a racing `chmod`) before it holds
+/// anything.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// Flushes the directory holding `path`, so a rename into it is durable (Unix; elsewhere a
+/// directory cannot be opened as a file, and the rename is left to the file system).
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    if cfg!(unix) {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// What is wrong with a key file, and where, without any of its values: serde_json quotes a
@@ -239,6 +294,75 @@ mod tests {
         file.rotate(key("k5"), 100 + 86_400, day);
         let kids: Vec<_> = file.previous.iter().map(|k| k.kid.as_str()).collect();
         assert_eq!(kids, ["k3", "k2"]);
+    }
+
+    /// A fresh directory for one test, with a key file path in it and the temporary name the
+    /// old `save` used (predictable: the pid), where an attacker could plant something.
+    #[cfg(unix)]
+    fn scratch(test: &str) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("authx-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keys.json");
+        let old_tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        (dir, path, old_tmp)
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    /// Issue 25 item 6: a 0644 file pre-created at the temporary name left the key file 0644.
+    #[cfg(unix)]
+    #[test]
+    fn a_precreated_temp_file_does_not_make_the_key_file_readable() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let (dir, path, old_tmp) = scratch("keyfile-precreated");
+        std::fs::write(&old_tmp, "planted").unwrap();
+        std::fs::set_permissions(&old_tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let file = KeyFile::new("ES256", key("k1"), key("k2"));
+        file.save(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(KeyFile::load(&path).unwrap(), file);
+        // Saved again over a 0644 key file: the new file is 0600 too.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        file.save(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        // Nothing left behind but the planted file and the key file.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Issue 25 item 6: a symbolic link planted at the temporary name received the keys.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_never_receives_the_keys() {
+        let (dir, path, old_tmp) = scratch("keyfile-symlink");
+        let target = dir.join("attacker.txt");
+        std::fs::write(&target, "attacker").unwrap();
+        std::os::unix::fs::symlink(&target, &old_tmp).unwrap();
+        KeyFile::new("ES256", key("k1"), key("k2"))
+            .save(&path)
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "attacker");
+        assert!(std::fs::symlink_metadata(&path).unwrap().is_file());
+        assert_eq!(mode(&path), 0o600);
+        // The temporary file itself is never opened through a link or an existing file.
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(create_private(&link).is_err());
+        assert!(create_private(&target).is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "attacker");
+        let fresh = dir.join("fresh");
+        drop(create_private(&fresh).unwrap());
+        assert_eq!(mode(&fresh), 0o600);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
