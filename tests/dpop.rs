@@ -219,7 +219,6 @@ async fn every_bad_proof_is_refused_with_invalid_dpop_proof() {
                 ..good()
             })),
         ),
-        ("another key", Some(other.sign(&good()))),
         (
             "wrong typ",
             Some(dpop.sign_with(&good(), |h| h["typ"] = "JWT".into())),
@@ -286,6 +285,26 @@ async fn every_bad_proof_is_refused_with_invalid_dpop_proof() {
         assert!(challenge.contains(r#"algs="ES256"#), "{what}: {challenge}");
     }
 
+    // A valid proof of another key than the token's: the token's binding is what fails
+    // (RFC 9449 §7.1: `invalid_token`), not the proof.
+    let (status, challenge, _, body) = send(
+        &server,
+        "GET",
+        "/dpop/protected",
+        Some(format!("DPoP {token}")),
+        Some(other.sign(&good())),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body).as_str()),
+        (401, "InvalidDPoPBindingError"),
+        "{body}"
+    );
+    assert!(
+        challenge.starts_with(r#"DPoP error="invalid_token""#),
+        "{challenge}"
+    );
+
     // A replayed proof: accepted once, refused after.
     let proof = dpop.sign(&good());
     let auth_header = || Some(format!("DPoP {token}"));
@@ -341,11 +360,28 @@ async fn a_bound_token_is_never_a_bearer_token() {
         .await;
         assert_eq!(
             (status, error_type(&body).as_str()),
-            (401, "InvalidDPoPProofError"),
+            (401, "InvalidDPoPBindingError"),
             "{path}"
         );
-        assert!(challenge.starts_with("DPoP "), "{challenge}");
+        // RFC 9449 §7.1: the token, not a proof, is what is wrong.
+        assert!(
+            challenge.starts_with(r#"DPoP error="invalid_token""#),
+            "{challenge}"
+        );
     }
+    // A DPoP-only route without credentials: a challenge that applies there, `DPoP` with its
+    // algorithms (RFC 9110 §15.5.2, RFC 9449 §7.1), not `Bearer`.
+    let (status, challenge, _, body) = send(&server, "GET", "/dpop/protected", None, None).await;
+    assert_eq!(
+        (status, error_type(&body).as_str()),
+        (401, "MissingTokenError")
+    );
+    assert!(challenge.starts_with(r#"DPoP algs="ES256"#), "{challenge}");
+    assert!(!challenge.contains("Bearer"), "{challenge}");
+    // A route that takes either answers `Bearer`, as before.
+    let (_, challenge, ..) = send(&server, "GET", "/protected", None, None).await;
+    assert!(challenge.starts_with("Bearer"), "{challenge}");
+
     // A bound token with a valid proof but the Bearer scheme: still refused.
     let proof =
         dpop.sign(&dpop.proof_for("GET", &server.url("/protected"), Some(&pair.access_token)));
@@ -393,7 +429,7 @@ async fn a_bound_token_is_never_a_bearer_token() {
     assert!(matches!(
         auth.verify_request_token(&token, authx::VerifyOptions::default())
             .await,
-        Err(AuthError::InvalidDpopProof { .. })
+        Err(AuthError::InvalidDpopBinding { .. })
     ));
 }
 
@@ -693,7 +729,7 @@ async fn introspection_says_a_bound_token_is_dpop() {
     let auth = Auth::new(
         AuthConfig::builder()
             .secret_key(SECRET)
-            .oauth_client("rs", "rs-secret")
+            .oauth_introspector("rs", "rs-secret-0123456789abcdef012345")
             .build(),
     )
     .unwrap();
@@ -706,7 +742,7 @@ async fn introspection_says_a_bound_token_is_dpop() {
         .unwrap();
     let body: Value = client()
         .post(server.url("/oauth/introspect"))
-        .basic_auth("rs", Some("rs-secret"))
+        .basic_auth("rs", Some("rs-secret-0123456789abcdef012345"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("token={token}"))
         .send()

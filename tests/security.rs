@@ -281,6 +281,62 @@ async fn garbage_is_refused() {
     assert_error(status, &body, 401, "JWTDecodeError");
 }
 
+/// Issue 25 item 8: a token with an unknown `kid`, one with an algorithm this service does not
+/// take, and one issued in the future were told apart ("unknown key id", "algorithm not
+/// allowed", "issued in the future"). Now one coarse answer: status, body and challenge.
+#[tokio::test]
+async fn decode_failures_answer_one_coarse_body() {
+    let config = AuthConfig::builder()
+        .secret_key(SECRET)
+        .issuer(ISS)
+        .audience(AUD)
+        .key_id("k1")
+        .build();
+    let (s, _) = server(config).await;
+    authx::token::crypto_backend();
+    let signed = |alg, kid: &str, claims: &Value| {
+        let mut header = Header::new(alg);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(
+            &header,
+            claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+    use jsonwebtoken::Algorithm::{HS256, HS384};
+    let good = client()
+        .get(s.url("/protected"))
+        .bearer_auth(signed(HS256, "k1", &good_claims()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(good.status(), 200);
+    let mut future = good_claims();
+    future["iat"] = json!(now() + 3600);
+    future["exp"] = json!(now() + 7200);
+    let mut answers = Vec::new();
+    for token in [
+        signed(HS256, "unknown-kid", &good_claims()),
+        signed(HS384, "k1", &good_claims()),
+        signed(HS256, "k1", &future),
+    ] {
+        let res = client()
+            .get(s.url("/protected"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let challenge = res.headers().get("www-authenticate").cloned();
+        let (status, body) = status_json(res).await;
+        assert_error(status, &body, 401, "JWTDecodeError");
+        answers.push((status, body, challenge));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
+    assert_eq!(answers[0].1["message"], "Invalid token");
+}
+
 #[tokio::test]
 async fn oversized_tokens_are_refused_before_decoding() {
     let (s, _) = server(hs_config()).await;

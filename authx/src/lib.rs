@@ -60,7 +60,8 @@
 //! | access token on a refresh route | 401 | `RefreshTokenRequiredError` |
 //! | non-fresh token on a fresh route | 401 | `FreshTokenRequiredError` |
 //! | login older than `max_age`, or an `acr` the route does not take (RFC 9470 step-up) | 401 | `InsufficientUserAuthenticationError` |
-//! | DPoP proof missing, invalid, replayed or of another key; a bound token sent as bearer (RFC 9449) | 401 | `InvalidDPoPProofError` |
+//! | DPoP proof missing, invalid, stale or replayed (RFC 9449) | 401 | `InvalidDPoPProofError` |
+//! | DPoP key binding: a bound token sent as bearer, a bearer token on a DPoP route, a proof of another key | 401 | `InvalidDPoPBindingError` |
 //! | DPoP proof without a current server nonce (retry with `DPoP-Nonce`) | 401 | `UseDPoPNonceError` |
 //! | cookie token, unsafe method, no CSRF header | 401 | `MissingCSRFTokenError` |
 //! | CSRF header does not match | 401 | `CSRFError` |
@@ -124,7 +125,7 @@ pub mod ws;
 // an extractor, `routes!` mounts marked handlers (docs in authx-macros).
 pub use authx_macros::{auth_subject, protect, public, routes};
 
-pub use auth::{Auth, AuthBuilder};
+pub use auth::{Auth, AuthBuilder, MAX_SESSION_PAGE, SessionPage};
 pub use authx_spec::ScopeMode;
 pub use cache_size::CacheSize;
 pub use config::{Algorithm, AuthConfig, TokenLocation};

@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 
-use authx::{Auth, AuthConfig};
+use authx::{Auth, AuthConfig, AuthError};
 use base64::Engine as _;
 use base64::alphabet::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -24,6 +24,18 @@ pub struct InspectArgs {
     /// Decode only: no key needed, nothing checked.
     #[arg(long)]
     pub no_verify: bool,
+}
+
+/// What a service would answer for `e`, and for a decode failure which check tripped: the
+/// answer keeps that coarse, the operator inspecting a token needs it.
+fn explain(e: &AuthError) -> String {
+    let message = e.message();
+    match e {
+        AuthError::Decode(f) if !message.contains(f.detail()) => {
+            format!("{message} ({})", f.detail())
+        }
+        _ => message,
+    }
 }
 
 /// A token's header and claims, decoded without any verification.
@@ -106,14 +118,14 @@ pub fn run(
             }
             (Err(e), Ok(d)) => {
                 describe(&mut report, d, "UNVERIFIED ");
-                report.push_str(&format!("invalid: {}: {}\n", e.error_type(), e.message()));
+                report.push_str(&format!("invalid: {}: {}\n", e.error_type(), explain(&e)));
                 Status::InvalidToken
             }
             (Err(e), Err(why)) => {
                 report.push_str(&format!(
                     "invalid: {}: {} ({why})\n",
                     e.error_type(),
-                    e.message()
+                    explain(&e)
                 ));
                 Status::InvalidToken
             }

@@ -168,18 +168,19 @@ pub(crate) fn verify_proof(
 /// and a token sent with the DPoP scheme must be bound.
 pub(crate) fn check_binding(claims: &Claims, proof: Option<&DpopProof>) -> Result<(), AuthError> {
     let bound = claims.dpop_jkt();
+    let binding = |reason| AuthError::InvalidDpopBinding { reason };
     match (bound, proof) {
         (None, None) => Ok(()),
-        (Some(_), None) => Err(invalid(
+        (Some(_), None) => Err(binding(
             "this token is DPoP-bound: send it as `Authorization: DPoP` with a proof",
         )),
-        (None, Some(_)) => Err(invalid("this token is not DPoP-bound")),
+        (None, Some(_)) => Err(binding("this token is not DPoP-bound")),
         (Some(jkt), Some(p))
             if crate::cookies::constant_time_eq(jkt.as_bytes(), p.jkt.as_bytes()) =>
         {
             Ok(())
         }
-        (Some(_), Some(_)) => Err(invalid("the DPoP proof's key is not the token's")),
+        (Some(_), Some(_)) => Err(binding("the DPoP proof's key is not the token's")),
     }
 }
 

@@ -27,6 +27,9 @@ impl AuthError {
                 acr_values: vec!["mfa".into()],
             },
             AuthError::InvalidDpopProof {
+                reason: "the DPoP proof was already used (replayed jti)",
+            },
+            AuthError::InvalidDpopBinding {
                 reason: "the DPoP proof's key is not the token's",
             },
             AuthError::UseDpopNonce {

@@ -28,6 +28,7 @@ use crate::clock::ceil_secs;
 mod kinds;
 mod response;
 pub use response::codes as oauth_codes;
+pub(crate) use response::dpop_only;
 
 pub use crate::config::ConfigError;
 use crate::store::StoreError;
@@ -40,8 +41,9 @@ pub enum AuthError {
     /// No token in any configured location.
     #[error("missing token")]
     MissingToken,
-    /// The token could not be decoded or failed a structural check.
-    #[error("token could not be decoded: {0:?}")]
+    /// The token could not be decoded or failed a structural check. Its body says only
+    /// [`DecodeFailure::message`]; `Display` (for logs) says which check tripped.
+    #[error("token could not be decoded: {}", .0.detail())]
     Decode(DecodeFailure),
     /// The signature does not verify with any configured key.
     #[error("invalid signature")]
@@ -79,12 +81,22 @@ pub enum AuthError {
         /// The route's acceptable `acr` values, when the token's `acr` was not one of them.
         acr_values: Vec<String>,
     },
-    /// A DPoP proof (RFC 9449) that is missing, malformed, signed by another key than the
-    /// token's, replayed, stale, or for another method or URL; or a DPoP-bound token sent as a
-    /// bearer token. Answers `401 InvalidDPoPProofError` with `WWW-Authenticate: DPoP
+    /// A DPoP proof (RFC 9449) that is missing, malformed, replayed, stale, or for another
+    /// method or URL. Answers `401 InvalidDPoPProofError` with `WWW-Authenticate: DPoP
     /// error="invalid_dpop_proof"`.
     #[error("invalid DPoP proof: {reason}")]
     InvalidDpopProof {
+        /// What was wrong, safe to show.
+        reason: &'static str,
+    },
+    /// The token and the DPoP scheme do not match (RFC 9449 §7.1's "invalid DPoP key
+    /// binding"): a bearer token on a route that takes only DPoP-bound tokens, a DPoP-bound
+    /// token sent as a bearer token, an unbound token sent with the DPoP scheme, or a proof
+    /// signed by another key than the token's. The token is the problem, not the proof:
+    /// answers `401 InvalidDPoPBindingError` with `WWW-Authenticate: DPoP
+    /// error="invalid_token"`.
+    #[error("invalid DPoP key binding: {reason}")]
+    InvalidDpopBinding {
         /// What was wrong, safe to show.
         reason: &'static str,
     },
@@ -242,6 +254,7 @@ impl AuthError {
                 "InsufficientUserAuthenticationError"
             }
             AuthError::InvalidDpopProof { .. } => "InvalidDPoPProofError",
+            AuthError::InvalidDpopBinding { .. } => "InvalidDPoPBindingError",
             AuthError::UseDpopNonce { .. } => "UseDPoPNonceError",
             AuthError::MissingCsrfToken => "MissingCSRFTokenError",
             AuthError::CsrfMismatch => "CSRFError",
@@ -281,6 +294,9 @@ impl AuthError {
                 "A more recent or stronger authentication is required".into()
             }
             AuthError::InvalidDpopProof { reason } => format!("Invalid DPoP proof: {reason}"),
+            AuthError::InvalidDpopBinding { reason } => {
+                format!("Invalid DPoP key binding: {reason}")
+            }
             AuthError::UseDpopNonce { .. } => "A DPoP nonce is required".into(),
             AuthError::MissingCsrfToken => "Missing CSRF token".into(),
             AuthError::CsrfMismatch => "CSRF double submit does not match".into(),

@@ -18,10 +18,12 @@ impl IntoResponse for AuthError {
             AuthError::StoreUnavailable(e) => tracing::warn!(error = %e, "authx store unavailable"),
             // The guard and the extractors already logged the decision (the `auth decision`
             // event, at DEBUG); this TRACE line also covers refusals decided elsewhere
-            // (`FreshClaims`, subject loaders, vault tokens, handlers).
+            // (`FreshClaims`, subject loaders, vault tokens, handlers). `reason` says more than
+            // the body (which check a token failed), never the token.
             _ => tracing::trace!(
                 error_type = self.error_type(),
                 status = status.as_u16(),
+                reason = %self,
                 "authx refused request"
             ),
         }
@@ -109,6 +111,7 @@ impl AuthError {
             }
             AuthError::MissingCsrfToken | AuthError::CsrfMismatch => Some(INVALID_REQUEST),
             AuthError::InvalidDpopProof { .. } => Some(INVALID_DPOP_PROOF),
+            AuthError::InvalidDpopBinding { .. } => Some(INVALID_TOKEN),
             AuthError::UseDpopNonce { .. } => Some(USE_DPOP_NONCE),
             AuthError::InsufficientScope { .. }
             | AuthError::KindMismatch { .. }
@@ -136,6 +139,13 @@ impl AuthError {
         if let AuthError::InvalidDpopProof { reason } = self {
             return Some(format!(
                 "DPoP error=\"{code}\", error_description=\"{}\", algs=\"{}\"",
+                quoted(reason),
+                crate::dpop::ALGORITHMS.join(" ")
+            ));
+        }
+        if let AuthError::InvalidDpopBinding { reason } = self {
+            return Some(format!(
+                "DPoP error=\"{code}\", error_description=\"Invalid DPoP key binding: {}\", algs=\"{}\"",
                 quoted(reason),
                 crate::dpop::ALGORITHMS.join(" ")
             ));
@@ -182,6 +192,30 @@ impl AuthError {
     pub(super) fn www_authenticate(&self) -> Option<HeaderValue> {
         self.challenge()
             .and_then(|c| HeaderValue::from_str(&c).ok())
+    }
+}
+
+/// A refusal from a route that takes only DPoP-bound tokens: a `Bearer` challenge does not
+/// apply there (RFC 9110 §15.5.2 asks for at least one that does), so its parameters move to
+/// the `DPoP` scheme, with the `algs` proofs may use (RFC 9449 §7.1): a request without a
+/// token gets `DPoP algs="..."`.
+pub(crate) fn dpop_only(res: &mut axum::response::Response) {
+    let Some(rest) = res
+        .headers()
+        .get(http::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.strip_prefix("Bearer"))
+    else {
+        return;
+    };
+    let algs = format!("algs=\"{}\"", crate::dpop::ALGORITHMS.join(" "));
+    let challenge = if rest.is_empty() {
+        format!("DPoP {algs}")
+    } else {
+        format!("DPoP{rest}, {algs}")
+    };
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        res.headers_mut().insert(http::header::WWW_AUTHENTICATE, v);
     }
 }
 

@@ -38,6 +38,7 @@ fn kind(e: &AuthError) -> usize {
         AuthError::InsufficientUserAuthentication { .. } => 25,
         AuthError::InvalidDpopProof { .. } => 26,
         AuthError::UseDpopNonce { .. } => 27,
+        AuthError::InvalidDpopBinding { .. } => 28,
     }
 }
 
@@ -49,7 +50,7 @@ fn every_kind_is_listed_once() {
     seen.dedup();
     assert_eq!(seen.len(), listed, "a kind is listed twice");
     let expected =
-        28 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
+        29 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
     assert_eq!(listed, expected, "a kind is missing from __every_kind");
 }
 
@@ -123,7 +124,15 @@ fn every_kind_has_its_oauth_error_code() {
             401,
             Some("invalid_dpop_proof"),
             Some(
-                r#"DPoP error="invalid_dpop_proof", error_description="the DPoP proof's key is not the token's", algs="ES256 ES384 EdDSA RS256 PS256""#,
+                r#"DPoP error="invalid_dpop_proof", error_description="the DPoP proof was already used (replayed jti)", algs="ES256 ES384 EdDSA RS256 PS256""#,
+            ),
+        ),
+        (
+            "InvalidDPoPBindingError",
+            401,
+            Some("invalid_token"),
+            Some(
+                r#"DPoP error="invalid_token", error_description="Invalid DPoP key binding: the DPoP proof's key is not the token's", algs="ES256 ES384 EdDSA RS256 PS256""#,
             ),
         ),
         (

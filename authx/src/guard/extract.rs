@@ -55,7 +55,13 @@ where
         let verified = auth
             .check(parts, Check::guard(R::RULES, std::any::type_name::<R>()))
             .await
-            .map_err(|e| crate::oauth::refusal(&auth, e))?;
+            .map_err(|e| {
+                let mut res = crate::oauth::refusal(&auth, e);
+                if R::RULES.dpop {
+                    crate::error::dpop_only(&mut res);
+                }
+                res
+            })?;
         Ok(Guard {
             rate: verified.rate,
             _rules: PhantomData,

@@ -131,6 +131,9 @@ impl TokenCodec {
         allow_expired: bool,
     ) -> Result<Claims, TokenError> {
         let jws = self.parse(token)?;
+        if jws.codec {
+            return Err(TokenError::Decode(DecodeFailure::WrongTyp));
+        }
         let keys = self.keys();
         let cached = keys.cache.as_ref().filter(|_| self.caches(jws.alg));
         let digest = cached.map(|_| VerifiedCache::digest(token));
@@ -148,10 +151,17 @@ impl TokenCodec {
         Ok(claims)
     }
 
-    /// The payload of `token` as `T` once its signature verifies (current key, then previous
-    /// ones, or the one its `kid` names); no claim is checked.
-    pub fn verified<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, TokenError> {
+    /// The payload of a [`JwtCodec`](super::JwtCodec) token (header `typ`
+    /// [`CODEC_TYP`](super::jws::CODEC_TYP)) as `T` once its signature verifies (current key,
+    /// then previous ones, or the one its `kid` names); no claim is checked.
+    pub fn decode_payload<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<T, TokenError> {
         let jws = self.parse(token)?;
+        if !jws.codec {
+            return Err(TokenError::Decode(DecodeFailure::WrongTyp));
+        }
         verify_signature(&self.keys(), &jws)?;
         jws.claims()
     }
@@ -173,11 +183,14 @@ impl TokenCodec {
         }
     }
 
-    /// Signs any payload as it is, with the configured header (the standalone codec).
+    /// Signs any payload as it is, with the configured header and `typ`
+    /// [`CODEC_TYP`](super::jws::CODEC_TYP) (the standalone codec).
     pub fn encode_payload<T: serde::Serialize>(&self, payload: &T) -> Result<String, IssueError> {
         let keys = self.keys();
         let signer = keys.signer.as_ref().ok_or(IssueError::NoSigningKey)?;
-        jsonwebtoken::encode(&signer.header, payload, &signer.key)
+        let mut header = signer.header.clone();
+        header.typ = Some(super::jws::CODEC_TYP.to_owned());
+        jsonwebtoken::encode(&header, payload, &signer.key)
             .map_err(|e| IssueError::Signing(Arc::new(e)))
     }
 
@@ -352,6 +365,9 @@ fn with_fields(
         json.insert("kid".into(), kid.into());
     }
     for (name, value) in fields {
+        if name == "typ" && super::jws::is_typ(value.as_str(), super::jws::CODEC_TYP) {
+            return Err(invalid(format!("`typ` {value} is JwtCodec's")));
+        }
         if FIXED_HEADER_FIELDS.contains(&name.as_str()) {
             return Err(invalid(format!(
                 "the `{name}` header field cannot be set (`alg` is the signing key's; `crit` \

@@ -4,8 +4,10 @@
 
 use jsonwebtoken::errors::ErrorKind;
 
-/// Why a token failed to decode. Kept coarse on purpose: the distinction helps the operator
-/// (it is logged) without telling an attacker which check tripped.
+/// Why a token failed to decode. The variant is for the operator (in the error's `Debug` and
+/// `Display`, and [`detail`](Self::detail)); the client sees one coarse
+/// [`message`](Self::message), so it cannot tell which check tripped: which key ids exist,
+/// which algorithms are accepted, or how the server's clock stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecodeFailure {
@@ -30,24 +32,36 @@ pub enum DecodeFailure {
     /// The header has a `crit` parameter: it names extensions that must be understood, and
     /// authx understands none (RFC 7515 section 4.1.11).
     UnsupportedCritical,
+    /// The header's `typ` is another kind of token's: a [`JwtCodec`](super::JwtCodec) token
+    /// presented as an authx access or refresh token, or the reverse.
+    WrongTyp,
 }
 
 impl DecodeFailure {
-    /// The client-facing message.
+    /// The client-facing message: `Invalid token` whatever the check, apart from the two
+    /// that describe only the bytes the client sent (`malformed`, `too large`).
     pub fn message(self) -> &'static str {
         match self {
             DecodeFailure::Malformed => "Invalid token: malformed",
-            DecodeFailure::Algorithm => "Invalid token: algorithm not allowed",
-            DecodeFailure::MissingClaim(_) => {
-                "Invalid token: a required claim is missing or invalid"
-            }
             DecodeFailure::TooLarge => "Invalid token: token is too large",
-            DecodeFailure::NotYetValid => "Invalid token: the token is not yet valid",
-            DecodeFailure::IssuedInFuture => "Invalid token: issued in the future",
-            DecodeFailure::UnknownKey => "Invalid token: unknown key id",
-            DecodeFailure::UnknownType => "Invalid token: unknown token type",
-            DecodeFailure::NotAnAccessTokenJwt => "Invalid token: not a JWT access token (typ)",
-            DecodeFailure::UnsupportedCritical => "Invalid token: unsupported critical header",
+            _ => "Invalid token",
+        }
+    }
+
+    /// What tripped, for the operator (logs, `authx inspect`); never sent to a client.
+    pub fn detail(self) -> &'static str {
+        match self {
+            DecodeFailure::Malformed => "malformed",
+            DecodeFailure::Algorithm => "algorithm not allowed",
+            DecodeFailure::MissingClaim(_) => "a required claim is missing or invalid",
+            DecodeFailure::TooLarge => "token is too large",
+            DecodeFailure::NotYetValid => "the token is not yet valid",
+            DecodeFailure::IssuedInFuture => "issued in the future",
+            DecodeFailure::UnknownKey => "unknown key id",
+            DecodeFailure::UnknownType => "unknown token type",
+            DecodeFailure::NotAnAccessTokenJwt => "not a JWT access token (typ)",
+            DecodeFailure::UnsupportedCritical => "unsupported critical header",
+            DecodeFailure::WrongTyp => "another kind of token (typ)",
         }
     }
 }
@@ -57,7 +71,7 @@ impl DecodeFailure {
 #[non_exhaustive]
 pub enum TokenError {
     /// The token could not be decoded or failed a structural check.
-    #[error("token could not be decoded: {0:?}")]
+    #[error("token could not be decoded: {}", .0.detail())]
     Decode(DecodeFailure),
     /// The signature does not verify with any configured key.
     #[error("invalid signature")]

@@ -24,6 +24,10 @@ const STACK: usize = 1024;
 /// The media type RFC 9068 gives JWT access tokens, as the header's `typ`.
 pub(crate) const AT_JWT: &str = "at+jwt";
 
+/// The header `typ` of [`JwtCodec`](super::JwtCodec) tokens (explicit typing, RFC 8725
+/// section 3.11): they never verify as authx access or refresh tokens, nor those as them.
+pub(crate) const CODEC_TYP: &str = "authx-codec+jwt";
+
 /// A compact JWS, split and its header read; nothing verified yet.
 #[derive(Debug)]
 pub(crate) struct Jws<'t> {
@@ -33,6 +37,8 @@ pub(crate) struct Jws<'t> {
     pub kid: Option<String>,
     /// Whether the header's `typ` is `at+jwt` (RFC 9068).
     pub at_jwt: bool,
+    /// Whether the header's `typ` is [`CODEC_TYP`]: a `JwtCodec` token.
+    pub codec: bool,
     /// `header.payload`, the signed bytes.
     message: &'t str,
     payload: &'t str,
@@ -66,7 +72,7 @@ impl<'t> Jws<'t> {
         if payload.contains('.') {
             return Err(MALFORMED);
         }
-        let (alg, kid, at_jwt) = decoded(header, |bytes| {
+        let (alg, kid, at_jwt, codec) = decoded(header, |bytes| {
             // UTF-8 throughout (serde_json does not check the strings of fields it skips), and an
             // object, not the array form serde would also read into a struct.
             let text = std::str::from_utf8(bytes).map_err(|_| MALFORMED)?;
@@ -81,16 +87,19 @@ impl<'t> Jws<'t> {
                 .alg
                 .parse::<Algorithm>()
                 .map_err(|_| TokenError::Decode(DecodeFailure::Algorithm))?;
+            let typ = h.typ.as_deref();
             Ok((
                 alg,
                 h.kid.map(Cow::into_owned),
-                is_access_token_typ(h.typ.as_deref()),
+                is_access_token_typ(typ),
+                is_typ(typ, CODEC_TYP),
             ))
         })?;
         Ok(Jws {
             alg,
             kid,
             at_jwt,
+            codec,
             message,
             payload,
             signature,
@@ -145,9 +154,15 @@ impl<'t> Jws<'t> {
 /// Whether a header `typ` names a JWT access token: `at+jwt` or `application/at+jwt`, in any
 /// case (RFC 9068 section 4, RFC 7515 section 4.1.9).
 pub(crate) fn is_access_token_typ(typ: Option<&str>) -> bool {
+    is_typ(typ, AT_JWT)
+}
+
+/// Whether a header `typ` is the media type `name`, with or without `application/`, in any
+/// case (RFC 7515 section 4.1.9).
+pub(crate) fn is_typ(typ: Option<&str>, name: &str) -> bool {
     typ.is_some_and(|t| {
         let t = t.strip_prefix("application/").unwrap_or(t);
-        t.eq_ignore_ascii_case(AT_JWT)
+        t.eq_ignore_ascii_case(name)
     })
 }
 

@@ -71,6 +71,13 @@ pub fn insecure_decode(token: &str) -> Result<InsecureToken, TokenError> {
 /// issuer, audience, type or revocation check. For authx's own tokens, use
 /// [`Auth`](crate::Auth).
 ///
+/// Its tokens are typed: their header's `typ` is `authx-codec+jwt` (RFC 8725 section 3.11),
+/// and `decode` refuses any other, so the two kinds never pass for each other on shared keys:
+/// an authx access or refresh token does not decode here, and a codec token, whatever its
+/// payload, never verifies as an access or refresh token (both fail with
+/// [`DecodeFailure::WrongTyp`]). Tokens of other JWT libraries (fastapi-auth-jwt's, or signed
+/// before authx typed them) do not decode either.
+///
 /// ```
 /// use authx::{AuthConfig, token::JwtCodec};
 /// use serde::{Deserialize, Serialize};
@@ -85,8 +92,9 @@ pub fn insecure_decode(token: &str) -> Result<InsecureToken, TokenError> {
 /// let invite = Invite { team: "core".into(), role: "viewer".into() };
 /// let token = codec.encode(&invite).unwrap();
 /// assert_eq!(codec.decode::<Invite>(&token).unwrap(), invite);
-/// let payload = authx::insecure_decode(&token).unwrap().claims;
-/// assert!(payload.contains_key("exp") && !payload.contains_key("sub"));
+/// let seen = authx::insecure_decode(&token).unwrap();
+/// assert!(seen.claims.contains_key("exp") && !seen.claims.contains_key("sub"));
+/// assert_eq!(seen.header["typ"], "authx-codec+jwt");
 /// ```
 pub struct JwtCodec {
     codec: TokenCodec,
@@ -124,7 +132,8 @@ impl JwtCodec {
         self
     }
 
-    /// Signs `payload` as it is (with `iat`/`exp` only under [`expires_in`](Self::expires_in)).
+    /// Signs `payload` as it is (with `iat`/`exp` only under [`expires_in`](Self::expires_in)),
+    /// under this codec's header `typ`.
     pub fn encode<T: Serialize>(&self, payload: &T) -> Result<String, IssueError> {
         let Some(lifetime) = self.expires_in else {
             return self.codec.encode_payload(payload);
@@ -140,11 +149,12 @@ impl JwtCodec {
         self.codec.encode_payload(&value)
     }
 
-    /// Verifies `token` and reads its payload as `T`: the signature, then `exp` and `nbf` when
-    /// present (a present one that is not a number is refused). A payload of another shape
+    /// Verifies `token` and reads its payload as `T`: its `typ` (this codec's, else
+    /// [`DecodeFailure::WrongTyp`]), the signature, then `exp` and `nbf` when present (a
+    /// present one that is not a number is refused). A payload of another shape
     /// than `T` is `JWTDecodeError`-malformed.
     pub fn decode<T: DeserializeOwned>(&self, token: &str) -> Result<T, TokenError> {
-        let payload: serde_json::Value = self.codec.verified(token)?;
+        let payload: serde_json::Value = self.codec.decode_payload(token)?;
         let now = self.clock.now();
         let leeway = self.codec.leeway();
         let time = |name| match payload.get(name) {
@@ -167,5 +177,69 @@ impl JwtCodec {
             return Err(TokenError::Decode(DecodeFailure::NotYetValid));
         }
         T::deserialize(payload).map_err(|_| TokenError::Decode(DecodeFailure::Malformed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::token::{TokenBuilder, TokenType};
+
+    const NOW: i64 = 1_800_000_000;
+
+    /// Issue 25 item 8: on shared keys, a codec token whose payload looks like an authx token
+    /// verified as one, and authx tokens decoded through the codec.
+    #[test]
+    fn codec_tokens_and_authx_tokens_never_pass_for_each_other() {
+        for profile in [false, true] {
+            let config = AuthConfig::builder()
+                .secret_key("k".repeat(32))
+                .jwt_access_token_profile(profile)
+                .build();
+            let tokens = TokenCodec::new(&config).unwrap();
+            let codec = JwtCodec::new(&config)
+                .unwrap()
+                .with_clock(ManualClock::at(NOW));
+            let wrong_typ = TokenError::Decode(DecodeFailure::WrongTyp);
+            for token_type in [TokenType::Access, TokenType::Refresh] {
+                let name = if token_type == TokenType::Access {
+                    "access"
+                } else {
+                    "refresh"
+                };
+                // A codec payload shaped as an authx token: never verifies as one.
+                let shaped = serde_json::json!({
+                    "sub": "ada", "jti": "j1", "type": name, "exp": NOW + 60, "iat": NOW
+                });
+                let forged = codec.encode(&shaped).unwrap();
+                assert_eq!(tokens.verify(&forged, NOW), Err(wrong_typ), "{name}");
+                assert_eq!(tokens.verify_allowing_expired(&forged, NOW), Err(wrong_typ));
+                assert_eq!(codec.decode::<serde_json::Value>(&forged).unwrap(), shaped);
+                // An authx token (`JWT`, or `at+jwt` under RFC 9068): never decodes here.
+                let clock = ManualClock::at(NOW);
+                let issued = TokenBuilder::new(&tokens, &clock, "ada".into(), token_type)
+                    .issue()
+                    .unwrap();
+                assert!(tokens.verify(&issued, NOW).is_ok());
+                assert_eq!(
+                    codec.decode::<serde_json::Value>(&issued),
+                    Err(wrong_typ),
+                    "{name}, profile {profile}"
+                );
+            }
+        }
+    }
+
+    /// An authx token cannot be issued under the codec's `typ`.
+    #[test]
+    fn authx_tokens_cannot_take_the_codec_typ() {
+        let config = AuthConfig::builder().secret_key("k".repeat(32)).build();
+        let tokens = TokenCodec::new(&config).unwrap();
+        let clock = ManualClock::at(NOW);
+        let issued = TokenBuilder::new(&tokens, &clock, "ada".into(), TokenType::Access)
+            .header("typ", "Authx-Codec+JWT")
+            .issue();
+        assert!(matches!(issued, Err(IssueError::Invalid(_))), "{issued:?}");
     }
 }

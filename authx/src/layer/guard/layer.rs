@@ -115,7 +115,13 @@ impl AuthLayer {
         let (mut parts, body) = req.into_parts();
         match admit(&self, &mut parts).await {
             Ok(()) => Ok((Request::from_parts(parts, body), ())),
-            Err(e) => Err(crate::oauth::refusal(&self.auth, e)),
+            Err(e) => {
+                let mut res = crate::oauth::refusal(&self.auth, e);
+                if self.rules.dpop {
+                    crate::error::dpop_only(&mut res);
+                }
+                Err(res)
+            }
         }
     }
 

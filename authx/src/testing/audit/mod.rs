@@ -45,7 +45,7 @@ pub async fn audit_routes(app: &Router, auth: &Auth) -> AuditReport {
 /// | an access token on a refresh route | `401 RefreshTokenRequiredError` |
 /// | a non-fresh token on a `fresh` route | `401 FreshTokenRequiredError` |
 /// | a login older than a route's `max_age`, an `acr` it does not accept | `401 InsufficientUserAuthenticationError` |
-/// | a bearer token on a `dpop` route (its only check) | `401 InvalidDPoPProofError` |
+/// | a bearer token on a `dpop` route (its only check) | `401 InvalidDPoPBindingError` |
 /// | a token lacking the required scopes | `403 InsufficientScopeError` |
 /// | a token of another `kind` | `403 LoginTypeMismatchError` |
 ///

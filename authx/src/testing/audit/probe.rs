@@ -81,7 +81,7 @@ impl Probe<'_> {
                 check,
                 got,
                 401,
-                "InvalidDPoPProofError",
+                "InvalidDPoPBindingError",
             );
             report.routes.push(route);
             return;
