@@ -225,7 +225,7 @@ async fn scope_claim_grants_the_route_and_its_absence_is_403() {
         RSA_NEW.sign(&idp.claims(json!({"scope": "openid profile orders:read", "idp": "google"})));
     let (status, body) = get_bearer(&svc, "/orders", &ok).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["sub"], "alice");
+    assert_eq!(body["sub"], format!("{}|alice", idp.issuer), "namespaced");
     assert_eq!(body["iss"], idp.issuer);
     assert_eq!(body["login_type"], "google");
     assert_eq!(body["scopes"], json!(["openid", "profile", "orders:read"]));
@@ -292,6 +292,43 @@ async fn provider_tokens_can_be_revoked_even_without_jti() {
     // Another token of the same user is unaffected.
     let other = RSA_NEW.sign(&idp.claims(json!({"scope": "orders:read", "jti": null, "nonce": 2})));
     assert_eq!(get_bearer(&svc, "/orders", &other).await.0, 200);
+}
+
+/// Issue 25 item 7: the high-S twin of an ES256 token (the same `r`, `s' = n - s`) verifies
+/// too. A provider token without `jti` was revoked under the hash of the whole token, so its
+/// twin stayed valid; the hash now covers only the signed `header.payload`.
+#[tokio::test]
+async fn revoking_a_provider_token_without_jti_revokes_its_ecdsa_twin() {
+    let idp = Provider::start(&[EC]).await;
+    let auth = Auth::builder(own_config())
+        .issuer(idp.config().build())
+        .build()
+        .unwrap();
+    let svc = service(auth).await;
+    let token = EC.sign(&idp.claims(json!({"scope": "orders:read", "jti": null})));
+    let twin = ecdsa_twin(&token);
+    assert_ne!(twin, token);
+    // ECDSA (RFC 7518) does not ask for low S: the twin is a valid token of its own.
+    let (status, body) = get_bearer(&svc, "/orders", &twin).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get_bearer(&svc, "/logout", &token).await;
+    assert_eq!(status, 200, "{body}");
+    for presented in [&token, &twin] {
+        let (status, body) = get_bearer(&svc, "/orders", presented).await;
+        assert_error(status, &body, 401, "RevokedTokenError");
+    }
+}
+
+/// `token` with its P-256 signature `r || s` replaced by `r || n - s`.
+fn ecdsa_twin(token: &str) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (input, signature) = token.rsplit_once('.').expect("a compact JWS");
+    let bytes = b64.decode(signature).expect("base64url signature");
+    let signature = p256::ecdsa::Signature::from_slice(&bytes).expect("r || s");
+    let (r, s) = signature.split_scalars();
+    let twin = p256::ecdsa::Signature::from_scalars(r, -s).expect("n - s is a valid s");
+    format!("{input}.{}", b64.encode(twin.to_bytes()))
 }
 
 #[tokio::test]
@@ -609,7 +646,15 @@ async fn two_providers_and_our_own_tokens_on_one_route() {
 
     let k = RSA_NEW.sign(&keycloak.claims(json!({"realm_access": {"roles": ["admin"]}})));
     let a = EC.sign(&auth0.claims(json!({"sub": "bob", "scope": "orders:read"})));
-    for (token, sub) in [(&k, "alice"), (&a, "bob"), (&own, "carol")] {
+    // A provider's `carol` is not this service's `carol`: subjects are namespaced by issuer,
+    // so sessions, revocations, the allowlist and rate buckets never mix them.
+    let their_carol = EC.sign(&auth0.claims(json!({"sub": "carol", "scope": "orders:read"})));
+    for (token, sub) in [
+        (&k, format!("{}|alice", keycloak.issuer)),
+        (&a, format!("{}|bob", auth0.issuer)),
+        (&own, "carol".to_owned()),
+        (&their_carol, format!("{}|carol", auth0.issuer)),
+    ] {
         let (status, body) = get_bearer(&svc, "/orders", token).await;
         assert_eq!(status, 200, "{sub}: {body}");
         assert_eq!(body["sub"], sub);

@@ -44,6 +44,12 @@ pub(crate) fn check_and_map(
         Some(Value::Number(n)) => n.to_string(),
         _ => return Err(missing("sub")),
     };
+    // Namespaced: a provider's user is never one of this service's own, nor another
+    // provider's, wherever subjects key records (sessions, rate limits...).
+    let sub = match &mapping.subject_prefix {
+        Some(prefix) => format!("{prefix}{sub}"),
+        None => format!("{}|{sub}", config.issuer),
+    };
     // An authx (or Python AuthX) issuer's refresh token is not an access token here either.
     if payload.get("type").and_then(Value::as_str) == Some("refresh") {
         return Err(AuthError::AccessTokenRequired);
@@ -176,9 +182,12 @@ fn date(v: Option<&Value>) -> Result<Option<i64>, AuthError> {
 }
 
 /// A stable id for a token without `jti`, so it can still be revoked: `sha256:` and the hex
-/// digest of the whole token.
+/// digest of its signing input (`header.payload`, what the signature covers). Not of the whole
+/// token: an ECDSA signature has a twin (`s` and `n - s`) that verifies too, and both must
+/// fall under one revocation.
 fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
+    let signed = token.rsplit_once('.').map_or(token, |(input, _)| input);
+    let digest = Sha256::digest(signed.as_bytes());
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for b in digest {
@@ -228,8 +237,12 @@ mod tests {
             check_and_map(&config(), refresh, "a.b.c", 1000),
             Err(AuthError::AccessTokenRequired)
         ));
-        let c = check_and_map(&config(), p, "a.b.c", 1000).unwrap();
-        assert_eq!(c.sub, "u1");
+        let c = check_and_map(&config(), p.clone(), "a.b.c", 1000).unwrap();
+        assert_eq!(c.sub, "https://idp.test|u1", "namespaced by the issuer");
+        let mut prefixed = config();
+        prefixed.claims.subject_prefix = Some("idp:".into());
+        let c2 = check_and_map(&prefixed, p, "a.b.c", 1000).unwrap();
+        assert_eq!(c2.sub, "idp:u1", "or by the configured prefix");
         assert_eq!(c.exp, 2000);
         assert_eq!(c.token_type, TokenType::Access);
         assert!(!c.fresh);
@@ -249,8 +262,10 @@ mod tests {
         assert_eq!(c.extra["email"], "u1@example.com");
         assert!(!c.extra.contains_key("type") && !c.extra.contains_key("sid"));
         assert_eq!(c.sid, None);
-        // No jti: a stable hash of the token.
+        // No jti: a stable hash of what the signature covers, whatever the signature.
         assert_eq!(c.jti, token_hash("a.b.c"));
+        assert_eq!(c.jti, token_hash("a.b.another-signature"));
+        assert_ne!(c.jti, token_hash("a.c.c"));
         assert!(c.jti.starts_with("sha256:") && c.jti.len() == 71);
     }
 

@@ -103,8 +103,15 @@ pub struct IssuerConfig {
 #[serde(default)]
 #[non_exhaustive]
 pub struct ClaimsMapping {
-    /// The claim that becomes [`Claims::sub`](crate::Claims::sub). Default `sub`.
+    /// The claim that becomes [`Claims::sub`](crate::Claims::sub), after
+    /// [`subject_prefix`](Self::subject_prefix). Default `sub`.
     pub subject_claim: String,
+    /// What a provider's subjects start with in authx, so they never collide with this
+    /// service's own subjects, nor another provider's, in sessions, revocations, the allowlist
+    /// or rate-limit keys: [`Claims::sub`](crate::Claims::sub) is the prefix, then the
+    /// provider's subject. Default (`None`): the issuer and `|` (`https://idp.example.com|248289761001`).
+    /// It may not be empty.
+    pub subject_prefix: Option<String>,
     /// Claims holding granted scopes: a space-separated string (`scope`, RFC 8693) or a list
     /// (`scp`, Entra ID / Okta). Default `["scope", "scp"]`.
     pub scope_claims: Vec<String>,
@@ -131,6 +138,7 @@ impl Default for ClaimsMapping {
     fn default() -> Self {
         ClaimsMapping {
             subject_claim: "sub".into(),
+            subject_prefix: None,
             scope_claims: vec!["scope".into(), "scp".into()],
             role_claims: Vec::new(),
             role_scopes: BTreeMap::new(),
@@ -217,6 +225,11 @@ impl IssuerConfigBuilder {
     /// See [`ClaimsMapping::subject_claim`].
     pub fn subject_claim(mut self, path: impl Into<String>) -> Self {
         self.0.claims.subject_claim = path.into();
+        self
+    }
+    /// See [`ClaimsMapping::subject_prefix`].
+    pub fn subject_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.0.claims.subject_prefix = Some(prefix.into());
         self
     }
     /// Replaces the scope claims. See [`ClaimsMapping::scope_claims`].
@@ -316,6 +329,15 @@ pub(crate) fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
     if config.claims.subject_claim.is_empty() {
         return invalid("issuers.claims.subject_claim", format!("{name}: is empty"));
     }
+    if config.claims.subject_prefix.as_deref() == Some("") {
+        return invalid(
+            "issuers.claims.subject_prefix",
+            format!(
+                "{name}: is empty; a provider's subjects need a prefix of their own (such as \
+                 \"google|\") so they never collide with this service's subjects"
+            ),
+        );
+    }
     let prefix = &config.claims.role_prefix;
     let probe = format!("{prefix}role");
     if prefix.is_empty()
@@ -351,38 +373,5 @@ pub(crate) fn validate(config: &IssuerConfig) -> Result<(), ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_and_serde() {
-        let c: IssuerConfig = serde_json::from_value(serde_json::json!({
-            "issuer": "https://idp.test",
-            "audience": "api",
-            "algorithms": ["RS256", "es256"],
-            "fetch_timeout": 500,
-            "claims": { "role_claims": ["realm_access.roles"], "role_scopes": { "admin": ["admin:*"] } }
-        }))
-        .unwrap();
-        assert_eq!(c.audience, vec!["api"]);
-        assert_eq!(c.algorithms, vec![Algorithm::RS256, Algorithm::ES256]);
-        assert_eq!(c.fetch_timeout, Duration::from_millis(500));
-        assert_eq!(c.refresh_interval, Duration::from_secs(600));
-        assert_eq!(c.min_refetch_interval, Duration::from_secs(30));
-        assert_eq!(c.claims.subject_claim, "sub");
-        assert_eq!(c.claims.scope_claims, vec!["scope", "scp"]);
-        assert_eq!(c.claims.role_scopes["admin"], vec!["admin:*"]);
-        assert_eq!(
-            c.discovery_url(),
-            "https://idp.test/.well-known/openid-configuration"
-        );
-        let built = IssuerConfig::builder("https://idp.test/")
-            .audience("api")
-            .build();
-        assert_eq!(built.algorithms, DEFAULT_ALGORITHMS);
-        assert_eq!(
-            built.discovery_url(),
-            "https://idp.test/.well-known/openid-configuration"
-        );
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -40,8 +40,12 @@
 //! 3. checks the signature, then `iss` (equal), `aud` (names a configured audience), `exp`
 //!    (required), `nbf` and `iat`, with the issuer's leeway;
 //! 4. maps the claims onto [`Claims`](crate::Claims): `sub` from
-//!    [`subject_claim`](ClaimsMapping::subject_claim); `jti` as sent, or a hash of the token
-//!    when absent (revocation still works); type `access`, not fresh; scopes from `scope`
+//!    [`subject_claim`](ClaimsMapping::subject_claim), namespaced by
+//!    [`subject_prefix`](ClaimsMapping::subject_prefix) (the issuer and `|` by default), so a
+//!    provider's user never shares a session, a revocation, an allowlist entry or a rate
+//!    bucket with a local user of the same name; `jti` as sent, or a hash of the signed
+//!    `header.payload` when absent (revocation still works, and reaches the token's ECDSA
+//!    twin, whose signature differs); type `access`, not fresh; scopes from `scope`
 //!    (space-separated) and `scp` (list or string) plus the mapped roles; the other claims as
 //!    extra data, with the [`login_type_claim`](ClaimsMapping::login_type_claim) as
 //!    `login_type`.
