@@ -349,7 +349,7 @@ fn check_type(rules: &Rules, claims: &Claims) -> Result<(), AuthError> {
 }
 
 /// A `#[protect(dpop)]` route got a token without the DPoP scheme.
-const DPOP_REQUIRED: AuthError = AuthError::InvalidDpopProof {
+const DPOP_REQUIRED: AuthError = AuthError::InvalidDpopBinding {
     reason: "this route needs a DPoP-bound token, sent as `Authorization: DPoP` with a proof",
 };
 
