@@ -13,7 +13,8 @@
 //!   `GET /stepup` (`#[protect(max_age = "5m", acr = "mfa")]`);
 //! - `GET /.well-known/jwks.json` (RFC 7517), `GET /.well-known/oauth-protected-resource`
 //!   (RFC 9728), `POST /oauth/introspect` (RFC 7662) and `POST /oauth/revoke` (RFC 7009) for
-//!   the client `demo-client` / `demo-secret`.
+//!   the client `demo-client` ([`DEMO_CLIENT`], [`DEMO_SECRET`]), to which `POST /login`
+//!   issues its tokens (`client_id`): a client introspects and revokes only its own tokens.
 
 use std::time::Duration;
 
@@ -28,6 +29,12 @@ use axum::{Json, Router};
 use http::request::Parts;
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+/// The demo OAuth client: `POST /login` issues its tokens to it, and it may introspect and
+/// revoke them.
+pub const DEMO_CLIENT: &str = "demo-client";
+/// The demo client's secret (client secrets are at least 32 bytes).
+pub const DEMO_SECRET: &str = "demo-secret-0123456789abcdef0123";
 
 /// The router state.
 #[derive(Clone)]
@@ -63,10 +70,7 @@ pub fn config(keys_file: &str, port: u16) -> Result<AuthConfig, authx::ConfigErr
         config.oauth.resource = Some(format!("http://127.0.0.1:{port}"));
     }
     if config.oauth.clients.is_empty() {
-        config.oauth.clients = vec![authx::config::OAuthClient::new(
-            "demo-client",
-            "demo-secret",
-        )];
+        config.oauth.clients = vec![authx::config::OAuthClient::new(DEMO_CLIENT, DEMO_SECRET)];
     }
     Ok(config)
 }
@@ -130,6 +134,7 @@ async fn login(
     let mut pair = s
         .auth
         .token_pair(&user.username)
+        .client_id(DEMO_CLIENT)
         .fresh(true)
         .scopes(&user.scopes)
         .acr(if mfa { "mfa" } else { "pwd" })

@@ -208,7 +208,10 @@ async fn every_route_of_the_resource_server() {
     let introspect = |token: String| {
         client()
             .post(s.server.url("/oauth/introspect"))
-            .basic_auth("demo-client", Some("demo-secret"))
+            .basic_auth(
+                resource_server::DEMO_CLIENT,
+                Some(resource_server::DEMO_SECRET),
+            )
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form(&token))
             .send()
@@ -221,7 +224,10 @@ async fn every_route_of_the_resource_server() {
     assert_eq!(body["scope"], "users:read");
     let res = client()
         .post(s.server.url("/oauth/revoke"))
-        .basic_auth("demo-client", Some("demo-secret"))
+        .basic_auth(
+            resource_server::DEMO_CLIENT,
+            Some(resource_server::DEMO_SECRET),
+        )
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form(bearer["refresh_token"].as_str().unwrap()))
         .send()

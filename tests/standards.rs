@@ -337,11 +337,12 @@ async fn the_access_token_profile_issues_and_requires_at_jwt() {
     assert_eq!(raw.claims["client_id"], "demo-client");
     assert_eq!(get(&server, "/users", Some(&token)).await.0, 200);
 
-    // Refresh tokens are not access tokens: plain typ, no client_id.
+    // Refresh tokens are not access tokens: plain typ; issued to the same client, so they
+    // carry its client_id too (only that client may revoke them).
     let refresh = auth.refresh_token("u1").issue().unwrap();
     let raw = authx::insecure_decode(&refresh).unwrap();
     assert_ne!(raw.header["typ"], "at+jwt");
-    assert!(raw.claims.get("client_id").is_none());
+    assert_eq!(raw.claims["client_id"], "demo-client");
 
     // An access token signed with the same key but typ JWT (an ID token, say) is refused.
     let plain = auth
@@ -538,8 +539,8 @@ async fn token_service() -> (TestServer, Auth) {
         AuthConfig::builder()
             .secret_key(SECRET)
             .issuer("https://auth.test")
-            .oauth_client("demo-client", "demo-secret")
-            .oauth_client("other client", "s3cr:t/+")
+            .oauth_client("demo-client", DEMO_SECRET)
+            .oauth_client("other client", "s3cr:t/+0123456789abcdef01234567")
             .build(),
     )
     .unwrap();
@@ -578,13 +579,16 @@ async fn post_form(
     (status, body, headers)
 }
 
-const DEMO: Option<(&str, &str)> = Some(("demo-client", "demo-secret"));
+/// Client secrets are at least 32 bytes.
+const DEMO_SECRET: &str = "demo-secret-0123456789abcdef0123";
+const DEMO: Option<(&str, &str)> = Some(("demo-client", DEMO_SECRET));
 
 #[tokio::test]
 async fn introspection_describes_live_tokens_and_nothing_else() {
     let (server, auth) = token_service().await;
     let pair = auth
         .token_pair("user-1")
+        .client_id("demo-client")
         .fresh(true)
         .scopes(["users:read", "admin:*"])
         .issue()
@@ -608,6 +612,7 @@ async fn introspection_describes_live_tokens_and_nothing_else() {
     assert_eq!(body["iss"], "https://auth.test");
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["type"], "access");
+    assert_eq!(body["client_id"], "demo-client");
     let (_, body, _) = post_form(
         &server,
         "/oauth/introspect",
@@ -626,10 +631,15 @@ async fn introspection_describes_live_tokens_and_nothing_else() {
     // Expired, revoked, foreign and garbage tokens: `{"active": false}` and nothing more.
     let expired = auth
         .access_token("user-1")
+        .client_id("demo-client")
         .expires_at(now() - 10)
         .issue()
         .unwrap();
-    let revoked = auth.access_token("user-1").issue().unwrap();
+    let revoked = auth
+        .access_token("user-1")
+        .client_id("demo-client")
+        .issue()
+        .unwrap();
     auth.revoke(&auth.verify(&revoked).unwrap()).await.unwrap();
     let foreign = Auth::new(
         AuthConfig::builder()
@@ -659,7 +669,7 @@ async fn introspection_and_revocation_authenticate_the_client() {
         for client_auth in [
             None,
             Some(("demo-client", "wrong")),
-            Some(("unknown", "demo-secret")),
+            Some(("unknown", DEMO_SECRET)),
             Some(("demo-client", "")),
         ] {
             let (status, body, headers) =
@@ -674,8 +684,12 @@ async fn introspection_and_revocation_authenticate_the_client() {
             );
         }
         // Ids and secrets are form-urlencoded inside Basic (RFC 6749 section 2.3.1).
-        let encoded = Some(("other+client", "s3cr%3At%2F%2B"));
-        let throwaway = auth.access_token("user-9").issue().unwrap();
+        let encoded = Some(("other+client", "s3cr%3At%2F%2B0123456789abcdef01234567"));
+        let throwaway = auth
+            .access_token("user-9")
+            .client_id("other client")
+            .issue()
+            .unwrap();
         let (status, _, _) = post_form(&server, path, encoded, &[("token", &throwaway)]).await;
         assert_eq!(status, 200, "{path}");
         // No token: invalid_request.
@@ -694,6 +708,7 @@ async fn revocation_answers_200_and_a_refresh_token_ends_its_family() {
     let (server, auth) = token_service().await;
     let pair = auth
         .token_pair("user-1")
+        .client_id("demo-client")
         .scopes(["users:read"])
         .issue()
         .unwrap();
@@ -728,6 +743,7 @@ async fn revocation_answers_200_and_a_refresh_token_ends_its_family() {
     // An access token revokes itself only.
     let other = auth
         .token_pair("user-2")
+        .client_id("demo-client")
         .scopes(["users:read"])
         .issue()
         .unwrap();
@@ -783,12 +799,16 @@ async fn a_store_outage_never_makes_a_token_active() {
             .secret_key(SECRET)
             .store_url("redis://127.0.0.1:9/")
             .store_timeout(std::time::Duration::from_millis(200))
-            .oauth_client("demo-client", "demo-secret")
+            .oauth_client("demo-client", DEMO_SECRET)
             .build(),
     )
     .await
     .unwrap();
-    let token = auth.access_token("user-1").issue().unwrap();
+    let token = auth
+        .access_token("user-1")
+        .client_id("demo-client")
+        .issue()
+        .unwrap();
     let server = TestServer::start(authx::oauth::router().with_state(auth)).await;
     for path in ["/oauth/introspect", "/oauth/revoke"] {
         let (status, body, _) = post_form(&server, path, DEMO, &[("token", &token)]).await;

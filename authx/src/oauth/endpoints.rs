@@ -1,15 +1,18 @@
 //! Token introspection (RFC 7662) and revocation (RFC 7009), for the clients of
 //! [`OAuthConfig::clients`](crate::config::OAuthConfig::clients).
 
+use std::time::Duration;
+
 use axum::extract::{FromRef, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Json, Router};
-use base64::Engine as _;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::client_auth::{self, Client, Refused};
 use crate::token::{Claims, TokenType};
 use crate::{Auth, AuthError};
 
@@ -22,15 +25,42 @@ pub const REVOKE_PATH: &str = "/oauth/revoke";
 ///
 /// Both take a form body (`token=...`, an optional `token_type_hint` that is not needed: a
 /// token says its own type) and authenticate the calling client with HTTP Basic against
-/// [`OAuthConfig::clients`](crate::config::OAuthConfig::clients) (`AUTHX_OAUTH_CLIENTS`),
-/// secrets compared in constant time; a missing or wrong client answers
-/// `401 {"error":"invalid_client"}`.
+/// [`OAuthConfig::clients`](crate::config::OAuthConfig::clients) (`AUTHX_OAUTH_CLIENTS`):
+///
+/// - secrets are at least [`MIN_CLIENT_SECRET_LEN`](crate::config::MIN_CLIENT_SECRET_LEN)
+///   bytes (checked when the engine is built) and compared as SHA-256 digests in constant time,
+///   so neither a secret's bytes nor its length leak; a missing or wrong client answers
+///   `401 {"error":"invalid_client"}`;
+/// - failed authentications are limited per client IP and per configured client id
+///   ([`CLIENT_AUTH_FAILURES`](super::CLIENT_AUTH_FAILURES) per
+///   [`CLIENT_AUTH_FAILURE_WINDOW`](super::CLIENT_AUTH_FAILURE_WINDOW), GCRA on the engine's
+///   rate limiter: exact across instances on Redis). Past the limit every call from that IP,
+///   or for that client, right secret included, answers
+///   `429 {"error":"temporarily_unavailable", "error_description"}` with `Retry-After`
+///   (seconds) until the bucket refills. Client ids are not secrets: anyone who can fail
+///   enough attempts for a client id can hold it at `429`.
+///
+/// A client touches only its own tokens, those issued to it with `client_id`
+/// ([`TokenBuilder::client_id`](crate::token::TokenBuilder::client_id),
+/// [`PairBuilder::client_id`](crate::token::PairBuilder::client_id), or the configured
+/// [`OAuthConfig::client_id`](crate::config::OAuthConfig::client_id) under the RFC 9068
+/// profile):
 ///
 /// - Introspection answers `{"active": true, "sub", "scope", "exp", "iat", "jti",
-///   "token_type", ...}` for a live token this service issued, and `{"active": false}` (and
-///   nothing more) for an expired, revoked, retired, foreign or malformed one.
-/// - Revocation answers `200` for any token, as RFC 7009 asks; a refresh token revokes its
-///   whole family (the login's access and refresh tokens), an access token itself.
+///   "token_type", "client_id", ...}` for a live token this service issued to the calling
+///   client, and `{"active": false}` (and nothing more) for an expired, revoked, retired,
+///   foreign or malformed one, and for a token issued to another client or to none, unless the
+///   caller [`introspects_all`](crate::config::OAuthClient::introspects_all)
+///   (`AUTHX_OAUTH_INTROSPECTORS`: a resource server that validates every token). Asking about
+///   a retired refresh token answers `active: false` and revokes nothing: only presenting it
+///   again (to refresh) is reuse.
+/// - Revocation answers `200` for an invalid token (RFC 7009 section 2.2) and for one of the
+///   caller's own tokens, which it revokes: a refresh token its whole family (the login's
+///   access and refresh tokens), an access token itself. A token this service issued to
+///   another client, or to none, is not revoked: RFC 7009 section 2.1 has the server verify
+///   that the token was issued to the caller and refuse the request otherwise, so it answers
+///   `400 {"error":"unauthorized_client"}` (RFC 6749 section 5.2), as Keycloak and ORY
+///   Hydra do.
 ///
 /// A store that does not answer makes either endpoint answer
 /// `503 {"error":"temporarily_unavailable"}`: never `active: true` by default.
@@ -64,52 +94,46 @@ fn oauth_error(status: StatusCode, error: &'static str) -> Response {
     res
 }
 
+/// `429` for a client IP or client id past its failed authentications, with `Retry-After`.
+fn too_many_failures(retry_after: Duration) -> Response {
+    let body = json!({
+        "error": "temporarily_unavailable",
+        "error_description": "too many failed client authentications; retry later",
+    });
+    let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    no_store(&mut res);
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(crate::clock::ceil_secs(retry_after).max(1)),
+    );
+    res
+}
+
 fn no_store(res: &mut Response) {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-/// The calling client, authenticated with HTTP Basic (RFC 6749 section 2.3.1: id and secret
-/// form-urlencoded, then base64). Every configured secret of the named client is compared in
-/// constant time, and an unknown id costs a comparison too.
-fn authenticate_client(auth: &Auth, headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    let (id, secret) = (form_decode(id), form_decode(secret));
-    let clients = &auth.config().oauth.clients;
-    let mut matched = false;
-    for client in clients.iter().filter(|c| c.id == id) {
-        matched |=
-            crate::cookies::constant_time_eq(client.secret.expose().as_bytes(), secret.as_bytes());
-    }
-    if clients.iter().all(|c| c.id != id) {
-        // The same work for an unknown client as for a wrong secret.
-        let _ = crate::cookies::constant_time_eq(secret.as_bytes(), secret.as_bytes());
-    }
-    matched.then_some(id)
-}
-
 /// A call to either endpoint: its authenticated client and its token, or the refusal.
 enum Call {
-    Made { client: String, token: String },
+    Made { client: Client, token: String },
     Refused(Response),
 }
 
-fn call(
+async fn call(
     auth: &Auth,
-    headers: &HeaderMap,
+    parts: &Parts,
     form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
 ) -> Call {
-    let Some(client) = authenticate_client(auth, headers) else {
-        return Call::Refused(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"));
+    let client = match client_auth::authenticate(auth, parts).await {
+        Ok(client) => client,
+        Err(Refused::Invalid) => {
+            return Call::Refused(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"));
+        }
+        Err(Refused::Limited(retry_after)) => {
+            return Call::Refused(too_many_failures(retry_after));
+        }
+        Err(Refused::Unavailable) => return Call::Refused(unavailable()),
     };
     match form
         .ok()
@@ -121,35 +145,32 @@ fn call(
     }
 }
 
-/// One `application/x-www-form-urlencoded` component, decoded.
-fn form_decode(s: &str) -> String {
-    form_urlencoded::parse(format!("v={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+/// Whether `claims` were issued to `client` (their `client_id`).
+fn issued_to(claims: &Claims, client: &Client) -> bool {
+    claims.client_id() == Some(client.id.as_str())
 }
 
 async fn introspect<S>(
     State(state): State<S>,
-    headers: HeaderMap,
+    parts: Parts,
     form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
 ) -> Response
 where
     Auth: FromRef<S>,
 {
     let auth = Auth::from_ref(&state);
-    let (client, token) = match call(&auth, &headers, form) {
+    let (client, token) = match call(&auth, &parts, form).await {
         Call::Made { client, token } => (client, token),
         Call::Refused(res) => return res,
     };
-    let answer = match live_claims(&auth, &token).await {
+    let answer = match live_claims(&auth, &token, &client).await {
         Ok(Some(claims)) => active(&claims),
         Ok(None) => json!({ "active": false }),
         Err(Unavailable) => return unavailable(),
     };
     tracing::debug!(
         target: "authx",
-        client = %client,
+        client = %client.id,
         active = answer["active"].as_bool().unwrap_or(false),
         "token introspection"
     );
@@ -165,13 +186,21 @@ fn unavailable() -> Response {
     oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
 }
 
-/// The claims of `token` when it is one of ours and live; `None` when it is not.
-async fn live_claims(auth: &Auth, token: &str) -> Result<Option<Claims>, Unavailable> {
+/// The claims of `token` when it is one of ours, live, and `client`'s to see; `None` when it
+/// is not. A read: nothing is revoked, a retired refresh token's family included.
+async fn live_claims(
+    auth: &Auth,
+    token: &str,
+    client: &Client,
+) -> Result<Option<Claims>, Unavailable> {
     let Ok(claims) = auth.verify(token) else {
         return Ok(None);
     };
+    if !client.introspects_all && !issued_to(&claims, client) {
+        return Ok(None);
+    }
     // Others act on this answer: a store outage is a 503 even under store_fail_open.
-    match Auth::strictly(auth.ensure_live(&claims)).await {
+    match Auth::strictly(auth.ensure_live_read_only(&claims)).await {
         Ok(()) => Ok(Some(claims)),
         Err(AuthError::StoreUnavailable(_)) => Err(Unavailable),
         Err(_) => Ok(None),
@@ -231,32 +260,29 @@ fn active(claims: &Claims) -> Value {
 
 async fn revoke<S>(
     State(state): State<S>,
-    headers: HeaderMap,
+    parts: Parts,
     form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
 ) -> Response
 where
     Auth: FromRef<S>,
 {
     let auth = Auth::from_ref(&state);
-    let (client, token) = match call(&auth, &headers, form) {
+    let (client, token) = match call(&auth, &parts, form).await {
         Call::Made { client, token } => (client, token),
         Call::Refused(res) => return res,
     };
     // An expired token is still revoked (its family may hold live tokens); a token that is not
-    // ours is ignored, and the answer is 200 either way (RFC 7009 section 2.2).
+    // ours is ignored, and the answer is 200 (RFC 7009 section 2.2).
     let now = auth.clock().now();
     let Ok(claims) = auth.codec().verify_allowing_expired(&token, now) else {
         return ok_empty();
     };
-    // A token issued to another client is not this client's to revoke (RFC 7009 section 2.1):
-    // answered like an invalid token.
-    if claims
-        .extra
-        .get("client_id")
-        .and_then(Value::as_str)
-        .is_some_and(|owner| owner != client)
-    {
-        return ok_empty();
+    // RFC 7009 section 2.1: the server verifies that the token was issued to the caller, and
+    // refuses the request when it was not. A token of another client, or of none, is left
+    // alone.
+    if !issued_to(&claims, &client) {
+        tracing::debug!(target: "authx", client = %client.id, "revocation of a token issued to another client refused");
+        return oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client");
     }
     let result = match claims.token_type {
         TokenType::Refresh => auth.logout(&claims).await,

@@ -3,13 +3,15 @@
 //! introspection (RFC 7662) and revocation (RFC 7009) endpoints ([`router`]).
 //!
 //! Set [`OAuthConfig::resource`](crate::config::OAuthConfig::resource) (`AUTHX_RESOURCE`) to this
-//! API's identifier and [`authorization_servers`](crate::config::OAuthConfig::authorization_servers)
+//! API's identifier (an `https` URL; plain `http` only for a loopback resource, `localhost`,
+//! `127.0.0.1` or `[::1]`, for development), optionally
+//! [`resource_name`](crate::config::OAuthConfig::resource_name) (`AUTHX_RESOURCE_NAME`), and [`authorization_servers`](crate::config::OAuthConfig::authorization_servers)
 //! (`AUTHX_AUTHORIZATION_SERVERS`) to the issuers it trusts, and merge [`metadata_router`]:
 //!
 //! - `GET /.well-known/oauth-protected-resource` answers the metadata document: `resource`,
 //!   `authorization_servers`, `scopes_supported` (every scope a `#[protect]` route requires,
 //!   read from the registry), `bearer_methods_supported` (from the configured token
-//!   locations) and `resource_name`;
+//!   locations) and `resource_name` (the configured name, else the config's `issuer`);
 //! - every `WWW-Authenticate` challenge of a guarded route carries
 //!   `resource_metadata="<that URL>"`, which is how clients (MCP clients among them) discover
 //!   where to get a token.
@@ -28,7 +30,7 @@
 //!         .secret_key("k".repeat(32))
 //!         .resource("https://api.example.com")
 //!         .authorization_server("https://login.example.com")
-//!         .oauth_client("demo-client", "demo-secret")
+//!         .oauth_client("demo-client", "demo-secret-of-32-bytes-or-more!")
 //!         .build(),
 //! )
 //! .unwrap();
@@ -44,8 +46,10 @@
 //!     .with_state(auth);
 //! ```
 
+mod client_auth;
 mod endpoints;
 
+pub use client_auth::{CLIENT_AUTH_FAILURE_WINDOW, CLIENT_AUTH_FAILURES};
 pub use endpoints::{INTROSPECT_PATH, REVOKE_PATH, router};
 
 use axum::extract::{FromRef, State};
@@ -76,7 +80,8 @@ pub struct ProtectedResourceMetadata {
     /// How a bearer token may be sent: `header`, `body`, `query` (RFC 6750 section 2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bearer_methods_supported: Vec<String>,
-    /// A name for people, from the config's `issuer` or the resource.
+    /// A name for people: [`OAuthConfig::resource_name`](crate::config::OAuthConfig::resource_name),
+    /// else the config's `issuer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// The DPoP proof algorithms accepted, when some route requires DPoP (RFC 9449).
@@ -127,7 +132,11 @@ pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetad
         authorization_servers: config.oauth.authorization_servers.clone(),
         scopes_supported: scopes,
         bearer_methods_supported,
-        resource_name: None,
+        resource_name: config
+            .oauth
+            .resource_name
+            .clone()
+            .or_else(|| config.issuer.clone()),
         dpop_signing_alg_values_supported: if any_dpop {
             crate::dpop::ALGORITHMS
                 .iter()
@@ -159,7 +168,8 @@ pub(crate) fn split_resource(resource: &str) -> Option<(&str, &str)> {
 }
 
 /// Why `resource` cannot be a resource identifier (RFC 9728 section 1.2: an `https` URL with
-/// no query and no fragment; `http` is accepted for loopback hosts, for development).
+/// no query and no fragment; plain `http` is accepted only for the loopback hosts
+/// `localhost`, `127.0.0.1` and `[::1]`, for development).
 pub(crate) fn check_resource(resource: &str) -> Result<(), String> {
     let rest = if let Some(rest) = resource.strip_prefix("https://") {
         rest
@@ -170,7 +180,7 @@ pub(crate) fn check_resource(resource: &str) -> Result<(), String> {
             .any(|h| authority == *h || authority.starts_with(&format!("{h}:")));
         if !loopback {
             return Err(format!(
-                "{resource:?} must be an https URL (http only for localhost)"
+                "{resource:?} must be an https URL (plain http only for a loopback host: localhost, 127.0.0.1, [::1])"
             ));
         }
         rest

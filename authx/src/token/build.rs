@@ -28,11 +28,18 @@ impl TokenBuilder<'_> {
                 serde_json::Value::String(acr.clone()),
             );
         }
-        if self.token_type == TokenType::Access
-            && let Some(client_id) = self.codec.client_id()
-            && !extra.contains_key("client_id")
+        // The client the token is issued to: the builder's, else the one a predecessor carried
+        // (rotation, implicit refresh), else the configured one. Access and refresh tokens
+        // alike, so another client can neither revoke nor introspect them.
+        if let Some(client_id) = &self.client_id {
+            extra.insert(
+                claims::CLIENT_ID_CLAIM.to_owned(),
+                client_id.as_str().into(),
+            );
+        } else if let Some(client_id) = self.codec.client_id()
+            && !extra.contains_key(claims::CLIENT_ID_CLAIM)
         {
-            extra.insert("client_id".to_owned(), client_id.into());
+            extra.insert(claims::CLIENT_ID_CLAIM.to_owned(), client_id.into());
         }
         if let Some(jkt) = &self.dpop_jkt {
             extra.insert(

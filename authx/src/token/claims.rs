@@ -31,6 +31,10 @@ pub const KIND_CLAIM: &str = "login_type";
 /// RFC 9449 section 6).
 pub const CNF_CLAIM: &str = "cnf";
 
+/// Where a token names the OAuth client it was issued to (RFC 9068 section 2.2), in the extra
+/// data.
+pub const CLIENT_ID_CLAIM: &str = "client_id";
+
 /// Where a token carries its authentication context class (OpenID Connect `acr`), in the
 /// extra data.
 pub const ACR_CLAIM: &str = "acr";
@@ -233,6 +237,13 @@ impl Claims<Extra> {
         self.extra
             .get(CNF_CLAIM)
             .and_then(|c| c.get("jkt"))
+            .and_then(serde_json::Value::as_str)
+    }
+
+    /// The OAuth client the token was issued to (`client_id`), when it was issued to one.
+    pub fn client_id(&self) -> Option<&str> {
+        self.extra
+            .get(CLIENT_ID_CLAIM)
             .and_then(serde_json::Value::as_str)
     }
 

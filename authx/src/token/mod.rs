@@ -26,8 +26,8 @@ use std::time::Duration;
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use backend::name as crypto_backend;
 pub use claims::{
-    ACR_CLAIM, AMR_CLAIM, CNF_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenPair,
-    TokenType,
+    ACR_CLAIM, AMR_CLAIM, CLIENT_ID_CLAIM, CNF_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS,
+    TokenPair, TokenType,
 };
 pub use error::{DecodeFailure, IssueError, TokenError};
 pub use key_file::{KeyFile, KeyFileError, RetiredKey, SigningKeyEntry};
@@ -82,6 +82,8 @@ pub struct TokenBuilder<'a> {
     amr: Option<Vec<String>>,
     /// `cnf.jkt` (RFC 9449), written into the extra data.
     dpop_jkt: Option<String>,
+    /// `client_id`, the OAuth client the token is issued to, written into the extra data.
+    client_id: Option<String>,
     /// JWT header fields beyond `alg`, by their JSON names.
     headers: Result<Extra, IssueError>,
 }
@@ -134,6 +136,7 @@ impl<'a> TokenBuilder<'a> {
             acr: None,
             amr: None,
             dpop_jkt: None,
+            client_id: None,
             headers: Ok(Extra::new()),
         }
     }
@@ -293,6 +296,17 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// Issues the token to an OAuth client: the `client_id` claim (RFC 9068 section 2.2), on
+    /// access and refresh tokens alike, kept by rotation and implicit refresh. Only that client
+    /// may revoke the token at [`oauth::router`](crate::oauth::router)'s revocation endpoint
+    /// or introspect it (with clients configured to introspect every token). Without it, the
+    /// configured [`OAuthConfig::client_id`](crate::config::OAuthConfig::client_id) under the
+    /// RFC 9068 profile, else none.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
     /// Binds the token to a login session (the `sid` claim): revoking the session refuses it.
     pub fn session(mut self, session_id: impl Into<String>) -> Self {
         self.sid = Some(session_id.into());
@@ -338,7 +352,7 @@ const BUILDER_CLAIMS: &[&str] = &[
     claims::ACR_CLAIM,
     claims::AMR_CLAIM,
     claims::CNF_CLAIM,
-    "client_id",
+    claims::CLIENT_ID_CLAIM,
 ];
 
 fn extra_data(data: impl serde::Serialize) -> Result<Extra, IssueError> {

@@ -191,6 +191,12 @@ impl<'a> PairBuilder<'a> {
         self.map(|b| b.amr(methods))
     }
 
+    /// Issues both tokens to an OAuth client: `client_id` on the access and the refresh token,
+    /// carried to every token rotation issues from them (see [`TokenBuilder::client_id`]).
+    pub fn client_id(self, client_id: impl Into<String>) -> Self {
+        self.map(|b| b.client_id(client_id))
+    }
+
     /// Sets the user kind of both tokens.
     pub fn kind(self, kind: impl Into<String>) -> Self {
         self.map(|b| b.kind(kind))
