@@ -363,6 +363,7 @@ async fn me(user: User) -> Json<User> {
     Json(user)
 }
 
+/// The first page of the current user's sessions (`Auth::sessions_page` reads the rest).
 #[protect(route = "GET /sessions")]
 async fn sessions(
     State(s): State<AppState>,

@@ -223,23 +223,55 @@ struct SessionView {
     current: bool,
 }
 
-/// The current user's sessions ("your devices").
+#[derive(Deserialize)]
+struct SessionsQuery {
+    /// Page size, 1 to `authx::MAX_SESSION_PAGE` (default 20).
+    limit: Option<usize>,
+    /// The `next` cursor of the previous page (from its `Link` header).
+    after: Option<String>,
+}
+
+/// The current user's sessions ("your devices"), a page at a time, oldest first:
+/// `?limit=20&after=<cursor>`; a `Link: <...>; rel="next"` header names the next page.
 #[protect(route = "GET /sessions")]
 async fn list_sessions(
     State(s): State<AppState>,
     claims: Claims,
-) -> Result<Json<Vec<SessionView>>, AuthError> {
-    let sessions = s.auth.sessions(&claims.sub).await?;
+    Query(q): Query<SessionsQuery>,
+) -> Result<Response, AuthError> {
+    let after = match q.after.as_deref().map(authx::store::SessionCursor::parse) {
+        Some(None) => {
+            let body = ErrorBody::new("Bad session cursor", "InvalidCursorError");
+            return Ok((StatusCode::BAD_REQUEST, Json(body)).into_response());
+        }
+        Some(cursor) => cursor,
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(20);
+    let page = s
+        .auth
+        .sessions_page(&claims.sub, after.as_ref(), limit)
+        .await?;
     let current = claims.sid.as_deref();
-    Ok(Json(
-        sessions
-            .into_iter()
-            .map(|session| SessionView {
-                current: Some(session.id.as_str()) == current,
-                session,
-            })
-            .collect(),
-    ))
+    let views: Vec<SessionView> = page
+        .sessions
+        .into_iter()
+        .map(|session| SessionView {
+            current: Some(session.id.as_str()) == current,
+            session,
+        })
+        .collect();
+    let mut response = Json(views).into_response();
+    if let Some(next) = page.next {
+        // The cursor is digits, a dot and a session id: safe in a header and a query.
+        let link = format!("</sessions?limit={limit}&after={next}>; rel=\"next\"");
+        if let Ok(value) = axum::http::HeaderValue::from_str(&link) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LINK, value);
+        }
+    }
+    Ok(response)
 }
 
 /// Revokes one of the current user's sessions; another user's session is a 404, untouched.

@@ -195,7 +195,11 @@ impl RevocationStore for ScriptedStore {
     async fn advance_family(&self, _: &str, _: &str, _: &str, _: i64) -> Result<bool, StoreError> {
         Ok(true)
     }
-    async fn is_revoked(&self, _jti: &str) -> Result<bool, StoreError> {
+    async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        self.any_revoked(&[jti]).await
+    }
+    /// One check per call, whatever the keys (a token and its family).
+    async fn any_revoked(&self, _keys: &[&str]) -> Result<bool, StoreError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
         match self.mode.load(Ordering::SeqCst) {
             0 => Ok(false),

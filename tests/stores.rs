@@ -393,3 +393,112 @@ async fn the_near_cache_needs_a_store_with_a_feed() {
     let err = Auth::connect(near_config("memory://")).await.unwrap_err();
     assert!(err.to_string().contains("near-cache"), "{err}");
 }
+
+// ---------------------------------------------------------------- near-cache races
+
+/// `GET /p` for a live token; `POST /revoke` revokes the token it is called with.
+fn revoking_app(auth: &Auth) -> Router {
+    async fn revoke(
+        axum::extract::State(auth): axum::extract::State<Auth>,
+        claims: authx::Claims,
+    ) -> Result<&'static str, AuthError> {
+        auth.revoke(&claims).await.map(|()| "revoked")
+    }
+    Router::new()
+        .route("/p", get(|c: authx::Claims| async move { c.sub }))
+        .route("/revoke", axum::routing::post(revoke))
+        .with_state(auth.clone())
+}
+
+/// `races` times over HTTP, two instances with the near-cache on one store: A answers a fresh
+/// token (now cached), B revokes it, and A is asked at once. Returns how many of those answers
+/// were still `200` (stale), and the longest A kept answering `200` after B's revocation had
+/// returned (polled every millisecond, up to 2 s; a stale answer that outlives that panics).
+/// With `load`, steady traffic at both instances meanwhile.
+async fn near_cache_races(url: &str, races: usize, load: bool) -> (usize, Duration) {
+    let _ = open(url).await;
+    let a = Auth::connect(near_config(url)).await.unwrap();
+    let b = Auth::connect(near_config(url)).await.unwrap();
+    let (sa, sb) = (
+        TestServer::start(revoking_app(&a)).await,
+        TestServer::start(revoking_app(&b)).await,
+    );
+    let http = client();
+    let status = async |req: reqwest::RequestBuilder, token: &str| {
+        req.bearer_auth(token)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("the service answers")
+            .status()
+            .as_u16()
+    };
+    let warm = a.create_access_token(unique("warm")).unwrap();
+    assert_eq!(status(http.get(sa.url("/p")), &warm).await, 200);
+    assert_eq!(status(http.get(sb.url("/p")), &warm).await, 200);
+    until_live(&a).await;
+    until_live(&b).await;
+    let traffic = load.then(|| {
+        let gone = a.create_access_token(unique("gone")).unwrap();
+        let claims = a.verify(&gone).unwrap();
+        let a = a.clone();
+        tokio::spawn(async move { a.revoke(&claims).await.unwrap() });
+        authx_tests::load::Load::start(&[&sa, &sb], &warm, &gone)
+    });
+    let (mut stale, mut window, mut revoking) = (0, Duration::ZERO, Duration::ZERO);
+    for _ in 0..races {
+        let token = a.create_access_token(unique("racer")).unwrap();
+        assert_eq!(status(http.get(sa.url("/p")), &token).await, 200);
+        assert_eq!(status(http.get(sa.url("/p")), &token).await, 200);
+        let started = std::time::Instant::now();
+        assert_eq!(status(http.post(sb.url("/revoke")), &token).await, 200);
+        let revoked = std::time::Instant::now();
+        revoking = revoking.max(revoked - started);
+        if status(http.get(sa.url("/p")), &token).await == 200 {
+            stale += 1;
+            while status(http.get(sa.url("/p")), &token).await == 200 {
+                assert!(
+                    revoked.elapsed() < Duration::from_secs(2),
+                    "A never refused"
+                );
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            window = window.max(revoked.elapsed());
+        }
+    }
+    if let Some(traffic) = traffic {
+        let samples = traffic.stop().await;
+        println!("{url}: {} answers of background load", samples.len());
+    }
+    println!(
+        "{url}{}: {stale} of {races} answers on A were 200 after B's revocation returned \
+         (longest window {window:?}; slowest revocation {revoking:?})",
+        if load { " under load" } else { "" }
+    );
+    (stale, window)
+}
+
+/// On PostgreSQL each listening session sends its `NOTIFY` when it wakes, so the revoking
+/// instance hearing its own (which it waits for) does not prove the other one has: this counts
+/// what is left (printed; every stale answer must turn into a refusal within 2 s).
+#[tokio::test]
+async fn postgres_near_cache_refuses_soon_what_another_instance_revoked() {
+    let (stale, window) = near_cache_races(&postgres_url(), 200, false).await;
+    assert!(stale < 200, "A refused none of the revoked tokens at once");
+    println!("postgres: {stale} stale of 200, each refused within {window:?}");
+}
+
+/// The same races under steady traffic at both instances, on both stores: printed figures.
+#[tokio::test]
+async fn near_cache_races_under_load() {
+    for url in [redis_url(), postgres_url()] {
+        let (stale, window) = near_cache_races(&url, 200, true).await;
+        println!("{url} under load: {stale} stale of 200, each refused within {window:?}");
+    }
+}
+
+#[tokio::test]
+async fn redis_near_cache_refuses_at_once_what_another_instance_revoked() {
+    let (stale, _) = near_cache_races(&redis_url(), 200, false).await;
+    assert_eq!(stale, 0, "stale 200s on A after B's revocation returned");
+}

@@ -117,12 +117,16 @@ impl AuthBuilder {
                     stores.backend
                 ),
             })?;
-            let cached = Arc::new(crate::store::NearCached::new(
-                stores.revocation,
-                feed,
-                config.near_cache,
-                clock.clone(),
-            ));
+            let echo_limit = (config.store_timeout * 3 / 4).min(std::time::Duration::from_secs(1));
+            let cached = Arc::new(
+                crate::store::NearCached::new(
+                    stores.revocation,
+                    feed,
+                    config.near_cache,
+                    clock.clone(),
+                )
+                .with_echo_limit(echo_limit),
+            );
             stores.revocation = cached.clone();
             near_cache = Some(cached);
         }
@@ -191,6 +195,9 @@ fn check(config: &AuthConfig) -> Result<(), ConfigError> {
         && let Err(reason) = crate::oauth::check_resource(resource)
     {
         return invalid("resource", reason);
+    }
+    if let Err(reason) = config.oauth.check_clients() {
+        return invalid("oauth.clients", reason);
     }
     Ok(())
 }

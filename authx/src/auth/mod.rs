@@ -16,7 +16,10 @@ mod manual;
 mod pipeline;
 mod rate;
 mod session;
+mod subject_sessions;
 mod verify;
+
+pub use subject_sessions::{MAX_SESSION_PAGE, SessionPage};
 
 pub use builder::AuthBuilder;
 
@@ -25,6 +28,7 @@ tokio::task_local! {
     static STRICT: ();
 }
 pub(crate) use pipeline::Check;
+pub(crate) use session::family_of;
 
 use std::fmt;
 use std::future::Future;

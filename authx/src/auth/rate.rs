@@ -40,14 +40,16 @@ impl Auth {
     ) -> Result<Option<RateDecision>, AuthError> {
         let key = self.rate_key(parts, route, rule, Some(claims));
         let window = std::time::Duration::from_millis(rule.window_ms);
-        let family = claims.sid.as_deref().map(super::session::family_key);
-        let revoked: &[&str] = match &family {
-            Some(family) => &[&claims.jti, family],
-            None => &[&claims.jti],
-        };
-        let combined = self
-            .rate_limiter()
-            .check_unless_revoked(revoked, &key, rule.count, window);
+        let family = super::session::family_key(super::session::family_of(claims));
+        let revoked: &[&str] = &[&claims.jti, &family];
+        let session = super::subject_sessions::session_mark(claims);
+        let combined = self.rate_limiter().check_unless_revoked(
+            revoked,
+            session.as_ref(),
+            &key,
+            rule.count,
+            window,
+        );
         let Some(found) = self.store_call_opt(combined).await else {
             // This limiter holds no revocations after all: two calls.
             self.ensure_claims_not_revoked(claims).await?;

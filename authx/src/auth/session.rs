@@ -43,7 +43,11 @@ pub(crate) fn family_of<E>(claims: &Claims<E>) -> &str {
 /// Sessions, families and refresh rotation.
 impl Auth {
     /// Starts a login session for `subject` (IP, user agent and device from `meta`). Bind
-    /// tokens to it with `.session(&session.id)` on a token builder.
+    /// tokens to it with `.session(&session.id)` on a token builder. The id carries the
+    /// subject's session generation (`<uuid>.<generation>`), which
+    /// [`revoke_all_sessions`](Self::revoke_all_sessions) ends. Past
+    /// [`max_sessions_per_subject`](crate::AuthConfig::max_sessions_per_subject) live sessions,
+    /// the subject's oldest end (their tokens are refused).
     pub async fn create_session(
         &self,
         subject: &str,
@@ -57,7 +61,7 @@ impl Auth {
             ));
         }
         let now = self.now();
-        let session = Session {
+        let mut session = Session {
             id: uuid::Uuid::new_v4().to_string(),
             subject: subject.to_owned(),
             created_at: now,
@@ -68,16 +72,13 @@ impl Auth {
             device: meta.device,
             device_info: meta.device_info,
             revoked: false,
+            generation: None,
         };
+        self.stamp_session(&mut session).await?;
         self.store_call(self.session_store().create_session(&session))
             .await?;
+        self.enforce_session_cap(subject).await?;
         Ok(session)
-    }
-
-    /// A subject's live sessions, oldest first.
-    pub async fn sessions(&self, subject: &str) -> Result<Vec<Session>, AuthError> {
-        self.store_call(self.session_store().list_sessions(subject, self.now()))
-            .await
     }
 
     /// One session (revoked ones included until they expire). An id that cannot name a
@@ -103,30 +104,16 @@ impl Auth {
             .await
     }
 
-    /// Revokes every live session of `subject`, except `keep` when given ("log out my other
-    /// devices"). Returns how many were revoked.
-    pub async fn revoke_all_sessions(
-        &self,
-        subject: &str,
-        keep: Option<&str>,
-    ) -> Result<usize, AuthError> {
-        let mut revoked = 0;
-        for s in self.sessions(subject).await? {
-            if Some(s.id.as_str()) != keep && self.revoke_session(&s.id).await? {
-                revoked += 1;
-            }
-        }
-        Ok(revoked)
-    }
-
     /// Logs out: revokes this token and its whole family (the session or pair it was issued
-    /// with, its refresh token included) on every instance sharing the store, and withdraws it
-    /// from the allowlist in allowlist mode. A token without a family (issued alone, or by
-    /// Python AuthX) can only revoke itself.
+    /// with, its refresh token included, and every token re-issued from it) on every instance
+    /// sharing the store, and withdraws it from the allowlist in allowlist mode. A token issued
+    /// without a family (alone, or by Python AuthX) founds one named by its own id: the tokens
+    /// implicit refresh re-issues from it carry that family, so its logout ends them too.
     pub async fn logout<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
         self.revoke(claims).await?;
-        if let Some(sid) = claims.sid.as_deref().filter(|s| valid_id(s)) {
-            self.revoke_family(sid).await?;
+        let family = family_of(claims);
+        if valid_id(family) {
+            self.revoke_family(family).await?;
         }
         if self.config().allowlist {
             self.store_call(self.allowlist_store().withdraw(&claims.jti))
@@ -150,15 +137,19 @@ impl Auth {
 
     /// Records the family's revocation until `until`, and at least as long as a token issued
     /// into the family now could live (a rotation may just have minted one).
-    async fn revoke_family_until(&self, sid: &str, until: i64) -> Result<(), AuthError> {
-        // A minute more than the longest lifetime: a rotation racing this revocation mints
-        // tokens that expire a moment after it started.
+    pub(super) async fn revoke_family_until(&self, sid: &str, until: i64) -> Result<(), AuthError> {
+        self.revoke_key(&family_key(sid), until.max(self.family_horizon()))
+            .await
+    }
+
+    /// Until when a family's (or a subject's) revocation must be kept, leeway aside: a minute
+    /// more than the longest lifetime, since a rotation racing the revocation mints tokens that
+    /// expire a moment after it started.
+    pub(super) fn family_horizon(&self) -> i64 {
         let longest = self.refresh_lifetime().max(self.access_lifetime());
-        let horizon = self
-            .now()
+        self.now()
             .saturating_add(longest)
-            .saturating_add(FAMILY_MARGIN_SECS);
-        self.revoke_key(&family_key(sid), until.max(horizon)).await
+            .saturating_add(FAMILY_MARGIN_SECS)
     }
 
     /// A retired refresh token was presented: theft or a replay. Revokes the token and its

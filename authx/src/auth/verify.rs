@@ -56,18 +56,20 @@ impl Auth {
         Ok(())
     }
 
-    /// Fails when the token or its family (session) is revoked (one store round trip), or when
+    /// Fails when the token or its family (its session, else the family it founds: its own
+    /// id) is revoked (one store round trip), or when
     /// it is a refresh token that rotation already exchanged: presenting a retired refresh
     /// token anywhere is reuse, which revokes its whole family.
     pub(crate) async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
-        let family = claims.sid.as_deref().map(family_key);
-        let keys: &[&str] = match &family {
-            Some(family) => &[&claims.jti, family],
-            None => &[&claims.jti],
-        };
-        let revoked = self
-            .store_call(self.revocation_store().any_revoked(keys))
-            .await;
+        // Every token has a family: its `sid`, else its own id (which implicit refresh and
+        // rotation give to the tokens they re-issue from it).
+        let family = family_key(family_of(claims));
+        let keys: &[&str] = &[&claims.jti, &family];
+        let session = super::subject_sessions::session_mark(claims);
+        let check = self
+            .revocation_store()
+            .any_revoked_or_ended(keys, session.as_ref());
+        let revoked = self.store_call(check).await;
         if self.fail_open(revoked, "revocation")? == Some(true) {
             return Err(AuthError::Revoked);
         }
@@ -80,6 +82,34 @@ impl Auth {
             {
                 return Err(self.refuse_reuse(claims).await);
             }
+        }
+        Ok(())
+    }
+
+    /// [`ensure_live`](Self::ensure_live) as a read, for introspection: the same checks, but a
+    /// retired refresh token is only not live ([`AuthError::RefreshTokenReused`]) and its
+    /// family is left alone. Someone asking about a token is not its holder presenting it, so
+    /// the question must not log anyone out.
+    pub(crate) async fn ensure_live_read_only(&self, claims: &Claims) -> Result<(), AuthError> {
+        let family = family_key(family_of(claims));
+        let revoked = self
+            .store_call(self.revocation_store().any_revoked(&[&claims.jti, &family]))
+            .await;
+        if self.fail_open(revoked, "revocation")? == Some(true) {
+            return Err(AuthError::Revoked);
+        }
+        if claims.token_type == TokenType::Refresh {
+            let head = self
+                .store_call(self.revocation_store().family_head(family_of(claims)))
+                .await;
+            if let Some(Some(head)) = self.fail_open(head, "revocation")?
+                && head != claims.jti
+            {
+                return Err(AuthError::RefreshTokenReused);
+            }
+        }
+        if self.config().allowlist {
+            self.ensure_allowed(claims).await?;
         }
         Ok(())
     }

@@ -176,12 +176,25 @@ impl AuthConfigBuilder {
         self
     }
     /// Adds a client of the introspection and revocation endpoints
-    /// ([`OAuthConfig::clients`](super::OAuthConfig::clients)).
-    pub fn oauth_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.0
-            .oauth
-            .clients
-            .push(super::OAuthClient::new(id, secret.into()));
+    /// ([`OAuthConfig::clients`](super::OAuthConfig::clients)). Its secret must be at least
+    /// [`MIN_CLIENT_SECRET_LEN`](super::MIN_CLIENT_SECRET_LEN) bytes, or
+    /// [`Auth::new`](crate::Auth::new) refuses the configuration.
+    pub fn oauth_client(self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.oauth_client_entry(super::OAuthClient::new(id, secret.into()))
+    }
+    /// Adds a client ([`oauth_client`](Self::oauth_client)) that may introspect every token,
+    /// not only its own ([`OAuthClient::introspects_all`](super::OAuthClient::introspects_all)).
+    pub fn oauth_introspector(self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.oauth_client_entry(super::OAuthClient::new(id, secret.into()).introspecting_all())
+    }
+    /// Adds a client as built ([`OAuthConfig::clients`](super::OAuthConfig::clients)).
+    pub fn oauth_client_entry(mut self, client: super::OAuthClient) -> Self {
+        self.0.oauth.clients.push(client);
+        self
+    }
+    /// See [`OAuthConfig::resource_name`](super::OAuthConfig::resource_name).
+    pub fn resource_name(mut self, name: impl Into<String>) -> Self {
+        self.0.oauth.resource_name = Some(name.into());
         self
     }
     /// See [`AuthConfig::refresh_rotation`].
@@ -189,6 +202,12 @@ impl AuthConfigBuilder {
         self.0.refresh_rotation = on;
         self
     }
+    /// See [`AuthConfig::max_sessions_per_subject`].
+    pub fn max_sessions_per_subject(mut self, cap: usize) -> Self {
+        self.0.max_sessions_per_subject = cap;
+        self
+    }
+
     /// See [`AuthConfig::store_fail_open`].
     pub fn store_fail_open(mut self, fail_open: bool) -> Self {
         self.0.store_fail_open = fail_open;

@@ -183,6 +183,9 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
     if let Some(resource) = env.string("AUTHX_RESOURCE") {
         c.oauth.resource = Some(resource);
     }
+    if let Some(name) = env.string("AUTHX_RESOURCE_NAME") {
+        c.oauth.resource_name = Some(name);
+    }
     set(
         &mut c.oauth.authorization_servers,
         env.list("AUTHX_AUTHORIZATION_SERVERS"),
@@ -196,10 +199,18 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
         c.oauth.clients = super::OAuthClient::parse_list(&list)
             .map_err(|reason| env_err("AUTHX_OAUTH_CLIENTS", reason))?;
     }
+    if let Some(ids) = env.list("AUTHX_OAUTH_INTROSPECTORS") {
+        super::OAuthClient::mark_introspectors(&mut c.oauth.clients, &ids)
+            .map_err(|reason| env_err("AUTHX_OAUTH_INTROSPECTORS", reason))?;
+    }
     set(&mut c.store_url, env.string("AUTHX_STORE_URL"));
     set(
         &mut c.refresh_rotation,
         env.boolean("AUTHX_REFRESH_ROTATION")?,
+    );
+    set(
+        &mut c.max_sessions_per_subject,
+        env.parse("AUTHX_MAX_SESSIONS")?,
     );
     set(&mut c.store_timeout, env.millis("AUTHX_STORE_TIMEOUT_MS")?);
     set(
@@ -249,6 +260,7 @@ mod tests {
             ("AUTHX_PREVIOUS_KEY_ID", "k0"),
             ("AUTHX_STORE_URL", "redis://127.0.0.1:6379"),
             ("AUTHX_REFRESH_ROTATION", "false"),
+            ("AUTHX_MAX_SESSIONS", "7"),
             ("AUTHX_STORE_TIMEOUT_MS", "100"),
             ("AUTHX_STORE_FAIL_OPEN", "true"),
         ])
@@ -277,6 +289,7 @@ mod tests {
         assert!(c.store_fail_open);
         assert_eq!(c.store_url, "redis://127.0.0.1:6379");
         assert!(!c.refresh_rotation);
+        assert_eq!(c.max_sessions_per_subject, 7);
     }
 
     #[test]

@@ -123,7 +123,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "AUTHX_RESOURCE",
-        "this API's resource identifier (RFC 9728), an https URL",
+        "this API's resource identifier (RFC 9728), an https URL (plain http for loopback only)",
+    ),
+    (
+        "AUTHX_RESOURCE_NAME",
+        "the resource_name of the protected-resource metadata (default: the issuer)",
     ),
     (
         "AUTHX_AUTHORIZATION_SERVERS",
@@ -143,7 +147,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "AUTHX_OAUTH_CLIENTS",
-        "id:secret pairs, comma-separated: the clients of the introspection and revocation endpoints",
+        "id:secret pairs, comma-separated: the clients of the introspection and revocation endpoints (secrets of 32 bytes or more)",
+    ),
+    (
+        "AUTHX_OAUTH_INTROSPECTORS",
+        "client ids of AUTHX_OAUTH_CLIENTS, comma-separated, that may introspect every token, not only their own",
     ),
     (
         "AUTHX_STORE_URL",
@@ -152,6 +160,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "AUTHX_REFRESH_ROTATION",
         "true (default): a refresh token works once; reuse revokes its session",
+    ),
+    (
+        "AUTHX_MAX_SESSIONS",
+        "live login sessions per subject; a login past it ends the oldest (default 100)",
     ),
     (
         "AUTHX_STORE_TIMEOUT_MS",

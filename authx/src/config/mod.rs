@@ -27,7 +27,7 @@ pub(crate) use env::Env;
 pub use env_vars::ENV_VARS;
 pub use error::ConfigError;
 pub use keys::{KeySource, Secret, VerificationKey};
-pub use oauth::{OAuthClient, OAuthConfig};
+pub use oauth::{MIN_CLIENT_SECRET_LEN, OAuthClient, OAuthConfig};
 pub use url::redact_url;
 
 use std::fmt;
@@ -175,6 +175,9 @@ pub struct AuthConfig {
     /// are not revoked ([`ws`](crate::ws)), seconds in serde. Default 30 s.
     #[serde(deserialize_with = "de_secs")]
     pub ws_recheck_interval: Duration,
+    /// Live login sessions per subject ([`Auth::create_session`](crate::Auth::create_session));
+    /// a login past it ends the subject's oldest sessions. Default 100 (at least 1).
+    pub max_sessions_per_subject: usize,
     /// Bound on every store call; past it the request fails with `503`. Default 250 ms.
     #[serde(deserialize_with = "de_millis")]
     pub store_timeout: Duration,
@@ -220,6 +223,7 @@ impl Default for AuthConfig {
             oauth: OAuthConfig::default(),
             keys_file: None,
             keys_reload_interval: None,
+            max_sessions_per_subject: 100,
             store_timeout: Duration::from_millis(250),
             store_fail_open: false,
             cookies: CookieConfig::default(),
@@ -263,6 +267,7 @@ impl fmt::Debug for AuthConfig {
             .field("ws_recheck_interval", &self.ws_recheck_interval)
             .field("store_timeout", &self.store_timeout)
             .field("store_fail_open", &self.store_fail_open)
+            .field("max_sessions_per_subject", &self.max_sessions_per_subject)
             .field("cookies", &self.cookies)
             .field("csrf", &self.csrf)
             .finish()

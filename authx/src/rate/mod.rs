@@ -109,17 +109,20 @@ pub trait RateLimiter: Send + Sync + 'static {
     ) -> Result<RateDecision, StoreError>;
 
     /// For a limiter that is also the revocation store (Redis): whether any of `revoked`
-    /// (revocation keys: a token id, its session) is revoked, and only when none is, the
-    /// [`check`](Self::check) of `key`, in one round trip. `None` (the default) when this
-    /// limiter holds no revocations: the engine then asks the revocation store itself.
+    /// (revocation keys: a token id, its session) is revoked or `session` was ended by its
+    /// subject's end ([`RevocationStore::any_revoked_or_ended`](crate::RevocationStore::any_revoked_or_ended)),
+    /// and only when neither, the [`check`](Self::check) of `key`, in one round trip. `None`
+    /// (the default) when this limiter holds no revocations: the engine then asks the
+    /// revocation store itself.
     async fn check_unless_revoked(
         &self,
         revoked: &[&str],
+        session: Option<&crate::store::SessionMark<'_>>,
         key: &str,
         count: u32,
         window: Duration,
     ) -> Option<Result<Unrevoked, StoreError>> {
-        let _ = (revoked, key, count, window);
+        let _ = (revoked, session, key, count, window);
         None
     }
 }

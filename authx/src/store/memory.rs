@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use super::{AllowlistStore, RevocationStore, Session, SessionStore, StoreError};
+use super::{
+    EndedSessions, RevocationStore, Session, SessionCursor, SessionMark, SessionStore, StoreError,
+    SubjectEnd,
+};
 use crate::clock::SharedClock;
 
 /// Revocations and sessions in process memory: the default store, for one instance.
@@ -18,6 +21,8 @@ pub struct MemoryStore {
     sessions: RwLock<HashMap<String, Session>>,
     allowed: RwLock<HashMap<String, Allowed>>,
     families: RwLock<HashMap<String, Head>>,
+    /// Each subject's end record ([`SubjectEnd`]) and when it may go.
+    ended: RwLock<HashMap<String, (SubjectEnd, i64)>>,
     capacity: usize,
     clock: SharedClock,
 }
@@ -70,6 +75,7 @@ impl MemoryStore {
             sessions: RwLock::new(HashMap::new()),
             allowed: RwLock::new(HashMap::new()),
             families: RwLock::new(HashMap::new()),
+            ended: RwLock::new(HashMap::new()),
             capacity,
             clock: crate::clock::system(),
         }
@@ -218,6 +224,56 @@ impl RevocationStore for MemoryStore {
         );
         Ok(true)
     }
+
+    async fn any_revoked_or_ended(
+        &self,
+        keys: &[&str],
+        session: Option<&SessionMark<'_>>,
+    ) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let ended = session.is_some_and(|m| {
+            let ended = self.ended.read().unwrap_or_else(|p| p.into_inner());
+            ended
+                .get(m.subject)
+                .is_some_and(|(end, exp)| *exp > now && end.ends(m))
+        });
+        Ok(ended || self.any_revoked(keys).await?)
+    }
+
+    async fn session_generation(&self, subject: &str) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        let ended = self.ended.read().unwrap_or_else(|p| p.into_inner());
+        Ok(ended
+            .get(subject)
+            .filter(|(_, exp)| *exp > now)
+            .map_or(0, |(end, _)| end.generation))
+    }
+
+    async fn end_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&SessionMark<'_>>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError> {
+        let clock = self.clock.now();
+        let mut ended = self.ended.write().unwrap_or_else(|p| p.into_inner());
+        if !ended.contains_key(subject) && ended.len() >= self.capacity {
+            ended.retain(|_, (_, exp)| *exp > clock);
+            if ended.len() >= self.capacity {
+                return Err(StoreError::Full(ended.len()));
+            }
+        }
+        let entry = ended
+            .entry(subject.to_owned())
+            .or_insert((SubjectEnd::default(), 0));
+        if entry.1 <= clock {
+            entry.0 = SubjectEnd::default();
+        }
+        let next = entry.0.next(keep, now);
+        *entry = (next, expires_at.max(entry.1));
+        Ok(entry.0.generation)
+    }
 }
 
 #[async_trait::async_trait]
@@ -255,6 +311,45 @@ impl SessionStore for MemoryStore {
         Ok(v)
     }
 
+    async fn list_sessions_page(
+        &self,
+        subject: &str,
+        now: i64,
+        after: Option<&SessionCursor>,
+        limit: usize,
+    ) -> Result<Vec<Session>, StoreError> {
+        let mut v = self.list_sessions(subject, now).await?;
+        let start = after.map_or(0, |c| v.partition_point(|s| !c.precedes(s)));
+        v.drain(..start);
+        v.truncate(limit);
+        Ok(v)
+    }
+
+    async fn end_subject_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&str>,
+        generation: u64,
+        now: i64,
+    ) -> Result<EndedSessions, StoreError> {
+        let mut ended = EndedSessions::default();
+        for s in self.sessions_mut().values_mut() {
+            if s.subject == subject
+                && !s.revoked
+                && s.expires_at > now
+                && Some(s.id.as_str()) != keep
+                && s.generation.is_none_or(|g| g < generation)
+            {
+                s.revoked = true;
+                ended.count += 1;
+                if s.generation.is_none() {
+                    ended.unstamped.push(s.id.clone());
+                }
+            }
+        }
+        Ok(ended)
+    }
+
     async fn touch_session(
         &self,
         id: &str,
@@ -282,91 +377,9 @@ impl SessionStore for MemoryStore {
     }
 }
 
-#[async_trait::async_trait]
-impl AllowlistStore for MemoryStore {
-    async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
-        let now = self.clock.now();
-        let mut allowed = self.allowed_mut();
-        if allowed.len() >= self.capacity {
-            allowed.retain(|_, a| a.expires_at > now);
-            if allowed.len() >= self.capacity {
-                return Err(StoreError::Full(allowed.len()));
-            }
-        }
-        allowed.insert(
-            jti.to_owned(),
-            Allowed {
-                subject: subject.to_owned(),
-                expires_at,
-            },
-        );
-        Ok(())
-    }
-
-    async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError> {
-        let now = self.clock.now();
-        let allowed = self.allowed.read().unwrap_or_else(|p| p.into_inner());
-        Ok(allowed
-            .get(jti)
-            .is_some_and(|a| a.subject == subject && a.expires_at > now))
-    }
-
-    async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
-        let now = self.clock.now();
-        Ok(self
-            .allowed_mut()
-            .remove(jti)
-            .is_some_and(|a| a.expires_at > now))
-    }
-
-    async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
-        let now = self.clock.now();
-        let mut live = 0;
-        self.allowed_mut().retain(|_, a| {
-            let mine = a.subject == subject;
-            live += usize::from(mine && a.expires_at > now);
-            !mine
-        });
-        Ok(live)
-    }
-}
+#[path = "memory_allowlist.rs"]
+mod allowlist;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::unix_now as now;
-
-    #[tokio::test]
-    async fn revoke_then_refuse() {
-        let s = MemoryStore::new();
-        assert!(!s.is_revoked("a").await.unwrap());
-        s.revoke("a", now() + 60).await.unwrap();
-        assert!(s.is_revoked("a").await.unwrap());
-        assert!(!s.is_revoked("b").await.unwrap());
-        assert!(s.any_revoked(&["b", "a"]).await.unwrap());
-        assert!(s.revoke_once("c", now() + 60).await.unwrap());
-        assert!(!s.revoke_once("c", now() + 60).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn expired_entries_are_purged_and_full_store_fails_closed() {
-        let s = MemoryStore::with_capacity(4);
-        let t = now();
-        for i in 0..4 {
-            s.insert(&format!("old{i}"), t - 1, t, false).unwrap();
-        }
-        // The next insert purges the four expired entries instead of failing.
-        for i in 0..4 {
-            s.revoke(&format!("new{i}"), t + 60).await.unwrap();
-        }
-        assert_eq!(s.len(), 4);
-        assert!(matches!(
-            s.revoke("one-too-many", t + 60).await,
-            Err(StoreError::Full(4))
-        ));
-        // Nothing live was forgotten.
-        for i in 0..4 {
-            assert!(s.is_revoked(&format!("new{i}")).await.unwrap());
-        }
-    }
-}
+#[path = "memory_tests.rs"]
+mod tests;

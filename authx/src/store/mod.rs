@@ -17,6 +17,7 @@
 //! Bring your own backend by implementing the traits (they are async and object-safe), or wrap a
 //! plain function with [`blocklist_fn`] (AuthX's `set_callback_token_blocklist`).
 
+mod ended;
 mod memory;
 mod near_cache;
 #[cfg(feature = "redis")]
@@ -33,13 +34,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use ended::{SessionMark, SubjectEnd};
 pub use memory::MemoryStore;
 #[cfg(any(feature = "redis", feature = "postgres"))]
 pub(crate) use near_cache::FEED_BUFFER;
 pub use near_cache::{NearCached, RevocationFeed};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
-pub use session::{Session, SessionStore};
+pub use session::{EndedSessions, Session, SessionCursor, SessionStore};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::SqlStore;
 pub use url::{Stores, connect};
@@ -128,6 +130,61 @@ pub trait RevocationStore: Send + Sync + 'static {
         next: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError>;
+
+    /// [`any_revoked`](Self::any_revoked), and whether `session` was ended by its subject's
+    /// [`end_sessions`](Self::end_sessions) ([`SubjectEnd::ends`]). One round trip in the
+    /// built-in backends; the default asks twice, reading the record it keeps as a family
+    /// (`ended:<subject>`).
+    async fn any_revoked_or_ended(
+        &self,
+        keys: &[&str],
+        session: Option<&SessionMark<'_>>,
+    ) -> Result<bool, StoreError> {
+        if self.any_revoked(keys).await? {
+            return Ok(true);
+        }
+        let Some(session) = session else {
+            return Ok(false);
+        };
+        let record = self.family_head(&ended::register(session.subject)).await?;
+        Ok(SubjectEnd::decode(record.as_deref()).ends(session))
+    }
+
+    /// The generation a new session of `subject` begins in (see [`SubjectEnd`]); 0 when its
+    /// sessions were never ended.
+    async fn session_generation(&self, subject: &str) -> Result<u64, StoreError> {
+        let record = self.family_head(&ended::register(subject)).await?;
+        Ok(SubjectEnd::decode(record.as_deref()).generation)
+    }
+
+    /// Ends every session of `subject` begun before now, except `keep` when it is still live:
+    /// atomically replaces its record with [`SubjectEnd::next`] at `now`, kept until
+    /// `expires_at` (when every token it refuses has expired), and announces it to near-caches
+    /// as `ended:<subject>`. Returns the new generation. One write whatever the number of
+    /// sessions; the default is a compare-and-swap on the family record, retried.
+    async fn end_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&SessionMark<'_>>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError> {
+        let family = ended::register(subject);
+        for _ in 0..ended::END_ATTEMPTS {
+            let current = self.family_head(&family).await?;
+            let next = SubjectEnd::decode(current.as_deref()).next(keep, now);
+            let from = current.unwrap_or_default();
+            if self
+                .advance_family(&family, &from, &next.encode(), expires_at)
+                .await?
+            {
+                return Ok(next.generation);
+            }
+        }
+        Err(StoreError::unavailable(
+            "end_sessions: too many concurrent ends of one subject",
+        ))
+    }
 }
 
 /// The allowlist (allowlist mode, [`AuthConfig::allowlist`](crate::AuthConfig::allowlist)):

@@ -19,9 +19,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{RevocationStore, StoreError};
+use super::{RevocationStore, SessionMark, StoreError};
 use crate::clock::SharedClock;
 use crate::config::NearCache;
+mod echo;
 
 /// A source of revocations as they happen, for near-caches in every instance.
 #[async_trait::async_trait]
@@ -65,10 +66,12 @@ struct State {
     started: AtomicBool,
     /// Subscriptions lost so far.
     losses: AtomicU64,
+    echoes: echo::Echoes, // this instance's revocations waiting to be heard back (`echo.rs`)
 }
 
 impl State {
     fn shard(&self, key: &str) -> &RwLock<Shard> {
+        let key = key.split('\0').next().unwrap_or(key); // an end answer: its subject's shard
         let h = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
@@ -78,11 +81,15 @@ impl State {
 
     fn invalidate(&self, key: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        self.shard(key)
+        let mut shard = self
+            .shard(key)
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .map
-            .remove(key);
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        shard.map.remove(key);
+        // A subject's end (`ended:<subject>`): its sessions' answers go too.
+        if key.starts_with("ended:") {
+            shard.map.retain(|k, _| !super::ended::answers_to(k, key));
+        }
     }
 
     fn set_live(&self, live: bool) {
@@ -152,6 +159,7 @@ impl NearCached {
                 live: AtomicBool::new(false),
                 started: AtomicBool::new(false),
                 losses: AtomicU64::new(0),
+                echoes: echo::Echoes::default(),
             }),
             ttl: crate::clock::secs(config.ttl).max(1),
             clock,
@@ -284,7 +292,7 @@ async fn follow(state: Weak<State>, feed: Arc<dyn RevocationFeed>) {
                         key = revoked.recv() => {
                             let Some(key) = key else { break };
                             let Some(s) = state.upgrade() else { return };
-                            s.invalidate(&key);
+                            s.heard(&key);
                         }
                         () = tokio::time::sleep(Duration::from_secs(1)) => {
                             if state.strong_count() == 0 {
@@ -313,10 +321,7 @@ async fn follow(state: Weak<State>, feed: Arc<dyn RevocationFeed>) {
 #[async_trait::async_trait]
 impl RevocationStore for NearCached {
     async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
-        let result = self.inner.revoke(key, expires_at).await;
-        // Dropped here at once (the feed brings it back too): this instance reads its writes.
-        self.state.invalidate(key);
-        result
+        self.revoke_and_hear_back(key, expires_at).await
     }
 
     async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
@@ -324,15 +329,26 @@ impl RevocationStore for NearCached {
     }
 
     async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
+        self.any_revoked_or_ended(keys, None).await
+    }
+
+    /// A session's end answer is cached as one more key, dropped with its subject's end.
+    async fn any_revoked_or_ended(
+        &self,
+        keys: &[&str],
+        session: Option<&SessionMark<'_>>,
+    ) -> Result<bool, StoreError> {
         self.start();
         let now = self.clock.now();
-        if self.all_cached(keys, now) {
+        let answer = session.map(super::ended::answer_key);
+        let all: Vec<&str> = keys.iter().copied().chain(answer.as_deref()).collect();
+        if self.all_cached(&all, now) {
             return Ok(false);
         }
         let epoch = self.state.epoch.load(Ordering::SeqCst);
-        let revoked = self.inner.any_revoked(keys).await?;
-        if !revoked && keys.iter().all(|k| k.len() <= MAX_CACHED_KEY) {
-            self.remember(keys, epoch, now);
+        let revoked = self.inner.any_revoked_or_ended(keys, session).await?;
+        if !revoked && all.iter().all(|k| k.len() <= MAX_CACHED_KEY) {
+            self.remember(&all, epoch, now);
         }
         Ok(revoked)
     }
@@ -357,6 +373,25 @@ impl RevocationStore for NearCached {
         self.inner
             .advance_family(family, current, next, expires_at)
             .await
+    }
+
+    async fn session_generation(&self, subject: &str) -> Result<u64, StoreError> {
+        self.inner.session_generation(subject).await
+    }
+
+    async fn end_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&SessionMark<'_>>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError> {
+        let result = self
+            .inner
+            .end_sessions(subject, keep, now, expires_at)
+            .await;
+        self.state.invalidate(&super::ended::register(subject));
+        result
     }
 }
 

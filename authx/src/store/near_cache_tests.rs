@@ -105,3 +105,63 @@ fn a_feed_task_lost_with_its_runtime_is_started_again() {
         assert!(cached.is_live(), "followed again from the new runtime");
     });
 }
+
+/// A revocation returns once the feed has brought its key back to this instance (so the store
+/// delivered it to every subscriber), not when the write alone is done; past the echo limit, or
+/// with the feed down, it returns all the same.
+#[tokio::test]
+async fn a_revocation_returns_once_heard_back_on_the_feed() {
+    let feed = Arc::new(TestFeed::default());
+    let config = NearCache {
+        enabled: true,
+        capacity: 64,
+        ttl: Duration::from_secs(60),
+    };
+    let cached = Arc::new(
+        NearCached::new(
+            Arc::new(MemoryStore::new()),
+            feed.clone(),
+            config,
+            crate::clock::system(),
+        )
+        .with_echo_limit(Duration::from_secs(30)),
+    );
+    assert!(!cached.any_revoked(&["a"]).await.unwrap());
+    settle().await;
+    assert!(cached.is_live());
+    let exp = crate::clock::unix_now() + 600;
+    let revoking = tokio::spawn({
+        let cached = cached.clone();
+        async move { cached.revoke("a", exp).await }
+    });
+    settle().await;
+    assert!(
+        !revoking.is_finished(),
+        "returned before the feed brought it back"
+    );
+    assert!(
+        cached.any_revoked(&["a"]).await.unwrap(),
+        "reads its own write"
+    );
+    // Another key heard does not release it; its own does.
+    let tx = feed.tx.lock().unwrap().clone().unwrap();
+    tx.send("b".into()).await.unwrap();
+    settle().await;
+    assert!(!revoking.is_finished());
+    tx.send("a".into()).await.unwrap();
+    revoking.await.unwrap().unwrap();
+
+    // Never heard back: Ok once the limit has passed.
+    let short = NearCached::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(TestFeed::default()),
+        config,
+        crate::clock::system(),
+    )
+    .with_echo_limit(Duration::from_millis(50));
+    assert!(!short.any_revoked(&["c"]).await.unwrap());
+    settle().await;
+    assert!(short.is_live());
+    short.revoke("c", exp).await.unwrap();
+    assert!(short.any_revoked(&["c"]).await.unwrap());
+}

@@ -100,6 +100,10 @@ impl ImplicitRefreshLayer {
     ///   and `max_expired_age` do not apply);
     /// - it must be live: not revoked, nor its session or family, and allowlisted in allowlist
     ///   mode, so logout and session revocation end the chain at once;
+    /// - every re-issued token belongs to the old one's family: its session, else (a token
+    ///   issued alone, or by Python AuthX) the family it founds, named by its own id. A logout
+    ///   of any token of the chain ([`Auth::logout`]) revokes that family, and with it every
+    ///   copy re-issued so far, the victim's and a thief's alike;
     /// - the chain ends [`max_login_age`](Self::max_login_age) after the login (the token's
     ///   `auth_time`; a token without one is not refreshed), `refresh_token_expires` by
     ///   default: as long as a refresh token would have lasted, and no longer.
@@ -248,15 +252,15 @@ impl ImplicitRefreshLayer {
         }
         // Revocation of the token and its family, and the allowlist.
         self.auth.ensure_live(&old).await?;
+        // The new token joins the old one's family: its session, else the family the old token
+        // founds (its own id), so a logout of any token of the chain ends every copy of it.
         let mut builder = self
             .auth
             .access_token(&old.sub)
             .scopes(old.scopes())
             .carry_extra(&old.extra)
-            .auth_time(login);
-        if let Some(sid) = &old.sid {
-            builder = builder.session(sid);
-        }
+            .auth_time(login)
+            .session(crate::auth::family_of(&old));
         if let Some(csrf) = &old.csrf {
             builder = builder.csrf_value(csrf);
         }

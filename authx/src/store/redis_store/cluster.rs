@@ -15,9 +15,10 @@
 //! time fails with [`StoreError::Unavailable`] (the write stands; revoking again is harmless).
 //! Redis holds a connection in `WAIT` until it ends, so these writes go over a connection of
 //! their own and never delay the checks (concurrent revocations do queue behind one another's
-//! `WAIT` there, which only shows while replicas lag). A write redirected during a slot
-//! migration (`ASK`), or followed by a failover before its `WAIT`, is confirmed by the node
-//! that serves the slot when the `WAIT` is sent, not necessarily the one written to.
+//! `WAIT` there, which only shows while replicas lag). `WAIT` counts only the writes made on
+//! its own connection, so each write goes out with its `WAIT` right behind it, in one request
+//! to the node serving the key's slot (a retry resends both): a `WAIT` on a connection opened
+//! after the write would find nothing to wait for and report every replica at once.
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -51,6 +52,9 @@ pub(super) enum Conn {
     Single(ConnectionManager),
     #[cfg(feature = "redis-cluster")]
     Cluster(redis::cluster_async::ClusterConnection),
+    /// A cluster connection whose writes each carry their `WAIT` (see `acked.rs`).
+    #[cfg(feature = "redis-cluster")]
+    Acked(Box<super::acked::Acked>),
 }
 
 /// How long a connection attempt and a reply may take, and how often a command is retried.
@@ -131,18 +135,29 @@ impl Target {
         .map_err(StoreError::unavailable)
     }
 
-    /// After a revocation written to `key` on `conn`: waits until the configured number of
-    /// replicas hold it (a cluster with `wait_replicas`), else returns at once.
-    pub(super) async fn replicated(&self, conn: &mut Conn, key: &str) -> Result<(), StoreError> {
+    /// `conn`, made to send a `WAIT` for the configured replicas behind each write to `key`'s
+    /// slot (a cluster with `wait_replicas`); else `conn` as it is.
+    pub(super) fn acked(&self, conn: Conn, key: &str) -> Conn {
         #[cfg(feature = "redis-cluster")]
-        if let (Target::Cluster(c), Conn::Cluster(conn)) = (self, conn)
+        if let (Target::Cluster(c), Conn::Cluster(conn)) = (self, &conn)
             && let Some((replicas, timeout)) = c.wait
         {
-            return wait(conn, key, replicas, timeout).await;
+            let acked = super::acked::Acked::new(conn.clone(), key, replicas, timeout);
+            return Conn::Acked(Box::new(acked));
         }
         #[cfg(not(feature = "redis-cluster"))]
-        let _ = (conn, key);
-        Ok(())
+        let _ = key;
+        conn
+    }
+
+    /// After a write through [`acked`](Self::acked): whether the configured number of
+    /// replicas acknowledged it (known at once: the `WAIT` answered with the write).
+    pub(super) fn replicated(&self, conn: &Conn) -> Result<(), StoreError> {
+        match conn {
+            #[cfg(feature = "redis-cluster")]
+            Conn::Acked(acked) => acked.replicated(),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -200,36 +215,6 @@ impl Lazy {
     }
 }
 
-/// `WAIT` on the master holding `key`, over the connection that wrote it.
-#[cfg(feature = "redis-cluster")]
-async fn wait(
-    conn: &mut redis::cluster_async::ClusterConnection,
-    key: &str,
-    replicas: u32,
-    timeout: Duration,
-) -> Result<(), StoreError> {
-    use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, Slot, SlotAddr};
-    let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(Route::with_slot(
-        Slot::for_key(key),
-        SlotAddr::Master,
-    )));
-    let mut cmd = redis::cmd("WAIT");
-    cmd.arg(replicas)
-        .arg(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
-    let acked = conn
-        .route_command(cmd, route)
-        .await
-        .map_err(StoreError::unavailable)?;
-    let acked: i64 = redis::FromRedisValue::from_redis_value(acked)
-        .map_err(|e| StoreError::unavailable(format!("WAIT answered oddly: {e}")))?;
-    if acked < i64::from(replicas) {
-        return Err(StoreError::unavailable(format!(
-            "the revocation reached {acked} of {replicas} replicas within {timeout:?}"
-        )));
-    }
-    Ok(())
-}
-
 /// Whether `key` holds a Redis hash tag: a `{`, then a `}` later with something between.
 #[cfg(feature = "redis-cluster")]
 fn has_hash_tag(key: &str) -> bool {
@@ -276,6 +261,8 @@ impl redis::aio::ConnectionLike for Conn {
             Conn::Single(c) => c.req_packed_command(cmd),
             #[cfg(feature = "redis-cluster")]
             Conn::Cluster(c) => c.req_packed_command(cmd),
+            #[cfg(feature = "redis-cluster")]
+            Conn::Acked(c) => c.req_packed_command(cmd),
         }
     }
 
@@ -289,6 +276,8 @@ impl redis::aio::ConnectionLike for Conn {
             Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
             #[cfg(feature = "redis-cluster")]
             Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            #[cfg(feature = "redis-cluster")]
+            Conn::Acked(c) => c.req_packed_commands(pipeline, offset, count),
         }
     }
 
@@ -297,6 +286,8 @@ impl redis::aio::ConnectionLike for Conn {
             Conn::Single(c) => c.get_db(),
             #[cfg(feature = "redis-cluster")]
             Conn::Cluster(c) => c.get_db(),
+            #[cfg(feature = "redis-cluster")]
+            Conn::Acked(c) => c.get_db(),
         }
     }
 }

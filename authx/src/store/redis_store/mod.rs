@@ -1,9 +1,12 @@
 //! Redis: revocations and sessions shared by every instance behind a load balancer.
 
+#[cfg(feature = "redis-cluster")]
+mod acked;
 mod allowlist;
 mod cluster;
 #[cfg(feature = "redis-cluster")]
 mod cluster_url;
+mod ended;
 mod feed;
 mod rate;
 mod scripts;
@@ -14,14 +17,15 @@ use std::sync::Arc;
 
 use cluster::{Conn, Lazy, Target};
 
-use super::{RevocationStore, Session, StoreError};
+use super::{RevocationStore, Session, SessionMark, StoreError};
 use crate::clock::unix_now as now;
 
 /// Revocations and sessions in Redis.
 ///
 /// Keys (prefix `authx:` by default): `revoked:<key>` (expires with the token it refuses, via
-/// `EXAT`), `session:<id>` (a hash, expiring with the session), `sessions:<subject>` (a set of
-/// session ids). One multiplexed connection, reconnecting by itself; opened on first use, so a
+/// `EXAT`), `session:<id>` (a hash, expiring with the session), `sessions-by-age:<subject>` (a
+/// sorted set of `<created_at>:<id>`, read a page at a time), `ended:<subject>` (the subject's
+/// session generation, see [`SubjectEnd`](crate::store::SubjectEnd)). One multiplexed connection, reconnecting by itself; opened on first use, so a
 /// Redis that is down at start-up answers `503` until it is back. A token and its session are
 /// checked in one `EXISTS` round trip; a refresh-token rotation is one script on its family's
 /// `family:<sid>` record.
@@ -88,9 +92,9 @@ impl RedisStore {
         if !self.target.waits_for_replicas() {
             return write(&mut self.conn().await?).await.map_err(unavailable);
         }
-        let mut conn = self.writes.get(&self.target).await?;
+        let mut conn = self.target.acked(self.writes.get(&self.target).await?, key);
         let written = write(&mut conn).await.map_err(unavailable)?;
-        self.target.replicated(&mut conn, key).await?;
+        self.target.replicated(&conn)?;
         Ok(written)
     }
 
@@ -107,8 +111,21 @@ impl RedisStore {
         format!("{}session:{id}", self.prefix)
     }
 
+    /// A subject's session index (a sorted set).
     fn subject_key(&self, subject: &str) -> String {
+        format!("{}{}{subject}", self.prefix, Self::INDEX)
+    }
+
+    /// Where each subject's session index is (the prefix of [`subject_key`](Self::subject_key)).
+    const INDEX: &str = "sessions-by-age:";
+
+    /// The set of session ids an earlier authx kept per subject.
+    fn legacy_subject_key(&self, subject: &str) -> String {
         format!("{}sessions:{subject}", self.prefix)
+    }
+
+    fn ended_key(&self, subject: &str) -> String {
+        format!("{}ended:{subject}", self.prefix)
     }
 
     fn family_key(&self, family: &str) -> String {
@@ -131,6 +148,7 @@ impl RedisStore {
         for id in ids {
             load.key(self.session_key(id));
         }
+        load.arg(&self.prefix);
         let maps: Vec<HashMap<String, String>> = load
             .invoke_async(&mut self.conn().await?)
             .await
@@ -153,6 +171,7 @@ fn session_from_map(m: HashMap<String, String>) -> Option<Session> {
         device: opt("device"),
         device_info: opt("device_info").and_then(|s| serde_json::from_str(&s).ok()),
         revoked: m.get("revoked").is_some_and(|v| v == "1"),
+        generation: m.get("generation").and_then(|v| v.parse().ok()),
     })
 }
 
@@ -238,5 +257,30 @@ impl RevocationStore for RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(n == 1)
+    }
+
+    async fn any_revoked_or_ended(
+        &self,
+        keys: &[&str],
+        session: Option<&SessionMark<'_>>,
+    ) -> Result<bool, StoreError> {
+        match session {
+            Some(session) => self.revoked_or_ended(keys, session).await,
+            None => self.any_revoked(keys).await,
+        }
+    }
+
+    async fn session_generation(&self, subject: &str) -> Result<u64, StoreError> {
+        self.generation(subject).await
+    }
+
+    async fn end_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&SessionMark<'_>>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError> {
+        self.end(subject, keep, now, expires_at).await
     }
 }

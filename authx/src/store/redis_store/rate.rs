@@ -9,11 +9,13 @@ use crate::store::StoreError;
 
 impl RedisStore {
     /// Runs `script` ([`GCRA`] or [`GCRA_UNLESS_REVOKED`]) with `revoked` keys
-    /// first and the rate key of `key` last; `None` when a revoked key was found.
+    /// first, then `session`'s end record, and the rate key of `key` last; `None` when a
+    /// revoked key was found or the session was ended.
     async fn gcra(
         &self,
         script: &redis::Script,
         revoked: &[&str],
+        session: Option<&crate::store::SessionMark<'_>>,
         key: &str,
         count: u32,
         window: Duration,
@@ -24,10 +26,18 @@ impl RedisStore {
         for k in revoked {
             invocation.key(self.revoked_key(k));
         }
-        let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = invocation
+        let end = session.map(|s| self.end_check(s));
+        if let Some((record, _, _)) = &end {
+            invocation.key(record);
+        }
+        invocation
             .key(format!("{}rate:{key}", self.prefix))
             .arg(interval)
-            .arg(window_us)
+            .arg(window_us);
+        if let Some((_, generation, id)) = &end {
+            invocation.arg(generation).arg(id);
+        }
+        let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = invocation
             .invoke_async(&mut self.conn().await?)
             .await
             .map_err(unavailable)?;
@@ -56,7 +66,7 @@ impl crate::rate::RateLimiter for RedisStore {
         count: u32,
         window: Duration,
     ) -> Result<crate::rate::RateDecision, StoreError> {
-        self.gcra(&GCRA, &[], key, count, window)
+        self.gcra(&GCRA, &[], None, key, count, window)
             .await?
             .ok_or_else(|| StoreError::unavailable("the rate script answered for no key"))
     }
@@ -64,12 +74,13 @@ impl crate::rate::RateLimiter for RedisStore {
     async fn check_unless_revoked(
         &self,
         revoked: &[&str],
+        session: Option<&crate::store::SessionMark<'_>>,
         key: &str,
         count: u32,
         window: Duration,
     ) -> Option<Result<crate::rate::Unrevoked, StoreError>> {
         let found = self
-            .gcra(&GCRA_UNLESS_REVOKED, revoked, key, count, window)
+            .gcra(&GCRA_UNLESS_REVOKED, revoked, session, key, count, window)
             .await;
         Some(found.map(|d| {
             d.map_or(

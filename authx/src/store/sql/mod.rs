@@ -2,6 +2,7 @@
 //! SQL both databases accept.
 
 mod allowlist;
+mod ended;
 #[cfg(feature = "postgres")]
 mod feed;
 mod sessions;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use super::{RevocationStore, Session, StoreError};
+use super::{RevocationStore, Session, SessionMark, StoreError};
 use crate::clock::unix_now as now;
 
 /// The schema, applied in order on connect; each statement is idempotent. Append, never edit:
@@ -44,10 +45,21 @@ const MIGRATIONS: &[&str] = &[
         head TEXT NOT NULL,
         expires_at BIGINT NOT NULL
     )",
+    "CREATE TABLE IF NOT EXISTS authx_ended (
+        subject TEXT PRIMARY KEY,
+        generation BIGINT NOT NULL,
+        keep TEXT,
+        expires_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS authx_sessions_subject_age ON authx_sessions (subject, created_at, id)",
 ];
 
 /// Columns added to existing tables, in order: `(table, column, type)`. Append, never edit.
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("authx_sessions", "device_info", "TEXT")];
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("authx_sessions", "device_info", "TEXT"),
+    // NULL: a session stored before generations (see `Session::generation`).
+    ("authx_sessions", "generation", "BIGINT"),
+];
 
 /// Purge expired rows every this many writes.
 const PURGE_EVERY: u64 = 256;
@@ -155,10 +167,15 @@ impl SqlStore {
             .bind(now)
             .execute(&self.pool)
             .await;
+        let e = sqlx::query("DELETE FROM authx_ended WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await;
         Ok(a.map_err(unavailable)?.rows_affected()
             + b.map_err(unavailable)?.rows_affected()
             + c.map_err(unavailable)?.rows_affected()
-            + d.map_err(unavailable)?.rows_affected())
+            + d.map_err(unavailable)?.rows_affected()
+            + e.map_err(unavailable)?.rows_affected())
     }
 
     async fn after_write(&self) {
@@ -206,11 +223,14 @@ fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
             .try_get::<Option<String>, _>("device_info")?
             .and_then(|s| serde_json::from_str(&s).ok()),
         revoked: row.try_get::<i64, _>("revoked")? != 0,
+        generation: row
+            .try_get::<Option<i64>, _>("generation")?
+            .and_then(|g| u64::try_from(g).ok()),
     })
 }
 
-const SESSION_COLUMNS: &str =
-    "id, subject, created_at, last_seen, expires_at, ip, user_agent, device, device_info, revoked";
+const SESSION_COLUMNS: &str = "id, subject, created_at, last_seen, expires_at, ip, user_agent, \
+     device, device_info, revoked, generation";
 
 #[async_trait::async_trait]
 impl RevocationStore for SqlStore {
@@ -248,25 +268,32 @@ impl RevocationStore for SqlStore {
             return Ok(false);
         }
         // One query for a token, its session and its retirement: `key IN ($1, .., $n)`.
-        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM authx_revoked WHERE key IN ({}) AND expires_at > ${}",
-            placeholders.join(", "),
-            keys.len() + 1
-        );
-        let now = now();
-        let count: i64 = self
-            .with_schema(|| {
-                let mut query = sqlx::query(&sql);
-                for key in keys {
-                    query = query.bind(*key);
-                }
-                query.bind(now).fetch_one(&self.pool)
-            })
-            .await?
-            .try_get("n")
-            .map_err(unavailable)?;
-        Ok(count > 0)
+        self.revoked_or_ended(keys, None).await
+    }
+
+    async fn any_revoked_or_ended(
+        &self,
+        keys: &[&str],
+        session: Option<&SessionMark<'_>>,
+    ) -> Result<bool, StoreError> {
+        if keys.is_empty() && session.is_none() {
+            return Ok(false);
+        }
+        self.revoked_or_ended(keys, session).await
+    }
+
+    async fn session_generation(&self, subject: &str) -> Result<u64, StoreError> {
+        self.generation(subject).await
+    }
+
+    async fn end_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&SessionMark<'_>>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError> {
+        self.end(subject, keep, now, expires_at).await
     }
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {

@@ -1,16 +1,22 @@
 //! [`SqlStore`]'s sessions.
 
+use sqlx::Row;
+
 use super::{SESSION_COLUMNS, SqlStore, session_from_row, unavailable};
 use crate::clock::unix_now as now;
-use crate::store::{Session, SessionStore, StoreError};
+use crate::store::{EndedSessions, Session, SessionCursor, SessionStore, StoreError};
+
+/// At most this many sessions are ended by one login over the cap (a cap lowered a long way
+/// is reached over several logins).
+const MAX_BEYOND: i64 = 1000;
 
 #[async_trait::async_trait]
 impl SessionStore for SqlStore {
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
         self.with_schema(|| {
             sqlx::query(
-                "INSERT INTO authx_sessions (id, subject, created_at, last_seen, expires_at, ip, user_agent, device, device_info, revoked) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "INSERT INTO authx_sessions (id, subject, created_at, last_seen, expires_at, ip, user_agent, device, device_info, revoked, generation) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(&s.id)
             .bind(&s.subject)
@@ -22,6 +28,7 @@ impl SessionStore for SqlStore {
             .bind(s.device.clone())
             .bind(s.device_info.as_ref().map(serde_json::Value::to_string))
             .bind(i64::from(s.revoked))
+            .bind(s.generation.map(|g| i64::try_from(g).unwrap_or(i64::MAX)))
             .execute(&self.pool)
         })
         .await?;
@@ -97,5 +104,120 @@ impl SessionStore for SqlStore {
             })
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_sessions_page(
+        &self,
+        subject: &str,
+        now: i64,
+        after: Option<&SessionCursor>,
+        limit: usize,
+    ) -> Result<Vec<Session>, StoreError> {
+        // Served by the index on (subject, created_at, id): a page costs its own rows.
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE subject = $1 AND revoked = 0 \
+             AND expires_at > $2 AND (created_at > $3 OR (created_at = $4 AND id > $5)) \
+             ORDER BY created_at, id LIMIT $6"
+        );
+        let (created_at, id) = after.map_or((i64::MIN, ""), |c| (c.created_at, c.id.as_str()));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .with_schema(|| {
+                sqlx::query(&sql)
+                    .bind(subject)
+                    .bind(now)
+                    .bind(created_at)
+                    .bind(created_at)
+                    .bind(id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+            })
+            .await?;
+        rows.iter()
+            .map(session_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)
+    }
+
+    async fn sessions_beyond(
+        &self,
+        subject: &str,
+        now: i64,
+        newest: usize,
+    ) -> Result<Vec<Session>, StoreError> {
+        let live = "FROM authx_sessions WHERE subject = $1 AND revoked = 0 AND expires_at > $2";
+        let count_sql = format!("SELECT COUNT(*) AS n {live}");
+        let count: i64 = self
+            .with_schema(|| {
+                sqlx::query(&count_sql)
+                    .bind(subject)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+            })
+            .await?
+            .try_get("n")
+            .map_err(unavailable)?;
+        let over = count.saturating_sub(i64::try_from(newest).unwrap_or(i64::MAX));
+        if over <= 0 {
+            return Ok(Vec::new());
+        }
+        let sql = format!("SELECT {SESSION_COLUMNS} {live} ORDER BY created_at, id LIMIT $3");
+        let rows = self
+            .with_schema(|| {
+                sqlx::query(&sql)
+                    .bind(subject)
+                    .bind(now)
+                    .bind(over.min(MAX_BEYOND))
+                    .fetch_all(&self.pool)
+            })
+            .await?;
+        rows.iter()
+            .map(session_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)
+    }
+
+    async fn end_subject_sessions(
+        &self,
+        subject: &str,
+        keep: Option<&str>,
+        generation: u64,
+        now: i64,
+    ) -> Result<EndedSessions, StoreError> {
+        // Ids are never empty: '' keeps nothing.
+        let keep = keep.unwrap_or("");
+        let generation = i64::try_from(generation).unwrap_or(i64::MAX);
+        // Sessions stored before generations: their tokens are revoked one by one.
+        let unstamped = self
+            .with_schema(|| {
+                sqlx::query(
+                    "SELECT id FROM authx_sessions WHERE subject = $1 AND revoked = 0 \
+                     AND expires_at > $2 AND id <> $3 AND generation IS NULL",
+                )
+                .bind(subject)
+                .bind(now)
+                .bind(keep)
+                .fetch_all(&self.pool)
+            })
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(unavailable)?;
+        let done = self
+            .with_schema(|| {
+                sqlx::query(
+                    "UPDATE authx_sessions SET revoked = 1 WHERE subject = $1 AND revoked = 0 \
+                     AND expires_at > $2 AND id <> $3 AND (generation IS NULL OR generation < $4)",
+                )
+                .bind(subject)
+                .bind(now)
+                .bind(keep)
+                .bind(generation)
+                .execute(&self.pool)
+            })
+            .await?;
+        let count = usize::try_from(done.rows_affected()).unwrap_or(usize::MAX);
+        Ok(EndedSessions::new(count, unstamped))
     }
 }

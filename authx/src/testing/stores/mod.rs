@@ -15,7 +15,10 @@
 //! random, so the suite can run against a shared database or Redis. [`conformance`] takes a
 //! few seconds: [`expiry`] waits for an entry to expire.
 
+mod ends;
 mod engine;
+
+pub use ends::{session_cap, session_ends, session_pages};
 
 use std::time::Duration;
 
@@ -32,9 +35,12 @@ pub async fn conformance(stores: &Stores) {
     retire_once_is_atomic(stores).await;
     families(stores).await;
     sessions(stores).await;
+    session_ends(stores).await;
+    session_pages(stores).await;
     allowlist(stores).await;
     expiry(stores).await;
     engine::engine(stores.clone()).await;
+    session_cap(stores.clone()).await;
 }
 
 /// Revocations: recorded, found alone and among others (one round trip for a token, its
@@ -196,6 +202,7 @@ fn session(subject: &str, created_at: i64) -> Session {
         device: None,
         device_info: None,
         revoked: false,
+        generation: Some(0),
     }
 }
 
