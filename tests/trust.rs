@@ -11,6 +11,7 @@ use authx::layer::AuthLayer;
 use authx::{Auth, AuthConfig, Claims, FreshClaims, RefreshClaims, Rules, TokenLocation, protect};
 use authx_tests::{TestServer, assert_error, client, status_json};
 use axum::Router;
+use axum::Extension;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +34,11 @@ async fn csrf_checked(claims: Claims) -> String {
 
 #[protect(access, locations = [headers], route = "GET /headers-only")]
 async fn headers_only(claims: Claims) -> String {
+    claims.sub
+}
+
+#[protect(access, locations = [headers], route = "GET /headers-only-extension")]
+async fn headers_only_extension(Extension(claims): Extension<Claims>) -> String {
     claims.sub
 }
 
@@ -122,10 +128,22 @@ async fn layer_then_guard() {
     let auth = Auth::new(config()).unwrap();
     let weak = Rules::builder().without_csrf().build().unwrap();
     let app = routes()
+        .route("/headers-only-extension", get(headers_only_extension))
         .layer(AuthLayer::new(auth.clone()).rules(weak))
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
     route_rules_hold(&s, &auth).await;
+    // The layer put its (cookie) token in the extensions; the route took the header's, and
+    // that is what its handler's `Extension<Claims>` holds too.
+    let (ada, _) = cookie_token(&auth, "ada");
+    let bob = auth.create_access_token("bob").unwrap();
+    let (status, body) = send(
+        client().get(s.url("/headers-only-extension")),
+        Some(&format!("access_token_cookie={ada}")),
+        Some(&bob),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "bob"));
 }
 
 async fn enforce_weak(State(auth): State<Auth>, req: Request, next: Next) -> Response {
@@ -297,5 +315,45 @@ async fn access_token_refresh_chains_end_with_one_logout() {
     auth.logout(&auth.verify(&copy).unwrap()).await.unwrap();
     for token in [&victim, &copy, &thief] {
         assert_eq!(renew(token.clone()).await.0, 401);
+    }
+}
+
+// ----- the session cap keeps the login that just happened ---------------------------------
+
+#[tokio::test]
+async fn the_session_cap_never_ends_the_session_just_created() {
+    // Every login in the same second: sessions then sort by their random ids, and the new one
+    // is as likely as not to be among the "oldest".
+    let clock = authx::clock::ManualClock::starting_now();
+    let auth = Auth::builder(
+        AuthConfig::builder()
+            .secret_key(SECRET)
+            .max_sessions_per_subject(1)
+            .build(),
+    )
+    .clock(clock.clone())
+    .build()
+    .unwrap();
+    let mut previous: Option<String> = None;
+    for _ in 0..20 {
+        let session = auth
+            .create_session("ada", authx::SessionMeta::default())
+            .await
+            .unwrap();
+        let token = auth
+            .access_token("ada")
+            .session(&session.id)
+            .issue()
+            .unwrap();
+        assert!(
+            auth.verify_unrevoked(&token).await.is_ok(),
+            "the new login's token is live"
+        );
+        if let Some(old) = previous.replace(token) {
+            assert!(
+                auth.verify_unrevoked(&old).await.is_err(),
+                "the older session is the one the cap ends"
+            );
+        }
     }
 }

@@ -149,6 +149,15 @@ impl Auth {
                     self.remember(parts, &claims, pending);
                 }
                 if check.guard {
+                    // An `AuthLayer` before this guard put its token in the extensions: a
+                    // handler's `Extension<Claims>` is this route's token too.
+                    if parts
+                        .extensions
+                        .get::<Claims>()
+                        .is_some_and(|c| c.jti != claims.jti)
+                    {
+                        parts.extensions.insert(Claims::clone(&claims));
+                    }
                     cache::mark_guarded(parts, claims.clone());
                 }
                 Ok(Verified {

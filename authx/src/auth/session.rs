@@ -77,7 +77,7 @@ impl Auth {
         self.stamp_session(&mut session).await?;
         self.store_call(self.session_store().create_session(&session))
             .await?;
-        self.enforce_session_cap(subject).await?;
+        self.enforce_session_cap(subject, &session.id).await?;
         Ok(session)
     }
 

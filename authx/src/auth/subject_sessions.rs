@@ -135,13 +135,26 @@ impl Auth {
         Ok(())
     }
 
-    /// Ends the oldest sessions of `subject` beyond the cap.
-    pub(crate) async fn enforce_session_cap(&self, subject: &str) -> Result<(), AuthError> {
+    /// Ends the oldest sessions of `subject` beyond the cap, never `created` (the session this
+    /// login just began: sessions begun in the same second are ordered by id, so the new one
+    /// may sort among the oldest; then one more is taken and it is left out).
+    pub(crate) async fn enforce_session_cap(
+        &self,
+        subject: &str,
+        created: &str,
+    ) -> Result<(), AuthError> {
         let cap = self.config().max_sessions_per_subject.max(1);
-        let beyond = self
-            .session_store()
-            .sessions_beyond(subject, self.now(), cap);
-        for old in self.store_call(beyond).await? {
+        let store = self.session_store();
+        let mut beyond = self
+            .store_call(store.sessions_beyond(subject, self.now(), cap))
+            .await?;
+        if beyond.iter().any(|s| s.id == created) {
+            beyond = self
+                .store_call(store.sessions_beyond(subject, self.now(), cap - 1))
+                .await?;
+            beyond.retain(|s| s.id != created);
+        }
+        for old in beyond {
             if valid_id(&old.id) {
                 self.revoke_family_until(&old.id, old.expires_at).await?;
                 self.store_call(self.session_store().mark_session_revoked(&old.id))

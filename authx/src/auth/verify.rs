@@ -57,10 +57,34 @@ impl Auth {
     }
 
     /// Fails when the token or its family (its session, else the family it founds: its own
-    /// id) is revoked (one store round trip), or when
-    /// it is a refresh token that rotation already exchanged: presenting a retired refresh
-    /// token anywhere is reuse, which revokes its whole family.
+    /// id) is revoked, or its session was ended with its subject's others (one store round
+    /// trip), or when it is a refresh token that rotation already exchanged: presenting a
+    /// retired refresh token anywhere is reuse, which revokes its whole family.
     pub(crate) async fn ensure_claims_not_revoked(&self, claims: &Claims) -> Result<(), AuthError> {
+        match self.liveness(claims).await? {
+            Liveness::Live => Ok(()),
+            Liveness::Retired => Err(self.refuse_reuse(claims).await),
+        }
+    }
+
+    /// [`ensure_live`](Self::ensure_live) as a read, for introspection: the same checks, but a
+    /// retired refresh token is only not live ([`AuthError::RefreshTokenReused`]) and its
+    /// family is left alone. Someone asking about a token is not its holder presenting it, so
+    /// the question must not log anyone out.
+    pub(crate) async fn ensure_live_read_only(&self, claims: &Claims) -> Result<(), AuthError> {
+        if self.liveness(claims).await? == Liveness::Retired {
+            return Err(AuthError::RefreshTokenReused);
+        }
+        if self.config().allowlist {
+            self.ensure_allowed(claims).await?;
+        }
+        Ok(())
+    }
+
+    /// What the revocation store says of a verified token: revoked (the token, its family, or
+    /// its session ended with its subject's others) is [`AuthError::Revoked`]; a refresh token
+    /// that is not its family's live one is [`Liveness::Retired`]. Reads only.
+    async fn liveness(&self, claims: &Claims) -> Result<Liveness, AuthError> {
         // Every token has a family: its `sid`, else its own id (which implicit refresh and
         // rotation give to the tokens they re-issue from it).
         let family = family_key(family_of(claims));
@@ -80,38 +104,10 @@ impl Auth {
             if let Some(Some(head)) = self.fail_open(head, "revocation")?
                 && head != claims.jti
             {
-                return Err(self.refuse_reuse(claims).await);
+                return Ok(Liveness::Retired);
             }
         }
-        Ok(())
-    }
-
-    /// [`ensure_live`](Self::ensure_live) as a read, for introspection: the same checks, but a
-    /// retired refresh token is only not live ([`AuthError::RefreshTokenReused`]) and its
-    /// family is left alone. Someone asking about a token is not its holder presenting it, so
-    /// the question must not log anyone out.
-    pub(crate) async fn ensure_live_read_only(&self, claims: &Claims) -> Result<(), AuthError> {
-        let family = family_key(family_of(claims));
-        let revoked = self
-            .store_call(self.revocation_store().any_revoked(&[&claims.jti, &family]))
-            .await;
-        if self.fail_open(revoked, "revocation")? == Some(true) {
-            return Err(AuthError::Revoked);
-        }
-        if claims.token_type == TokenType::Refresh {
-            let head = self
-                .store_call(self.revocation_store().family_head(family_of(claims)))
-                .await;
-            if let Some(Some(head)) = self.fail_open(head, "revocation")?
-                && head != claims.jti
-            {
-                return Err(AuthError::RefreshTokenReused);
-            }
-        }
-        if self.config().allowlist {
-            self.ensure_allowed(claims).await?;
-        }
-        Ok(())
+        Ok(Liveness::Live)
     }
 
     /// Revokes the token these claims came from, until it would have stopped verifying
@@ -162,4 +158,12 @@ impl Auth {
     pub fn issuers(&self) -> impl Iterator<Item = &crate::jwks::JwksIssuer> {
         self.inner.issuers.iter()
     }
+}
+
+/// A verified token as the revocation store sees it, when not revoked.
+#[derive(Debug, PartialEq, Eq)]
+enum Liveness {
+    Live,
+    /// A refresh token rotation already exchanged.
+    Retired,
 }

@@ -45,18 +45,21 @@ pub(crate) fn check_and_map(
         _ => return Err(missing("sub")),
     };
     // Namespaced: a provider's user is never one of this service's own, nor another
-    // provider's, wherever subjects key records (sessions, rate limits...).
-    let sub = match &mapping.subject_prefix {
-        Some(prefix) => format!("{prefix}{sub}"),
-        None => format!("{}|{sub}", config.issuer),
+    // provider's, wherever subjects key records (sessions, rate limits...); and its token ids
+    // likewise, as they key revocations (a provider minting `jti: "sid:<a local session>"`
+    // must not end that session when its own user logs out).
+    let namespace = match &mapping.subject_prefix {
+        Some(prefix) => prefix.clone(),
+        None => format!("{}|", config.issuer),
     };
+    let sub = format!("{namespace}{sub}");
     // An authx (or Python AuthX) issuer's refresh token is not an access token here either.
     if payload.get("type").and_then(Value::as_str) == Some("refresh") {
         return Err(AuthError::AccessTokenRequired);
     }
     let jti = match payload.get("jti") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => token_hash(token),
+        Some(Value::String(s)) if !s.is_empty() => format!("{namespace}{s}"),
+        _ => format!("{namespace}{}", token_hash(token)),
     };
     let scopes = granted_scopes(&payload, mapping);
     let login_type = mapping
@@ -262,11 +265,21 @@ mod tests {
         assert_eq!(c.extra["email"], "u1@example.com");
         assert!(!c.extra.contains_key("type") && !c.extra.contains_key("sid"));
         assert_eq!(c.sid, None);
-        // No jti: a stable hash of what the signature covers, whatever the signature.
-        assert_eq!(c.jti, token_hash("a.b.c"));
-        assert_eq!(c.jti, token_hash("a.b.another-signature"));
-        assert_ne!(c.jti, token_hash("a.c.c"));
-        assert!(c.jti.starts_with("sha256:") && c.jti.len() == 71);
+        // No jti: a stable hash of what the signature covers, whatever the signature, in the
+        // provider's namespace.
+        let hash = c.jti.strip_prefix("https://idp.test|").expect("namespaced");
+        assert_eq!(hash, token_hash("a.b.c"));
+        assert_eq!(hash, token_hash("a.b.another-signature"));
+        assert_ne!(hash, token_hash("a.c.c"));
+        assert!(hash.starts_with("sha256:") && hash.len() == 71);
+        // A provider's own jti is namespaced too: it keys revocations, and must never name a
+        // local token or session (`sid:<id>`).
+        let with_jti = payload(serde_json::json!({
+            "iss": "https://idp.test", "aud": "api", "sub": "u1", "exp": 2000,
+            "jti": "sid:local-session"
+        }));
+        let c = check_and_map(&config(), with_jti, "a.b.c", 1000).unwrap();
+        assert_eq!(c.jti, "https://idp.test|sid:local-session");
     }
 
     /// The review's findings: a role named `*` became a wildcard scope, and a provider's own

@@ -109,7 +109,8 @@ pub struct ClaimsMapping {
     /// What a provider's subjects start with in authx, so they never collide with this
     /// service's own subjects, nor another provider's, in sessions, revocations, the allowlist
     /// or rate-limit keys: [`Claims::sub`](crate::Claims::sub) is the prefix, then the
-    /// provider's subject. Default (`None`): the issuer and `|` (`https://idp.example.com|248289761001`).
+    /// provider's subject ([`Claims::jti`](crate::Claims::jti) likewise). Local subjects must
+    /// not start with it: keep user-chosen names out of that shape. Default (`None`): the issuer and `|` (`https://idp.example.com|248289761001`).
     /// It may not be empty.
     pub subject_prefix: Option<String>,
     /// Claims holding granted scopes: a space-separated string (`scope`, RFC 8693) or a list

@@ -45,7 +45,8 @@
 //!    provider's user never shares a session, a revocation, an allowlist entry or a rate
 //!    bucket with a local user of the same name; `jti` as sent, or a hash of the signed
 //!    `header.payload` when absent (revocation still works, and reaches the token's ECDSA
-//!    twin, whose signature differs); type `access`, not fresh; scopes from `scope`
+//!    twin, whose signature differs), under the same prefix (token ids key revocations: a
+//!    provider's never names a local token or session); type `access`, not fresh; scopes from `scope`
 //!    (space-separated) and `scp` (list or string) plus the mapped roles; the other claims as
 //!    extra data, with the [`login_type_claim`](ClaimsMapping::login_type_claim) as
 //!    `login_type`.

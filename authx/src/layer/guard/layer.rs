@@ -22,8 +22,12 @@ type SubjectLoader =
 /// Each request must carry a token meeting [`rules`](Self::rules) (by default: a valid,
 /// unrevoked access token); refusals get the same JSON errors as the extractors. The verified
 /// [`Claims`] go into the request extensions (`Extension<Claims>`) and into authx's cache, so
-/// `Claims` extractors and `#[protect]` guards behind the layer do not verify again. With
-/// [`load_subject`](Self::load_subject), the loaded subject goes into the extensions too.
+/// `Claims` extractors and `#[protect]` guards behind the layer do not verify the same token
+/// again. A `#[protect]` route behind the layer still enforces its own rules (its locations,
+/// CSRF, type, freshness, scopes...): where it takes another token than the layer did, that
+/// token is its handler's `Claims` and `Extension<Claims>`. With
+/// [`load_subject`](Self::load_subject), the loaded subject goes into the extensions too: the
+/// subject of the layer's token (use an `#[auth_subject]` type for the route's).
 ///
 /// Exclusions: an exact path (`/health`), or a prefix ending in `*` (`/public/*`, `/docs*`).
 ///
