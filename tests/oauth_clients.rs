@@ -200,6 +200,47 @@ async fn successful_client_authentications_are_not_limited() {
     }
 }
 
+/// A successful client authentication only reads the failure buckets: on a clock that does not
+/// move, a thousand of them (on both endpoints) leave exactly `CLIENT_AUTH_FAILURES` failures
+/// before the 429, for the IP's bucket and the client's alike.
+#[tokio::test]
+async fn successful_client_authentications_leave_the_failure_buckets_untouched() {
+    let clock = authx::clock::ManualClock::starting_now();
+    let auth = Auth::builder(builder().build())
+        .clock(clock)
+        .build()
+        .unwrap();
+    let server = serve(&auth).await;
+    let token = auth.access_token("u").client_id(A.0).issue().unwrap();
+    for i in 0..1_000 {
+        if i % 2 == 0 {
+            assert_eq!(introspect(&server, A, &token).await["active"], true);
+        } else {
+            let (status, ..) = post(&server, "/oauth/revoke", A, "garbage", None).await;
+            assert_eq!(status, 200);
+        }
+    }
+    for i in 0..authx::oauth::CLIENT_AUTH_FAILURES {
+        let (status, body, _) = post(
+            &server,
+            "/oauth/introspect",
+            ("client-a", "wrong"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, &body["error"]),
+            (401, &json!("invalid_client")),
+            "failure {i}"
+        );
+    }
+    for who in [("client-a", "wrong"), A] {
+        let (status, body, headers) = post(&server, "/oauth/introspect", who, &token, None).await;
+        assert_limited(status, &body, &headers);
+    }
+}
+
 // ----- client secrets -----------------------------------------------------------------------
 
 #[test]
@@ -388,6 +429,30 @@ async fn introspecting_a_retired_refresh_token_does_not_revoke_its_family() {
         introspect(&server, A, &next.refresh_token).await["active"],
         true
     );
+}
+
+#[tokio::test]
+async fn introspection_says_inactive_once_the_subjects_sessions_are_all_ended() {
+    let auth = Auth::new(builder().build()).unwrap();
+    let server = serve(&auth).await;
+    let session = auth
+        .create_session("ada", authx::SessionMeta::default())
+        .await
+        .unwrap();
+    let pair = auth
+        .token_pair("ada")
+        .session(&session.id)
+        .client_id(A.0)
+        .issue()
+        .unwrap();
+    for token in [&pair.access_token, &pair.refresh_token] {
+        assert_eq!(introspect(&server, A, token).await["active"], true);
+    }
+    // "Log out everywhere": introspection reads liveness as the guards do.
+    auth.revoke_all_sessions("ada", None).await.unwrap();
+    for token in [&pair.access_token, &pair.refresh_token] {
+        assert_eq!(introspect(&server, A, token).await, json!({ "active": false }));
+    }
 }
 
 // ----- metadata -----------------------------------------------------------------------------

@@ -315,3 +315,76 @@ async fn a_trusted_proxy_forwards_the_client_address() {
         "behind the proxy, each client has its own bucket"
     );
 }
+
+/// [`RateLimiter::peek`](authx::rate::RateLimiter::peek) on `limiter`: refused exactly when the
+/// next check is, and any number of peeks count nothing (the checks of a peeked key answer as
+/// those of a key never peeked). Keys under `prefix`; 10 per hour, so nothing refills during
+/// the test.
+async fn peeks_agree_and_count_nothing(limiter: &dyn authx::rate::RateLimiter, prefix: &str) {
+    let (count, window) = (10, Duration::from_secs(3600));
+    let (peeked, plain) = (format!("{prefix}peeked"), format!("{prefix}plain"));
+    for i in 0..count + 3 {
+        let allowed = i < count;
+        for _ in 0..100 {
+            let p = limiter.peek(&peeked, count, window).await.unwrap();
+            assert_eq!(p.allowed, allowed, "peek before check {i}");
+        }
+        let p = limiter.peek(&peeked, count, window).await.unwrap();
+        let c = limiter.check(&peeked, count, window).await.unwrap();
+        let without = limiter.check(&plain, count, window).await.unwrap();
+        assert_eq!(
+            (p.allowed, c.allowed, without.allowed),
+            (allowed, allowed, allowed),
+            "check {i}"
+        );
+        assert_eq!((p.remaining, p.limit), (c.remaining, c.limit), "check {i}");
+        assert_eq!(c.remaining, without.remaining, "check {i}");
+        if !allowed {
+            // The check came after the peek: its wait is no longer, and neither is zero.
+            assert!(!c.retry_after.is_zero() && c.retry_after <= p.retry_after);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_peek_in_memory_counts_nothing_and_agrees_with_the_next_check() {
+    let clock = std::sync::Arc::new(authx::clock::ManualClock::starting_now());
+    let limiter = authx::rate::MemoryRateLimiter::with_clock(clock);
+    peeks_agree_and_count_nothing(&limiter, "").await;
+}
+
+#[tokio::test]
+async fn a_peek_on_redis_counts_nothing_and_agrees_with_the_next_check() {
+    let prefix = format!("authx-test-{}:", uuid::Uuid::new_v4());
+    let stores = redis_stores(&prefix).await;
+    peeks_agree_and_count_nothing(stores.rate.as_ref(), "").await;
+    // Nothing written: the bucket's stored time is as the last check left it, and peeking at
+    // a key never checked creates none.
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let get = |key: String| redis::cmd("GET").arg(key).to_owned();
+    let stored = format!("{prefix}rate:peeked");
+    let before: Option<String> = get(stored.clone()).query_async(&mut conn).await.unwrap();
+    assert!(before.is_some());
+    for _ in 0..100 {
+        stores
+            .rate
+            .peek("peeked", 10, Duration::from_secs(3600))
+            .await
+            .unwrap();
+        let d = stores
+            .rate
+            .peek("never", 10, Duration::from_secs(3600))
+            .await
+            .unwrap();
+        assert_eq!((d.allowed, d.remaining), (true, 9));
+    }
+    let after: Option<String> = get(stored).query_async(&mut conn).await.unwrap();
+    assert_eq!(before, after);
+    let never: i64 = redis::cmd("EXISTS")
+        .arg(format!("{prefix}rate:never"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(never, 0);
+}

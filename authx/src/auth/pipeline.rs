@@ -22,7 +22,7 @@ use super::{Auth, decision};
 use crate::config::TokenLocation;
 use crate::error::AuthError;
 use crate::extract::{cache, locate};
-use crate::guard::{PolicyDecision, PolicyFn, RateKeyRule, RateRule, Rules};
+use crate::guard::{PolicyDecision, RateKeyRule, RateRule, Rules};
 use crate::rate::RateDecision;
 use crate::token::{Claims, TokenType};
 
@@ -254,7 +254,7 @@ impl Auth {
             });
         }
         if let Some((name, policy)) = rules.policy {
-            match evaluate(policy, claims, parts).await {
+            match crate::guard::evaluate(policy, claims, parts).await {
                 PolicyDecision::Allow => {}
                 PolicyDecision::Deny(reason) => return Err(AuthError::PolicyDenied { reason }),
                 PolicyDecision::Error(detail) => {
@@ -361,33 +361,6 @@ fn check_type(rules: &Rules, claims: &Claims) -> Result<(), AuthError> {
 const DPOP_REQUIRED: AuthError = AuthError::InvalidDpopBinding {
     reason: "this route needs a DPoP-bound token, sent as `Authorization: DPoP` with a proof",
 };
-
-/// Runs a policy; a panic while building or polling its future is a failure to decide
-/// ([`PolicyDecision::Error`]), so a buggy policy refuses the request rather than dropping the
-/// connection.
-async fn evaluate(policy: PolicyFn, claims: &Claims, parts: &Parts) -> PolicyDecision {
-    use std::panic::{AssertUnwindSafe, catch_unwind};
-    use std::task::Poll;
-    fn message(panic: &(dyn std::any::Any + Send)) -> String {
-        let text = panic
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("a non-string payload");
-        format!("the policy panicked: {text}")
-    }
-    let mut future = match catch_unwind(AssertUnwindSafe(|| policy(claims, parts))) {
-        Ok(future) => future,
-        Err(panic) => return PolicyDecision::Error(message(&*panic)),
-    };
-    std::future::poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(panic) => Poll::Ready(PolicyDecision::Error(message(&*panic))),
-        },
-    )
-    .await
-}
 
 /// Is this a refusal of the token (charged to the client IP on subject-limited routes), rather
 /// than a failure of ours?

@@ -18,6 +18,7 @@
 
 pub(crate) mod extract;
 mod policy;
+pub(crate) use policy::evaluate;
 mod rules;
 mod rules_builder;
 

@@ -69,3 +69,30 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A policy, as `#[protect(policy = ...)]` stores it: the user's async fn, wrapped.
 pub type PolicyFn = for<'a> fn(&'a Claims, &'a Parts) -> BoxFuture<'a, PolicyDecision>;
+
+/// Runs a policy; a panic while building or polling its future is a failure to decide
+/// ([`PolicyDecision::Error`]), so a buggy policy refuses the request rather than dropping the
+/// connection.
+pub(crate) async fn evaluate(policy: PolicyFn, claims: &Claims, parts: &Parts) -> PolicyDecision {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::task::Poll;
+    fn message(panic: &(dyn std::any::Any + Send)) -> String {
+        let text = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a non-string payload");
+        format!("the policy panicked: {text}")
+    }
+    let mut future = match catch_unwind(AssertUnwindSafe(|| policy(claims, parts))) {
+        Ok(future) => future,
+        Err(panic) => return PolicyDecision::Error(message(&*panic)),
+    };
+    std::future::poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(PolicyDecision::Error(message(&*panic))),
+        },
+    )
+    .await
+}

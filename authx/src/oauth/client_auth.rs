@@ -44,9 +44,11 @@ pub(super) enum Refused {
 /// form-urlencoded, then base64).
 ///
 /// Before any secret is compared, the failure buckets of the client IP and of the named client
-/// (a configured id only, so made-up ids cannot fill the limiter) are probed: an exhausted one
-/// refuses the call, a right secret included, so guessing stops at [`CLIENT_AUTH_FAILURES`]
-/// per window. A failed attempt is then charged to both. The secret is compared as a SHA-256
+/// (a configured id only, so made-up ids cannot fill the limiter) are read with
+/// [`RateLimiter::peek`](crate::rate::RateLimiter::peek), which records nothing: an exhausted
+/// one refuses the call, a right secret included, so guessing stops at
+/// [`CLIENT_AUTH_FAILURES`] per window. Only a failed attempt is then counted, in both; a
+/// successful one leaves the buckets as they were. The secret is compared as a SHA-256
 /// digest in constant time against every configured secret of the named client, and an
 /// unknown id costs a comparison too: neither the secret's bytes nor its length leak through
 /// timing.
@@ -143,25 +145,16 @@ async fn charge(auth: &Auth, key: &str) -> Result<Option<Duration>, Refused> {
 
 /// Whether `key`'s failures are exhausted, without charging one: `Some(retry_after)` when a
 /// failure now would be refused.
-///
-/// The limiter only has the one GCRA `check`, which counts what it allows; a probe is a check
-/// whose cost is one microsecond (`u32::MAX` per window) in a window shorter than the failure
-/// rule's by one failure's interval, so it is allowed exactly when one more failure would be,
-/// and its `retry_after` is the rule's. The same arithmetic runs in memory and in the Redis
-/// script, so the probe is exact across instances too. A right secret thus moves a bucket by
-/// one microsecond, a failure by 6 s.
 async fn exhausted(auth: &Auth, key: &str) -> Result<Option<Duration>, Refused> {
-    let window = CLIENT_AUTH_FAILURE_WINDOW.as_micros();
-    let interval = window / u128::from(CLIENT_AUTH_FAILURES);
-    let probe_window =
-        Duration::from_micros(u64::try_from(window - interval + 1).unwrap_or(u64::MAX));
     let limiter = auth.rate_limiter();
     let decided = auth
-        .store_call(limiter.check(key, u32::MAX, probe_window))
+        .store_call(limiter.peek(key, CLIENT_AUTH_FAILURES, CLIENT_AUTH_FAILURE_WINDOW))
         .await;
     decision(decided)
 }
 
+/// A limiter's answer for a failure bucket: `Some(retry_after)` when refused; a limiter that
+/// did not answer refuses the call.
 fn decision(
     decided: Result<crate::rate::RateDecision, AuthError>,
 ) -> Result<Option<Duration>, Refused> {
@@ -180,29 +173,6 @@ fn decision(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_probe_is_refused_exactly_when_one_more_failure_would_be() {
-        let window = CLIENT_AUTH_FAILURE_WINDOW.as_micros();
-        let interval = window / u128::from(CLIENT_AUTH_FAILURES);
-        let probe_window = Duration::from_micros(u64::try_from(window - interval + 1).unwrap());
-        let start = 1_000_000_000u64;
-        let mut tat = None;
-        for failures in 0..=CLIENT_AUTH_FAILURES + 2 {
-            for now in [start, start + 1, start + 5_999_999, start + 6_000_000] {
-                let (real, _) =
-                    crate::rate::gcra(tat, now, CLIENT_AUTH_FAILURES, CLIENT_AUTH_FAILURE_WINDOW);
-                let (probe, _) = crate::rate::gcra(tat, now, u32::MAX, probe_window);
-                assert_eq!(probe.allowed, real.allowed, "{failures} failures at {now}");
-                if !real.allowed {
-                    assert_eq!(probe.retry_after, real.retry_after);
-                }
-            }
-            let (_, next) =
-                crate::rate::gcra(tat, start, CLIENT_AUTH_FAILURES, CLIENT_AUTH_FAILURE_WINDOW);
-            tat = next.or(tat);
-        }
-    }
 
     #[test]
     fn secrets_of_any_length_are_compared_as_digests() {

@@ -78,6 +78,23 @@ impl MemoryRateLimiter {
         }
         Ok(decision)
     }
+
+    /// [`check_at`](Self::check_at)'s decision without recording it: the key's state is only
+    /// read.
+    pub(crate) fn peek_at(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+        now: u64,
+    ) -> RateDecision {
+        let map = self.shard(key).lock().unwrap_or_else(|p| p.into_inner());
+        gcra(map.get(key).copied(), now, count, window).0
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.clock.now_micros()).unwrap_or(0)
+    }
 }
 
 impl Default for MemoryRateLimiter {
@@ -94,8 +111,16 @@ impl RateLimiter for MemoryRateLimiter {
         count: u32,
         window: Duration,
     ) -> Result<RateDecision, StoreError> {
-        let now = u64::try_from(self.clock.now_micros()).unwrap_or(0);
-        self.check_at(key, count, window, now)
+        self.check_at(key, count, window, self.now())
+    }
+
+    async fn peek(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<RateDecision, StoreError> {
+        Ok(self.peek_at(key, count, window, self.now()))
     }
 }
 
@@ -121,5 +146,70 @@ mod tests {
         }
         // Much later every bucket has refilled: new keys evict the idle ones.
         assert!(l.check_at("fresh", 1, w, 60_000_000).unwrap().allowed);
+    }
+
+    /// The times of a run: bursts at one instant, single requests, and gaps of less than,
+    /// exactly and more than one refill interval (6 s for 10/60s).
+    fn times() -> Vec<u64> {
+        let mut now = 1_000_000_000u64;
+        let mut times = Vec::new();
+        for step in [
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 5_999_999, 1, 6_000_000, 0, 0,
+        ] {
+            now += step;
+            times.push(now);
+        }
+        for step in [
+            60_000_000, 0, 0, 12_000_001, 0, 0, 0, 3_000_000, 3_000_000, 0,
+        ] {
+            now += step;
+            times.push(now);
+        }
+        times
+    }
+
+    #[test]
+    fn a_peek_is_the_next_checks_decision() {
+        let (count, window) = (10, Duration::from_secs(60));
+        let l = MemoryRateLimiter::new();
+        let (mut allowed, mut refused) = (0, 0);
+        for now in times() {
+            let peeked = l.peek_at("k", count, window, now);
+            let checked = l.check_at("k", count, window, now).unwrap();
+            assert_eq!(peeked, checked, "at {now}");
+            if checked.allowed {
+                allowed += 1;
+            } else {
+                refused += 1;
+            }
+        }
+        // The run saw both answers.
+        assert!(
+            allowed > 10 && refused > 5,
+            "{allowed} allowed, {refused} refused"
+        );
+    }
+
+    #[test]
+    fn peeks_record_nothing() {
+        let (count, window) = (10, Duration::from_secs(60));
+        let (plain, peeked) = (MemoryRateLimiter::new(), MemoryRateLimiter::new());
+        for now in times() {
+            for _ in 0..1_000 {
+                peeked.peek_at("k", count, window, now);
+                // Peeking at another rule, or at a key never checked, records nothing either.
+                peeked.peek_at("k", u32::MAX, Duration::from_micros(1), now);
+                peeked.peek_at("never-checked", count, window, now);
+            }
+            assert_eq!(
+                peeked.check_at("k", count, window, now).unwrap(),
+                plain.check_at("k", count, window, now).unwrap(),
+                "at {now}"
+            );
+        }
+        let shards = |l: &MemoryRateLimiter| -> usize {
+            l.shards.iter().map(|s| s.lock().unwrap().len()).sum()
+        };
+        assert_eq!((shards(&plain), shards(&peeked)), (1, 1));
     }
 }

@@ -5,7 +5,9 @@
 //! every `window / N`. Chosen over fixed windows (which allow `2N` across a window boundary)
 //! and sliding logs (memory per request): it is exact, keeps O(1) state per key, and needs one
 //! atomic read-modify-write per decision, which Redis runs as a single server-side script.
-//! Under a burst of concurrent requests exactly `N` pass.
+//! Under a burst of concurrent requests exactly `N` pass. [`RateLimiter::peek`] reads the same
+//! decision without recording the request (the OAuth endpoints count only failed client
+//! authentications, yet refuse every call once those are exhausted).
 //!
 //! **Keys**: `ip` (the socket peer; the one configured forwarding header, `X-Forwarded-For` by
 //! default, only when the peer is one of
@@ -108,6 +110,21 @@ pub trait RateLimiter: Send + Sync + 'static {
         window: Duration,
     ) -> Result<RateDecision, StoreError>;
 
+    /// Decides as [`check`](Self::check) would for `key` under `count` per `window` right now,
+    /// and records nothing: the answer is the decision the next `check` at this instant would
+    /// return (refused exactly when that check would be, with the same `retry_after`), and any
+    /// number of peeks leave the key's bucket as it was. For a caller that charges only some
+    /// requests (failures, say) but must refuse every request once the bucket is empty.
+    ///
+    /// Capacity is the `check`'s concern: a limiter that refuses new keys when full (`503`)
+    /// says so when a request is recorded, not here.
+    async fn peek(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<RateDecision, StoreError>;
+
     /// For a limiter that is also the revocation store (Redis): whether any of `revoked`
     /// (revocation keys: a token id, its session) is revoked or `session` was ended by its
     /// subject's end ([`RevocationStore::any_revoked_or_ended`](crate::RevocationStore::any_revoked_or_ended)),
@@ -138,7 +155,8 @@ pub enum Unrevoked {
 }
 
 /// GCRA in integer microseconds: given the key's theoretical arrival time `tat` (none for a new
-/// or idle key) and `now`, the decision and the new `tat` to store when allowed.
+/// or idle key) and `now`, the decision and the new `tat` to store when allowed. A
+/// [`RateLimiter::peek`] is the decision alone, nothing stored.
 pub(crate) fn gcra(
     tat: Option<u64>,
     now: u64,

@@ -1,14 +1,15 @@
 //! [`RedisStore`]'s rate limits: GCRA on Redis's own clock, exact across instances; with a
-//! token's revocation keys, its revocation and the limit in the same script.
+//! token's revocation keys, its revocation and the limit in the same script; a peek runs the
+//! same arithmetic and writes nothing.
 
 use std::time::Duration;
 
-use super::scripts::{GCRA, GCRA_UNLESS_REVOKED};
+use super::scripts::{GCRA, GCRA_PEEK, GCRA_UNLESS_REVOKED};
 use super::{RedisStore, unavailable};
 use crate::store::StoreError;
 
 impl RedisStore {
-    /// Runs `script` ([`GCRA`] or [`GCRA_UNLESS_REVOKED`]) with `revoked` keys
+    /// Runs `script` ([`GCRA`], [`GCRA_PEEK`] or [`GCRA_UNLESS_REVOKED`]) with `revoked` keys
     /// first, then `session`'s end record, and the rate key of `key` last; `None` when a
     /// revoked key was found or the session was ended.
     async fn gcra(
@@ -67,6 +68,17 @@ impl crate::rate::RateLimiter for RedisStore {
         window: Duration,
     ) -> Result<crate::rate::RateDecision, StoreError> {
         self.gcra(&GCRA, &[], None, key, count, window)
+            .await?
+            .ok_or_else(|| StoreError::unavailable("the rate script answered for no key"))
+    }
+
+    async fn peek(
+        &self,
+        key: &str,
+        count: u32,
+        window: Duration,
+    ) -> Result<crate::rate::RateDecision, StoreError> {
+        self.gcra(&GCRA_PEEK, &[], None, key, count, window)
             .await?
             .ok_or_else(|| StoreError::unavailable("the rate script answered for no key"))
     }

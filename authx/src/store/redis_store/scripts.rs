@@ -303,8 +303,12 @@ redis.call('DEL', KEYS[1])
 return n"
 }
 
-/// GCRA on Redis's own clock: one atomic script per decision, one round trip.
-const GCRA_SRC: &str = r"
+/// GCRA's decision on Redis's own clock, up to the refusal: what [`GCRA`] and [`GCRA_PEEK`]
+/// share, so a peek and a check cannot disagree. The allowed path follows, with `new_tat`,
+/// `ahead`, `window` and `interval` in scope.
+macro_rules! gcra_decision {
+    () => {
+        r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
@@ -315,14 +319,36 @@ local new_tat = tat + interval
 local ahead = new_tat - now
 if ahead > window then
   return {0, 0, tat - now, ahead - window}
-end
-redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil(ahead / 1000) + 1)
-return {1, math.floor((window - ahead) / interval), ahead, 0}";
+end"
+    };
+}
+
+/// The answer of an allowed request, after `gcra_decision!`.
+macro_rules! gcra_allowed {
+    () => {
+        r"
+return {1, math.floor((window - ahead) / interval), ahead, 0}"
+    };
+}
+
+/// GCRA on Redis's own clock: one atomic script per decision, one round trip.
+const GCRA_SRC: &str = concat!(
+    gcra_decision!(),
+    r"
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil(ahead / 1000) + 1)",
+    gcra_allowed!()
+);
 
 script! {
     /// A rate decision for KEYS[1] (interval ARGV[1] and window ARGV[2], microseconds):
     /// `{allowed, remaining, reset, retry}`.
     GCRA = GCRA_SRC
+}
+
+script! {
+    /// [`GCRA`]'s decision for KEYS[1] now, with its arithmetic, and nothing written: a
+    /// [`RateLimiter::peek`](crate::rate::RateLimiter::peek).
+    GCRA_PEEK = concat!(gcra_decision!(), gcra_allowed!())
 }
 
 script! {
