@@ -14,6 +14,7 @@ use authx::{
     routes,
 };
 use authx_examples::demo::{self, LoginBody, Users, bad_credentials};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -225,29 +226,60 @@ struct SessionView {
 
 #[derive(Deserialize)]
 struct SessionsQuery {
-    /// Page size, 1 to `authx::MAX_SESSION_PAGE` (default 20).
+    /// Page size (default 20), clamped to 1 to `authx::MAX_SESSION_PAGE`.
     limit: Option<usize>,
     /// The `next` cursor of the previous page (from its `Link` header).
     after: Option<String>,
 }
 
+/// A 400 with a JSON body, for a query this route cannot read.
+fn bad_query(message: &str, error_type: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(ErrorBody::new(message, error_type)),
+    )
+        .into_response()
+}
+
+/// `text` as a query-string value: every byte but the unreserved ones percent-encoded.
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The current user's sessions ("your devices"), a page at a time, oldest first:
-/// `?limit=20&after=<cursor>`; a `Link: <...>; rel="next"` header names the next page.
+/// `?limit=20&after=<cursor>`; a `Link: <...>; rel="next"` header names the next page. A
+/// `limit` past `authx::MAX_SESSION_PAGE` is clamped; a query that does not parse (a `limit`
+/// that is not a number, an `after` that is not a cursor) is a 400 with a JSON body.
 #[protect(route = "GET /sessions")]
 async fn list_sessions(
     State(s): State<AppState>,
     claims: Claims,
-    Query(q): Query<SessionsQuery>,
+    query: Result<Query<SessionsQuery>, QueryRejection>,
 ) -> Result<Response, AuthError> {
+    let Ok(Query(q)) = query else {
+        return Ok(bad_query(
+            "Bad query: `limit` is a number of sessions, `after` the cursor of the previous page",
+            "InvalidQueryError",
+        ));
+    };
     let after = match q.after.as_deref().map(authx::store::SessionCursor::parse) {
         Some(None) => {
-            let body = ErrorBody::new("Bad session cursor", "InvalidCursorError");
-            return Ok((StatusCode::BAD_REQUEST, Json(body)).into_response());
+            return Ok(bad_query(
+                "Bad session cursor: `after` takes the `next` link of the previous page",
+                "InvalidCursorError",
+            ));
         }
         Some(cursor) => cursor,
         None => None,
     };
-    let limit = q.limit.unwrap_or(20);
+    let limit = q.limit.unwrap_or(20).clamp(1, authx::MAX_SESSION_PAGE);
     let page = s
         .auth
         .sessions_page(&claims.sub, after.as_ref(), limit)
@@ -263,7 +295,7 @@ async fn list_sessions(
         .collect();
     let mut response = Json(views).into_response();
     if let Some(next) = page.next {
-        // The cursor is digits, a dot and a session id: safe in a header and a query.
+        let next = query_value(&next);
         let link = format!("</sessions?limit={limit}&after={next}>; rel=\"next\"");
         if let Ok(value) = axum::http::HeaderValue::from_str(&link) {
             response

@@ -434,6 +434,158 @@ async fn sessions_are_listed_revoked_and_isolated_between_users() {
     assert_eq!(get_bearer(&s, "/protected", laptop_access).await.0, 401);
 }
 
+/// One page of `GET path` as `token`: the session ids, how many are `current`, and the path of
+/// the `Link: <...>; rel="next"` header, if any.
+async fn sessions_page(
+    s: &TestServer,
+    path: &str,
+    token: &str,
+) -> (Vec<String>, usize, Option<String>) {
+    let res = client()
+        .get(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let link = res
+        .headers()
+        .get(reqwest::header::LINK)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let (status, body) = status_json(res).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    let page = body.as_array().unwrap();
+    let ids = page
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_owned())
+        .collect();
+    let current = page.iter().filter(|x| x["current"] == true).count();
+    let next = link.map(|l| {
+        let (target, rel) = l.split_once("; ").unwrap();
+        assert_eq!(rel, "rel=\"next\"", "{l}");
+        target
+            .strip_prefix('<')
+            .and_then(|t| t.strip_suffix('>'))
+            .unwrap()
+            .to_owned()
+    });
+    (ids, current, next)
+}
+
+/// Every page from `first`, following `Link: rel="next"` to the end: the ids in order, the
+/// number of pages, how many sessions were `current`, and every link followed.
+async fn all_pages(
+    s: &TestServer,
+    first: &str,
+    token: &str,
+) -> (Vec<String>, usize, usize, Vec<String>) {
+    let (mut ids, mut pages, mut current, mut links) = (Vec::new(), 0, 0, Vec::new());
+    let mut path = Some(first.to_owned());
+    while let Some(p) = path {
+        let (page, c, next) = sessions_page(s, &p, token).await;
+        assert!(!page.is_empty() || pages == 0, "an empty page after {p}");
+        ids.extend(page);
+        current += c;
+        pages += 1;
+        assert!(pages <= 200, "the pages never end");
+        links.extend(next.clone());
+        path = next;
+    }
+    (ids, pages, current, links)
+}
+
+#[tokio::test]
+async fn sessions_are_listed_a_page_at_a_time_by_following_the_link_header() {
+    let mut config = config();
+    config.max_sessions_per_subject = 200;
+    let auth = Auth::new(config).unwrap();
+    let s = TestServer::start(quickstart::app(auth.clone(), Users::demo())).await;
+    let mut sids = Vec::new();
+    let mut access = String::new();
+    for agent in ["laptop", "phone", "tablet", "tv", "watch"] {
+        let pair = login_as(&s, "user1", "password1", agent).await;
+        access = pair["access_token"].as_str().unwrap().to_owned();
+        sids.push(auth.verify(&access).unwrap().sid.unwrap());
+    }
+    let other = login_as(&s, "user2", "password2", "curl/8.5.0").await;
+    let other_sid = auth
+        .verify(other["access_token"].as_str().unwrap())
+        .unwrap()
+        .sid
+        .unwrap();
+
+    // Pages of two, the `Link` header followed to the end: every session exactly once, the
+    // current one marked, the other user's absent.
+    let (mut ids, pages, current, links) = all_pages(&s, "/sessions?limit=2", &access).await;
+    ids.sort();
+    sids.sort();
+    assert_eq!(ids, sids, "every session exactly once");
+    assert_eq!(pages, 3, "2 + 2 + 1");
+    assert_eq!(current, 1);
+    assert!(!ids.contains(&other_sid));
+    assert_eq!(links.len(), 2);
+    assert!(
+        links
+            .iter()
+            .all(|l| l.starts_with("/sessions?limit=2&after=")),
+        "{links:?}"
+    );
+
+    // Past `MAX_SESSION_PAGE` sessions, an over-large `limit` is clamped to it, and its `Link`
+    // says so; a `limit` of 0 is one.
+    for _ in 0..authx::MAX_SESSION_PAGE {
+        auth.create_session("user1", authx::SessionMeta::default())
+            .await
+            .unwrap();
+    }
+    let total = authx::MAX_SESSION_PAGE + sids.len();
+    let (first, _, next) = sessions_page(&s, "/sessions?limit=100000", &access).await;
+    assert_eq!(first.len(), authx::MAX_SESSION_PAGE, "clamped");
+    let next = next.expect("a next page");
+    assert!(
+        next.starts_with(&format!("/sessions?limit={}&", authx::MAX_SESSION_PAGE)),
+        "{next}"
+    );
+    let (ids, pages, _, _) = all_pages(&s, "/sessions?limit=100000", &access).await;
+    assert_eq!((ids.len(), pages), (total, 2));
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), total, "no session twice");
+    assert!(sids.iter().all(|id| unique.contains(id)));
+    let (one, _, next) = sessions_page(&s, "/sessions?limit=0", &access).await;
+    assert_eq!(one.len(), 1);
+    assert!(next.unwrap().starts_with("/sessions?limit=1&after="));
+    let (ids, ..) = all_pages(&s, "/sessions", &access).await;
+    assert_eq!(ids.len(), total, "default pages reach every session too");
+
+    // A cursor that is not one, or a limit that is not a number: a 400 with a JSON body.
+    for (query, error_type) in [
+        ("after=garbage", "InvalidCursorError"),
+        ("after=", "InvalidCursorError"),
+        ("limit=2&after=12.a%20b", "InvalidCursorError"),
+        ("limit=2&after=x.y", "InvalidCursorError"),
+        ("limit=lots", "InvalidQueryError"),
+        ("limit=-1", "InvalidQueryError"),
+    ] {
+        let res = client()
+            .get(s.url(&format!("/sessions?{query}")))
+            .bearer_auth(&access)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_json(res).await;
+        assert_error(status, &body, 400, error_type);
+    }
+    // Without a token, still a 401 first.
+    let (status, body) = status_json(
+        client()
+            .get(s.url("/sessions?after=garbage"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &body, 401, "MissingTokenError");
+}
+
 #[tokio::test]
 async fn refresh_rotation_detects_reuse_and_revokes_the_family() {
     let (s, _) = start(quickstart::app).await;

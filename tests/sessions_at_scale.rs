@@ -3,6 +3,10 @@
 //! count (counted through a wrapper around the stores; the duration is printed, never asserted),
 //! every token of those sessions is refused afterwards, and a login right after is accepted.
 //!
+//! The sessions are seeded in bulk (SQL: multi-row `INSERT`s of the columns the store writes;
+//! Redis: `create_session`), which is not what is under test; ending them and refusing their
+//! tokens go through the public API.
+//!
 //! PostgreSQL and Redis come from `AUTHX_TEST_POSTGRES_URL` / `AUTHX_TEST_REDIS_URL` (defaults
 //! `postgres://postgres@127.0.0.1:5432/test`, `redis://127.0.0.1:6379`); these tests FAIL when
 //! they are unreachable.
@@ -18,6 +22,9 @@ use authx::{Auth, AuthConfig, AuthError, RevocationStore, SessionMeta};
 use futures_util::StreamExt;
 
 const SESSIONS: usize = 50_000;
+
+/// Rows per seeding `INSERT` on SQL stores.
+const SEED_BATCH: usize = 1_000;
 
 /// Counts every call into the stores it wraps: one call is a fixed number of statements or
 /// commands in every built-in backend (at most two).
@@ -194,25 +201,25 @@ async fn at_scale(url: &str, backend: &str) {
     )
     .unwrap();
     let seeded = Instant::now();
-    // Seeded straight into the store, as `create_session` would store them.
+    // As `create_session` would store them: stamped with the subject's generation, in the id
+    // too; a hundred per second of creation.
     let ids: Vec<String> = (0..SESSIONS)
         .map(|_| format!("{}.{generation}", uuid::Uuid::new_v4()))
         .collect();
-    let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(ids.iter().enumerate())
+    let sessions: Vec<Session> = ids
+        .iter()
+        .enumerate()
         .map(|(i, id)| {
-            let sessions = raw.sessions.clone();
-            let subject = subject.clone();
-            async move {
-                let created = now - 3600 + i64::try_from(i / 100).unwrap_or(0);
-                let s = Session::new(id.clone(), subject, created, now + 86_400)
-                    .with_generation(Some(generation));
-                sessions.create_session(&s).await
-            }
+            let created = now - 3600 + i64::try_from(i / 100).unwrap_or(0);
+            Session::new(id.clone(), subject.clone(), created, now + 86_400)
+                .with_generation(Some(generation))
         })
-        .buffer_unordered(32)
-        .collect()
-        .await;
-    assert!(results.iter().all(Result::is_ok), "seeding failed");
+        .collect();
+    if backend == "redis" {
+        seed_through_store(&raw, &sessions).await;
+    } else {
+        seed_sql(url, &sessions).await;
+    }
     println!(
         "{backend}: seeded {SESSIONS} sessions in {:?}",
         seeded.elapsed()
@@ -277,6 +284,74 @@ async fn at_scale(url: &str, backend: &str) {
         .unwrap();
     auth.verify_unrevoked(&pair.access_token).await.unwrap();
     assert_eq!(auth.sessions(&subject).await.unwrap().len(), 1);
+    // Again: only the session begun since is reached (the ended ones are not counted twice).
+    let started = Instant::now();
+    let again = auth.revoke_all_sessions(&subject, None).await.unwrap();
+    println!(
+        "{backend}: revoke-all again of {again} session took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(again, 1, "only the session begun after the first end");
+    let err = auth.verify_unrevoked(&pair.access_token).await.unwrap_err();
+    assert!(matches!(err, AuthError::Revoked), "{err:?}");
+    assert!(auth.sessions(&subject).await.unwrap().is_empty());
+}
+
+/// Seeds `sessions` with one `create_session` each, 32 at a time.
+async fn seed_through_store(raw: &authx::Stores, sessions: &[Session]) {
+    let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(sessions)
+        .map(|s| raw.sessions.create_session(s))
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(results.iter().all(Result::is_ok), "seeding failed");
+}
+
+/// Seeds `sessions` into the SQL store at `url` (already migrated by `connect`): multi-row
+/// `INSERT`s of [`SEED_BATCH`] rows, with the columns and values `SqlStore::create_session`
+/// writes for a `Session::new` with a generation (no client details, not revoked).
+async fn seed_sql(url: &str, sessions: &[Session]) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot open {url} to seed: {e}"));
+    for batch in sessions.chunks(SEED_BATCH) {
+        let rows: Vec<String> = (0..batch.len())
+            .map(|i| {
+                let p = i * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, NULL, NULL, NULL, NULL, 0, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO authx_sessions (id, subject, created_at, last_seen, expires_at, ip, \
+             user_agent, device, device_info, revoked, generation) VALUES {}",
+            rows.join(", ")
+        );
+        let mut insert = sqlx::query(&sql);
+        for s in batch {
+            let generation = s.generation.and_then(|g| i64::try_from(g).ok());
+            insert = insert
+                .bind(s.id.as_str())
+                .bind(s.subject.as_str())
+                .bind(s.created_at)
+                .bind(s.last_seen)
+                .bind(s.expires_at)
+                .bind(generation);
+        }
+        insert
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("seeding failed: {e}"));
+    }
+    pool.close().await;
 }
 
 fn postgres_url() -> String {

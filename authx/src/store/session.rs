@@ -222,8 +222,9 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Marks revoked every live session of `subject` of a generation before `generation`
     /// (and every one without a generation), except `keep`: the record of
     /// [`RevocationStore::end_sessions`](super::RevocationStore::end_sessions), which is what
-    /// refuses their tokens. A few statements whatever the count in the built-in backends;
-    /// the default marks them one by one.
+    /// refuses their tokens. A few statements whatever the count in the built-in backends,
+    /// which record the end once and read it back wherever they list or read sessions (a
+    /// session it ended reads as revoked); the default marks them one by one.
     async fn end_subject_sessions(
         &self,
         subject: &str,

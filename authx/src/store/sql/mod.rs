@@ -5,6 +5,9 @@ mod allowlist;
 mod ended;
 #[cfg(feature = "postgres")]
 mod feed;
+mod replay;
+mod schema;
+mod session_ends;
 mod sessions;
 
 use std::sync::Arc;
@@ -16,50 +19,6 @@ use sqlx::{AnyPool, Row};
 
 use super::{RevocationStore, Session, SessionMark, StoreError};
 use crate::clock::unix_now as now;
-
-/// The schema, applied in order on connect; each statement is idempotent. Append, never edit:
-/// a deployed database has run the earlier ones.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS authx_revoked (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS authx_revoked_expires ON authx_revoked (expires_at)",
-    "CREATE TABLE IF NOT EXISTS authx_sessions (
-        id TEXT PRIMARY KEY,
-        subject TEXT NOT NULL,
-        created_at BIGINT NOT NULL,
-        last_seen BIGINT NOT NULL,
-        expires_at BIGINT NOT NULL,
-        ip TEXT,
-        user_agent TEXT,
-        device TEXT,
-        revoked BIGINT NOT NULL DEFAULT 0
-    )",
-    "CREATE INDEX IF NOT EXISTS authx_sessions_subject ON authx_sessions (subject)",
-    "CREATE TABLE IF NOT EXISTS authx_allowlist (
-        jti TEXT PRIMARY KEY,
-        subject TEXT NOT NULL,
-        expires_at BIGINT NOT NULL
-    )",
-    "CREATE INDEX IF NOT EXISTS authx_allowlist_subject ON authx_allowlist (subject)",
-    "CREATE TABLE IF NOT EXISTS authx_families (
-        family TEXT PRIMARY KEY,
-        head TEXT NOT NULL,
-        expires_at BIGINT NOT NULL
-    )",
-    "CREATE TABLE IF NOT EXISTS authx_ended (
-        subject TEXT PRIMARY KEY,
-        generation BIGINT NOT NULL,
-        keep TEXT,
-        expires_at BIGINT NOT NULL
-    )",
-    "CREATE INDEX IF NOT EXISTS authx_sessions_subject_age ON authx_sessions (subject, created_at, id)",
-];
-
-/// Columns added to existing tables, in order: `(table, column, type)`. Append, never edit.
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
-    ("authx_sessions", "device_info", "TEXT"),
-    // NULL: a session stored before generations (see `Session::generation`).
-    ("authx_sessions", "generation", "BIGINT"),
-];
 
 /// Purge expired rows every this many writes.
 const PURGE_EVERY: u64 = 256;
@@ -123,32 +82,7 @@ impl SqlStore {
         self.postgres
     }
 
-    /// Applies the schema (idempotent).
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        for m in MIGRATIONS {
-            sqlx::query(m)
-                .execute(&self.pool)
-                .await
-                .map_err(unavailable)?;
-        }
-        // Columns added after the first release: SQLite has no `ADD COLUMN IF NOT EXISTS`, so
-        // each is added when reading it fails.
-        for (table, column, ty) in ADDED_COLUMNS {
-            let probe = format!("SELECT {column} FROM {table} LIMIT 0");
-            if sqlx::query(&probe).execute(&self.pool).await.is_err() {
-                let add = format!("ALTER TABLE {table} ADD COLUMN {column} {ty}");
-                if let Err(e) = sqlx::query(&add).execute(&self.pool).await {
-                    // Another instance may have added it between the probe and now.
-                    if sqlx::query(&probe).execute(&self.pool).await.is_err() {
-                        return Err(unavailable(e));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Deletes expired revocations and sessions; returns how many rows went.
+    /// Deletes expired revocations, sessions and replay records; returns how many rows went.
     pub async fn purge_expired(&self) -> Result<u64, StoreError> {
         let now = now();
         let a = sqlx::query("DELETE FROM authx_revoked WHERE expires_at <= $1")
@@ -171,11 +105,21 @@ impl SqlStore {
             .bind(now)
             .execute(&self.pool)
             .await;
+        let f = sqlx::query("DELETE FROM authx_session_ends WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await;
+        let g = sqlx::query("DELETE FROM authx_replay WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await;
         Ok(a.map_err(unavailable)?.rows_affected()
             + b.map_err(unavailable)?.rows_affected()
             + c.map_err(unavailable)?.rows_affected()
             + d.map_err(unavailable)?.rows_affected()
-            + e.map_err(unavailable)?.rows_affected())
+            + e.map_err(unavailable)?.rows_affected()
+            + f.map_err(unavailable)?.rows_affected()
+            + g.map_err(unavailable)?.rows_affected())
     }
 
     async fn after_write(&self) {
@@ -298,8 +242,8 @@ impl RevocationStore for SqlStore {
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let expires_at = expires_at.max(now() + 1);
-        // A replay record (DPoP proof): never asked about through `any_revoked`, so never
-        // announced to near-caches.
+        // A once-only record: never asked about through `any_revoked`, so never announced to
+        // near-caches. (DPoP proofs have their own table: `replay.rs`.)
         let sql = "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
         let done = self
             .with_schema(|| {

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::session_ends::{ENDED, not_ended};
 use super::{SESSION_COLUMNS, SqlStore, session_from_row, unavailable};
 use crate::clock::unix_now as now;
 use crate::store::{EndedSessions, Session, SessionCursor, SessionStore, StoreError};
@@ -37,8 +38,10 @@ impl SessionStore for SqlStore {
     }
 
     async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        // A session its subject's end record ended reads as revoked.
         let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE id = $1 AND expires_at > $2"
+            "SELECT {SESSION_COLUMNS}, CASE WHEN {ENDED} THEN 1 ELSE revoked END AS ended \
+             FROM authx_sessions WHERE id = $1 AND expires_at > $2"
         );
         let row = self
             .with_schema(|| {
@@ -48,22 +51,27 @@ impl SessionStore for SqlStore {
                     .fetch_optional(&self.pool)
             })
             .await?;
-        row.as_ref()
-            .map(session_from_row)
-            .transpose()
-            .map_err(unavailable)
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut session = session_from_row(&row).map_err(unavailable)?;
+        session.revoked = row.try_get::<i64, _>("ended").map_err(unavailable)? != 0;
+        Ok(Some(session))
     }
 
     async fn list_sessions(&self, subject: &str, now: i64) -> Result<Vec<Session>, StoreError> {
         let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE subject = $1 AND revoked = 0 AND expires_at > $2 \
-             ORDER BY created_at, id"
+            "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE subject = $1 AND revoked = 0 \
+             AND expires_at > $2 AND {} ORDER BY created_at, id",
+            not_ended(3, 4)
         );
         let rows = self
             .with_schema(|| {
                 sqlx::query(&sql)
                     .bind(subject)
                     .bind(now)
+                    .bind(subject)
+                    .bind(subject)
                     .fetch_all(&self.pool)
             })
             .await?;
@@ -95,13 +103,12 @@ impl SessionStore for SqlStore {
     }
 
     async fn mark_session_revoked(&self, id: &str) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE authx_sessions SET revoked = 1 WHERE id = $1 AND revoked = 0 \
+             AND expires_at > $2 AND NOT {ENDED}"
+        );
         let done = self
-            .with_schema(|| {
-                sqlx::query("UPDATE authx_sessions SET revoked = 1 WHERE id = $1 AND revoked = 0 AND expires_at > $2")
-                    .bind(id)
-                    .bind(now())
-                    .execute(&self.pool)
-            })
+            .with_schema(|| sqlx::query(&sql).bind(id).bind(now()).execute(&self.pool))
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -113,11 +120,13 @@ impl SessionStore for SqlStore {
         after: Option<&SessionCursor>,
         limit: usize,
     ) -> Result<Vec<Session>, StoreError> {
-        // Served by the index on (subject, created_at, id): a page costs its own rows.
+        // Served by the index on (subject, created_at, id): a page costs its own rows, and the
+        // revoked or ended ones it steps over until they expire.
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE subject = $1 AND revoked = 0 \
              AND expires_at > $2 AND (created_at > $3 OR (created_at = $4 AND id > $5)) \
-             ORDER BY created_at, id LIMIT $6"
+             AND {} ORDER BY created_at, id LIMIT $8",
+            not_ended(6, 7)
         );
         let (created_at, id) = after.map_or((i64::MIN, ""), |c| (c.created_at, c.id.as_str()));
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -129,6 +138,8 @@ impl SessionStore for SqlStore {
                     .bind(created_at)
                     .bind(created_at)
                     .bind(id)
+                    .bind(subject)
+                    .bind(subject)
                     .bind(limit)
                     .fetch_all(&self.pool)
             })
@@ -145,13 +156,19 @@ impl SessionStore for SqlStore {
         now: i64,
         newest: usize,
     ) -> Result<Vec<Session>, StoreError> {
-        let live = "FROM authx_sessions WHERE subject = $1 AND revoked = 0 AND expires_at > $2";
+        let live = format!(
+            "FROM authx_sessions WHERE subject = $1 AND revoked = 0 AND expires_at > $2 \
+             AND {}",
+            not_ended(3, 4)
+        );
         let count_sql = format!("SELECT COUNT(*) AS n {live}");
         let count: i64 = self
             .with_schema(|| {
                 sqlx::query(&count_sql)
                     .bind(subject)
                     .bind(now)
+                    .bind(subject)
+                    .bind(subject)
                     .fetch_one(&self.pool)
             })
             .await?
@@ -161,12 +178,14 @@ impl SessionStore for SqlStore {
         if over <= 0 {
             return Ok(Vec::new());
         }
-        let sql = format!("SELECT {SESSION_COLUMNS} {live} ORDER BY created_at, id LIMIT $3");
+        let sql = format!("SELECT {SESSION_COLUMNS} {live} ORDER BY created_at, id LIMIT $5");
         let rows = self
             .with_schema(|| {
                 sqlx::query(&sql)
                     .bind(subject)
                     .bind(now)
+                    .bind(subject)
+                    .bind(subject)
                     .bind(over.min(MAX_BEYOND))
                     .fetch_all(&self.pool)
             })
@@ -184,40 +203,6 @@ impl SessionStore for SqlStore {
         generation: u64,
         now: i64,
     ) -> Result<EndedSessions, StoreError> {
-        // Ids are never empty: '' keeps nothing.
-        let keep = keep.unwrap_or("");
-        let generation = i64::try_from(generation).unwrap_or(i64::MAX);
-        // Sessions stored before generations: their tokens are revoked one by one.
-        let unstamped = self
-            .with_schema(|| {
-                sqlx::query(
-                    "SELECT id FROM authx_sessions WHERE subject = $1 AND revoked = 0 \
-                     AND expires_at > $2 AND id <> $3 AND generation IS NULL",
-                )
-                .bind(subject)
-                .bind(now)
-                .bind(keep)
-                .fetch_all(&self.pool)
-            })
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>("id"))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(unavailable)?;
-        let done = self
-            .with_schema(|| {
-                sqlx::query(
-                    "UPDATE authx_sessions SET revoked = 1 WHERE subject = $1 AND revoked = 0 \
-                     AND expires_at > $2 AND id <> $3 AND (generation IS NULL OR generation < $4)",
-                )
-                .bind(subject)
-                .bind(now)
-                .bind(keep)
-                .bind(generation)
-                .execute(&self.pool)
-            })
-            .await?;
-        let count = usize::try_from(done.rows_affected()).unwrap_or(usize::MAX);
-        Ok(EndedSessions::new(count, unstamped))
+        self.end_subject(subject, keep, generation, now).await
     }
 }

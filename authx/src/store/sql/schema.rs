@@ -1,0 +1,115 @@
+//! The SQL store's schema: its tables, the columns added since, and how they are applied.
+
+use super::{SqlStore, unavailable};
+use crate::store::StoreError;
+
+/// The schema, applied in order on connect; each statement is idempotent. Append, never edit:
+/// a deployed database has run the earlier ones.
+pub(super) const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS authx_revoked (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS authx_revoked_expires ON authx_revoked (expires_at)",
+    "CREATE TABLE IF NOT EXISTS authx_sessions (
+        id TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        device TEXT,
+        revoked BIGINT NOT NULL DEFAULT 0
+    )",
+    "CREATE INDEX IF NOT EXISTS authx_sessions_subject ON authx_sessions (subject)",
+    "CREATE TABLE IF NOT EXISTS authx_allowlist (
+        jti TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS authx_allowlist_subject ON authx_allowlist (subject)",
+    "CREATE TABLE IF NOT EXISTS authx_families (
+        family TEXT PRIMARY KEY,
+        head TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS authx_ended (
+        subject TEXT PRIMARY KEY,
+        generation BIGINT NOT NULL,
+        keep TEXT,
+        expires_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS authx_sessions_subject_age ON authx_sessions (subject, created_at, id)",
+    // One row per subject whose sessions all ended (see `session_ends`).
+    "CREATE TABLE IF NOT EXISTS authx_session_ends (
+        subject TEXT PRIMARY KEY,
+        generation BIGINT NOT NULL,
+        keep TEXT,
+        expires_at BIGINT NOT NULL
+    )",
+    // Replay records (DPoP proofs), apart from revocations (see `replay`).
+    "CREATE TABLE IF NOT EXISTS authx_replay (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS authx_replay_expires ON authx_replay (expires_at)",
+];
+
+/// Columns added to existing tables, in order: `(table, column, type)`. Append, never edit.
+pub(super) const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("authx_sessions", "device_info", "TEXT"),
+    // NULL: a session stored before generations (see `Session::generation`).
+    ("authx_sessions", "generation", "BIGINT"),
+];
+
+impl SqlStore {
+    /// Applies the schema (idempotent). On PostgreSQL in one transaction under an advisory
+    /// lock, so instances (or tests) starting together on a new database do not race on
+    /// `CREATE TABLE IF NOT EXISTS`, which PostgreSQL may refuse to the loser.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        if self.postgres {
+            return self.migrate_postgres().await;
+        }
+        for m in MIGRATIONS {
+            sqlx::query(m)
+                .execute(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        }
+        // Columns added after the first release: SQLite has no `ADD COLUMN IF NOT EXISTS`, so
+        // each is added when reading it fails.
+        for (table, column, ty) in ADDED_COLUMNS {
+            let probe = format!("SELECT {column} FROM {table} LIMIT 0");
+            if sqlx::query(&probe).execute(&self.pool).await.is_err() {
+                let add = format!("ALTER TABLE {table} ADD COLUMN {column} {ty}");
+                if let Err(e) = sqlx::query(&add).execute(&self.pool).await {
+                    // Another instance may have added it between the probe and now.
+                    if sqlx::query(&probe).execute(&self.pool).await.is_err() {
+                        return Err(unavailable(e));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn migrate_postgres(&self) -> Result<(), StoreError> {
+        /// The advisory lock key of authx's schema ("authx" in ASCII).
+        const SCHEMA_LOCK: i64 = 0x61_75_74_68_78;
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(SCHEMA_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        for m in MIGRATIONS {
+            sqlx::query(m)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        for (table, column, ty) in ADDED_COLUMNS {
+            let add = format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {ty}");
+            sqlx::query(&add)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+}
