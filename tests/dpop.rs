@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
+use authx::store::MemoryStore;
 use authx::{
-    Auth, AuthConfig, AuthError, Claims, RefreshClaims, TokenPair, protect, public, routes,
+    Auth, AuthConfig, AuthError, Claims, RefreshClaims, Stores, TokenPair, protect, public, routes,
 };
 use authx_tests::dpop::{DpopClient, Proof, ath};
 use authx_tests::{TestServer, client};
@@ -573,6 +574,61 @@ async fn behind_a_proxy_htu_is_checked_against_the_configured_base_url() {
     assert_eq!(status, 401);
 }
 
+async fn logout(State(auth): State<Auth>, claims: Claims) -> Result<http::StatusCode, AuthError> {
+    auth.logout(&claims).await?;
+    Ok(http::StatusCode::NO_CONTENT)
+}
+
+/// Replay records have a store of their own: with room for 8 revocations in the memory store,
+/// 40 distinct valid proofs all pass (on a store that kept them among the revocations, the 9th
+/// got 503), then logout still revokes (no 503), the logged-out token is refused, and a
+/// replayed proof is still refused as a replay.
+#[tokio::test]
+async fn a_flood_of_proofs_cannot_fill_the_revocation_store() {
+    const REVOCATIONS: usize = 8;
+    let stores = Stores::single(MemoryStore::with_capacity(REVOCATIONS), "memory");
+    let auth = Auth::builder(config()).stores(stores).build().unwrap();
+    let app = routes![login, refresh, protected, dpop_only]
+        .route("/logout", axum::routing::post(logout))
+        .with_state(auth.clone());
+    let server = TestServer::start(app).await;
+    let dpop = DpopClient::p256();
+    let pair = dpop_login(&server, &dpop).await;
+    let scheme = || Some(format!("DPoP {}", pair.access_token));
+    let fresh = |method: &str, path: &str| {
+        dpop.sign(&dpop.proof_for(method, &server.url(path), Some(&pair.access_token)))
+    };
+    let first = fresh("GET", "/protected");
+    let (status, _, _, body) =
+        send(&server, "GET", "/protected", scheme(), Some(first.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    for i in 1..REVOCATIONS * 5 {
+        let proof = fresh("GET", "/protected");
+        let (status, _, _, body) = send(&server, "GET", "/protected", scheme(), Some(proof)).await;
+        assert_eq!(status, 200, "proof {i}: {body}");
+    }
+
+    let (status, _, _, body) = send(
+        &server,
+        "POST",
+        "/logout",
+        scheme(),
+        Some(fresh("POST", "/logout")),
+    )
+    .await;
+    assert_eq!(status, 204, "logout still revokes: {body}");
+    let proof = fresh("GET", "/protected");
+    let (status, _, _, body) = send(&server, "GET", "/protected", scheme(), Some(proof)).await;
+    assert_eq!(
+        (status, error_type(&body).as_str()),
+        (401, "RevokedTokenError"),
+        "{body}"
+    );
+    let (status, _, _, body) = send(&server, "GET", "/protected", scheme(), Some(first)).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("replayed"), "{body}");
+}
+
 fn redis_url() -> String {
     std::env::var("AUTHX_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
@@ -599,6 +655,45 @@ async fn a_replay_is_refused_across_instances_sharing_redis() {
         .issue()
         .unwrap();
     // One proof, made for a URL both instances answer to (same host, same path).
+    let url = server_a.url("/dpop/protected");
+    let proof = dpop.sign(&dpop.proof_for("GET", &url, Some(&token)));
+    let host_a = server_a.base.trim_start_matches("http://").to_owned();
+    let send_to = |server: &TestServer| {
+        client()
+            .get(server.url("/dpop/protected"))
+            .header("host", host_a.clone())
+            .header("authorization", format!("DPoP {token}"))
+            .header("dpop", proof.clone())
+            .send()
+    };
+    assert_eq!(send_to(&server_a).await.unwrap().status(), 200);
+    let replay = send_to(&server_b).await.unwrap();
+    assert_eq!(replay.status(), 401);
+    assert!(replay.text().await.unwrap().contains("replayed"));
+}
+
+/// An app that gives authx only a revocation store of its own, shared by its instances (the
+/// way it shared DPoP replay records before they had a store of their own): a proof used on one
+/// instance is still a replay on the other.
+#[tokio::test]
+async fn a_shared_revocation_store_given_alone_still_catches_replays_across_instances() {
+    let shared: std::sync::Arc<dyn authx::RevocationStore> =
+        std::sync::Arc::new(MemoryStore::new());
+    let instance = || {
+        Auth::builder(config())
+            .shared_revocation_store(shared.clone())
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (instance(), instance());
+    let (server_a, server_b) = (start(a.clone()).await, start(b).await);
+    let dpop = DpopClient::p256();
+    let token = a
+        .access_token("alice")
+        .scopes(["orders:read"])
+        .dpop_jkt(dpop.jkt())
+        .issue()
+        .unwrap();
     let url = server_a.url("/dpop/protected");
     let proof = dpop.sign(&dpop.proof_for("GET", &url, Some(&token)));
     let host_a = server_a.base.trim_start_matches("http://").to_owned();

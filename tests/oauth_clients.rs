@@ -451,7 +451,10 @@ async fn introspection_says_inactive_once_the_subjects_sessions_are_all_ended() 
     // "Log out everywhere": introspection reads liveness as the guards do.
     auth.revoke_all_sessions("ada", None).await.unwrap();
     for token in [&pair.access_token, &pair.refresh_token] {
-        assert_eq!(introspect(&server, A, token).await, json!({ "active": false }));
+        assert_eq!(
+            introspect(&server, A, token).await,
+            json!({ "active": false })
+        );
     }
 }
 

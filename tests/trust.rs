@@ -10,8 +10,8 @@
 use authx::layer::AuthLayer;
 use authx::{Auth, AuthConfig, Claims, FreshClaims, RefreshClaims, Rules, TokenLocation, protect};
 use authx_tests::{TestServer, assert_error, client, status_json};
-use axum::Router;
 use axum::Extension;
+use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::{Auth, Inner};
 use crate::clock::{Clock, SharedClock};
 use crate::config::{AuthConfig, ConfigError};
-use crate::store::{RevocationStore, SessionStore, Stores};
+use crate::store::{ReplayStore, RevocationStore, SessionStore, Stores};
 use crate::token::codec::TokenCodec;
 
 /// Builds an [`Auth`] with stores other than the defaults, a clock, or identity providers.
@@ -16,6 +16,7 @@ pub struct AuthBuilder {
     stores: Option<Stores>,
     revocation: Option<Arc<dyn RevocationStore>>,
     sessions: Option<Arc<dyn SessionStore>>,
+    replay: Option<Arc<dyn ReplayStore>>,
     rate: Option<Arc<dyn crate::rate::RateLimiter>>,
     clock: Option<SharedClock>,
     #[cfg(feature = "jwks")]
@@ -29,6 +30,7 @@ impl AuthBuilder {
             stores: None,
             revocation: None,
             sessions: None,
+            replay: None,
             rate: None,
             clock: None,
             #[cfg(feature = "jwks")]
@@ -42,7 +44,9 @@ impl AuthBuilder {
         self
     }
 
-    /// Uses `store` for revocations (sessions stay where they are).
+    /// Uses `store` for revocations (sessions stay where they are). DPoP replay records go to
+    /// it too (through [`RevocationStore::revoke_once`]), unless a
+    /// [`replay_store`](Self::replay_store) is given.
     pub fn revocation_store(self, store: impl RevocationStore) -> Self {
         self.shared_revocation_store(Arc::new(store))
     }
@@ -50,6 +54,17 @@ impl AuthBuilder {
     /// Like [`revocation_store`](Self::revocation_store), for a store you share elsewhere.
     pub fn shared_revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
         self.revocation = Some(store);
+        self
+    }
+
+    /// Uses `store` for replay records (each DPoP proof's `jti`), apart from revocations.
+    pub fn replay_store(self, store: impl ReplayStore) -> Self {
+        self.shared_replay_store(Arc::new(store))
+    }
+
+    /// Like [`replay_store`](Self::replay_store), for a store you share elsewhere.
+    pub fn shared_replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
+        self.replay = Some(store);
         self
     }
 
@@ -105,8 +120,16 @@ impl AuthBuilder {
             .stores
             .unwrap_or_else(|| Stores::memory_with_clock(clock.clone()));
         if let Some(r) = self.revocation {
+            // Replay records follow a revocation store given alone: where it is shared by the
+            // instances, a proof replayed on another instance must still be caught.
+            if self.replay.is_none() {
+                stores.replay = Arc::new(crate::store::replay::InRevocations(r.clone()));
+            }
             stores.revocation = r;
             stores.feed = None;
+        }
+        if let Some(r) = self.replay {
+            stores.replay = r;
         }
         let mut near_cache = None;
         if config.near_cache.enabled {
@@ -125,7 +148,8 @@ impl AuthBuilder {
                     config.near_cache,
                     clock.clone(),
                 )
-                .with_echo_limit(echo_limit),
+                .with_echo_limit(echo_limit)
+                .with_replay_store(stores.replay.clone()),
             );
             stores.revocation = cached.clone();
             near_cache = Some(cached);

@@ -63,8 +63,9 @@ impl Auth {
         Ok(())
     }
 
-    /// Records the proof's `jti` (per key) for as long as the proof could be accepted: a
-    /// second use of it, on any instance sharing the store, is a replay.
+    /// Records the proof's `jti` (per key) in the [`ReplayStore`](crate::store::ReplayStore),
+    /// apart from revocations, for as long as the proof could be accepted: a second use of it,
+    /// on any instance sharing the store, is a replay.
     async fn remember_proof(&self, proof: &DpopProof) -> Result<(), AuthError> {
         let digest = Sha256::new()
             .chain_update(proof.jkt.as_bytes())
@@ -75,7 +76,7 @@ impl Auth {
         let max_age = i64::try_from(self.config().oauth.dpop_max_age.as_secs()).unwrap_or(0);
         let until = proof.iat.saturating_add(max_age).saturating_add(60);
         let first = self
-            .store_call(self.revocation_store().revoke_once(&key, until))
+            .store_call(self.inner.stores.replay.first_use(&key, until))
             .await?;
         if first {
             Ok(())

@@ -14,7 +14,8 @@
 //!   only; `iat` within [`dpop_max_age`](crate::config::OAuthConfig::dpop_max_age); `htu`
 //!   compared with [`dpop_base_url`](crate::config::OAuthConfig::dpop_base_url) plus the path
 //!   when set (behind a proxy), else with the `Host` header; each `jti` is accepted once, through
-//!   the revocation store, so a replay is refused on every instance sharing it;
+//!   the [`ReplayStore`](crate::store::ReplayStore) (apart from revocations, bounded on its
+//!   own), so a replay is refused on every instance sharing it;
 //! - a login that presents a proof gets tokens bound to its key:
 //!   [`Auth::dpop_proof`](crate::Auth::dpop_proof), then `.dpop_jkt(&proof.jkt)` on the
 //!   builders; refreshes keep the binding;

@@ -14,6 +14,8 @@ use crate::clock::SharedClock;
 /// Bounded: past `capacity` live revocations, `revoke` first purges expired ones and then, if
 /// the store is still full, fails (`503` on logout) rather than forgetting a revocation, since a
 /// forgotten revocation would let a stolen token back in. Entries expire with their token.
+/// Replay records (DPoP proofs, [`ReplayStore`](super::ReplayStore)) have a map and a bound
+/// of their own ([`with_replay_capacity`](Self::with_replay_capacity)), so they never fill it.
 /// Nothing survives a restart; use a durable store ([`connect`](super::connect)) for that.
 #[derive(Debug)]
 pub struct MemoryStore {
@@ -23,6 +25,7 @@ pub struct MemoryStore {
     families: RwLock<HashMap<String, Head>>,
     /// Each subject's end record ([`SubjectEnd`]) and when it may go.
     ended: RwLock<HashMap<String, (SubjectEnd, i64)>>,
+    replays: std::sync::Mutex<replay::Replays>,
     capacity: usize,
     clock: SharedClock,
 }
@@ -65,7 +68,8 @@ impl MemoryStore {
         }
     }
 
-    /// A store holding at most `capacity` live revocations and `capacity` sessions.
+    /// A store holding at most `capacity` live revocations and `capacity` sessions (replay
+    /// records keep their own bound).
     pub fn with_capacity(capacity: usize) -> Self {
         MemoryStore {
             revoked: RwLock::new(Revoked {
@@ -76,6 +80,7 @@ impl MemoryStore {
             allowed: RwLock::new(HashMap::new()),
             families: RwLock::new(HashMap::new()),
             ended: RwLock::new(HashMap::new()),
+            replays: std::sync::Mutex::new(replay::Replays::new(Self::DEFAULT_REPLAY_CAPACITY)),
             capacity,
             clock: crate::clock::system(),
         }
@@ -379,6 +384,9 @@ impl SessionStore for MemoryStore {
 
 #[path = "memory_allowlist.rs"]
 mod allowlist;
+
+#[path = "memory_replay.rs"]
+mod replay;
 
 #[cfg(test)]
 #[path = "memory_tests.rs"]

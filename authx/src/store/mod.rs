@@ -5,6 +5,8 @@
 //!   refresh token, advanced atomically on rotation, so reuse is detected.
 //! - [`SessionStore`]: login sessions (subject, created/last-seen time, IP, user agent, device).
 //! - [`AllowlistStore`]: in allowlist mode, the ids of issued tokens that are still good.
+//! - [`ReplayStore`]: keys that may be used once (each DPoP proof's `jti`), apart from
+//!   revocations and bounded on their own, so a flood of proofs cannot crowd out a revocation.
 //!
 //! Backends: [`MemoryStore`] (default, one process), and behind cargo features `sqlite` and
 //! `postgres` ([`SqlStore`], durable) and `redis` ([`RedisStore`], shared by many instances).
@@ -15,13 +17,15 @@
 //! [`store_fail_open`](crate::AuthConfig::store_fail_open).
 //!
 //! Bring your own backend by implementing the traits (they are async and object-safe), or wrap a
-//! plain function with [`blocklist_fn`] (AuthX's `set_callback_token_blocklist`).
+//! plain function with [`blocklist_fn`] (AuthX's `set_callback_token_blocklist`). Prove it with
+//! the conformance suite, `store::testing` (feature `testing`).
 
 mod ended;
 mod memory;
 mod near_cache;
 #[cfg(feature = "redis")]
 mod redis_store;
+pub(crate) mod replay;
 mod session;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
@@ -41,6 +45,7 @@ pub(crate) use near_cache::FEED_BUFFER;
 pub use near_cache::{NearCached, RevocationFeed};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
+pub use replay::ReplayStore;
 pub use session::{EndedSessions, Session, SessionCursor, SessionStore};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::SqlStore;

@@ -19,10 +19,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{RevocationStore, SessionMark, StoreError};
+use super::{ReplayStore, RevocationStore, SessionMark, StoreError};
 use crate::clock::SharedClock;
 use crate::config::NearCache;
 mod echo;
+mod replay;
 
 /// A source of revocations as they happen, for near-caches in every instance.
 #[async_trait::async_trait]
@@ -125,6 +126,7 @@ impl State {
 /// [`AuthConfig::near_cache`](crate::AuthConfig::near_cache) is on.
 pub struct NearCached {
     inner: Arc<dyn RevocationStore>,
+    replay: Option<Arc<dyn ReplayStore>>, // passed through, never cached (`replay.rs`)
     feed: Arc<dyn RevocationFeed>,
     state: Arc<State>,
     ttl: i64,
@@ -151,6 +153,7 @@ impl NearCached {
     ) -> Self {
         NearCached {
             inner,
+            replay: None,
             feed,
             state: Arc::new(State {
                 shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
@@ -171,8 +174,7 @@ impl NearCached {
         self.state.live.load(Ordering::SeqCst)
     }
 
-    /// How many times the feed was lost (each time the cache was cleared and the store asked
-    /// until the feed was back).
+    /// How many times the feed was lost (each time the cache cleared, the store asked until back).
     pub fn feed_losses(&self) -> u64 {
         self.state.losses.load(Ordering::SeqCst)
     }
@@ -353,8 +355,6 @@ impl RevocationStore for NearCached {
         Ok(revoked)
     }
 
-    /// Replay records (DPoP proofs) are written once and never asked about through
-    /// [`any_revoked`](RevocationStore::any_revoked), so they are neither cached nor announced.
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         self.inner.revoke_once(key, expires_at).await
     }

@@ -165,3 +165,36 @@ async fn a_revocation_returns_once_heard_back_on_the_feed() {
     short.revoke("c", exp).await.unwrap();
     assert!(short.any_revoked(&["c"]).await.unwrap());
 }
+
+/// Replay records pass through to the store: recorded there once, never cached, never
+/// announced; without a replay store the near-cache refuses rather than forget one.
+#[tokio::test]
+async fn replay_records_pass_through_and_are_never_cached() {
+    use crate::store::ReplayStore;
+    let config = NearCache {
+        enabled: true,
+        capacity: 64,
+        ttl: Duration::from_secs(60),
+    };
+    let shared = Arc::new(MemoryStore::new());
+    let feed = Arc::new(TestFeed::default());
+    let cached = NearCached::new(shared.clone(), feed.clone(), config, crate::clock::system())
+        .with_replay_store(shared.clone());
+    let until = crate::clock::unix_now() + 60;
+    assert!(cached.first_use("dpop:x", until).await.unwrap());
+    assert!(!cached.first_use("dpop:x", until).await.unwrap());
+    assert!(
+        !shared.first_use("dpop:x", until).await.unwrap(),
+        "in the store"
+    );
+    assert_eq!(
+        (cached.len(), shared.len()),
+        (0, 0),
+        "not cached, not a revocation"
+    );
+    let bare = NearCached::new(shared, feed, config, crate::clock::system());
+    assert!(matches!(
+        bare.first_use("dpop:y", until).await,
+        Err(StoreError::Config(_))
+    ));
+}

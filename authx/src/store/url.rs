@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use super::{
-    AllowlistStore, MemoryStore, RevocationFeed, RevocationStore, SessionStore, StoreError,
+    AllowlistStore, MemoryStore, ReplayStore, RevocationFeed, RevocationStore, SessionStore,
+    StoreError,
 };
 use crate::clock::SharedClock;
 use crate::rate::{MemoryRateLimiter, RateLimiter};
@@ -18,6 +19,8 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     /// The allowlist, in allowlist mode.
     pub allowlist: Arc<dyn AllowlistStore>,
+    /// Replay records (DPoP proofs): the same backend, apart from revocations.
+    pub replay: Arc<dyn ReplayStore>,
     /// Rate-limit counters: in memory, except with Redis (exact across instances).
     pub rate: Arc<dyn RateLimiter>,
     /// Which backend, for logs (`memory`, `sqlite`, `postgres`, `redis`); never credentials.
@@ -47,8 +50,9 @@ impl Stores {
             .with_rate_limiter(MemoryRateLimiter::with_clock(clock))
     }
 
-    /// One backend for revocations, sessions and the allowlist; rate limits in memory.
-    pub fn single<T: RevocationStore + SessionStore + AllowlistStore>(
+    /// One backend for revocations, sessions, the allowlist and replay records; rate limits in
+    /// memory.
+    pub fn single<T: RevocationStore + SessionStore + AllowlistStore + ReplayStore>(
         store: T,
         backend: &'static str,
     ) -> Self {
@@ -56,7 +60,8 @@ impl Stores {
         Stores {
             revocation: store.clone(),
             sessions: store.clone(),
-            allowlist: store,
+            allowlist: store.clone(),
+            replay: store,
             rate: Arc::new(MemoryRateLimiter::new()),
             backend,
             feed: None,
@@ -76,6 +81,7 @@ impl Stores {
             revocation: store.clone(),
             sessions: store.clone(),
             allowlist: store.clone(),
+            replay: store.clone(),
             rate: store.clone(),
             backend: "redis",
             feed: Some(store),

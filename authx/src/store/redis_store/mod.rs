@@ -9,6 +9,7 @@ mod cluster_url;
 mod ended;
 mod feed;
 mod rate;
+mod replay;
 mod scripts;
 mod sessions;
 
@@ -25,7 +26,9 @@ use crate::clock::unix_now as now;
 /// Keys (prefix `authx:` by default): `revoked:<key>` (expires with the token it refuses, via
 /// `EXAT`), `session:<id>` (a hash, expiring with the session), `sessions-by-age:<subject>` (a
 /// sorted set of `<created_at>:<id>`, read a page at a time), `ended:<subject>` (the subject's
-/// session generation, see [`SubjectEnd`](crate::store::SubjectEnd)). One multiplexed connection, reconnecting by itself; opened on first use, so a
+/// session generation, see [`SubjectEnd`](crate::store::SubjectEnd)), `replay:<key>` (a DPoP
+/// proof's replay record, [`ReplayStore`](crate::store::ReplayStore), expiring via `EXAT`). One
+/// multiplexed connection, reconnecting by itself; opened on first use, so a
 /// Redis that is down at start-up answers `503` until it is back. A token and its session are
 /// checked in one `EXISTS` round trip; a refresh-token rotation is one script on its family's
 /// `family:<sid>` record.
@@ -217,9 +220,9 @@ impl RevocationStore for RedisStore {
 
     async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let exp = expires_at.max(now() + 1);
-        // A replay record (DPoP proof): never asked about through `any_revoked`, so never
-        // announced to near-caches, and not waited for (a retry of a proof whose record was
-        // written would be refused as its replay).
+        // A once-only record (DPoP proofs have their own keys, `replay.rs`): never asked about
+        // through `any_revoked`, so never announced to near-caches, and not waited for (a retry
+        // of a call whose record was written would be refused as its replay).
         let first: i64 = scripts::REVOKE_ONCE
             .key(self.revoked_key(key))
             .arg(uuid::Uuid::new_v4().simple().to_string())

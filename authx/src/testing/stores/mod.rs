@@ -13,12 +13,14 @@
 //!
 //! Each check panics with a message naming what the store got wrong. Keys and subjects are
 //! random, so the suite can run against a shared database or Redis. [`conformance`] takes a
-//! few seconds: [`expiry`] waits for an entry to expire.
+//! few seconds: [`expiry`] and [`replay`] wait for an entry to expire.
 
 mod ends;
 mod engine;
+mod replay;
 
 pub use ends::{session_cap, session_ends, session_pages};
+pub use replay::replay;
 
 use std::time::Duration;
 
@@ -38,6 +40,7 @@ pub async fn conformance(stores: &Stores) {
     session_ends(stores).await;
     session_pages(stores).await;
     allowlist(stores).await;
+    replay(stores).await;
     expiry(stores).await;
     engine::engine(stores.clone()).await;
     session_cap(stores.clone()).await;
