@@ -230,7 +230,7 @@ async fn another_service_verifies_our_tokens_through_the_jwks_url_alone() {
     let claims = verifier.verify_unrevoked(&token).await.unwrap();
     assert_eq!(
         (claims.sub.as_str(), claims.scopes()),
-        ("alice", &["orders:read".to_owned()][..])
+        ("https://auth.test|alice", &["orders:read".to_owned()][..])
     );
     // Our refresh tokens are not access tokens there either.
     let refresh = issuer.refresh_token("alice").issue().unwrap();
