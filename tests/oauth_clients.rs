@@ -48,16 +48,7 @@ async fn post(
     if let Some(ip) = forwarded_for {
         req = req.header("x-forwarded-for", ip);
     }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
-    };
-    (status, body, headers)
+    authx_tests::status_json_headers(req.send().await.unwrap()).await
 }
 
 async fn introspect(server: &TestServer, as_client: (&str, &str), token: &str) -> Value {

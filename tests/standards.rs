@@ -567,16 +567,7 @@ async fn post_form(
     if let Some((id, secret)) = client_auth {
         req = req.basic_auth(id, Some(secret));
     }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
-    };
-    (status, body, headers)
+    authx_tests::status_json_headers(req.send().await.unwrap()).await
 }
 
 /// Client secrets are at least 32 bytes.

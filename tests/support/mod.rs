@@ -73,6 +73,21 @@ pub fn cookie_client() -> reqwest::Client {
         .expect("client")
 }
 
+/// Status, JSON body (`null` when empty) and headers of a response.
+pub async fn status_json_headers(
+    res: reqwest::Response,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let text = res.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    (status, body, headers)
+}
+
 /// Status and JSON body of a response; the body must be JSON.
 pub async fn status_json(res: reqwest::Response) -> (u16, Value) {
     let status = res.status().as_u16();
