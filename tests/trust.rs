@@ -357,3 +357,38 @@ async fn the_session_cap_never_ends_the_session_just_created() {
         }
     }
 }
+
+// ----- AuthLayer counts per route and says so ---------------------------------------------
+
+#[tokio::test]
+async fn an_auth_layer_limits_each_route_apart_and_sends_its_headers() {
+    let auth = Auth::new(config()).unwrap();
+    let limited = Rules::builder()
+        .rate("2/60s", authx::guard::RateKeyRule::Subject)
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/a", get(|c: Claims| async move { c.sub }))
+        .route("/b/{id}", get(|c: Claims| async move { c.sub }))
+        .layer(AuthLayer::new(auth.clone()).rules(limited))
+        .with_state(auth.clone());
+    let s = TestServer::start(app).await;
+    let token = auth.create_access_token("ada").unwrap();
+    let get = |path: &str| client().get(s.url(path)).bearer_auth(&token).send();
+
+    for remaining in ["1", "0"] {
+        let res = get("/a").await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["ratelimit-limit"], "2");
+        assert_eq!(res.headers()["ratelimit-remaining"], remaining);
+    }
+    let res = get("/a").await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    // Another route has a bucket of its own, counted per template (not per raw path).
+    for id in ["1", "2"] {
+        let res = get(&format!("/b/{id}")).await.unwrap();
+        assert_eq!(res.status(), 200, "/b/{id}");
+    }
+    assert_eq!(get("/b/3").await.unwrap().status(), 429);
+}

@@ -27,6 +27,7 @@ tokio::task_local! {
     /// Set while a store outage must fail closed even under `store_fail_open`.
     static STRICT: ();
 }
+pub(crate) use decision::route_template;
 pub(crate) use pipeline::Check;
 pub(crate) use session::family_of;
 

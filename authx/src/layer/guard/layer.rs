@@ -11,6 +11,7 @@ use crate::Auth;
 use crate::auth::Check;
 use crate::error::AuthError;
 use crate::guard::{BoxFuture, Rules};
+use crate::rate::RateDecision;
 use crate::token::Claims;
 
 type Insert = Box<dyn FnOnce(&mut http::Extensions) + Send>;
@@ -28,6 +29,11 @@ type SubjectLoader =
 /// token is its handler's `Claims` and `Extension<Claims>`. With
 /// [`load_subject`](Self::load_subject), the loaded subject goes into the extensions too: the
 /// subject of the layer's token (use an `#[auth_subject]` type for the route's).
+///
+/// Rate limits in the rules are counted per route template (`/users/{id}`), as a route guard
+/// counts them, and the response carries their `RateLimit-*` headers; around a whole router
+/// (before routing) every path shares one bucket. Metrics and decision events name the same
+/// route.
 ///
 /// Exclusions: an exact path (`/health`), or a prefix ending in `*` (`/public/*`, `/docs*`).
 ///
@@ -112,13 +118,16 @@ impl AuthLayer {
     /// The check before the inner service: excluded paths pass untouched; every other request
     /// goes through the pipeline (refused with its JSON error), and its claims and subject
     /// go into the extensions.
-    pub(super) async fn before<B>(self, req: Request<B>) -> Result<(Request<B>, ()), Response> {
+    pub(super) async fn before<B>(
+        self,
+        req: Request<B>,
+    ) -> Result<(Request<B>, Option<RateDecision>), Response> {
         if self.excluded(req.uri().path()) {
-            return Ok((req, ()));
+            return Ok((req, None));
         }
         let (mut parts, body) = req.into_parts();
         match admit(&self, &mut parts).await {
-            Ok(()) => Ok((Request::from_parts(parts, body), ())),
+            Ok(rate) => Ok((Request::from_parts(parts, body), rate)),
             Err(e) => {
                 let mut res = crate::oauth::refusal(&self.auth, e);
                 if self.rules.dpop {
@@ -144,10 +153,14 @@ impl<S> tower_layer::Layer<S> for AuthLayer {
     }
 }
 
-async fn admit(layer: &AuthLayer, parts: &mut Parts) -> Result<(), AuthError> {
+/// The layer's check, counted (rate limits, metrics, decision events) under the route template
+/// axum matched, as a route guard's is: a layer added with `Router::layer` runs after routing.
+/// Around the whole router (before routing) every path shares the route `*`.
+async fn admit(layer: &AuthLayer, parts: &mut Parts) -> Result<Option<RateDecision>, AuthError> {
+    let route = crate::auth::route_template(parts).unwrap_or("*").to_owned();
     let verified = layer
         .auth
-        .check(parts, Check::guard(&layer.rules, "authx-layer"))
+        .check(parts, Check::guard(&layer.rules, &route))
         .await?;
     let claims = Claims::clone(&verified.claims);
     if let Some(loader) = &layer.subject {
@@ -155,5 +168,5 @@ async fn admit(layer: &AuthLayer, parts: &mut Parts) -> Result<(), AuthError> {
         insert(&mut parts.extensions);
     }
     parts.extensions.insert(claims);
-    Ok(())
+    Ok(verified.rate)
 }

@@ -7,6 +7,7 @@ use http::Request;
 
 use super::AuthLayer;
 use crate::layer::future::{self, ResponseFuture};
+use crate::rate::RateDecision;
 
 /// The service made by [`AuthLayer`]: the pipeline before the inner service. Generic over the
 /// request body, which it does not read.
@@ -38,6 +39,20 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let check = self.layer.clone().before(req);
-        future::run(&mut self.inner, check, future::nothing)
+        future::run(&mut self.inner, check, rate_headers)
+    }
+}
+
+/// The layer's `RateLimit-*` headers, unless the response already carries a route guard's
+/// that is as close or closer to its limit (the tighter policy is the one a client must see).
+fn rate_headers(decision: Option<RateDecision>, response: &mut Response) {
+    let Some(d) = decision else { return };
+    let inner_remaining = response
+        .headers()
+        .get("ratelimit-remaining")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if inner_remaining.is_none_or(|r| u64::from(d.remaining) < r) {
+        d.apply_headers(response.headers_mut());
     }
 }
