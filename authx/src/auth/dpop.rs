@@ -73,7 +73,7 @@ impl Auth {
             .chain_update(proof.jti.as_bytes())
             .finalize();
         let key = format!("dpop:{}", hex(&digest));
-        let max_age = i64::try_from(self.config().oauth.dpop_max_age.as_secs()).unwrap_or(0);
+        let max_age = i64::try_from(self.config().oauth.dpop_max_age.as_secs()).unwrap_or(i64::MAX);
         let until = proof.iat.saturating_add(max_age).saturating_add(60);
         let first = self
             .store_call(self.inner.stores.replay.first_use(&key, until))

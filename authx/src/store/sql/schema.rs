@@ -92,6 +92,12 @@ impl SqlStore {
         /// The advisory lock key of authx's schema ("authx" in ASCII).
         const SCHEMA_LOCK: i64 = 0x61_75_74_68_78;
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        // Never queued for long behind another holder of a table's lock (a dump, say): the
+        // start goes on, and the schema is applied again on the next use.
+        sqlx::query("SET LOCAL lock_timeout = '5s'")
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(SCHEMA_LOCK)
             .execute(&mut *tx)
@@ -104,11 +110,24 @@ impl SqlStore {
                 .map_err(unavailable)?;
         }
         for (table, column, ty) in ADDED_COLUMNS {
-            let add = format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {ty}");
-            sqlx::query(&add)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+            // Looked up first: an `ALTER TABLE` takes the table's exclusive lock (and needs its
+            // ownership) even when the column is there.
+            let present = sqlx::query(
+                "SELECT 1 FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
+            )
+            .bind(*table)
+            .bind(*column)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            if present.is_none() {
+                let add = format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {ty}");
+                sqlx::query(&add)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+            }
         }
         tx.commit().await.map_err(unavailable)
     }

@@ -14,6 +14,16 @@ const MAX_BEYOND: i64 = 1000;
 #[async_trait::async_trait]
 impl SessionStore for SqlStore {
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
+        // An expired end record of this subject goes first, however rarely the purge runs: its
+        // generation may be above the one this session was given (the revocation store forgot
+        // its own record on time), and it would hide the new session from listings and the cap.
+        self.with_schema(|| {
+            sqlx::query("DELETE FROM authx_session_ends WHERE subject = $1 AND expires_at <= $2")
+                .bind(&s.subject)
+                .bind(s.created_at)
+                .execute(&self.pool)
+        })
+        .await?;
         self.with_schema(|| {
             sqlx::query(
                 "INSERT INTO authx_sessions (id, subject, created_at, last_seen, expires_at, ip, user_agent, device, device_info, revoked, generation) \

@@ -86,6 +86,31 @@ pub async fn session_ends(stores: &Stores) {
     );
 }
 
+/// An end whose record has expired never hides a session stored after it, even of an earlier
+/// generation (the revocation store forgets its own record on time, and a login then begins
+/// again at generation 0): it is read, listed and revocable as any live session.
+pub async fn stale_ends(stores: &Stores) {
+    let s = &stores.sessions;
+    let subject = unique("user");
+    // An end that reached no session: its record lasts no longer than now.
+    s.end_subject_sessions(&subject, None, 1_000, now() - 10)
+        .await
+        .unwrap();
+    let later = session(&subject, now()).with_generation(Some(0));
+    s.create_session(&later).await.unwrap();
+    let read = s.get_session(&later.id).await.unwrap().expect("stored");
+    assert!(
+        !read.revoked,
+        "a later session is not ended by an expired record"
+    );
+    let listed = s.list_sessions(&subject, now()).await.unwrap();
+    assert_eq!(listed.len(), 1, "listed");
+    assert!(
+        s.mark_session_revoked(&later.id).await.unwrap(),
+        "revocable"
+    );
+}
+
 /// Pages: oldest first, a page after a cursor, `limit` at most, revoked sessions skipped; the
 /// sessions beyond the newest N, oldest first; ending every session of a subject below a
 /// generation at once, except one, and reporting those without a generation.

@@ -19,7 +19,7 @@ mod ends;
 mod engine;
 mod replay;
 
-pub use ends::{session_cap, session_ends, session_pages};
+pub use ends::{session_cap, session_ends, session_pages, stale_ends};
 pub use replay::replay;
 
 use std::time::Duration;
@@ -39,6 +39,7 @@ pub async fn conformance(stores: &Stores) {
     sessions(stores).await;
     session_ends(stores).await;
     session_pages(stores).await;
+    stale_ends(stores).await;
     allowlist(stores).await;
     replay(stores).await;
     expiry(stores).await;
