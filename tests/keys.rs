@@ -245,7 +245,10 @@ async fn another_service_verifies_our_tokens_through_the_jwks_url_alone() {
     issuer.reload_keys().unwrap();
     let token = issuer.access_token("bob").issue().unwrap();
     assert_eq!(kid_of(&token), "k2");
-    assert_eq!(verifier.verify_unrevoked(&token).await.unwrap().sub, "bob");
+    assert_eq!(
+        verifier.verify_unrevoked(&token).await.unwrap().sub,
+        "https://auth.test|bob"
+    );
 
     // A token signed by a key that is not in the set is refused.
     let (_other_dir, other_path) = key_file();

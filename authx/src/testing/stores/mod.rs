@@ -239,15 +239,14 @@ pub async fn sessions(stores: &Stores) {
             .unwrap()
             .is_empty()
     );
-    s.touch_session(&one.id, now() + 5, Some(now() + 7200))
+    // One reading of the clock: a second boundary between two would fail the comparison.
+    let t = now();
+    s.touch_session(&one.id, t + 5, Some(t + 7200))
         .await
         .unwrap();
     let touched = s.get_session(&one.id).await.unwrap().unwrap();
-    assert_eq!(touched.last_seen, now() + 5, "touch records the last use");
-    assert!(
-        touched.expires_at >= now() + 7199,
-        "touch extends the expiry"
-    );
+    assert_eq!(touched.last_seen, t + 5, "touch records the last use");
+    assert!(touched.expires_at >= t + 7199, "touch extends the expiry");
     s.touch_session(&unique("none"), now(), None).await.unwrap();
     assert!(s.mark_session_revoked(&one.id).await.unwrap());
     assert!(
