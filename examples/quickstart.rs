@@ -9,59 +9,22 @@
 //! `#[public]` (deliberately open). `routes![...]` mounts them from their `route = "..."`, and
 //! would refuse to compile if one carried neither. The README walks through it with curl.
 
+#[path = "quickstart/state.rs"]
+mod state;
+
 use authx::{
-    Auth, AuthError, Claims, ErrorBody, RefreshClaims, SessionMeta, auth_subject, protect, public,
-    routes,
+    Auth, AuthError, Claims, ErrorBody, RefreshClaims, SessionMeta, protect, public, routes,
 };
 use authx_examples::demo::{self, LoginBody, Users, bad_credentials};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRef, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// The router state: the auth engine and the demo users.
-#[derive(Clone)]
-pub struct AppState {
-    auth: Auth,
-    users: Users,
-}
-
-impl FromRef<AppState> for Auth {
-    fn from_ref(state: &AppState) -> Auth {
-        state.auth.clone()
-    }
-}
-
-impl FromRef<AppState> for Users {
-    fn from_ref(state: &AppState) -> Users {
-        state.users.clone()
-    }
-}
-
-/// The current user, loaded from the verified token's subject.
-#[auth_subject(loader = load_user, state = Users)]
-#[derive(Debug, Serialize)]
-pub struct User {
-    username: String,
-    email: String,
-    scopes: Vec<String>,
-}
-
-/// `Ok(None)` when the user was deleted: the extractor then answers 401 SubjectNotFoundError.
-fn load_user(
-    sub: String,
-    _claims: Claims,
-    users: Users,
-) -> Result<Option<User>, std::convert::Infallible> {
-    Ok(users.get(&sub).map(|u| User {
-        username: u.username,
-        email: u.email,
-        scopes: u.scopes,
-    }))
-}
+pub use state::{AppState, User};
 
 /// The whole service.
 pub fn app(auth: Auth, users: Users) -> Router {
