@@ -1,7 +1,7 @@
 //! `authx inspect`: decode a token, verify it with [`Auth::verify`] and report.
 //!
 //! A token that fails verification is still shown, decoded without any check and labelled
-//! UNVERIFIED, followed by the [`AuthError`](authx::AuthError) a service would answer with.
+//! UNVERIFIED, followed by the [`AuthError`] a service would answer with.
 
 use std::io::{Read, Write};
 
