@@ -12,6 +12,12 @@ pub(super) struct Replays {
     /// Expired records are swept when the map reaches this size.
     sweep_at: usize,
     capacity: usize,
+    /// No record expires before this (`i64::MAX` when there is none): a map full of live
+    /// records is not swept again until then, so a flood of proofs against a full map costs
+    /// one comparison per proof, not a walk of the whole map.
+    earliest: i64,
+    /// Sweeps so far.
+    sweeps: u64,
 }
 
 /// Below this many records, a full map is swept at every insert.
@@ -23,6 +29,8 @@ impl Replays {
             entries: HashMap::new(),
             sweep_at: SWEEP_FLOOR.min(capacity),
             capacity,
+            earliest: i64::MAX,
+            sweeps: 0,
         }
     }
 
@@ -34,18 +42,31 @@ impl Replays {
                 return Ok(false);
             }
             *exp = expires_at;
+            self.earliest = self.earliest.min(expires_at);
             return Ok(true);
         }
         if self.entries.len() >= self.sweep_at {
-            self.entries.retain(|_, exp| *exp > now);
-            // Amortised: sweep again only after the live set has doubled.
-            self.sweep_at =
-                (self.entries.len() * 2).clamp(SWEEP_FLOOR.min(self.capacity), self.capacity);
+            if now >= self.earliest {
+                let mut earliest = i64::MAX;
+                self.entries.retain(|_, exp| {
+                    let live = *exp > now;
+                    if live {
+                        earliest = earliest.min(*exp);
+                    }
+                    live
+                });
+                self.earliest = earliest;
+                self.sweeps += 1;
+                // Amortised: sweep again only after the live set has doubled.
+                self.sweep_at =
+                    (self.entries.len() * 2).clamp(SWEEP_FLOOR.min(self.capacity), self.capacity);
+            }
             if self.entries.len() >= self.capacity {
                 return Err(StoreError::Full(self.entries.len()));
             }
         }
         self.entries.insert(key.into(), expires_at);
+        self.earliest = self.earliest.min(expires_at);
         Ok(true)
     }
 }
@@ -81,5 +102,40 @@ impl ReplayStore for MemoryStore {
         // Even an already-expired record is kept briefly, so a second use is still caught.
         let now = self.clock.now();
         self.replays().first_use(key, expires_at.max(now + 1), now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A map full of live records refuses at once, without walking the map again, until the
+    /// first of them expires; then one sweep makes room.
+    #[test]
+    fn a_full_map_is_swept_only_once_something_can_have_expired() {
+        let mut r = Replays::new(4);
+        for (i, until) in [(0, 110), (1, 120), (2, 130), (3, 140)] {
+            assert!(r.first_use(&format!("k{i}"), until, 100).unwrap());
+        }
+        let sweeps = r.sweeps;
+        for i in 0..1_000 {
+            assert!(matches!(
+                r.first_use(&format!("flood{i}"), 200, 105),
+                Err(StoreError::Full(4))
+            ));
+        }
+        assert_eq!(
+            r.sweeps, sweeps,
+            "nothing can have expired before t=110: no sweep"
+        );
+        assert!(!r.first_use("k1", 120, 105).unwrap(), "live records kept");
+        // t=110: k0 expired, a sweep makes room for one.
+        assert!(r.first_use("new", 200, 110).unwrap());
+        assert_eq!(r.sweeps, sweeps + 1);
+        assert!(matches!(
+            r.first_use("more", 200, 111),
+            Err(StoreError::Full(4))
+        ));
+        assert!(!r.first_use("k3", 140, 111).unwrap());
     }
 }
