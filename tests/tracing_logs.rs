@@ -88,6 +88,11 @@ fn router(auth: Auth) -> Router {
     routes![guarded, guarded_post, admin, limited]
         // No guard: the `Claims` extractor decides, with the request path as the route.
         .route("/plain", get(|c: Claims| async move { c.sub }))
+        // Two extractors: the second reuses the first's token, and decides nothing new.
+        .route(
+            "/two",
+            get(|a: Claims, b: Option<Claims>| async move { format!("{} {}", a.sub, b.is_some()) }),
+        )
         .with_state(auth)
 }
 
@@ -327,6 +332,14 @@ async fn decisions_are_logged_once_each_and_logs_carry_no_secret() {
             status: 200,
             error_type: None,
             route_contains: "/plain",
+            subject: Some("u1"),
+        },
+        Case {
+            name: "two extractors without a guard",
+            request: client().get(s.url("/two")).bearer_auth(&valid),
+            status: 200,
+            error_type: None,
+            route_contains: "/two",
             subject: Some("u1"),
         },
         Case {

@@ -62,6 +62,8 @@ pub(crate) struct Verified {
     pub(crate) claims: Arc<Claims>,
     /// The rate decision, when the rules have a rate limit (for the `RateLimit-*` headers).
     pub(crate) rate: Option<RateDecision>,
+    /// The token came from the request's cache: this request already decided on it.
+    cached: bool,
 }
 
 /// A request the pipeline refused: the error, and the claims of its token when the token
@@ -91,7 +93,12 @@ impl Auth {
     ) -> Result<Verified, AuthError> {
         let started = decision::start();
         let outcome = self.pipeline(parts, check).await;
-        decision::record(started, parts, check.route, &outcome);
+        // An extractor handed a token this request already decided on (a second extractor, a
+        // subject after `Claims`) adds no decision of its own: one event, one count.
+        let repeated = !check.guard && outcome.as_ref().is_ok_and(|v| v.cached);
+        if !repeated {
+            decision::record(started, parts, check.route, &outcome);
+        }
         outcome.map_err(|r| r.error)
     }
 
@@ -138,7 +145,7 @@ impl Auth {
         if let Some(rule) = rules.rate.filter(|r| matches!(r.key, RateKeyRule::Ip)) {
             rate = self.check_rate(parts, route, &rule, None).await?;
         }
-        let (claims, pending) = match self.token(parts, rules).await {
+        let (claims, pending, cached) = match self.token(parts, rules).await {
             Ok(found) => found,
             Err(refusal) => return Err(self.charge_ip(parts, route, rules, refusal).await),
         };
@@ -159,6 +166,7 @@ impl Auth {
                 Ok(Verified {
                     claims,
                     rate: subject_rate.or(rate),
+                    cached,
                 })
             }
             Err(error) => {
@@ -273,7 +281,7 @@ impl Auth {
         &self,
         parts: &mut Parts,
         rules: &Rules,
-    ) -> Result<(Arc<Claims>, Option<Pending>), Refusal> {
+    ) -> Result<(Arc<Claims>, Option<Pending>, bool), Refusal> {
         let config = self.config();
         let locations = rules.locations.unwrap_or(&config.token_locations);
         let found = locate::locate(parts, config, rules.token_type, locations)?.ok_or(
@@ -300,7 +308,7 @@ impl Auth {
                 let token: Box<str> = found.token.into();
                 cache::put(parts, &token, location, dpop, hit.claims.clone(), true);
             }
-            return Ok((hit.claims, None));
+            return Ok((hit.claims, None, true));
         }
         let token: Box<str> = found.token.into();
         let claims = Arc::new(self.verify_token(&token).await?);
@@ -325,11 +333,11 @@ impl Auth {
         // round trip (step 3), and the token is cached only once that found it live: nothing
         // else in the request can pick it up before.
         if self.one_trip(rules, &claims) {
-            return Ok((claims, Some(pending)));
+            return Ok((claims, Some(pending), false));
         }
         self.ensure_live(&claims).await.map_err(refuse)?;
         self.remember(parts, &claims, pending);
-        Ok((claims, None))
+        Ok((claims, None, false))
     }
 }
 
