@@ -40,12 +40,11 @@ impl Auth {
     ) -> Result<Option<RateDecision>, AuthError> {
         let key = self.rate_key(parts, route, rule, Some(claims));
         let window = std::time::Duration::from_millis(rule.window_ms);
-        let family = super::session::family_key(super::session::family_of(claims));
-        let revoked: &[&str] = &[&claims.jti, &family];
-        let session = super::subject_sessions::session_mark(claims);
+        let query = super::verify::RevocationQuery::of(claims);
+        let keys = query.keys();
         let combined = self.rate_limiter().check_unless_revoked(
-            revoked,
-            session.as_ref(),
+            &keys,
+            query.session.as_ref(),
             &key,
             rule.count,
             window,

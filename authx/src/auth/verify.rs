@@ -85,14 +85,11 @@ impl Auth {
     /// its session ended with its subject's others) is [`AuthError::Revoked`]; a refresh token
     /// that is not its family's live one is [`Liveness::Retired`]. Reads only.
     async fn liveness(&self, claims: &Claims) -> Result<Liveness, AuthError> {
-        // Every token has a family: its `sid`, else its own id (which implicit refresh and
-        // rotation give to the tokens they re-issue from it).
-        let family = family_key(family_of(claims));
-        let keys: &[&str] = &[&claims.jti, &family];
-        let session = super::subject_sessions::session_mark(claims);
+        let query = RevocationQuery::of(claims);
+        let keys = query.keys();
         let check = self
             .revocation_store()
-            .any_revoked_or_ended(keys, session.as_ref());
+            .any_revoked_or_ended(&keys, query.session.as_ref());
         let revoked = self.store_call(check).await;
         if self.fail_open(revoked, "revocation")? == Some(true) {
             return Err(AuthError::Revoked);
@@ -166,4 +163,29 @@ enum Liveness {
     Live,
     /// A refresh token rotation already exchanged.
     Retired,
+}
+
+/// What the revocation store is asked of a token, wherever it is asked (here, or folded into
+/// the rate limit's round trip): the token's own id, its family's key (its `sid`, else its own
+/// id, which implicit refresh and rotation give to the tokens they re-issue from it), and its
+/// session as a subject's end sees it.
+pub(crate) struct RevocationQuery<'c> {
+    jti: &'c str,
+    family: String,
+    pub(crate) session: Option<crate::store::SessionMark<'c>>,
+}
+
+impl<'c> RevocationQuery<'c> {
+    pub(crate) fn of(claims: &'c Claims) -> Self {
+        RevocationQuery {
+            jti: &claims.jti,
+            family: family_key(family_of(claims)),
+            session: super::subject_sessions::session_mark(claims),
+        }
+    }
+
+    /// The revocation keys: the token's and its family's.
+    pub(crate) fn keys(&self) -> [&str; 2] {
+        [self.jti, &self.family]
+    }
 }
