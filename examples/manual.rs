@@ -6,7 +6,7 @@
 //! data; prefer `#[protect]` (see `quickstart.rs`) everywhere else, so the rules are checked by
 //! the compiler and listed by the registry.
 
-use authx::{Auth, AuthError, Claims, FreshClaims, RefreshClaims};
+use authx::{Auth, AuthError, Claims, FreshClaims, RefreshClaims, Rejection};
 use authx_examples::demo::{self, DemoUser, LoginBody, Users, bad_credentials};
 use axum::extract::{FromRef, State};
 use axum::response::{IntoResponse, Response};
@@ -54,7 +54,8 @@ async fn home() -> Json<Value> {
 /// The pair a password login gets: fresh, the user's scopes, the email as extra data.
 fn fresh_pair(auth: &Auth, user: &DemoUser) -> Result<authx::TokenPair, AuthError> {
     Ok(auth
-        .token_pair(&user.username)
+        .tokens()
+        .pair(&user.username)
         .fresh(true)
         .scopes(&user.scopes)
         .extra(json!({ "email": user.email }))
@@ -78,7 +79,8 @@ async fn refresh(
 ) -> Result<Json<Value>, AuthError> {
     let access = s
         .auth
-        .access_token(&claims.sub)
+        .tokens()
+        .access(&claims.sub)
         .scopes(claims.scopes())
         .extra(&claims.extra)
         .issue()?;
@@ -115,7 +117,7 @@ async fn admin(claims: Claims) -> Result<Json<Value>, AuthError> {
 
 async fn logout(State(s): State<AppState>, claims: Claims) -> Result<Json<Value>, AuthError> {
     // The access token and its family (the refresh token too).
-    s.auth.logout(&claims).await?;
+    s.auth.sessions().logout(&claims).await?;
     Ok(Json(json!({ "message": "Logged out" })))
 }
 
@@ -128,7 +130,7 @@ async fn cookie_login(
     };
     let pair = fresh_pair(&s.auth, &user)?;
     Ok((
-        s.auth.set_cookies(&pair)?,
+        s.auth.cookies().set(&pair)?,
         Json(json!({ "message": "Logged in", "username": user.username })),
     )
         .into_response())
@@ -140,17 +142,24 @@ async fn cookie_protected(claims: Claims) -> Json<Value> {
 
 async fn cookie_logout(
     State(s): State<AppState>,
-    claims: Result<Claims, AuthError>,
+    claims: Result<Claims, Rejection>,
 ) -> Result<Response, AuthError> {
     // Log out when the token is still valid (with the CSRF header, as every unsafe cookie
     // route); clear the cookies either way.
     match claims {
-        Ok(claims) => s.auth.logout(&claims).await?,
-        Err(e @ (AuthError::MissingCsrfToken | AuthError::CsrfMismatch)) => return Err(e),
+        Ok(claims) => s.auth.sessions().logout(&claims).await?,
+        Err(r)
+            if matches!(
+                r.error(),
+                AuthError::MissingCsrfToken | AuthError::CsrfMismatch
+            ) =>
+        {
+            return Ok(r.into_response());
+        }
         Err(_) => {}
     }
     Ok((
-        s.auth.unset_cookies(),
+        s.auth.cookies().unset(),
         Json(json!({ "message": "Logged out" })),
     )
         .into_response())

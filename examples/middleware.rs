@@ -51,14 +51,16 @@ async fn login(
     };
     let pair = s
         .auth
+        .tokens()
         .register_pair(
             s.auth
-                .token_pair(&user.username)
+                .tokens()
+                .pair(&user.username)
                 .fresh(true)
                 .scopes(&user.scopes),
         )
         .await?;
-    Ok((s.auth.set_cookies(&pair)?, Json(pair)).into_response())
+    Ok((s.auth.cookies().set(&pair)?, Json(pair)).into_response())
 }
 
 /// What the layer verified and loaded.
@@ -73,7 +75,7 @@ async fn logout(
     State(s): State<AppState>,
     Extension(claims): Extension<Claims>,
 ) -> Result<Json<Value>, AuthError> {
-    s.auth.invalidate(&claims).await?;
+    s.auth.revocations().invalidate(&claims).await?;
     Ok(Json(json!({ "message": "token withdrawn" })))
 }
 
@@ -81,7 +83,7 @@ async fn logout_all(
     State(s): State<AppState>,
     Extension(claims): Extension<Claims>,
 ) -> Result<Json<Value>, AuthError> {
-    let n = s.auth.invalidate_subject(&claims.sub).await?;
+    let n = s.auth.revocations().invalidate_subject(&claims.sub).await?;
     Ok(Json(json!({ "withdrawn": n })))
 }
 

@@ -43,6 +43,7 @@ async fn orders(claims: Claims) -> Json<Value> {
 #[public(route = "GET /health")]
 async fn health(State(auth): State<Auth>) -> Json<Value> {
     let issuers: Vec<Value> = auth
+        .keys()
         .issuers()
         .map(|i| json!({ "issuer": i.config().issuer, "keys": i.key_count() }))
         .collect();

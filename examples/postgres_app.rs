@@ -287,10 +287,11 @@ async fn login(
         return Ok(bad_credentials());
     };
     let subject = id.to_string();
-    let session = s.auth.create_session(&subject, meta).await?;
+    let session = s.auth.sessions().create(&subject, meta).await?;
     let pair = s
         .auth
-        .token_pair(&subject)
+        .tokens()
+        .pair(&subject)
         .session(&session.id)
         .fresh(true)
         .issue()?;
@@ -302,12 +303,12 @@ async fn refresh(
     State(s): State<AppState>,
     claims: RefreshClaims,
 ) -> Result<Json<TokenPair>, AuthError> {
-    Ok(Json(s.auth.rotate(&claims).await?))
+    Ok(Json(s.auth.sessions().rotate(&claims).await?))
 }
 
 #[protect(route = "POST /logout")]
 async fn logout(State(s): State<AppState>, claims: Claims) -> Result<StatusCode, AuthError> {
-    s.auth.logout(&claims).await?;
+    s.auth.sessions().logout(&claims).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -350,7 +351,8 @@ async fn change_password(
         .map_err(internal)?;
     let revoked = s
         .auth
-        .revoke_all_sessions(&claims.sub, claims.sid.as_deref())
+        .sessions()
+        .revoke_all(&claims.sub, claims.sid.as_deref())
         .await?;
     Ok(
         Json(json!({ "message": "Password changed", "other_sessions_revoked": revoked }))
@@ -363,13 +365,13 @@ async fn me(user: User) -> Json<User> {
     Json(user)
 }
 
-/// The first page of the current user's sessions (`Auth::sessions_page` reads the rest).
+/// The first page of the current user's sessions (`auth.sessions().page` reads the rest).
 #[protect(route = "GET /sessions")]
 async fn sessions(
     State(s): State<AppState>,
     claims: Claims,
 ) -> Result<Json<Vec<authx::Session>>, AuthError> {
-    Ok(Json(s.auth.sessions(&claims.sub).await?))
+    Ok(Json(s.auth.sessions().list(&claims.sub).await?))
 }
 
 #[tokio::main]

@@ -13,7 +13,8 @@
 mod state;
 
 use authx::{
-    Auth, AuthError, Claims, ErrorBody, RefreshClaims, SessionMeta, protect, public, routes,
+    Auth, AuthError, Claims, ErrorBody, RefreshClaims, Rejection, SessionMeta, protect, public,
+    routes,
 };
 use authx_examples::demo::{self, LoginBody, Users, bad_credentials};
 use axum::extract::rejection::QueryRejection;
@@ -94,10 +95,11 @@ async fn login(
     let Some(user) = s.users.login(&body) else {
         return Ok(bad_credentials());
     };
-    let session = s.auth.create_session(&user.username, meta).await?;
+    let session = s.auth.sessions().create(&user.username, meta).await?;
     let pair = s
         .auth
-        .token_pair(&user.username)
+        .tokens()
+        .pair(&user.username)
         .session(&session.id)
         .fresh(true)
         .scopes(&user.scopes)
@@ -114,7 +116,7 @@ async fn refresh(
     State(s): State<AppState>,
     claims: RefreshClaims,
 ) -> Result<Json<authx::TokenPair>, AuthError> {
-    Ok(Json(s.auth.rotate(&claims).await?))
+    Ok(Json(s.auth.sessions().rotate(&claims).await?))
 }
 
 /// WebSocket echo: the token (query `?token=` or `Authorization`) is checked before the
@@ -163,7 +165,7 @@ async fn admin(claims: Claims) -> Json<Value> {
 /// revoked, on every instance sharing the store.
 #[protect(route = "POST /logout")]
 async fn logout(State(s): State<AppState>, claims: Claims) -> Result<Json<Value>, AuthError> {
-    s.auth.logout(&claims).await?;
+    s.auth.sessions().logout(&claims).await?;
     Ok(Json(json!({ "message": "Logged out" })))
 }
 
@@ -245,7 +247,8 @@ async fn list_sessions(
     let limit = q.limit.unwrap_or(20).clamp(1, authx::MAX_SESSION_PAGE);
     let page = s
         .auth
-        .sessions_page(&claims.sub, after.as_ref(), limit)
+        .sessions()
+        .page(&claims.sub, after.as_ref(), limit)
         .await?;
     let current = claims.sid.as_deref();
     let views: Vec<SessionView> = page
@@ -278,14 +281,15 @@ async fn revoke_session(
 ) -> Result<Response, AuthError> {
     let owned = s
         .auth
-        .session(&id)
+        .sessions()
+        .get(&id)
         .await?
         .is_some_and(|x| x.subject == claims.sub && !x.revoked);
     if !owned {
         let body = ErrorBody::new("No such session", "SessionNotFoundError");
         return Ok((StatusCode::NOT_FOUND, Json(body)).into_response());
     }
-    s.auth.revoke_session(&id).await?;
+    s.auth.sessions().revoke(&id).await?;
     Ok(Json(json!({ "revoked": id })).into_response())
 }
 
@@ -307,7 +311,7 @@ async fn revoke_all_sessions(
     } else {
         None
     };
-    let revoked = s.auth.revoke_all_sessions(&claims.sub, keep).await?;
+    let revoked = s.auth.sessions().revoke_all(&claims.sub, keep).await?;
     Ok(Json(json!({ "revoked": revoked })))
 }
 
@@ -321,13 +325,14 @@ async fn cookie_login(
     };
     let pair = s
         .auth
-        .token_pair(&user.username)
+        .tokens()
+        .pair(&user.username)
         .fresh(true)
         .scopes(&user.scopes)
         .extra(json!({ "email": user.email }))
         .issue()?;
     Ok((
-        s.auth.set_cookies(&pair)?,
+        s.auth.cookies().set(&pair)?,
         Json(json!({ "message": "Logged in", "username": user.username })),
     )
         .into_response())
@@ -350,16 +355,23 @@ async fn cookie_protected_post(claims: Claims) -> Json<Value> {
 #[public(route = "POST /cookie/logout")]
 async fn cookie_logout(
     State(s): State<AppState>,
-    claims: Result<Claims, AuthError>,
+    claims: Result<Claims, Rejection>,
 ) -> Result<Response, AuthError> {
     match claims {
-        Ok(claims) => s.auth.logout(&claims).await?,
-        Err(e @ (AuthError::MissingCsrfToken | AuthError::CsrfMismatch)) => return Err(e),
+        Ok(claims) => s.auth.sessions().logout(&claims).await?,
+        Err(r)
+            if matches!(
+                r.error(),
+                AuthError::MissingCsrfToken | AuthError::CsrfMismatch
+            ) =>
+        {
+            return Ok(r.into_response());
+        }
         // No token, or one that no longer verifies: nothing to revoke, the cookies still go.
         Err(_) => {}
     }
     Ok((
-        s.auth.unset_cookies(),
+        s.auth.cookies().unset(),
         Json(json!({ "message": "Logged out" })),
     )
         .into_response())
@@ -377,7 +389,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // AUTHX_STORE_URL picks the store: memory:// (default), sqlite://authx.db, postgres://...,
     // redis://... (revocations and sessions then survive restarts / are shared).
     let auth = Auth::connect(demo::config_from_env()?).await?;
-    println!("store: {}", auth.store_backend());
+    println!("store: {}", auth.stores().backend());
     demo::serve(app(auth, Users::demo())).await?;
     Ok(())
 }

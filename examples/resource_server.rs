@@ -133,7 +133,8 @@ async fn login(
     let mfa = body.otp.as_deref() == Some("000000");
     let mut pair = s
         .auth
-        .token_pair(&user.username)
+        .tokens()
+        .pair(&user.username)
         .client_id(DEMO_CLIENT)
         .fresh(true)
         .scopes(&user.scopes)
@@ -162,7 +163,7 @@ async fn refresh(
     State(s): State<AppState>,
     claims: RefreshClaims,
 ) -> Result<Json<TokenPair>, AuthError> {
-    Ok(Json(s.auth.rotate(&claims).await?))
+    Ok(Json(s.auth.sessions().rotate(&claims).await?))
 }
 
 /// Any valid access token: bearer, or DPoP-bound with its proof.

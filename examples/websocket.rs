@@ -39,7 +39,8 @@ async fn token(
     let user = s.users.login(&body).ok_or(AuthError::MissingToken)?;
     Ok(Json(
         s.auth
-            .token_pair(&user.username)
+            .tokens()
+            .pair(&user.username)
             .scopes(&user.scopes)
             .issue()?,
     ))

@@ -40,9 +40,9 @@ async fn connected(config: AuthConfig) -> Auth {
     let auth = Auth::connect(config).await.unwrap();
     let started = Instant::now();
     loop {
-        let token = auth.create_access_token("warm-up").unwrap();
+        let token = auth.tokens().create_access("warm-up").unwrap();
         let claims = auth.verify(&token).unwrap();
-        if auth.revoke(&claims).await.is_ok()
+        if auth.revocations().revoke(&claims).await.is_ok()
             && matches!(auth.verify_unrevoked(&token).await, Err(AuthError::Revoked))
         {
             return auth;
@@ -61,7 +61,7 @@ async fn revoke(auth: &Auth, token: &str) {
     let claims = auth.verify(token).unwrap();
     let started = Instant::now();
     loop {
-        match auth.revoke(&claims).await {
+        match auth.revocations().revoke(&claims).await {
             Ok(()) => return,
             Err(AuthError::StoreUnavailable(e)) if started.elapsed() < Duration::from_secs(5) => {
                 println!("revocation not confirmed yet ({e}); again");
@@ -85,7 +85,7 @@ async fn eventually(within: Duration, what: &str, mut cond: impl AsyncFnMut() ->
 /// refuses it within 2 s, which only its feed can tell it (the cached answer would otherwise
 /// stand for a minute).
 async fn feed_carries_revocation(watcher: &Auth, writer: &Auth, subject: &str) {
-    let token = writer.create_access_token(subject).unwrap();
+    let token = writer.tokens().create_access(subject).unwrap();
     assert!(watcher.verify_unrevoked(&token).await.is_ok());
     assert!(watcher.verify_unrevoked(&token).await.is_ok());
     revoke(writer, &token).await;
@@ -108,7 +108,7 @@ async fn a_cluster_store_conforms_counts_exactly_and_checks_in_one_trip() {
 
     // The suite every backend passes, with each revocation waiting for a replica.
     let stores = connect(&url).await.unwrap();
-    authx::store::testing::conformance(&stores).await;
+    authx::testing::stores::conformance(&stores).await;
 
     // Two instances, each with its own connections to the cluster: exactly 50 of 200
     // concurrent requests pass.
@@ -123,8 +123,12 @@ async fn a_cluster_store_conforms_counts_exactly_and_checks_in_one_trip() {
         .build()
         .unwrap();
     let (sa, sb) = (serve(&a).await, serve(&b).await);
-    let session = a.create_session("u", SessionMeta::default()).await.unwrap();
-    let token = a.access_token("u").session(&session.id).issue().unwrap();
+    let session = a
+        .sessions()
+        .create("u", SessionMeta::default())
+        .await
+        .unwrap();
+    let token = a.tokens().access("u").session(&session.id).issue().unwrap();
     assert_eq!(burst(&[&sa, &sb], "/fifty", &token, 200).await, (50, 150));
 
     // Each request: one command (revocation of token and session, and the rate limit, in one
@@ -135,7 +139,7 @@ async fn a_cluster_store_conforms_counts_exactly_and_checks_in_one_trip() {
         .iter()
         .map(|(port, _)| format!("redis://127.0.0.1:{port}"))
         .collect();
-    let other = b.create_access_token("v").unwrap();
+    let other = b.tokens().create_access("v").unwrap();
     assert_eq!(burst(&[&sb], "/fifty", &other, 1).await, (1, 0));
     let (tasks, seen) = count_commands(&urls, &tagged).await;
     assert_eq!(burst(&[&sa, &sb], "/fifty", &other, 20).await, (20, 0));
@@ -159,7 +163,7 @@ async fn a_cluster_store_conforms_counts_exactly_and_checks_in_one_trip() {
     eventually(
         Duration::from_secs(5),
         "the session is revoked",
-        async || a.revoke_session(&session.id).await.is_ok(),
+        async || a.sessions().revoke(&session.id).await.is_ok(),
     )
     .await;
     for t in [&other, &token] {
@@ -185,7 +189,7 @@ async fn a_cluster_store_conforms_counts_exactly_and_checks_in_one_trip() {
     near.near_cache.enabled = true;
     let watcher = connected(near).await;
     let writer = connected(config(&url)).await;
-    let cache = || watcher.near_cache().unwrap();
+    let cache = || watcher.stores().near_cache().unwrap();
     eventually(Duration::from_secs(10), "the feed subscribes", async || {
         cache().is_live()
     })
@@ -225,20 +229,24 @@ async fn a_master_failing_over_loses_no_revocation() {
     let (sa, sb) = (serve(&a).await, serve(&b).await);
 
     // Revocations from both instances, each acknowledged once a replica holds it.
-    let live = a.create_access_token("live").unwrap();
+    let live = a.tokens().create_access("live").unwrap();
     let mut revoked = Vec::new();
     for i in 0..100 {
         let auth = if i % 2 == 0 { &a } else { &b };
-        let token = auth.create_access_token(format!("user-{i}")).unwrap();
+        let token = auth.tokens().create_access(format!("user-{i}")).unwrap();
         revoke(auth, &token).await;
         revoked.push(token);
     }
-    let session = b.create_session("s", SessionMeta::default()).await.unwrap();
-    let in_session = b.access_token("s").session(&session.id).issue().unwrap();
+    let session = b
+        .sessions()
+        .create("s", SessionMeta::default())
+        .await
+        .unwrap();
+    let in_session = b.tokens().access("s").session(&session.id).issue().unwrap();
     eventually(
         Duration::from_secs(5),
         "the session is revoked",
-        async || b.revoke_session(&session.id).await.is_ok(),
+        async || b.sessions().revoke(&session.id).await.is_ok(),
     )
     .await;
     revoked.push(in_session);
@@ -248,7 +256,7 @@ async fn a_master_failing_over_loses_no_revocation() {
     let load = Load::start(&[&sa, &sb], &live, &revoked[0]);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let master = cluster.master_of("{authx:}").await;
-    let last = a.create_access_token("last").unwrap();
+    let last = a.tokens().create_access("last").unwrap();
     revoke(&a, &last).await;
     cluster.node(master).kill();
     let killed = Instant::now();
@@ -300,9 +308,9 @@ async fn a_master_failing_over_loses_no_revocation() {
     // through its feed, now on the new master.
     cluster.node(master).spawn().await;
     cluster.wait_until_healthy(3, 1).await;
-    let later = a.create_access_token("later").unwrap();
+    let later = a.tokens().create_access("later").unwrap();
     let feed_back = Instant::now();
-    while !b.near_cache().unwrap().is_live() {
+    while !b.stores().near_cache().unwrap().is_live() {
         assert!(
             feed_back.elapsed() < Duration::from_secs(10),
             "b's revocation feed did not come back after the failover"
@@ -312,7 +320,7 @@ async fn a_master_failing_over_loses_no_revocation() {
     assert!(b.verify_unrevoked(&later).await.is_ok());
     assert!(b.verify_unrevoked(&later).await.is_ok());
     assert!(
-        !b.near_cache().unwrap().is_empty(),
+        !b.stores().near_cache().unwrap().is_empty(),
         "b answers from its near-cache"
     );
     revoke(&a, &later).await;
@@ -337,18 +345,18 @@ async fn a_revocation_waits_for_its_replica_without_holding_up_the_checks() {
     // Both connections open before a node hangs (a cluster client opens one to every node,
     // and would wait out the connect timeout on the paused one).
     let a = connected(slow).await;
-    let live = a.create_access_token("live").unwrap();
-    let first = a.create_access_token("first").unwrap();
+    let live = a.tokens().create_access("live").unwrap();
+    let first = a.tokens().create_access("first").unwrap();
     revoke(&a, &first).await;
 
     let master = cluster.master_of("{authx:}").await;
     let replica = cluster.replicas_of(master).await;
     assert_eq!(replica.len(), 1, "one replica of {master}: {replica:?}");
     cluster.node(replica[0]).pause();
-    let stalled = a.create_access_token("stalled").unwrap();
+    let stalled = a.tokens().create_access("stalled").unwrap();
     let revoking = {
         let (a, claims) = (a.clone(), a.verify(&stalled).unwrap());
-        tokio::spawn(async move { a.revoke(&claims).await })
+        tokio::spawn(async move { a.revocations().revoke(&claims).await })
     };
     let waiting = async || {
         let clients: String = command(master, &["CLIENT", "LIST"]).await.unwrap();

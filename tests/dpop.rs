@@ -33,7 +33,11 @@ fn now() -> i64 {
 
 #[public(route = "POST /login")]
 async fn login(State(auth): State<Auth>, parts: Parts) -> Result<Json<TokenPair>, AuthError> {
-    let mut pair = auth.token_pair("alice").fresh(true).scopes(["orders:read"]);
+    let mut pair = auth
+        .tokens()
+        .pair("alice")
+        .fresh(true)
+        .scopes(["orders:read"]);
     if let Some(proof) = auth.dpop_proof(&parts).await? {
         pair = pair.dpop_jkt(&proof.jkt);
     }
@@ -45,7 +49,7 @@ async fn refresh(
     State(auth): State<Auth>,
     claims: RefreshClaims,
 ) -> Result<Json<TokenPair>, AuthError> {
-    Ok(Json(auth.rotate(&claims).await?))
+    Ok(Json(auth.sessions().rotate(&claims).await?))
 }
 
 #[protect(route = "GET /protected")]
@@ -397,7 +401,8 @@ async fn a_bound_token_is_never_a_bearer_token() {
     assert_eq!(status, 401);
     // An unbound token on a DPoP route, with or without the DPoP scheme: refused.
     let bearer = auth
-        .access_token("bob")
+        .tokens()
+        .access("bob")
         .scopes(["orders:read"])
         .issue()
         .unwrap();
@@ -543,7 +548,8 @@ async fn behind_a_proxy_htu_is_checked_against_the_configured_base_url() {
     let server = start(auth.clone()).await;
     let dpop = DpopClient::p256();
     let token = auth
-        .access_token("alice")
+        .tokens()
+        .access("alice")
         .scopes(["orders:read"])
         .dpop_jkt(dpop.jkt())
         .issue()
@@ -575,7 +581,7 @@ async fn behind_a_proxy_htu_is_checked_against_the_configured_base_url() {
 }
 
 async fn logout(State(auth): State<Auth>, claims: Claims) -> Result<http::StatusCode, AuthError> {
-    auth.logout(&claims).await?;
+    auth.sessions().logout(&claims).await?;
     Ok(http::StatusCode::NO_CONTENT)
 }
 
@@ -655,7 +661,8 @@ async fn a_proof_is_used_once_across(a: Auth, b: Auth) {
     let (server_a, server_b) = (start(a.clone()).await, start(b).await);
     let dpop = DpopClient::p256();
     let token = a
-        .access_token("alice")
+        .tokens()
+        .access("alice")
         .scopes(["orders:read"])
         .dpop_jkt(dpop.jkt())
         .issue()
@@ -677,16 +684,16 @@ async fn a_proof_is_used_once_across(a: Auth, b: Auth) {
     assert!(replay.text().await.unwrap().contains("replayed"));
 }
 
-/// An app that gives authx only a revocation store of its own, shared by its instances (the
-/// way it shared DPoP replay records before they had a store of their own): a proof used on one
-/// instance is still a replay on the other.
+/// An app that gives authx stores of its own, shared by its instances: replay records are a
+/// kind of their own (`ReplayStore`, not the revocation store), so it shares that store too,
+/// and a proof used on one instance is a replay on the other.
 #[tokio::test]
-async fn a_shared_revocation_store_given_alone_still_catches_replays_across_instances() {
-    let shared: std::sync::Arc<dyn authx::RevocationStore> =
-        std::sync::Arc::new(MemoryStore::new());
+async fn a_shared_replay_store_given_by_the_app_catches_replays_across_instances() {
+    let shared = std::sync::Arc::new(MemoryStore::new());
     let instance = || {
         Auth::builder(config())
             .shared_revocation_store(shared.clone())
+            .shared_replay_store(shared.clone())
             .build()
             .unwrap()
     };
@@ -725,7 +732,8 @@ async fn a_nested_router_checks_htu_against_the_url_the_client_sent() {
     let server = TestServer::start(app).await;
     let dpop = DpopClient::p256();
     let token = auth
-        .access_token("alice")
+        .tokens()
+        .access("alice")
         .scopes(["orders:read"])
         .dpop_jkt(dpop.jkt())
         .issue()
@@ -771,7 +779,8 @@ async fn with_a_resource_the_host_header_cannot_choose_the_htu() {
     let auth = made.unwrap();
     let dpop = DpopClient::p256();
     let token = auth
-        .access_token("alice")
+        .tokens()
+        .access("alice")
         .scopes(["orders:read"])
         .dpop_jkt(dpop.jkt())
         .issue()
@@ -813,7 +822,8 @@ async fn introspection_says_a_bound_token_is_dpop() {
     let server = TestServer::start(authx::oauth::router().with_state(auth.clone())).await;
     let dpop = DpopClient::p256();
     let token = auth
-        .access_token("alice")
+        .tokens()
+        .access("alice")
         .dpop_jkt(dpop.jkt())
         .issue()
         .unwrap();

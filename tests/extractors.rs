@@ -40,7 +40,7 @@ async fn optional_claims_none_without_token_error_with_bad_token() {
         .await
         .unwrap();
     assert_eq!(text, "anonymous");
-    let token = auth.create_access_token("u1").unwrap();
+    let token = auth.tokens().create_access("u1").unwrap();
     let text = client()
         .get(s.url("/maybe"))
         .bearer_auth(&token)
@@ -82,7 +82,8 @@ async fn typed_extra_data() {
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
     let token = auth
-        .access_token("u")
+        .tokens()
+        .access("u")
         .extra(json!({"email": "a@b.c", "tenant": 7}))
         .issue()
         .unwrap();
@@ -97,7 +98,7 @@ async fn typed_extra_data() {
         .unwrap();
     assert_eq!(text, "a@b.c 7");
     // A valid token whose extra data lacks the fields the handler expects is refused, not a 500.
-    let plain = auth.create_access_token("u").unwrap();
+    let plain = auth.tokens().create_access("u").unwrap();
     let (status, body) = status_json(
         client()
             .get(s.url("/tenant"))
@@ -135,7 +136,7 @@ async fn json_body_location_leaves_the_body_to_the_handler() {
         .layer(JsonTokenLayer::new(auth.clone()).limit(4096))
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
-    let token = auth.create_access_token("json-user").unwrap();
+    let token = auth.tokens().create_access("json-user").unwrap();
     let res = client()
         .post(s.url("/echo"))
         .json(&json!({"access_token": token, "note": "hi"}))
@@ -143,7 +144,7 @@ async fn json_body_location_leaves_the_body_to_the_handler() {
         .await
         .unwrap();
     assert_eq!(res.text().await.unwrap(), "json-user \"hi\"");
-    let refresh = auth.create_refresh_token("json-user").unwrap();
+    let refresh = auth.tokens().create_refresh("json-user").unwrap();
     let res = client()
         .post(s.url("/refresh"))
         .json(&json!({"refresh_token": refresh}))
@@ -186,18 +187,6 @@ impl RevocationStore for ScriptedStore {
     async fn revoke(&self, _jti: &str, _exp: i64) -> Result<(), StoreError> {
         Ok(())
     }
-    async fn revoke_once(&self, _jti: &str, _exp: i64) -> Result<bool, StoreError> {
-        Ok(true)
-    }
-    async fn family_head(&self, _: &str) -> Result<Option<String>, StoreError> {
-        Ok(None)
-    }
-    async fn advance_family(&self, _: &str, _: &str, _: &str, _: i64) -> Result<bool, StoreError> {
-        Ok(true)
-    }
-    async fn is_revoked(&self, jti: &str) -> Result<bool, StoreError> {
-        self.any_revoked(&[jti]).await
-    }
     /// One check per call, whatever the keys (a token and its family).
     async fn any_revoked(&self, _keys: &[&str]) -> Result<bool, StoreError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
@@ -239,7 +228,7 @@ async fn a_token_is_verified_once_per_request() {
     let store = Arc::new(ScriptedStore::default());
     let (app, auth) = app_with(store.clone(), false);
     let s = TestServer::start(app).await;
-    let token = auth.access_token("u").fresh(true).issue().unwrap();
+    let token = auth.tokens().access("u").fresh(true).issue().unwrap();
     let text = client()
         .get(s.url("/many"))
         .bearer_auth(&token)
@@ -262,7 +251,7 @@ async fn store_outage_fails_closed_fast_and_recovers() {
     let store = Arc::new(ScriptedStore::default());
     let (app, auth) = app_with(store.clone(), false);
     let s = TestServer::start(app).await;
-    let token = auth.access_token("u").fresh(true).issue().unwrap();
+    let token = auth.tokens().access("u").fresh(true).issue().unwrap();
     for mode in [1, 2] {
         store.mode.store(mode, Ordering::SeqCst);
         // store_timeout bounds the wait (100 ms); the client's 30 s limit only catches a hang.
@@ -299,7 +288,7 @@ async fn store_outage_fails_open_when_asked() {
     store.mode.store(1, Ordering::SeqCst);
     let (app, auth) = app_with(store, true);
     let s = TestServer::start(app).await;
-    let token = auth.access_token("u").fresh(true).issue().unwrap();
+    let token = auth.tokens().access("u").fresh(true).issue().unwrap();
     assert_eq!(
         client()
             .get(s.url("/many"))

@@ -50,15 +50,21 @@ async fn two_instances(config: AuthConfig) -> (Auth, Auth, TestServer, TestServe
 async fn redis_killed_mid_load_fails_closed_recovers_and_loses_no_revocation() {
     let mut redis = RedisProcess::start().await;
     let (a, b, sa, sb) = two_instances(config(&redis.url(), false)).await;
-    let live = a.create_access_token("live").unwrap();
-    let revoked = a.create_access_token("revoked").unwrap();
-    a.revoke(&a.verify(&revoked).unwrap()).await.unwrap();
+    let live = a.tokens().create_access("live").unwrap();
+    let revoked = a.tokens().create_access("revoked").unwrap();
+    a.revocations()
+        .revoke(&a.verify(&revoked).unwrap())
+        .await
+        .unwrap();
     let load = Load::start(&[&sa, &sb], &live, &revoked);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     // Revoked a moment before the crash: with appendfsync always, it must survive it.
-    let last = b.create_access_token("last").unwrap();
-    b.revoke(&b.verify(&last).unwrap()).await.unwrap();
+    let last = b.tokens().create_access("last").unwrap();
+    b.revocations()
+        .revoke(&b.verify(&last).unwrap())
+        .await
+        .unwrap();
     redis.kill();
     let killed = Instant::now();
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -98,14 +104,20 @@ async fn postgres_connections_killed_mid_load_recover_and_lose_no_revocation() {
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}application_name={app_name}");
     let (a, b, sa, sb) = two_instances(config(&url, false)).await;
-    let live = a.create_access_token("live").unwrap();
-    let revoked = a.create_access_token("revoked").unwrap();
-    a.revoke(&a.verify(&revoked).unwrap()).await.unwrap();
+    let live = a.tokens().create_access("live").unwrap();
+    let revoked = a.tokens().create_access("revoked").unwrap();
+    a.revocations()
+        .revoke(&a.verify(&revoked).unwrap())
+        .await
+        .unwrap();
     let load = Load::start(&[&sa, &sb], &live, &revoked);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let last = b.create_access_token("last").unwrap();
-    b.revoke(&b.verify(&last).unwrap()).await.unwrap();
+    let last = b.tokens().create_access("last").unwrap();
+    b.revocations()
+        .revoke(&b.verify(&last).unwrap())
+        .await
+        .unwrap();
     let killer = {
         use sqlx::Connection;
         sqlx::PgConnection::connect(&base)
@@ -198,8 +210,8 @@ async fn fail_open_lets_requests_through_and_logs_each_one() {
     let warnings = fail_open_warnings();
     let mut redis = RedisProcess::start().await;
     let (a, _b, sa, sb) = two_instances(config(&redis.url(), true)).await;
-    let live = a.create_access_token("live").unwrap();
-    let other = a.create_access_token("other").unwrap();
+    let live = a.tokens().create_access("live").unwrap();
+    let other = a.tokens().create_access("other").unwrap();
     redis.kill();
     let before = warnings.load(Ordering::SeqCst);
     let load = Load::start(&[&sa, &sb], &live, &other);
@@ -305,9 +317,12 @@ async fn a_slow_store_answers_503_within_the_timeout_and_leaks_nothing() {
     let proxy = SlowProxy::start(redis.port).await;
     let url = format!("redis://{}", proxy.addr);
     let (a, _b, sa, sb) = two_instances(config(&url, false)).await;
-    let live = a.create_access_token("live").unwrap();
-    let revoked = a.create_access_token("revoked").unwrap();
-    a.revoke(&a.verify(&revoked).unwrap()).await.unwrap();
+    let live = a.tokens().create_access("live").unwrap();
+    let revoked = a.tokens().create_access("revoked").unwrap();
+    a.revocations()
+        .revoke(&a.verify(&revoked).unwrap())
+        .await
+        .unwrap();
     // The app's tasks: every live task but the proxy's.
     let tasks = || {
         tokio::runtime::Handle::current()

@@ -117,12 +117,17 @@ async fn implicit_refresh_refuses_a_retired_refresh_cookie_and_revokes_the_famil
         .layer(ImplicitRefreshLayer::new(auth.clone()))
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
-    let pair = auth.token_pair("user1").issue().unwrap();
+    let pair = auth.tokens().pair("user1").issue().unwrap();
     let refresh = auth.verify(&pair.refresh_token).unwrap();
-    let successor = auth.rotate(&RefreshClaims(refresh.clone())).await.unwrap();
+    let successor = auth
+        .sessions()
+        .rotate(&RefreshClaims(refresh.clone()))
+        .await
+        .unwrap();
     // An expired access cookie of the family, with the retired refresh cookie.
     let expired = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .session(refresh.sid.clone().unwrap())
         .expires_at(now() - 30)
         .issue()
@@ -194,13 +199,15 @@ async fn implicit_refresh_takes_claims_from_the_refresh_token_of_the_same_family
     let auth = Auth::new(config()).unwrap();
     let s = TestServer::start(implicit_app(&auth)).await;
     let admin_login = auth
-        .token_pair("user1")
+        .tokens()
+        .pair("user1")
         .scopes(["admin:*"])
         .issue()
         .unwrap();
-    let later_login = auth.token_pair("user1").issue().unwrap();
+    let later_login = auth.tokens().pair("user1").issue().unwrap();
     let old_admin_access = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .scopes(["admin:*"])
         .session(auth.verify(&admin_login.access_token).unwrap().sid.unwrap())
         .expires_at(now() - 30)
@@ -222,7 +229,8 @@ async fn implicit_refresh_takes_claims_from_the_refresh_token_of_the_same_family
         .sid
         .unwrap();
     let forged_scopes = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .scopes(["admin:*"])
         .session(&family)
         .expires_at(now() - 30)
@@ -235,7 +243,8 @@ async fn implicit_refresh_takes_claims_from_the_refresh_token_of_the_same_family
 
     // The refresh token of the admin login refreshes the admin cookie: admin it stays.
     let expired_admin = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .session(
             auth.verify(&admin_login.refresh_token)
                 .unwrap()
@@ -250,7 +259,8 @@ async fn implicit_refresh_takes_claims_from_the_refresh_token_of_the_same_family
 
     // Expired longer ago than the bound (600 s here): not refreshed.
     let stale = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .session(
             auth.verify(&admin_login.refresh_token)
                 .unwrap()
@@ -312,7 +322,7 @@ async fn logout_revokes_the_refresh_token_too() {
 #[tokio::test]
 async fn cookie_logout_needs_the_csrf_header_and_ends_the_family() {
     let (s, auth) = quickstart_with(config()).await;
-    let pair = auth.token_pair("user1").issue().unwrap();
+    let pair = auth.tokens().pair("user1").issue().unwrap();
     let csrf = auth.verify(&pair.access_token).unwrap().csrf.unwrap();
     let cookies = format!(
         "access_token_cookie={}; refresh_token_cookie={}",
@@ -359,7 +369,8 @@ async fn a_revocation_outlives_the_leeway() {
     .await;
     // Expired 5 s ago, verifying under the 30 s leeway.
     let token = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .expires_at(now() - 5)
         .issue()
         .unwrap();
@@ -501,7 +512,7 @@ async fn enforce_counts_per_route_template_not_per_path() {
         .route("/items/{id}", get(enforced))
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
-    let token = auth.create_access_token("user1").unwrap();
+    let token = auth.tokens().create_access("user1").unwrap();
     let mut statuses = Vec::new();
     for i in 0..4 {
         let res = client()
@@ -554,7 +565,8 @@ where
 async fn a_websocket_closes_when_its_token_expires() {
     let (s, auth) = ws_quickstart(Duration::from_secs(30)).await;
     let token = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .expires_at(now() + 2)
         .issue()
         .unwrap();
@@ -734,10 +746,10 @@ fn debug_output_carries_no_secret() {
             .build(),
     )
     .unwrap();
-    let pair = auth.token_pair("user1").issue().unwrap();
+    let pair = auth.tokens().pair("user1").issue().unwrap();
     let claims = auth.verify(&pair.access_token).unwrap();
     let csrf = claims.csrf.clone().unwrap();
-    let cookies = auth.set_cookies(&pair).unwrap();
+    let cookies = auth.cookies().set(&pair).unwrap();
     let outputs = [
         format!("{:?}", auth.config()),
         format!("{auth:?}"),
@@ -745,7 +757,7 @@ fn debug_output_carries_no_secret() {
         format!("{cookies:?}"),
         format!("{:?}", ImplicitRefreshLayer::new(auth.clone())),
         format!("{:?}", authx::layer::AuthLayer::new(auth.clone())),
-        format!("{:?}", auth.access_token("u").csrf_value(&csrf)),
+        format!("{:?}", auth.tokens().access("u").csrf_value(&csrf)),
     ];
     for out in &outputs {
         for secret in [

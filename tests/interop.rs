@@ -84,7 +84,8 @@ fn rust_tokens() -> BTreeMap<&'static str, BTreeMap<&'static str, String>> {
         .map(|alg| {
             let auth = Auth::new(config(alg)).unwrap();
             let access = auth
-                .access_token("user-9")
+                .tokens()
+                .access("user-9")
                 .fresh(true)
                 .scopes(["orders:read", "admin:*"])
                 .extra(json!({ "email": "user9@example.com" }))
@@ -92,7 +93,8 @@ fn rust_tokens() -> BTreeMap<&'static str, BTreeMap<&'static str, String>> {
                 .issue()
                 .unwrap();
             let refresh = auth
-                .refresh_token("user-9")
+                .tokens()
+                .refresh("user-9")
                 .scopes(["orders:read"])
                 .expires_at(EXP_2100)
                 .issue()
@@ -255,7 +257,7 @@ fn every_algorithm_issues_and_verifies() {
         )
         .unwrap();
         assert_eq!(
-            auth.verify(&auth.create_access_token("u").unwrap())
+            auth.verify(&auth.tokens().create_access("u").unwrap())
                 .unwrap()
                 .sub,
             "u",
@@ -271,7 +273,7 @@ fn every_algorithm_issues_and_verifies() {
                 .build(),
         )
         .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
-        let token = auth.create_access_token("u").unwrap();
+        let token = auth.tokens().create_access("u").unwrap();
         assert_eq!(auth.verify(&token).unwrap().sub, "u", "{alg:?}");
         // A verify-only service (public key alone) accepts it and cannot issue.
         let verifier = Auth::new(
@@ -282,7 +284,7 @@ fn every_algorithm_issues_and_verifies() {
         )
         .unwrap();
         assert_eq!(verifier.verify(&token).unwrap().sub, "u");
-        assert!(verifier.create_access_token("u").is_err());
+        assert!(verifier.tokens().create_access("u").is_err());
     }
 }
 
@@ -361,7 +363,7 @@ fn rotation_accepts_previous_keys_and_kid_selects_the_key() {
             .build(),
     )
     .unwrap();
-    let old_token = old.create_access_token("u").unwrap();
+    let old_token = old.tokens().create_access("u").unwrap();
     let rotated = Auth::new(
         AuthConfig::builder()
             .secret_key("new-secret-0123456789abcdef0123456789")
@@ -373,7 +375,7 @@ fn rotation_accepts_previous_keys_and_kid_selects_the_key() {
     .unwrap();
     assert_eq!(rotated.verify(&old_token).unwrap().sub, "u");
     assert!(
-        old.verify(&rotated.create_access_token("u").unwrap())
+        old.verify(&rotated.tokens().create_access("u").unwrap())
             .is_err(),
         "new tokens are signed with the new key"
     );
@@ -399,17 +401,17 @@ fn rotation_accepts_previous_keys_and_kid_selects_the_key() {
             .build(),
     )
     .unwrap();
-    let t1 = k1.create_access_token("u").unwrap();
+    let t1 = k1.tokens().create_access("u").unwrap();
     assert_eq!(
         jsonwebtoken::decode_header(&t1).unwrap().kid.as_deref(),
         Some("k1")
     );
     assert_eq!(k2.verify(&t1).unwrap().sub, "u");
     // A token naming a kid nobody has is refused before any signature work.
-    let unknown = k1.access_token("u").kid("k9").issue().unwrap();
+    let unknown = k1.tokens().access("u").kid("k9").issue().unwrap();
     assert!(matches!(k2.verify(&unknown), Err(AuthError::Decode(_))));
     // A token claiming kid k2 but signed with k1's key fails the signature check.
-    let lying = k1.access_token("u").kid("k2").issue().unwrap();
+    let lying = k1.tokens().access("u").kid("k2").issue().unwrap();
     assert!(matches!(
         k2.verify(&lying),
         Err(AuthError::InvalidSignature)
@@ -428,7 +430,8 @@ fn issued_claims_use_authx_names() {
     )
     .unwrap();
     let token = auth
-        .access_token("u")
+        .tokens()
+        .access("u")
         .fresh(true)
         .scopes(["a:b"])
         .extra(json!({"role": "x"}))
@@ -467,10 +470,17 @@ fn issued_claims_use_authx_names() {
     );
     // Reserved names cannot be smuggled in through extra data.
     assert!(
-        auth.access_token("u")
+        auth.tokens()
+            .access("u")
             .extra(json!({"sub": "admin"}))
             .issue()
             .is_err()
     );
-    assert!(auth.access_token("u").extra(json!([1, 2])).issue().is_err());
+    assert!(
+        auth.tokens()
+            .access("u")
+            .extra(json!([1, 2]))
+            .issue()
+            .is_err()
+    );
 }

@@ -115,12 +115,12 @@ async fn the_jwk_set_publishes_current_and_next_keys_and_tokens_name_theirs() {
             "a private part was published: {key}"
         );
     }
-    assert_eq!(jwks, auth.jwks());
-    let token = auth.access_token("u").issue().unwrap();
+    assert_eq!(jwks, auth.keys().jwks());
+    let token = auth.tokens().access("u").issue().unwrap();
     assert_eq!(kid_of(&token), "k1");
     // An HMAC service publishes nothing.
     let hmac = Auth::new(AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
-    assert_eq!(hmac.jwks(), serde_json::json!({ "keys": [] }));
+    assert_eq!(hmac.keys().jwks(), serde_json::json!({ "keys": [] }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,7 +140,8 @@ async fn rotating_twice_under_load_refuses_nothing() {
             while !stop.load(Ordering::Relaxed) {
                 // A new token with whatever key signs now, and the oldest one still held.
                 let token = auth
-                    .access_token(format!("worker-{w}"))
+                    .tokens()
+                    .access(format!("worker-{w}"))
                     .scopes(["orders:read"])
                     .issue()
                     .unwrap();
@@ -172,10 +173,10 @@ async fn rotating_twice_under_load_refuses_nothing() {
     };
     wait_for(200).await;
     rotate(&path, "k3");
-    auth.reload_keys().unwrap();
+    auth.keys().reload().unwrap();
     wait_for(600).await;
     rotate(&path, "k4");
-    auth.reload_keys().unwrap();
+    auth.keys().reload().unwrap();
     wait_for(1_000).await;
     stop.store(true, Ordering::Relaxed);
 
@@ -199,7 +200,7 @@ async fn rotating_twice_under_load_refuses_nothing() {
     for t in &all {
         auth.verify_unrevoked(t).await.unwrap();
     }
-    assert_eq!(kids(&auth.jwks()), ["k3", "k4", "k2", "k1"]);
+    assert_eq!(kids(&auth.keys().jwks()), ["k3", "k4", "k2", "k1"]);
 }
 
 #[tokio::test]
@@ -223,7 +224,8 @@ async fn another_service_verifies_our_tokens_through_the_jwks_url_alone() {
         .build()
         .unwrap();
     let token = issuer
-        .access_token("alice")
+        .tokens()
+        .access("alice")
         .scopes(["orders:read"])
         .issue()
         .unwrap();
@@ -233,7 +235,7 @@ async fn another_service_verifies_our_tokens_through_the_jwks_url_alone() {
         ("https://auth.test|alice", &["orders:read".to_owned()][..])
     );
     // Our refresh tokens are not access tokens there either.
-    let refresh = issuer.refresh_token("alice").issue().unwrap();
+    let refresh = issuer.tokens().refresh("alice").issue().unwrap();
     assert!(matches!(
         verifier.verify_unrevoked(&refresh).await,
         Err(AuthError::AccessTokenRequired)
@@ -242,8 +244,8 @@ async fn another_service_verifies_our_tokens_through_the_jwks_url_alone() {
     // After a rotation the new current key was already published as `next`: the verifier
     // knows it without refetching the set.
     rotate(&path, "k3");
-    issuer.reload_keys().unwrap();
-    let token = issuer.access_token("bob").issue().unwrap();
+    issuer.keys().reload().unwrap();
+    let token = issuer.tokens().access("bob").issue().unwrap();
     assert_eq!(kid_of(&token), "k2");
     assert_eq!(
         verifier.verify_unrevoked(&token).await.unwrap().sub,
@@ -253,7 +255,7 @@ async fn another_service_verifies_our_tokens_through_the_jwks_url_alone() {
     // A token signed by a key that is not in the set is refused.
     let (_other_dir, other_path) = key_file();
     let stranger = Auth::new(config(&other_path)).unwrap();
-    let forged = stranger.access_token("mallory").issue().unwrap();
+    let forged = stranger.tokens().access("mallory").issue().unwrap();
     assert!(verifier.verify_unrevoked(&forged).await.is_err());
 }
 
@@ -261,11 +263,11 @@ async fn another_service_verifies_our_tokens_through_the_jwks_url_alone() {
 async fn a_bad_key_file_leaves_the_keys_in_use() {
     let (_dir, path) = key_file();
     let auth = Auth::new(config(&path)).unwrap();
-    let before = auth.access_token("u").issue().unwrap();
+    let before = auth.tokens().access("u").issue().unwrap();
     std::fs::write(&path, "{ not json").unwrap();
-    let err = auth.reload_keys().unwrap_err();
+    let err = auth.keys().reload().unwrap_err();
     assert!(err.to_string().contains("keys.json"), "{err}");
-    assert_eq!(kid_of(&auth.access_token("u").issue().unwrap()), "k1");
+    assert_eq!(kid_of(&auth.tokens().access("u").issue().unwrap()), "k1");
     auth.verify(&before).unwrap();
     // And a bad file at start-up is a configuration error, not a panic.
     assert!(Auth::new(config(&path)).is_err());
@@ -291,11 +293,11 @@ async fn the_engine_reloads_the_file_on_its_interval() {
             .build(),
     )
     .unwrap();
-    assert_eq!(kid_of(&auth.access_token("u").issue().unwrap()), "k1");
+    assert_eq!(kid_of(&auth.tokens().access("u").issue().unwrap()), "k1");
     rotate(&path, "k3");
     // Bounded wait for the reloader (no timing assertion: only that it happens).
     for _ in 0..400 {
-        if kid_of(&auth.access_token("u").issue().unwrap()) == "k2" {
+        if kid_of(&auth.tokens().access("u").issue().unwrap()) == "k2" {
             return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -320,8 +322,8 @@ fn asymmetric_keys_without_a_kid_are_named_by_their_thumbprint() {
             .build(),
     )
     .unwrap();
-    let token = auth.access_token("u").issue().unwrap();
-    let jwks = auth.jwks();
+    let token = auth.tokens().access("u").issue().unwrap();
+    let jwks = auth.keys().jwks();
     assert_eq!(kids(&jwks), [kid_of(&token)]);
     // The kid is the key's RFC 7638 thumbprint, as any JOSE library computes it.
     authx::token::crypto_backend();

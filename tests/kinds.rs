@@ -53,9 +53,14 @@ async fn kinds_are_kept_apart() {
         routes![back_office, whoami_staff, whoami_customer].with_state(auth.clone()),
     )
     .await;
-    let staff = auth.access_token("ann").kind("staff").issue().unwrap();
-    let customer = auth.access_token("bob").kind("customer").issue().unwrap();
-    let plain = auth.access_token("cid").issue().unwrap();
+    let staff = auth.tokens().access("ann").kind("staff").issue().unwrap();
+    let customer = auth
+        .tokens()
+        .access("bob")
+        .kind("customer")
+        .issue()
+        .unwrap();
+    let plain = auth.tokens().access("cid").issue().unwrap();
     let c = client();
     let get = |path: &str, token: &str| c.get(s.url(path)).bearer_auth(token.to_owned()).send();
 

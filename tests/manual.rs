@@ -100,7 +100,7 @@ fn error_type(body: &str) -> String {
 async fn manual_path_checks_csrf_against_the_method() {
     let (s, auth) = manual_server().await;
     let c = client();
-    let token = auth.create_access_token("ada").unwrap();
+    let token = auth.tokens().create_access("ada").unwrap();
     let csrf = csrf_of(&auth, &token);
     let cookie = format!("access_token_cookie={token}");
 
@@ -154,7 +154,7 @@ async fn manual_path_finds_verifies_types_freshness_and_revocation() {
     assert_eq!((status, error_type(&body)), (401, "JWTDecodeError".into()));
 
     // The per-call locations override: only the query is looked in.
-    let token = auth.create_access_token("ada").unwrap();
+    let token = auth.tokens().create_access("ada").unwrap();
     let (status, body) = send(c.get(s.url("/manual?only=query")).bearer_auth(&token)).await;
     assert_eq!(
         (status, error_type(&body)),
@@ -164,7 +164,7 @@ async fn manual_path_finds_verifies_types_freshness_and_revocation() {
     assert_eq!((status, body.as_str()), (200, "ada access Query"));
 
     // Type: a refresh token where an access token is asked for, unless verify_type = false.
-    let refresh = auth.create_refresh_token("ada").unwrap();
+    let refresh = auth.tokens().create_refresh("ada").unwrap();
     let (status, body) = send(c.get(s.url("/manual")).bearer_auth(&refresh)).await;
     assert_eq!(
         (status, error_type(&body)),
@@ -179,12 +179,15 @@ async fn manual_path_finds_verifies_types_freshness_and_revocation() {
         (status, error_type(&body)),
         (401, "FreshTokenRequiredError".into())
     );
-    let fresh = auth.access_token("ada").fresh(true).issue().unwrap();
+    let fresh = auth.tokens().access("ada").fresh(true).issue().unwrap();
     let (status, _) = send(c.get(s.url("/manual?fresh=1")).bearer_auth(&fresh)).await;
     assert_eq!(status, 200);
 
     // Revocation is checked (the call is async for it).
-    auth.revoke(&auth.verify(&token).unwrap()).await.unwrap();
+    auth.revocations()
+        .revoke(&auth.verify(&token).unwrap())
+        .await
+        .unwrap();
     let (status, body) = send(c.get(s.url("/manual")).bearer_auth(&token)).await;
     assert_eq!(
         (status, error_type(&body)),
@@ -219,7 +222,7 @@ async fn verify_type_false_accepts_either_type_and_needs_a_token() {
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
     let c = client();
-    let pair = auth.token_pair("ada").issue().unwrap();
+    let pair = auth.tokens().pair("ada").issue().unwrap();
     for (token, kind) in [
         (&pair.access_token, "access"),
         (&pair.refresh_token, "refresh"),
@@ -233,7 +236,8 @@ async fn verify_type_false_accepts_either_type_and_needs_a_token() {
     // Still a verified, live token.
     let (status, _) = send(c.get(s.url("/either")).bearer_auth("a.b.c")).await;
     assert_eq!(status, 401);
-    auth.logout(&auth.verify(&pair.refresh_token).unwrap())
+    auth.sessions()
+        .logout(&auth.verify(&pair.refresh_token).unwrap())
         .await
         .unwrap();
     let (status, body) = send(c.get(s.url("/either")).bearer_auth(&pair.refresh_token)).await;
@@ -242,7 +246,7 @@ async fn verify_type_false_accepts_either_type_and_needs_a_token() {
         (401, "RevokedTokenError".into())
     );
     // The declared type names the cookie looked in: the refresh cookie here.
-    let access = auth.create_access_token("ada").unwrap();
+    let access = auth.tokens().create_access("ada").unwrap();
     let (status, body) = send(
         c.get(s.url("/either-refresh"))
             .header("cookie", format!("refresh_token_cookie={access}")),
@@ -296,7 +300,7 @@ async fn a_failing_or_panicking_policy_refuses_with_403_policy_evaluation_error(
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
     let c = client();
-    let token = |sub: &str| auth.create_access_token(sub).unwrap();
+    let token = |sub: &str| auth.tokens().create_access(sub).unwrap();
     let (status, body) = send(c.get(s.url("/flaky")).bearer_auth(token("ok"))).await;
     assert_eq!((status, body.as_str()), (200, "in"));
     let (status, body) = status_json(
@@ -341,7 +345,8 @@ async fn a_failing_or_panicking_policy_refuses_with_403_policy_evaluation_error(
 fn pair_options_apply_per_token_and_header_fields_are_settable() {
     let auth = Auth::new(cookie_config()).unwrap();
     let pair = auth
-        .token_pair("ada")
+        .tokens()
+        .pair("ada")
         .fresh(true)
         .scopes(["shared:read"])
         .extra(json!({"plan": "pro", "tier": 1}))
@@ -396,7 +401,8 @@ fn pair_options_apply_per_token_and_header_fields_are_settable() {
 
     // Every registered header field is settable, and the token still verifies.
     let token = auth
-        .access_token("ada")
+        .tokens()
+        .access("ada")
         .header("typ", "at+jwt")
         .header("cty", "JWT")
         .header("x5t", "dGh1bWJwcmludA")
@@ -426,14 +432,16 @@ fn pair_options_apply_per_token_and_header_fields_are_settable() {
         ("x5c", json!(5)),
     ] {
         assert!(
-            auth.access_token("ada")
+            auth.tokens()
+                .access("ada")
                 .header(name, value.clone())
                 .issue()
                 .is_err(),
             "{name} = {value}"
         );
         assert!(
-            auth.token_pair("ada")
+            auth.tokens()
+                .pair("ada")
                 .refresh(|t| t.header(name, value.clone()))
                 .issue()
                 .is_err()
@@ -448,17 +456,18 @@ async fn cookies_take_a_max_age_per_call() {
         .route(
             "/login",
             post(|State(auth): State<Auth>| async move {
-                let pair = auth.token_pair("ada").fresh(true).issue()?;
-                let remember =
-                    auth.set_cookies_with_max_age(&pair, Duration::from_secs(30 * 86_400))?;
+                let pair = auth.tokens().pair("ada").fresh(true).issue()?;
+                let remember = auth
+                    .cookies()
+                    .set_with_max_age(&pair, Duration::from_secs(30 * 86_400))?;
                 Ok::<_, AuthError>((remember, "in"))
             }),
         )
         .route(
             "/session-login",
             post(|State(auth): State<Auth>| async move {
-                let pair = auth.token_pair("ada").issue()?;
-                Ok::<_, AuthError>((auth.set_cookies(&pair)?, "in"))
+                let pair = auth.tokens().pair("ada").issue()?;
+                Ok::<_, AuthError>((auth.cookies().set(&pair)?, "in"))
             }),
         )
         .with_state(auth);
@@ -514,11 +523,13 @@ async fn implicit_refresh_from_the_access_token_is_bounded() {
 
     // A login's fresh token, due within the window: renewed from itself, no refresh cookie.
     let session = auth
-        .create_session("ada", authx::SessionMeta::default())
+        .sessions()
+        .create("ada", authx::SessionMeta::default())
         .await
         .unwrap();
     let soon = auth
-        .access_token("ada")
+        .tokens()
+        .access("ada")
         .fresh(true)
         .scopes(["orders:read"])
         .extra(json!({"plan": "pro"}))
@@ -544,11 +555,12 @@ async fn implicit_refresh_from_the_access_token_is_bounded() {
     );
 
     // Far from expiry: untouched.
-    let later = auth.access_token("ada").fresh(true).issue().unwrap();
+    let later = auth.tokens().access("ada").fresh(true).issue().unwrap();
     assert!(renewed(&get(&later).await.unwrap()).is_none());
     // Expired: never renewed from itself.
     let expired = auth
-        .access_token("ada")
+        .tokens()
+        .access("ada")
         .fresh(true)
         .expires_at(now() - 5)
         .issue()
@@ -558,7 +570,8 @@ async fn implicit_refresh_from_the_access_token_is_bounded() {
     assert!(renewed(&res).is_none());
     // A login older than max_login_age: served while valid, but the chain ends.
     let old_login = auth
-        .access_token("ada")
+        .tokens()
+        .access("ada")
         .auth_time(now() - 7200)
         .expires_in(Duration::from_secs(60))
         .issue()
@@ -567,7 +580,7 @@ async fn implicit_refresh_from_the_access_token_is_bounded() {
     assert_eq!(res.status(), 200);
     assert!(renewed(&res).is_none());
     // A revoked session ends the chain at once.
-    auth.revoke_session(&session.id).await.unwrap();
+    auth.sessions().revoke(&session.id).await.unwrap();
     let res = get(&new).await.unwrap();
     assert_eq!(res.status(), 401);
     assert!(renewed(&res).is_none());
@@ -588,20 +601,23 @@ async fn load_user(id: String, _claims: Claims) -> Result<Option<User>, std::io:
 #[tokio::test]
 async fn authenticate_turns_a_token_into_its_subject_outside_a_request() {
     let auth = Auth::new(cookie_config()).unwrap();
-    let token = auth.create_access_token("ada").unwrap();
+    let token = auth.tokens().create_access("ada").unwrap();
     let user: User = auth.authenticate(&token, &auth).await.unwrap();
     assert_eq!(user.id, "ada");
-    let refresh = auth.create_refresh_token("ada").unwrap();
+    let refresh = auth.tokens().create_refresh("ada").unwrap();
     assert!(matches!(
         auth.authenticate::<User, _>(&refresh, &auth).await,
         Err(AuthError::AccessTokenRequired)
     ));
-    let gone = auth.create_access_token("deleted").unwrap();
+    let gone = auth.tokens().create_access("deleted").unwrap();
     assert!(matches!(
         auth.authenticate::<User, _>(&gone, &auth).await,
         Err(AuthError::SubjectNotFound)
     ));
-    auth.revoke(&auth.verify(&token).unwrap()).await.unwrap();
+    auth.revocations()
+        .revoke(&auth.verify(&token).unwrap())
+        .await
+        .unwrap();
     assert!(matches!(
         auth.authenticate::<User, _>(&token, &auth).await,
         Err(AuthError::Revoked)
@@ -614,14 +630,18 @@ async fn authenticate_turns_a_token_into_its_subject_outside_a_request() {
             .build(),
     )
     .unwrap();
-    let unregistered = strict.create_access_token("ada").unwrap();
+    let unregistered = strict.tokens().create_access("ada").unwrap();
     assert!(
         strict
             .authenticate::<User, _>(&unregistered, &strict)
             .await
             .is_err()
     );
-    let registered = strict.register(strict.access_token("ada")).await.unwrap();
+    let registered = strict
+        .tokens()
+        .register(strict.tokens().access("ada"))
+        .await
+        .unwrap();
     assert!(
         strict
             .authenticate::<User, _>(&registered, &strict)
@@ -729,7 +749,7 @@ async fn plain_extractors_keep_their_type_checks() {
         )
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
-    let access = auth.create_access_token("ada").unwrap();
+    let access = auth.tokens().create_access("ada").unwrap();
     let (status, body) = status_json(
         client()
             .post(s.url("/refresh"))

@@ -81,12 +81,12 @@ async fn one_million_verified_signatures_fit_in_256_mib() {
     let before = LIVE.load(Ordering::Relaxed);
     for i in 0..1_000_000u32 {
         // Tokens are made and dropped one by one: only the cache keeps anything.
-        let token = auth.create_access_token(i.to_string()).unwrap();
+        let token = auth.tokens().create_access(i.to_string()).unwrap();
         auth.verify(&token).unwrap();
     }
     let used = LIVE.load(Ordering::Relaxed) - before;
     let mib = used as f64 / (1024.0 * 1024.0);
-    let size = auth.verify_cache_size();
+    let size = auth.keys().verify_cache_size();
     println!(
         "verified-signature cache, 1M tokens: {mib:.1} MiB counted, {:.1} MiB reported ({} \
          bytes/entry)",

@@ -71,7 +71,7 @@ fn assert_limited(status: u16, body: &Value, headers: &reqwest::header::HeaderMa
 async fn failed_client_authentication_is_limited_per_ip_even_for_the_right_secret() {
     let auth = Auth::new(builder().build()).unwrap();
     let server = serve(&auth).await;
-    let token = auth.access_token("u").client_id(A.0).issue().unwrap();
+    let token = auth.tokens().access("u").client_id(A.0).issue().unwrap();
     let failures = authx::oauth::CLIENT_AUTH_FAILURES;
     // Wrong secrets of different clients (and unknown ones) from one IP, on both endpoints.
     for i in 0..failures {
@@ -102,7 +102,7 @@ async fn failed_client_authentication_is_limited_per_ip_even_for_the_right_secre
 async fn failed_client_authentication_is_limited_per_client_id_across_ips() {
     let auth = Auth::new(builder().trusted_proxy("127.0.0.1/32").build()).unwrap();
     let server = serve(&auth).await;
-    let token = auth.access_token("u").client_id(A.0).issue().unwrap();
+    let token = auth.tokens().access("u").client_id(A.0).issue().unwrap();
     let failures = authx::oauth::CLIENT_AUTH_FAILURES;
     for i in 0..failures {
         let ip = format!("198.51.100.{i}");
@@ -167,7 +167,7 @@ async fn failed_client_authentication_is_limited_across_instances_on_redis() {
         .build()
         .unwrap();
     let (s1, s2) = (serve(&one).await, serve(&two).await);
-    let token = one.access_token("u").client_id(A.0).issue().unwrap();
+    let token = one.tokens().access("u").client_id(A.0).issue().unwrap();
     // Half the failures on each instance.
     for i in 0..authx::oauth::CLIENT_AUTH_FAILURES {
         let server = if i % 2 == 0 { &s1 } else { &s2 };
@@ -185,7 +185,7 @@ async fn failed_client_authentication_is_limited_across_instances_on_redis() {
 async fn successful_client_authentications_are_not_limited() {
     let auth = Auth::new(builder().build()).unwrap();
     let server = serve(&auth).await;
-    let token = auth.access_token("u").client_id(A.0).issue().unwrap();
+    let token = auth.tokens().access("u").client_id(A.0).issue().unwrap();
     for _ in 0..(authx::oauth::CLIENT_AUTH_FAILURES * 5) {
         assert_eq!(introspect(&server, A, &token).await["active"], true);
     }
@@ -202,7 +202,7 @@ async fn successful_client_authentications_leave_the_failure_buckets_untouched()
         .build()
         .unwrap();
     let server = serve(&auth).await;
-    let token = auth.access_token("u").client_id(A.0).issue().unwrap();
+    let token = auth.tokens().access("u").client_id(A.0).issue().unwrap();
     for i in 0..1_000 {
         if i % 2 == 0 {
             assert_eq!(introspect(&server, A, &token).await["active"], true);
@@ -298,18 +298,23 @@ fn client_secrets_shorter_than_32_bytes_are_refused_by_the_environment() {
 #[tokio::test]
 async fn tokens_issued_for_a_client_carry_its_client_id_through_rotation() {
     let auth = Auth::new(builder().build()).unwrap();
-    let pair = auth.token_pair("u").client_id(A.0).issue().unwrap();
+    let pair = auth.tokens().pair("u").client_id(A.0).issue().unwrap();
     for token in [&pair.access_token, &pair.refresh_token] {
         assert_eq!(auth.verify(token).unwrap().client_id(), Some(A.0));
     }
     let refresh = auth.verify(&pair.refresh_token).unwrap();
-    let next = auth.rotate(&RefreshClaims(refresh)).await.unwrap();
+    let next = auth
+        .sessions()
+        .rotate(&RefreshClaims(refresh))
+        .await
+        .unwrap();
     for token in [&next.access_token, &next.refresh_token] {
         assert_eq!(auth.verify(token).unwrap().client_id(), Some(A.0));
     }
     // client_id cannot be smuggled in as extra data.
     assert!(
-        auth.access_token("u")
+        auth.tokens()
+            .access("u")
             .extra(json!({ "client_id": B.0 }))
             .issue()
             .is_err()
@@ -328,7 +333,7 @@ async fn another_client_cannot_revoke_a_clients_refresh_token_or_its_family() {
     )
     .unwrap();
     let server = serve(&auth).await;
-    let pair = auth.token_pair("u").issue().unwrap();
+    let pair = auth.tokens().pair("u").issue().unwrap();
     for token in [&pair.refresh_token, &pair.access_token] {
         let (status, body, _) = post(&server, "/oauth/revoke", B, token, None).await;
         assert_eq!(
@@ -350,7 +355,7 @@ async fn another_client_cannot_revoke_a_clients_refresh_token_or_its_family() {
     // A token issued to no client is no client's to revoke; garbage is still 200.
     let plain = Auth::new(builder().build()).unwrap();
     let server = serve(&plain).await;
-    let first_party_plain = plain.token_pair("u").issue().unwrap();
+    let first_party_plain = plain.tokens().pair("u").issue().unwrap();
     let (status, ..) = post(
         &server,
         "/oauth/revoke",
@@ -375,12 +380,13 @@ async fn introspection_answers_only_for_the_clients_own_tokens_unless_it_introsp
     let auth = Auth::new(builder().build()).unwrap();
     let server = serve(&auth).await;
     let of_a = auth
-        .token_pair("u")
+        .tokens()
+        .pair("u")
         .client_id(A.0)
         .scopes(["r"])
         .issue()
         .unwrap();
-    let of_nobody = auth.access_token("u").issue().unwrap();
+    let of_nobody = auth.tokens().access("u").issue().unwrap();
     for token in [&of_a.access_token, &of_a.refresh_token] {
         let body = introspect(&server, A, token).await;
         assert_eq!(
@@ -404,9 +410,13 @@ async fn introspection_answers_only_for_the_clients_own_tokens_unless_it_introsp
 async fn introspecting_a_retired_refresh_token_does_not_revoke_its_family() {
     let auth = Auth::new(builder().build()).unwrap();
     let server = serve(&auth).await;
-    let pair = auth.token_pair("u").client_id(A.0).issue().unwrap();
+    let pair = auth.tokens().pair("u").client_id(A.0).issue().unwrap();
     let retired = auth.verify(&pair.refresh_token).unwrap();
-    let next = auth.rotate(&RefreshClaims(retired)).await.unwrap();
+    let next = auth
+        .sessions()
+        .rotate(&RefreshClaims(retired))
+        .await
+        .unwrap();
     for as_client in [A, RS] {
         assert_eq!(
             introspect(&server, as_client, &pair.refresh_token).await,
@@ -427,11 +437,13 @@ async fn introspection_says_inactive_once_the_subjects_sessions_are_all_ended() 
     let auth = Auth::new(builder().build()).unwrap();
     let server = serve(&auth).await;
     let session = auth
-        .create_session("ada", authx::SessionMeta::default())
+        .sessions()
+        .create("ada", authx::SessionMeta::default())
         .await
         .unwrap();
     let pair = auth
-        .token_pair("ada")
+        .tokens()
+        .pair("ada")
         .session(&session.id)
         .client_id(A.0)
         .issue()
@@ -440,7 +452,7 @@ async fn introspection_says_inactive_once_the_subjects_sessions_are_all_ended() 
         assert_eq!(introspect(&server, A, token).await["active"], true);
     }
     // "Log out everywhere": introspection reads liveness as the guards do.
-    auth.revoke_all_sessions("ada", None).await.unwrap();
+    auth.sessions().revoke_all("ada", None).await.unwrap();
     for token in [&pair.access_token, &pair.refresh_token] {
         assert_eq!(
             introspect(&server, A, token).await,

@@ -193,7 +193,7 @@ async fn orders(claims: Claims) -> Json<Value> {
 
 #[protect]
 async fn logout(State(auth): State<Auth>, claims: Claims) -> Result<Json<Value>, AuthError> {
-    auth.revoke(&claims).await?;
+    auth.revocations().revoke(&claims).await?;
     Ok(Json(json!({ "revoked": claims.jti })))
 }
 
@@ -437,7 +437,7 @@ async fn rotation_new_kid_is_fetched_and_the_removed_key_refused() {
         .unwrap();
     let svc = service(auth.clone()).await;
     let scope = json!({"scope": "orders:read"});
-    let issuer = auth.issuers().next().unwrap().clone();
+    let issuer = auth.keys().issuers().next().unwrap().clone();
 
     let old = RSA_OLD.sign(&idp.claims(scope.clone()));
     assert_eq!(get_bearer(&svc, "/orders", &old).await.0, 200);
@@ -514,7 +514,7 @@ async fn provider_down_with_keys_cached_still_verifies() {
     let Provider { server, issuer, .. } = idp;
     drop(server);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let jwks = auth.issuers().next().expect("one issuer");
+    let jwks = auth.keys().issuers().next().expect("one issuer");
     assert!(
         matches!(jwks.refresh().await, Err(AuthError::KeysUnavailable)),
         "the provider is really down"
@@ -638,7 +638,8 @@ async fn two_providers_and_our_own_tokens_on_one_route() {
         .build()
         .unwrap();
     let own = auth
-        .access_token("carol")
+        .tokens()
+        .access("carol")
         .scopes(["orders:read"])
         .issue()
         .unwrap();

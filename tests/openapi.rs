@@ -191,7 +191,7 @@ fn concrete(path: &str) -> String {
 #[tokio::test]
 async fn the_document_matches_enforcement() {
     let (s, auth, doc) = start().await;
-    let plain = auth.access_token("user1").issue().unwrap();
+    let plain = auth.tokens().access("user1").issue().unwrap();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let url = s.url(&concrete(path));

@@ -81,7 +81,7 @@ async fn allowlist_refuses_unrecorded_and_withdrawn_tokens() {
     let (s, auth) = middleware_server().await;
     let c = client();
     // Valid signature, but never recorded: refused.
-    let stray = auth.create_access_token("user1").unwrap();
+    let stray = auth.tokens().create_access("user1").unwrap();
     let (status, body) = status_json(
         c.get(s.url("/me"))
             .bearer_auth(&stray)
@@ -165,18 +165,6 @@ impl RevocationStore for Counting {
     async fn revoke(&self, _: &str, _: i64) -> Result<(), StoreError> {
         Ok(())
     }
-    async fn revoke_once(&self, _: &str, _: i64) -> Result<bool, StoreError> {
-        Ok(true)
-    }
-    async fn family_head(&self, _: &str) -> Result<Option<String>, StoreError> {
-        Ok(None)
-    }
-    async fn advance_family(&self, _: &str, _: &str, _: &str, _: i64) -> Result<bool, StoreError> {
-        Ok(true)
-    }
-    async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
-        self.any_revoked(&[key]).await
-    }
     /// One check per call, whatever the keys (a token and its family).
     async fn any_revoked(&self, _: &[&str]) -> Result<bool, StoreError> {
         self.0.fetch_add(1, Ordering::SeqCst);
@@ -206,7 +194,8 @@ async fn layer_and_inner_protect_verify_once_and_both_apply() {
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
     let admin = auth
-        .access_token("root")
+        .tokens()
+        .access("root")
         .scopes(["admin:*"])
         .issue()
         .unwrap();
@@ -223,7 +212,7 @@ async fn layer_and_inner_protect_verify_once_and_both_apply() {
         "one verification for layer + guard + Claims"
     );
     // The inner guard's own rules still apply.
-    let user = auth.create_access_token("u").unwrap();
+    let user = auth.tokens().create_access("u").unwrap();
     let (status, body) = status_json(
         client()
             .get(s.url("/admin"))
@@ -266,12 +255,13 @@ async fn implicit_refresh_renews_near_expiry_cookies_and_keeps_csrf() {
     let s = TestServer::start(app).await;
     // A login's pair: the refresh token is the authority on what a refreshed token grants,
     // and only access tokens of its own family are refreshed from it.
-    let pair = auth.token_pair("user1").scopes(["a:b"]).issue().unwrap();
+    let pair = auth.tokens().pair("user1").scopes(["a:b"]).issue().unwrap();
     let refresh = pair.refresh_token;
     let family = auth.verify(&refresh).unwrap().sid.unwrap();
     // Expires in 60 s: inside the 120 s window.
     let soon = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .fresh(true)
         .expires_in(Duration::from_secs(60))
         .scopes(["a:b"])
@@ -317,7 +307,8 @@ async fn implicit_refresh_renews_near_expiry_cookies_and_keeps_csrf() {
     assert_eq!(res.status(), 200);
     // Already expired: refreshed too (the default).
     let expired = auth
-        .access_token("user1")
+        .tokens()
+        .access("user1")
         .session(&family)
         .expires_at(authx_now() - 30)
         .issue()
@@ -333,7 +324,12 @@ async fn implicit_refresh_renews_near_expiry_cookies_and_keeps_csrf() {
         .unwrap();
     assert_eq!(res.status(), 200);
     // Far from expiry: untouched.
-    let fresh = auth.access_token("user1").session(&family).issue().unwrap();
+    let fresh = auth
+        .tokens()
+        .access("user1")
+        .session(&family)
+        .issue()
+        .unwrap();
     let res = client()
         .get(s.url("/whoami"))
         .header(
@@ -353,7 +349,10 @@ async fn implicit_refresh_renews_near_expiry_cookies_and_keeps_csrf() {
         .unwrap();
     assert!(res.headers().get("set-cookie").is_none());
     // A logged-out access token is not brought back to life.
-    auth.revoke(&auth.verify(&soon).unwrap()).await.unwrap();
+    auth.revocations()
+        .revoke(&auth.verify(&soon).unwrap())
+        .await
+        .unwrap();
     let res = client()
         .get(s.url("/whoami"))
         .header("cookie", &cookies)
@@ -387,7 +386,7 @@ async fn ws_server() -> (TestServer, Auth) {
 #[tokio::test]
 async fn websocket_authenticates_before_the_upgrade() {
     let (s, auth) = ws_server().await;
-    let token = auth.create_access_token("user1").unwrap();
+    let token = auth.tokens().create_access("user1").unwrap();
     let ws_url = format!("ws://{}/ws", s.addr);
     // Token in the query string (what browsers can do).
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("{ws_url}?token={token}"))
@@ -423,7 +422,7 @@ async fn websocket_authenticates_before_the_upgrade() {
         (
             format!(
                 "{ws_url}?token={}",
-                auth.create_refresh_token("user1").unwrap()
+                auth.tokens().create_refresh("user1").unwrap()
             ),
             "AccessTokenRequiredError",
         ),

@@ -533,7 +533,8 @@ async fn sessions_are_listed_a_page_at_a_time_by_following_the_link_header() {
     // Past `MAX_SESSION_PAGE` sessions, an over-large `limit` is clamped to it, and its `Link`
     // says so; a `limit` of 0 is one.
     for _ in 0..authx::MAX_SESSION_PAGE {
-        auth.create_session("user1", authx::SessionMeta::default())
+        auth.sessions()
+            .create("user1", authx::SessionMeta::default())
             .await
             .unwrap();
     }

@@ -57,7 +57,7 @@ fn app(auth: Auth) -> Router {
 async fn exactly_fifty_of_two_hundred_concurrent_requests_pass_in_memory() {
     let auth = Auth::new(config()).unwrap();
     let s = TestServer::start(app(auth.clone())).await;
-    let token = auth.create_access_token("u").unwrap();
+    let token = auth.tokens().create_access("u").unwrap();
     assert_eq!(burst(&[&s], "/fifty", &token, 200).await, (50, 150));
 }
 
@@ -79,7 +79,7 @@ async fn exactly_fifty_across_two_instances_sharing_redis() {
         TestServer::start(app(a.clone())).await,
         TestServer::start(app(b)).await,
     );
-    let token = a.create_access_token("u").unwrap();
+    let token = a.tokens().create_access("u").unwrap();
     assert_eq!(burst(&[&sa, &sb], "/fifty", &token, 200).await, (50, 150));
 }
 
@@ -114,10 +114,16 @@ async fn a_rate_limited_route_on_redis_is_one_round_trip() {
         .unwrap();
     let s = TestServer::start(app(auth.clone())).await;
     let session = auth
-        .create_session("u", authx::SessionMeta::default())
+        .sessions()
+        .create("u", authx::SessionMeta::default())
         .await
         .unwrap();
-    let token = auth.access_token("u").session(&session.id).issue().unwrap();
+    let token = auth
+        .tokens()
+        .access("u")
+        .session(&session.id)
+        .issue()
+        .unwrap();
     let get = |token: String| {
         let url = s.url("/fifty");
         async move {
@@ -148,11 +154,19 @@ async fn a_rate_limited_route_on_redis_is_one_round_trip() {
     );
 
     // Revoked: refused in the same trip, and the limit is not charged for it.
-    let other = auth.create_access_token("v").unwrap();
-    auth.revoke(&auth.verify(&other).unwrap()).await.unwrap();
+    let other = auth.tokens().create_access("v").unwrap();
+    auth.revocations()
+        .revoke(&auth.verify(&other).unwrap())
+        .await
+        .unwrap();
     // A token of a revoked session: its family key is checked in the same script.
-    auth.revoke_session(&session.id).await.unwrap();
-    let in_session = auth.access_token("w").session(&session.id).issue().unwrap();
+    auth.sessions().revoke(&session.id).await.unwrap();
+    let in_session = auth
+        .tokens()
+        .access("w")
+        .session(&session.id)
+        .issue()
+        .unwrap();
     assert_eq!(get(in_session).await, 401);
     // Token failures are charged to the client IP (one so far): 429 once 50 are spent.
     for i in 1..55 {
@@ -163,7 +177,7 @@ async fn a_rate_limited_route_on_redis_is_one_round_trip() {
             "revoked token, request {i}"
         );
     }
-    let fresh = auth.create_access_token("v").unwrap();
+    let fresh = auth.tokens().create_access("v").unwrap();
     assert_eq!(burst(&[&s], "/fifty", &fresh, 60).await, (50, 10));
 }
 
@@ -205,8 +219,8 @@ async fn subject_keys_isolate_users_and_custom_keys_isolate_tenants() {
     let auth = Auth::new(config()).unwrap();
     let s = TestServer::start(app(auth.clone())).await;
     let (alice, bob) = (
-        auth.create_access_token("alice").unwrap(),
-        auth.create_access_token("bob").unwrap(),
+        auth.tokens().create_access("alice").unwrap(),
+        auth.tokens().create_access("bob").unwrap(),
     );
     let c = client();
     let get = |token: &str| {

@@ -263,7 +263,7 @@ async fn every_route_of_the_resource_server() {
         std::time::Duration::from_secs(86_400 * 365 * 100),
     );
     file.save(&s.keys).unwrap();
-    s.auth.reload_keys().unwrap();
+    s.auth.keys().reload().unwrap();
     let after = login(
         &s,
         json!({"username": "admin", "password": "admin", "otp": "000000"}),

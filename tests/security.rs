@@ -130,7 +130,7 @@ async fn hs256_signed_with_the_rsa_public_key_is_refused() {
         .build();
     let (s, auth) = server(config).await;
     // The real thing works...
-    let real = auth.create_access_token("u1").unwrap();
+    let real = auth.tokens().create_access("u1").unwrap();
     let res = client()
         .get(s.url("/protected"))
         .bearer_auth(&real)
@@ -525,7 +525,7 @@ async fn tampered_tokens_never_hit_the_verified_signature_cache() {
     .build()
     .unwrap();
     let s = TestServer::start(router(auth.clone())).await;
-    let token = auth.create_access_token("u1").unwrap();
+    let token = auth.tokens().create_access("u1").unwrap();
     let ok = |token: String| {
         let url = s.url("/protected");
         async move {
@@ -536,7 +536,7 @@ async fn tampered_tokens_never_hit_the_verified_signature_cache() {
     for _ in 0..3 {
         assert_eq!(ok(token.clone()).await, 200);
     }
-    assert_eq!(auth.verify_cache_size().entries, 1);
+    assert_eq!(auth.keys().verify_cache_size().entries, 1);
 
     let (head, sig) = token.rsplit_once('.').unwrap();
     let (header, _) = head.split_once('.').unwrap();
@@ -567,15 +567,18 @@ async fn tampered_tokens_never_hit_the_verified_signature_cache() {
         }
     }
     assert_eq!(
-        auth.verify_cache_size().entries,
+        auth.keys().verify_cache_size().entries,
         1,
         "nothing refused was cached"
     );
 
     // Still verified in full on claims and stores: revoked, then expired.
-    let other = auth.create_access_token("u2").unwrap();
+    let other = auth.tokens().create_access("u2").unwrap();
     assert_eq!(ok(other.clone()).await, 200);
-    auth.revoke(&auth.verify(&other).unwrap()).await.unwrap();
+    auth.revocations()
+        .revoke(&auth.verify(&other).unwrap())
+        .await
+        .unwrap();
     let (status, body) = bearer(&s, &other).await;
     assert_error(status, &body, 401, "RevokedTokenError");
     clock.advance(std::time::Duration::from_secs(16 * 60));

@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use authx::store::{
-    EndedSessions, Session, SessionCursor, SessionMark, SessionStore, StoreError, connect,
+    EndedSessions, FamilyStore, Session, SessionCursor, SessionMark, SessionStore, StoreError,
+    connect,
 };
 use authx::{Auth, AuthConfig, AuthError, RevocationStore, SessionMeta};
 use futures_util::StreamExt;
@@ -40,28 +41,12 @@ impl<T: ?Sized> Counting<T> {
 }
 
 #[async_trait::async_trait]
-impl RevocationStore for Counting<dyn RevocationStore> {
-    async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
+impl FamilyStore for Counting<dyn FamilyStore> {
+    async fn head(&self, family: &str) -> Result<Option<String>, StoreError> {
         self.count();
-        self.inner.revoke(key, expires_at).await
+        self.inner.head(family).await
     }
-    async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
-        self.count();
-        self.inner.is_revoked(key).await
-    }
-    async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
-        self.count();
-        self.inner.any_revoked(keys).await
-    }
-    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        self.count();
-        self.inner.revoke_once(key, expires_at).await
-    }
-    async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
-        self.count();
-        self.inner.family_head(family).await
-    }
-    async fn advance_family(
+    async fn advance(
         &self,
         family: &str,
         current: &str,
@@ -69,9 +54,19 @@ impl RevocationStore for Counting<dyn RevocationStore> {
         expires_at: i64,
     ) -> Result<bool, StoreError> {
         self.count();
-        self.inner
-            .advance_family(family, current, next, expires_at)
-            .await
+        self.inner.advance(family, current, next, expires_at).await
+    }
+}
+
+#[async_trait::async_trait]
+impl RevocationStore for Counting<dyn RevocationStore> {
+    async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.count();
+        self.inner.revoke(key, expires_at).await
+    }
+    async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
+        self.count();
+        self.inner.any_revoked(keys).await
     }
     async fn any_revoked_or_ended(
         &self,
@@ -176,6 +171,10 @@ async fn counted(url: &str) -> (Auth, Arc<AtomicUsize>, authx::Stores) {
         inner: raw.revocation.clone(),
         calls: calls.clone(),
     });
+    stores.families = Arc::new(Counting {
+        inner: raw.families.clone(),
+        calls: calls.clone(),
+    });
     stores.sessions = Arc::new(Counting {
         inner: raw.sessions.clone(),
         calls: calls.clone(),
@@ -234,7 +233,8 @@ async fn at_scale(url: &str, backend: &str) {
     let mut tokens = Vec::new();
     for id in &sample {
         let pair = auth
-            .token_pair(&subject)
+            .tokens()
+            .pair(&subject)
             .session(id.as_str())
             .issue()
             .unwrap();
@@ -244,7 +244,7 @@ async fn at_scale(url: &str, backend: &str) {
     for t in &tokens {
         auth.verify_unrevoked(t).await.unwrap();
     }
-    let page = auth.sessions_page(&subject, None, 1000).await.unwrap();
+    let page = auth.sessions().page(&subject, None, 1000).await.unwrap();
     assert_eq!(
         page.sessions.len(),
         authx::MAX_SESSION_PAGE,
@@ -254,7 +254,7 @@ async fn at_scale(url: &str, backend: &str) {
 
     let before = calls.load(Ordering::SeqCst);
     let started = Instant::now();
-    let ended = auth.revoke_all_sessions(&subject, None).await.unwrap();
+    let ended = auth.sessions().revoke_all(&subject, None).await.unwrap();
     let took = started.elapsed();
     let spent = calls.load(Ordering::SeqCst) - before;
     println!("{backend}: revoke-all of {ended} sessions took {took:?} in {spent} store calls");
@@ -269,24 +269,26 @@ async fn at_scale(url: &str, backend: &str) {
         assert!(matches!(err, AuthError::Revoked), "{err:?}");
     }
     assert!(
-        auth.sessions(&subject).await.unwrap().is_empty(),
+        auth.sessions().list(&subject).await.unwrap().is_empty(),
         "none is listed"
     );
     // A login right after, within the same second, is accepted.
     let session = auth
-        .create_session(&subject, SessionMeta::default())
+        .sessions()
+        .create(&subject, SessionMeta::default())
         .await
         .unwrap();
     let pair = auth
-        .token_pair(&subject)
+        .tokens()
+        .pair(&subject)
         .session(&session.id)
         .issue()
         .unwrap();
     auth.verify_unrevoked(&pair.access_token).await.unwrap();
-    assert_eq!(auth.sessions(&subject).await.unwrap().len(), 1);
+    assert_eq!(auth.sessions().list(&subject).await.unwrap().len(), 1);
     // Again: only the session begun since is reached (the ended ones are not counted twice).
     let started = Instant::now();
-    let again = auth.revoke_all_sessions(&subject, None).await.unwrap();
+    let again = auth.sessions().revoke_all(&subject, None).await.unwrap();
     println!(
         "{backend}: revoke-all again of {again} session took {:?}",
         started.elapsed()
@@ -294,7 +296,7 @@ async fn at_scale(url: &str, backend: &str) {
     assert_eq!(again, 1, "only the session begun after the first end");
     let err = auth.verify_unrevoked(&pair.access_token).await.unwrap_err();
     assert!(matches!(err, AuthError::Revoked), "{err:?}");
-    assert!(auth.sessions(&subject).await.unwrap().is_empty());
+    assert!(auth.sessions().list(&subject).await.unwrap().is_empty());
 }
 
 /// Seeds `sessions` with one `create_session` each, 32 at a time.

@@ -90,7 +90,7 @@ const STEP_UP: &str = "InsufficientUserAuthenticationError";
 async fn max_age_takes_a_recent_login_and_challenges_an_old_one() {
     let (server, auth) = server(config()).await;
     // A login now: fresh tokens carry auth_time.
-    let fresh = auth.access_token("u1").fresh(true).issue().unwrap();
+    let fresh = auth.tokens().access("u1").fresh(true).issue().unwrap();
     let auth_time = auth
         .verify(&fresh)
         .unwrap()
@@ -102,7 +102,8 @@ async fn max_age_takes_a_recent_login_and_challenges_an_old_one() {
 
     // A login 6 minutes ago, refreshed since (not fresh, auth_time kept).
     let old = auth
-        .access_token("u1")
+        .tokens()
+        .access("u1")
         .auth_time(now() - 360)
         .issue()
         .unwrap();
@@ -117,12 +118,13 @@ async fn max_age_takes_a_recent_login_and_challenges_an_old_one() {
 
     // 4 minutes ago is recent enough; no auth_time at all is not.
     let recent = auth
-        .access_token("u1")
+        .tokens()
+        .access("u1")
         .auth_time(now() - 240)
         .issue()
         .unwrap();
     assert_eq!(get(&server, "/recent", Some(&recent)).await.0, 200);
-    let unknown = auth.access_token("u1").issue().unwrap();
+    let unknown = auth.tokens().access("u1").issue().unwrap();
     assert_eq!(auth.verify(&unknown).unwrap().auth_time, None);
     let (status, _, error_type) = get(&server, "/recent", Some(&unknown)).await;
     assert_eq!((status, error_type.as_str()), (401, STEP_UP));
@@ -132,7 +134,7 @@ async fn max_age_takes_a_recent_login_and_challenges_an_old_one() {
 async fn acr_takes_only_the_listed_classes() {
     let (server, auth) = server(config()).await;
     for acr in ["mfa", "hwk"] {
-        let token = auth.access_token("u1").acr(acr).issue().unwrap();
+        let token = auth.tokens().access("u1").acr(acr).issue().unwrap();
         let (status, _, body) = get(&server, "/strong", Some(&token)).await;
         assert_eq!((status, body.as_str()), (200, acr));
     }
@@ -140,19 +142,20 @@ async fn acr_takes_only_the_listed_classes() {
         r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa hwk""#
             .to_owned(),
     );
-    let weak = auth.access_token("u1").acr("pwd").issue().unwrap();
+    let weak = auth.tokens().access("u1").acr("pwd").issue().unwrap();
     assert_eq!(
         get(&server, "/strong", Some(&weak)).await,
         (401, challenge.clone(), STEP_UP.to_owned())
     );
-    let none = auth.access_token("u1").issue().unwrap();
+    let none = auth.tokens().access("u1").issue().unwrap();
     assert_eq!(
         get(&server, "/strong", Some(&none)).await,
         (401, challenge, STEP_UP.to_owned())
     );
     // acr and amr are read back, and a refresh keeps them.
     let pair = auth
-        .token_pair("u1")
+        .tokens()
+        .pair("u1")
         .acr("mfa")
         .amr(["pwd", "otp"])
         .issue()
@@ -174,7 +177,8 @@ async fn every_step_up_requirement_is_checked_in_order() {
         async move { call(server, reqwest::Method::DELETE, "/users/7", Some(&token)).await }
     };
     let good = || {
-        auth.access_token("admin")
+        auth.tokens()
+            .access("admin")
             .fresh(true)
             .acr("mfa")
             .scopes(["admin:*"])
@@ -230,7 +234,8 @@ async fn refusals_carry_their_rfc_6750_codes_over_http() {
         ),
         (
             Some(
-                auth.access_token("u")
+                auth.tokens()
+                    .access("u")
                     .expires_at(now() - 10)
                     .issue()
                     .unwrap(),
@@ -240,13 +245,13 @@ async fn refusals_carry_their_rfc_6750_codes_over_http() {
             Some(r#"Bearer error="invalid_token""#),
         ),
         (
-            Some(auth.refresh_token("u").issue().unwrap()),
+            Some(auth.tokens().refresh("u").issue().unwrap()),
             401,
             "AccessTokenRequiredError",
             Some(r#"Bearer error="invalid_token""#),
         ),
         (
-            Some(auth.access_token("u").issue().unwrap()),
+            Some(auth.tokens().access("u").issue().unwrap()),
             403,
             "InsufficientScopeError",
             Some(r#"Bearer error="insufficient_scope", scope="users:read""#),
@@ -261,12 +266,16 @@ async fn refusals_carry_their_rfc_6750_codes_over_http() {
         );
     }
     let revoked = auth
-        .access_token("u")
+        .tokens()
+        .access("u")
         .scopes(["users:read"])
         .issue()
         .unwrap();
     assert_eq!(get(&server, "/users", Some(&revoked)).await.0, 200);
-    auth.revoke(&auth.verify(&revoked).unwrap()).await.unwrap();
+    auth.revocations()
+        .revoke(&auth.verify(&revoked).unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         get(&server, "/users", Some(&revoked)).await,
         (
@@ -328,7 +337,8 @@ fn profile() -> AuthConfig {
 async fn the_access_token_profile_issues_and_requires_at_jwt() {
     let (server, auth) = server(profile()).await;
     let token = auth
-        .access_token("u1")
+        .tokens()
+        .access("u1")
         .scopes(["users:read"])
         .issue()
         .unwrap();
@@ -339,14 +349,15 @@ async fn the_access_token_profile_issues_and_requires_at_jwt() {
 
     // Refresh tokens are not access tokens: plain typ; issued to the same client, so they
     // carry its client_id too (only that client may revoke them).
-    let refresh = auth.refresh_token("u1").issue().unwrap();
+    let refresh = auth.tokens().refresh("u1").issue().unwrap();
     let raw = authx::insecure_decode(&refresh).unwrap();
     assert_ne!(raw.header["typ"], "at+jwt");
     assert_eq!(raw.claims["client_id"], "demo-client");
 
     // An access token signed with the same key but typ JWT (an ID token, say) is refused.
     let plain = auth
-        .access_token("u1")
+        .tokens()
+        .access("u1")
         .scopes(["users:read"])
         .header("typ", "JWT")
         .issue()
@@ -359,7 +370,8 @@ async fn the_access_token_profile_issues_and_requires_at_jwt() {
     );
     // The media-type spelling is the same type.
     let long = auth
-        .access_token("u1")
+        .tokens()
+        .access("u1")
         .scopes(["users:read"])
         .header("typ", "application/AT+JWT")
         .issue()
@@ -371,7 +383,8 @@ async fn the_access_token_profile_issues_and_requires_at_jwt() {
 async fn without_the_profile_tokens_stay_plain_jwts() {
     let (server, auth) = server(config()).await;
     let token = auth
-        .access_token("u1")
+        .tokens()
+        .access("u1")
         .scopes(["users:read"])
         .issue()
         .unwrap();
@@ -386,7 +399,8 @@ async fn without_the_profile_tokens_stay_plain_jwts() {
             .build(),
     )
     .unwrap()
-    .access_token("u1")
+    .tokens()
+    .access("u1")
     .scopes(["users:read"])
     .issue()
     .unwrap();
@@ -453,7 +467,8 @@ async fn the_metadata_document_comes_from_the_registry_and_the_config() {
     assert_eq!(status, 401);
     assert_eq!(challenge.unwrap(), format!("Bearer {url}"));
     let expired = auth
-        .access_token("u")
+        .tokens()
+        .access("u")
         .expires_at(now() - 10)
         .issue()
         .unwrap();
@@ -462,7 +477,7 @@ async fn the_metadata_document_comes_from_the_registry_and_the_config() {
         challenge.unwrap(),
         format!(r#"Bearer error="invalid_token", {url}"#)
     );
-    let no_scope = auth.access_token("u").issue().unwrap();
+    let no_scope = auth.tokens().access("u").issue().unwrap();
     let (status, challenge, _) = get(&server, "/users", Some(&no_scope)).await;
     assert_eq!(status, 403);
     assert_eq!(
@@ -470,7 +485,8 @@ async fn the_metadata_document_comes_from_the_registry_and_the_config() {
         format!(r#"Bearer error="insufficient_scope", scope="users:read", {url}"#)
     );
     let old = auth
-        .access_token("u")
+        .tokens()
+        .access("u")
         .auth_time(now() - 3600)
         .issue()
         .unwrap();
@@ -578,7 +594,8 @@ const DEMO: Option<(&str, &str)> = Some(("demo-client", DEMO_SECRET));
 async fn introspection_describes_live_tokens_and_nothing_else() {
     let (server, auth) = token_service().await;
     let pair = auth
-        .token_pair("user-1")
+        .tokens()
+        .pair("user-1")
         .client_id("demo-client")
         .fresh(true)
         .scopes(["users:read", "admin:*"])
@@ -621,24 +638,30 @@ async fn introspection_describes_live_tokens_and_nothing_else() {
 
     // Expired, revoked, foreign and garbage tokens: `{"active": false}` and nothing more.
     let expired = auth
-        .access_token("user-1")
+        .tokens()
+        .access("user-1")
         .client_id("demo-client")
         .expires_at(now() - 10)
         .issue()
         .unwrap();
     let revoked = auth
-        .access_token("user-1")
+        .tokens()
+        .access("user-1")
         .client_id("demo-client")
         .issue()
         .unwrap();
-    auth.revoke(&auth.verify(&revoked).unwrap()).await.unwrap();
+    auth.revocations()
+        .revoke(&auth.verify(&revoked).unwrap())
+        .await
+        .unwrap();
     let foreign = Auth::new(
         AuthConfig::builder()
             .secret_key("another-secret-0123456789abcdefgh")
             .build(),
     )
     .unwrap()
-    .access_token("user-1")
+    .tokens()
+    .access("user-1")
     .issue()
     .unwrap();
     for token in [expired.as_str(), &revoked, &foreign, "garbage", "a.b.c"] {
@@ -655,7 +678,7 @@ async fn introspection_describes_live_tokens_and_nothing_else() {
 #[tokio::test]
 async fn introspection_and_revocation_authenticate_the_client() {
     let (server, auth) = token_service().await;
-    let token = auth.access_token("user-1").issue().unwrap();
+    let token = auth.tokens().access("user-1").issue().unwrap();
     for path in ["/oauth/introspect", "/oauth/revoke"] {
         for client_auth in [
             None,
@@ -677,7 +700,8 @@ async fn introspection_and_revocation_authenticate_the_client() {
         // Ids and secrets are form-urlencoded inside Basic (RFC 6749 section 2.3.1).
         let encoded = Some(("other+client", "s3cr%3At%2F%2B0123456789abcdef01234567"));
         let throwaway = auth
-            .access_token("user-9")
+            .tokens()
+            .access("user-9")
             .client_id("other client")
             .issue()
             .unwrap();
@@ -698,7 +722,8 @@ async fn introspection_and_revocation_authenticate_the_client() {
 async fn revocation_answers_200_and_a_refresh_token_ends_its_family() {
     let (server, auth) = token_service().await;
     let pair = auth
-        .token_pair("user-1")
+        .tokens()
+        .pair("user-1")
         .client_id("demo-client")
         .scopes(["users:read"])
         .issue()
@@ -733,7 +758,8 @@ async fn revocation_answers_200_and_a_refresh_token_ends_its_family() {
 
     // An access token revokes itself only.
     let other = auth
-        .token_pair("user-2")
+        .tokens()
+        .pair("user-2")
         .client_id("demo-client")
         .scopes(["users:read"])
         .issue()
@@ -796,7 +822,8 @@ async fn a_store_outage_never_makes_a_token_active() {
     .await
     .unwrap();
     let token = auth
-        .access_token("user-1")
+        .tokens()
+        .access("user-1")
         .client_id("demo-client")
         .issue()
         .unwrap();

@@ -67,11 +67,11 @@ fn config(url: &str) -> AuthConfig {
 
 // ---------------------------------------------------------------- conformance
 
-/// The exported suite (`authx::store::testing`, what a third-party store must pass), then
+/// The exported suite (`authx::testing::stores`, what a third-party store must pass), then
 /// what only SQL stores do: purge expired rows.
 async fn conformance(url: &str, sql: Option<SqlStore>) {
     let stores = open(url).await;
-    authx::store::testing::conformance(&stores).await;
+    authx::testing::stores::conformance(&stores).await;
     if let Some(sql) = sql {
         // The suite's expiry check left an expired entry behind.
         assert!(
@@ -112,16 +112,18 @@ async fn survives_restart(url: &str) {
     let (token, session_id) = {
         let first = Auth::connect(config(url)).await.unwrap();
         let session = first
-            .create_session(&subject, SessionMeta::default())
+            .sessions()
+            .create(&subject, SessionMeta::default())
             .await
             .unwrap();
         let token = first
-            .access_token(&subject)
+            .tokens()
+            .access(&subject)
             .session(&session.id)
             .issue()
             .unwrap();
         let claims = first.verify_unrevoked(&token).await.unwrap();
-        first.revoke(&claims).await.unwrap();
+        first.revocations().revoke(&claims).await.unwrap();
         (token, session.id)
     };
     let second = Auth::connect(config(url)).await.unwrap();
@@ -132,7 +134,7 @@ async fn survives_restart(url: &str) {
         ),
         "{url}: revocation survived"
     );
-    let listed = second.sessions(&subject).await.unwrap();
+    let listed = second.sessions().list(&subject).await.unwrap();
     assert_eq!(
         listed.iter().map(|s| &s.id).collect::<Vec<_>>(),
         [&session_id],
@@ -162,27 +164,32 @@ async fn shared_by_two_instances(url: &str) {
     let b = Auth::connect(config(url)).await.unwrap();
     let subject = unique("user");
     let session = a
-        .create_session(&subject, SessionMeta::default())
+        .sessions()
+        .create(&subject, SessionMeta::default())
         .await
         .unwrap();
     let token = a
-        .access_token(&subject)
+        .tokens()
+        .access(&subject)
         .session(&session.id)
         .issue()
         .unwrap();
-    let other = a.access_token(&subject).issue().unwrap();
+    let other = a.tokens().access(&subject).issue().unwrap();
     assert!(b.verify_unrevoked(&token).await.is_ok());
     assert_eq!(
-        b.sessions(&subject).await.unwrap().len(),
+        b.sessions().list(&subject).await.unwrap().len(),
         1,
         "b lists a's session"
     );
-    b.revoke_session(&session.id).await.unwrap();
+    b.sessions().revoke(&session.id).await.unwrap();
     assert!(
         matches!(a.verify_unrevoked(&token).await, Err(AuthError::Revoked)),
         "a sees b's session revocation"
     );
-    a.revoke(&a.verify(&other).unwrap()).await.unwrap();
+    a.revocations()
+        .revoke(&a.verify(&other).unwrap())
+        .await
+        .unwrap();
     assert!(
         matches!(b.verify_unrevoked(&other).await, Err(AuthError::Revoked)),
         "b sees a's logout"
@@ -210,7 +217,7 @@ async fn outage_fails_closed(url: &str) {
         .route("/p", get(|c: authx::Claims| async move { c.sub }))
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
-    let token = auth.create_access_token("u").unwrap();
+    let token = auth.tokens().create_access("u").unwrap();
     let res = client()
         .get(s.url("/p"))
         .bearer_auth(&token)
@@ -251,7 +258,7 @@ fn near_config(url: &str) -> AuthConfig {
 /// Waits (up to 10 s) for `auth`'s near-cache feed to be subscribed.
 async fn until_live(auth: &Auth) {
     for _ in 0..1000 {
-        if auth.near_cache().unwrap().is_live() {
+        if auth.stores().near_cache().unwrap().is_live() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -264,8 +271,14 @@ async fn until_live(auth: &Auth) {
 async fn propagation(a: &Auth, b: &Auth, token: &str) -> Duration {
     assert!(b.verify_unrevoked(token).await.is_ok());
     assert!(b.verify_unrevoked(token).await.is_ok());
-    assert!(!b.near_cache().unwrap().is_empty(), "b keeps the answer");
-    a.revoke(&a.verify(token).unwrap()).await.unwrap();
+    assert!(
+        !b.stores().near_cache().unwrap().is_empty(),
+        "b keeps the answer"
+    );
+    a.revocations()
+        .revoke(&a.verify(token).unwrap())
+        .await
+        .unwrap();
     let revoked = std::time::Instant::now();
     while revoked.elapsed() < Duration::from_secs(2) {
         if matches!(b.verify_unrevoked(token).await, Err(AuthError::Revoked)) {
@@ -287,11 +300,12 @@ async fn near_cache_two_instances(url: &str, kill_feed: impl AsyncFn()) {
     let b = Auth::connect(near_config(url)).await.unwrap();
     let subject = unique("user");
     let session = a
-        .create_session(&subject, SessionMeta::default())
+        .sessions()
+        .create(&subject, SessionMeta::default())
         .await
         .unwrap();
     let issue = |with_session: bool| {
-        let t = a.access_token(&subject);
+        let t = a.tokens().access(&subject);
         if with_session {
             t.session(&session.id).issue().unwrap()
         } else {
@@ -313,7 +327,7 @@ async fn near_cache_two_instances(url: &str, kill_feed: impl AsyncFn()) {
     // A session revoked on a: every token of it is refused on b.
     let in_session = issue(true);
     assert!(b.verify_unrevoked(&in_session).await.is_ok());
-    a.revoke_session(&session.id).await.unwrap();
+    a.sessions().revoke(&session.id).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(matches!(
         b.verify_unrevoked(&in_session).await,
@@ -323,19 +337,22 @@ async fn near_cache_two_instances(url: &str, kill_feed: impl AsyncFn()) {
     // The feed is killed: b forgets, and nothing revoked meanwhile gets through.
     let doomed = issue(false);
     assert!(b.verify_unrevoked(&doomed).await.is_ok());
-    let losses = b.near_cache().unwrap().feed_losses();
+    let losses = b.stores().near_cache().unwrap().feed_losses();
     kill_feed().await;
     for _ in 0..500 {
-        if b.near_cache().unwrap().feed_losses() > losses {
+        if b.stores().near_cache().unwrap().feed_losses() > losses {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(
-        b.near_cache().unwrap().feed_losses() > losses,
+        b.stores().near_cache().unwrap().feed_losses() > losses,
         "b noticed its feed was killed"
     );
-    a.revoke(&a.verify(&doomed).unwrap()).await.unwrap();
+    a.revocations()
+        .revoke(&a.verify(&doomed).unwrap())
+        .await
+        .unwrap();
     for _ in 0..50 {
         assert!(
             matches!(b.verify_unrevoked(&doomed).await, Err(AuthError::Revoked)),
@@ -402,7 +419,7 @@ fn revoking_app(auth: &Auth) -> Router {
         axum::extract::State(auth): axum::extract::State<Auth>,
         claims: authx::Claims,
     ) -> Result<&'static str, AuthError> {
-        auth.revoke(&claims).await.map(|()| "revoked")
+        auth.revocations().revoke(&claims).await.map(|()| "revoked")
     }
     Router::new()
         .route("/p", get(|c: authx::Claims| async move { c.sub }))
@@ -433,21 +450,21 @@ async fn near_cache_races(url: &str, races: usize, load: bool) -> (usize, Durati
             .status()
             .as_u16()
     };
-    let warm = a.create_access_token(unique("warm")).unwrap();
+    let warm = a.tokens().create_access(unique("warm")).unwrap();
     assert_eq!(status(http.get(sa.url("/p")), &warm).await, 200);
     assert_eq!(status(http.get(sb.url("/p")), &warm).await, 200);
     until_live(&a).await;
     until_live(&b).await;
     let traffic = load.then(|| {
-        let gone = a.create_access_token(unique("gone")).unwrap();
+        let gone = a.tokens().create_access(unique("gone")).unwrap();
         let claims = a.verify(&gone).unwrap();
         let a = a.clone();
-        tokio::spawn(async move { a.revoke(&claims).await.unwrap() });
+        tokio::spawn(async move { a.revocations().revoke(&claims).await.unwrap() });
         authx_tests::load::Load::start(&[&sa, &sb], &warm, &gone)
     });
     let (mut stale, mut window, mut revoking) = (0, Duration::ZERO, Duration::ZERO);
     for _ in 0..races {
-        let token = a.create_access_token(unique("racer")).unwrap();
+        let token = a.tokens().create_access(unique("racer")).unwrap();
         assert_eq!(status(http.get(sa.url("/p")), &token).await, 200);
         assert_eq!(status(http.get(sa.url("/p")), &token).await, 200);
         let started = std::time::Instant::now();

@@ -210,9 +210,9 @@ async fn decisions_are_logged_once_each_and_logs_carry_no_secret() {
     let auth = Auth::new(config).unwrap();
     let s = TestServer::start(router(auth.clone())).await;
 
-    let valid = auth.create_access_token("u1").unwrap();
+    let valid = auth.tokens().create_access("u1").unwrap();
     let csrf = auth.verify(&valid).unwrap().csrf.expect("csrf claim");
-    let refresh = auth.create_refresh_token("u1").unwrap();
+    let refresh = auth.tokens().create_refresh("u1").unwrap();
     let expired = sign(
         &json!({"sub": "u1", "jti": "j-exp", "type": "access", "fresh": false,
                 "iat": now() - 1200, "exp": now() - 600}),

@@ -64,7 +64,7 @@ fn routes() -> Router<Auth> {
 
 /// A cookie token and its CSRF value.
 fn cookie_token(auth: &Auth, sub: &str) -> (String, String) {
-    let token = auth.access_token(sub).csrf(true).issue().unwrap();
+    let token = auth.tokens().access(sub).csrf(true).issue().unwrap();
     let csrf = auth.verify(&token).unwrap().csrf.expect("a csrf claim");
     (token, csrf)
 }
@@ -113,7 +113,7 @@ async fn route_rules_hold(s: &TestServer, auth: &Auth) {
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_error(status, &body, 401, "MissingTokenError");
     // And with both, it takes the header's token, not the cookie's.
-    let bob = auth.create_access_token("bob").unwrap();
+    let bob = auth.tokens().create_access("bob").unwrap();
     let (status, body) = send(
         client().get(s.url("/headers-only")),
         Some(&cookie),
@@ -136,7 +136,7 @@ async fn layer_then_guard() {
     // The layer put its (cookie) token in the extensions; the route took the header's, and
     // that is what its handler's `Extension<Claims>` holds too.
     let (ada, _) = cookie_token(&auth, "ada");
-    let bob = auth.create_access_token("bob").unwrap();
+    let bob = auth.tokens().create_access("bob").unwrap();
     let (status, body) = send(
         client().get(s.url("/headers-only-extension")),
         Some(&format!("access_token_cookie={ada}")),
@@ -199,7 +199,7 @@ async fn guard_then_extractor() {
     let auth = Auth::new(config()).unwrap();
     let app = routes().with_state(auth.clone());
     let s = TestServer::start(app).await;
-    let stale = auth.create_access_token("ada").unwrap();
+    let stale = auth.tokens().create_access("ada").unwrap();
 
     // The guard lets a non-fresh token through; `FreshClaims` still asks for a fresh one.
     let res = client()
@@ -210,7 +210,7 @@ async fn guard_then_extractor() {
         .unwrap();
     let (status, body) = status_json(res).await;
     assert_error(status, &body, 401, "FreshTokenRequiredError");
-    let fresh = auth.access_token("ada").fresh(true).issue().unwrap();
+    let fresh = auth.tokens().access("ada").fresh(true).issue().unwrap();
     let res = client()
         .get(s.url("/fresh-after-guard"))
         .bearer_auth(&fresh)
@@ -221,7 +221,7 @@ async fn guard_then_extractor() {
 
     // `RefreshClaims` after an access guard: its own token, found by its own rules (the
     // refresh cookie, CSRF-checked on a POST).
-    let pair = auth.token_pair("ada").issue().unwrap();
+    let pair = auth.tokens().pair("ada").issue().unwrap();
     let refresh_csrf = auth.verify(&pair.refresh_token).unwrap().csrf;
     let cookie = format!("refresh_token_cookie={}", pair.refresh_token);
     let (status, body) = send(
@@ -281,7 +281,7 @@ async fn access_token_refresh_chains_end_with_one_logout() {
     };
 
     // A login's token issued alone, without a session or pair: no `sid`.
-    let victim = auth.access_token("ada").fresh(true).issue().unwrap();
+    let victim = auth.tokens().access("ada").fresh(true).issue().unwrap();
     let victim_claims = auth.verify(&victim).unwrap();
     assert_eq!(victim_claims.sid, None);
 
@@ -299,7 +299,7 @@ async fn access_token_refresh_chains_end_with_one_logout() {
     );
 
     // The victim logs out with the token they hold.
-    auth.logout(&victim_claims).await.unwrap();
+    auth.sessions().logout(&victim_claims).await.unwrap();
     for token in [&victim, &stolen1, &stolen2] {
         let (status, renewed) = renew(token.clone()).await;
         assert_eq!(status, 401, "every copy of the chain is logged out");
@@ -307,12 +307,15 @@ async fn access_token_refresh_chains_end_with_one_logout() {
     }
 
     // The same from the other end: a logout with a re-issued copy ends the first token too.
-    let victim = auth.access_token("bob").fresh(true).issue().unwrap();
+    let victim = auth.tokens().access("bob").fresh(true).issue().unwrap();
     let (_, copy) = renew(victim.clone()).await;
     let copy = copy.expect("renewed");
     let (_, thief) = renew(victim.clone()).await;
     let thief = thief.expect("renewed");
-    auth.logout(&auth.verify(&copy).unwrap()).await.unwrap();
+    auth.sessions()
+        .logout(&auth.verify(&copy).unwrap())
+        .await
+        .unwrap();
     for token in [&victim, &copy, &thief] {
         assert_eq!(renew(token.clone()).await.0, 401);
     }
@@ -337,11 +340,13 @@ async fn the_session_cap_never_ends_the_session_just_created() {
     let mut previous: Option<String> = None;
     for _ in 0..20 {
         let session = auth
-            .create_session("ada", authx::SessionMeta::default())
+            .sessions()
+            .create("ada", authx::SessionMeta::default())
             .await
             .unwrap();
         let token = auth
-            .access_token("ada")
+            .tokens()
+            .access("ada")
             .session(&session.id)
             .issue()
             .unwrap();
@@ -373,7 +378,7 @@ async fn an_auth_layer_limits_each_route_apart_and_sends_its_headers() {
         .layer(AuthLayer::new(auth.clone()).rules(limited))
         .with_state(auth.clone());
     let s = TestServer::start(app).await;
-    let token = auth.create_access_token("ada").unwrap();
+    let token = auth.tokens().create_access("ada").unwrap();
     let get = |path: &str| client().get(s.url(path)).bearer_auth(&token).send();
 
     for remaining in ["1", "0"] {

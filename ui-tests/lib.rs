@@ -24,7 +24,8 @@ pub fn auth() -> Auth {
 
 /// An access token for `sub`, fresh, with `scopes`.
 pub fn token(auth: &Auth, sub: &str, scopes: &[&str]) -> String {
-    auth.access_token(sub)
+    auth.tokens()
+        .access(sub)
         .fresh(true)
         .scopes(scopes.iter().copied())
         .issue()

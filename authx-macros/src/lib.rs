@@ -146,7 +146,7 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[public(route = "POST /login", rate = "5/60s")]
 /// async fn login(State(auth): State<Auth>, Json(form): Json<LoginForm>) -> Result<Json<TokenPair>, AuthError> {
 ///     // ...check the password...
-///     Ok(Json(auth.token_pair(form.username).fresh(true).issue()?))
+///     Ok(Json(auth.tokens().pair(form.username).fresh(true).issue()?))
 /// }
 ///
 /// #[public]

@@ -12,7 +12,7 @@
 //!     .clock(clock.clone())
 //!     .build()
 //!     .unwrap();
-//! let token = auth.access_token("u").expires_in(Duration::from_secs(60)).issue().unwrap();
+//! let token = auth.tokens().access("u").expires_in(Duration::from_secs(60)).issue().unwrap();
 //! assert!(auth.verify(&token).is_ok());
 //! clock.advance(Duration::from_secs(61));
 //! assert!(matches!(auth.verify(&token), Err(AuthError::Expired)));

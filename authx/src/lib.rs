@@ -11,7 +11,7 @@
 //!
 //! async fn login(State(auth): State<Auth>) -> Result<Json<authx::TokenPair>, authx::AuthError> {
 //!     // ...check the password first...
-//!     Ok(Json(auth.token_pair("user-1").fresh(true).scopes(["users:read"]).issue()?))
+//!     Ok(Json(auth.tokens().pair("user-1").fresh(true).scopes(["users:read"]).issue()?))
 //! }
 //!
 //! async fn me(claims: Claims) -> String {
@@ -32,7 +32,7 @@
 //!
 //! // Drive it without a server:
 //! use tower::ServiceExt;
-//! let token = auth.create_access_token("user-1").unwrap();
+//! let token = auth.tokens().create_access("user-1").unwrap();
 //! let req = http::Request::get("/me")
 //!     .header("authorization", format!("Bearer {token}"))
 //!     .body(axum::body::Body::empty())
@@ -93,6 +93,8 @@ mod cache_size;
 pub mod clock;
 pub mod config;
 pub mod cookies;
+mod crypto;
+#[cfg(feature = "oauth")]
 pub mod dpop;
 pub mod error;
 pub mod extract;
@@ -105,11 +107,13 @@ pub mod jwks;
 pub mod migrating {}
 pub mod layer;
 pub mod metrics;
+#[cfg(feature = "oauth")]
 pub mod oauth;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod rate;
 pub mod registry;
+mod request;
 pub mod store;
 mod subject;
 #[cfg(feature = "testing")]
@@ -125,13 +129,18 @@ pub mod ws;
 // an extractor, `routes!` mounts marked handlers (docs in authx-macros).
 pub use authx_macros::{auth_subject, protect, public, routes};
 
-pub use auth::{Auth, AuthBuilder, MAX_SESSION_PAGE, SessionPage};
+pub use auth::{
+    Auth, AuthBuilder, Keys, MAX_SESSION_PAGE, RefusalHook, Revocations, SessionPage, Sessions,
+    StoresInUse, Tokens,
+};
 pub use authx_spec::ScopeMode;
 pub use cache_size::CacheSize;
 pub use config::{Algorithm, AuthConfig, TokenLocation};
 pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
-pub use extract::{FreshClaims, RefreshClaims, RequestToken, SessionMeta, VerifyOptions};
+pub use extract::{
+    FreshClaims, RefreshClaims, Rejection, RequestToken, SessionMeta, VerifyOptions,
+};
 pub use guard::{PolicyDecision, Rules};
 #[cfg(feature = "jwks")]
 pub use jwks::{IssuerConfig, JwksIssuer};
@@ -144,5 +153,5 @@ pub use token::{Claims, Extra, TokenPair, TokenType, insecure_decode};
 pub use vault::{Vault, VaultConfig, VaultPayload};
 
 #[doc(hidden)]
-#[path = "macro_support.rs"]
+#[path = "macro_support/mod.rs"]
 pub mod __private;

@@ -38,6 +38,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 
 use crate::Auth;
+use crate::auth::{Dpop, Verification};
 use crate::error::AuthError;
 use crate::token::Claims;
 
@@ -98,8 +99,8 @@ impl Auth {
             loop {
                 tokio::select! {
                     () = &mut expiry => return TokenEnd::Expired,
-                    _ = checks.tick() => match auth.ensure_live(&claims).await {
-                        Ok(()) => {}
+                    _ = checks.tick() => match auth.run_detached(live_again(&claims)).await {
+                        Ok(_) => {}
                         Err(AuthError::StoreUnavailable(_)) => return TokenEnd::StoreUnavailable,
                         Err(_) => return TokenEnd::Revoked,
                     },
@@ -195,5 +196,14 @@ fn futures_poll_now<T>(future: &mut Pin<Box<dyn Future<Output = T> + Send>>) -> 
     match future.as_mut().poll(&mut cx) {
         std::task::Poll::Ready(v) => Some(v),
         std::task::Poll::Pending => None,
+    }
+}
+
+/// A WebSocket's token at each re-check: its proof (if bound) was checked at the upgrade; is it
+/// still live, and allowlisted?
+fn live_again(claims: &Claims) -> Verification<'_> {
+    Verification {
+        dpop: Dpop::NotChecked,
+        ..Verification::decoded(claims)
     }
 }

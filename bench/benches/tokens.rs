@@ -64,7 +64,8 @@ fn verify_vs_bare(c: &mut Criterion) {
         let auth = engine(alg, private, public, VerifyCacheMode::Off);
         let cached = engine(alg, private, public, VerifyCacheMode::All);
         let token = auth
-            .access_token("user-1")
+            .tokens()
+            .access("user-1")
             .scopes(["users:read"])
             .issue()
             .unwrap();
@@ -142,7 +143,8 @@ fn issue_and_verify(c: &mut Criterion) {
     for (name, auth) in engines() {
         issue.bench_function(name, |b| {
             b.iter(|| {
-                auth.access_token("user-1")
+                auth.tokens()
+                    .access("user-1")
                     .scopes(["users:read"])
                     .issue()
                     .unwrap()
@@ -153,7 +155,8 @@ fn issue_and_verify(c: &mut Criterion) {
     let mut verify = c.benchmark_group("verify");
     for (name, auth) in engines() {
         let token = auth
-            .access_token("user-1")
+            .tokens()
+            .access("user-1")
             .scopes(["users:read"])
             .issue()
             .unwrap();
@@ -170,7 +173,7 @@ fn locate(c: &mut Criterion) {
             .build(),
     )
     .unwrap();
-    let token = auth.create_access_token("user-1").unwrap();
+    let token = auth.tokens().create_access("user-1").unwrap();
     let header = http::Request::get("/")
         .header("authorization", format!("Bearer {token}"))
         .body(())

@@ -67,7 +67,8 @@ pub fn es256_auth() -> Auth {
 
 /// A token every variant accepts (HS256, scope `admin:*`).
 pub fn token(auth: &Auth) -> String {
-    auth.access_token("bench-user")
+    auth.tokens()
+        .access("bench-user")
         .scopes(["admin:*"])
         .issue()
         .expect("token")

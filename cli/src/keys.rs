@@ -18,7 +18,7 @@ pub enum KeysCommand {
     Init(InitArgs),
     /// Rotate a key file: next becomes current, current becomes previous (verify-only until
     /// its tokens expire), and a new next key is generated. A running engine picks it up with
-    /// `Auth::reload_keys` or `AUTHX_KEYS_RELOAD_INTERVAL`.
+    /// `auth.keys().reload()` or `AUTHX_KEYS_RELOAD_INTERVAL`.
     Rotate(RotateArgs),
 }
 

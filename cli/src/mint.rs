@@ -1,5 +1,5 @@
 //! `authx mint`: issue a token with the `AUTHX_*` configuration, exactly as a service using
-//! [`Auth::access_token`] / [`Auth::refresh_token`] would.
+//! [`Tokens::access`](authx::Tokens::access) / [`Tokens::refresh`](authx::Tokens::refresh) would.
 
 use std::time::Duration;
 
@@ -62,8 +62,8 @@ pub fn mint(args: &MintArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Str
     let auth = Auth::new(config).map_err(CliError::Config)?;
 
     let mut builder = match args.kind {
-        Kind::Access => auth.access_token(args.sub.as_str()),
-        Kind::Refresh => auth.refresh_token(args.sub.as_str()),
+        Kind::Access => auth.tokens().access(args.sub.as_str()),
+        Kind::Refresh => auth.tokens().refresh(args.sub.as_str()),
     }
     .fresh(args.fresh);
     if let Some(scopes) = &args.scopes {

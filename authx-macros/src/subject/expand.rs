@@ -75,14 +75,13 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
             S: ::core::marker::Send + ::core::marker::Sync,
             #state_bound
         {
-            type Rejection = #krate::AuthError;
+            type Rejection = #p::Rejection;
 
             async fn from_request_parts(
                 parts: &mut #p::http::request::Parts,
                 state: &S,
             ) -> ::core::result::Result<Self, Self::Rejection> {
-                let claims: #krate::Claims = #p::subject_claims(parts, state).await?;
-                <Self as #krate::AuthSubject<S>>::from_claims(claims, state).await
+                #p::subject::<S, Self>(parts, state).await
             }
         }
 
@@ -92,26 +91,14 @@ pub(crate) fn impls(name: &Ident, spec: &SubjectSpec, loader: Option<&Path>) -> 
             S: ::core::marker::Send + ::core::marker::Sync,
             #state_bound
         {
-            type Rejection = #krate::AuthError;
+            type Rejection = #p::Rejection;
 
             /// No token: `None`. A bad token, or a good one whose subject is gone: the error.
             async fn from_request_parts(
                 parts: &mut #p::http::request::Parts,
                 state: &S,
             ) -> ::core::result::Result<::core::option::Option<Self>, Self::Rejection> {
-                match <Self as #p::axum::extract::FromRequestParts<S>>::from_request_parts(
-                    parts, state,
-                )
-                .await
-                {
-                    ::core::result::Result::Ok(subject) => {
-                        ::core::result::Result::Ok(::core::option::Option::Some(subject))
-                    }
-                    ::core::result::Result::Err(#krate::AuthError::MissingToken) => {
-                        ::core::result::Result::Ok(::core::option::Option::None)
-                    }
-                    ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
-                }
+                #p::optional_subject::<S, Self>(parts, state).await
             }
         }
     }

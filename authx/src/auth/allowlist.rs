@@ -28,7 +28,7 @@ impl Auth {
     }
 
     /// Withdraws one token: refused from now on (in allowlist mode or not).
-    pub async fn invalidate<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
+    pub(crate) async fn invalidate<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
         self.revoke(claims).await?;
         if self.config().allowlist {
             self.store_call(self.allowlist_store().withdraw(&claims.jti))
@@ -38,7 +38,7 @@ impl Auth {
     }
 
     /// Withdraws every allowlisted token of `subject` (allowlist mode). Returns how many.
-    pub async fn invalidate_subject(&self, subject: &str) -> Result<usize, AuthError> {
+    pub(crate) async fn invalidate_subject(&self, subject: &str) -> Result<usize, AuthError> {
         self.store_call(self.allowlist_store().withdraw_subject(subject))
             .await
     }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use super::{Auth, Inner};
 use crate::clock::{Clock, SharedClock};
 use crate::config::{AuthConfig, ConfigError};
-use crate::store::{ReplayStore, RevocationStore, SessionStore, Stores};
+use crate::error::AuthError;
+use crate::store::{FamilyStore, ReplayStore, RevocationStore, SessionStore, Stores};
 use crate::token::codec::TokenCodec;
 
 /// Builds an [`Auth`] with stores other than the defaults, a clock, or identity providers.
@@ -15,10 +16,12 @@ pub struct AuthBuilder {
     config: AuthConfig,
     stores: Option<Stores>,
     revocation: Option<Arc<dyn RevocationStore>>,
+    families: Option<Arc<dyn FamilyStore>>,
     sessions: Option<Arc<dyn SessionStore>>,
     replay: Option<Arc<dyn ReplayStore>>,
     rate: Option<Arc<dyn crate::rate::RateLimiter>>,
     clock: Option<SharedClock>,
+    on_refusal: Option<super::RefusalHook>,
     #[cfg(feature = "jwks")]
     issuers: Vec<crate::jwks::IssuerConfig>,
 }
@@ -29,13 +32,52 @@ impl AuthBuilder {
             config,
             stores: None,
             revocation: None,
+            families: None,
             sessions: None,
             replay: None,
             rate: None,
             clock: None,
+            on_refusal: None,
             #[cfg(feature = "jwks")]
             issuers: Vec::new(),
         }
+    }
+
+    /// Renders every refusal of the guards, layers and extractors (AuthX's `MSG_*` texts, a
+    /// body of your own, a `403` answered as `404`...). The hook gets the error and the
+    /// default response (AuthX's JSON, the challenge with its `resource_metadata`,
+    /// `Retry-After` and `RateLimit-*`) and returns the response to send.
+    ///
+    /// ```
+    /// use authx::{Auth, AuthConfig, AuthError};
+    /// use axum::response::IntoResponse;
+    /// use http::StatusCode;
+    ///
+    /// let auth = Auth::builder(AuthConfig::builder().secret_key("k".repeat(32)).build())
+    ///     .on_refusal(|error, default| match error {
+    ///         // Do not tell a stranger that the document exists.
+    ///         AuthError::PolicyDenied { .. } => StatusCode::NOT_FOUND.into_response(),
+    ///         AuthError::MissingToken => {
+    ///             let (mut parts, _) = default.into_parts();
+    ///             parts.headers.remove(http::header::CONTENT_LENGTH);
+    ///             let body = axum::Json(serde_json::json!({ "detail": "Please log in" }));
+    ///             (parts, body).into_response()
+    ///         }
+    ///         _ => default,
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = auth;
+    /// ```
+    pub fn on_refusal(
+        mut self,
+        hook: impl Fn(&AuthError, axum::response::Response) -> axum::response::Response
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.on_refusal = Some(std::sync::Arc::new(hook));
+        self
     }
 
     /// Uses these stores (see [`store::connect`](crate::store::connect)) instead of memory.
@@ -44,9 +86,9 @@ impl AuthBuilder {
         self
     }
 
-    /// Uses `store` for revocations (sessions stay where they are). DPoP replay records go to
-    /// it too (through [`RevocationStore::revoke_once`]), unless a
-    /// [`replay_store`](Self::replay_store) is given.
+    /// Uses `store` for revocations (every other kind of record stays where it is: give
+    /// [`family_store`](Self::family_store) and [`replay_store`](Self::replay_store) too when
+    /// instances share `store`, so reuse and replays are caught across them).
     pub fn revocation_store(self, store: impl RevocationStore) -> Self {
         self.shared_revocation_store(Arc::new(store))
     }
@@ -54,6 +96,17 @@ impl AuthBuilder {
     /// Like [`revocation_store`](Self::revocation_store), for a store you share elsewhere.
     pub fn shared_revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
         self.revocation = Some(store);
+        self
+    }
+
+    /// Uses `store` for token families' live refresh tokens (reuse detection).
+    pub fn family_store(self, store: impl FamilyStore) -> Self {
+        self.shared_family_store(Arc::new(store))
+    }
+
+    /// Like [`family_store`](Self::family_store), for a store you share elsewhere.
+    pub fn shared_family_store(mut self, store: Arc<dyn FamilyStore>) -> Self {
+        self.families = Some(store);
         self
     }
 
@@ -97,10 +150,12 @@ impl AuthBuilder {
 
     /// Connects the stores named by [`store_url`](AuthConfig::store_url), then builds: what
     /// [`Auth::connect`] does, for a builder that also names issuers or other settings.
+    /// The stores read the builder's [`clock`](Self::clock).
     pub async fn connect(self) -> Result<Auth, ConfigError> {
-        let stores = crate::store::connect(&self.config.store_url)
+        let clock = self.clock.clone().unwrap_or_else(crate::clock::system);
+        let stores = crate::store::connect_with_clock(&self.config.store_url, clock)
             .await
-            .map_err(ConfigError::Store)?;
+            .map_err(|e| ConfigError::Store(Box::new(e)))?;
         tracing::info!(backend = stores.backend, "authx stores connected");
         self.stores(stores).build()
     }
@@ -116,17 +171,25 @@ impl AuthBuilder {
             config.ipv6_prefix,
         )?;
         let clock = self.clock.unwrap_or_else(crate::clock::system);
+        let stores_given = self.stores.is_some();
         let mut stores = self
             .stores
             .unwrap_or_else(|| Stores::memory_with_clock(clock.clone()));
         if let Some(r) = self.revocation {
-            // Replay records follow a revocation store given alone: where it is shared by the
-            // instances, a proof replayed on another instance must still be caught.
-            if self.replay.is_none() {
-                stores.replay = Arc::new(crate::store::replay::InRevocations(r.clone()));
+            // Revocations shared, but reuse and replay records kept in this process: each
+            // instance then catches a reused refresh token or a replayed proof on its own only.
+            if !stores_given && (self.families.is_none() || self.replay.is_none()) {
+                tracing::warn!(
+                    "authx: a revocation store was given alone; refresh-token families and DPoP \
+                     replay records stay in this process's memory. If instances share the \
+                     revocation store, give family_store and replay_store too."
+                );
             }
             stores.revocation = r;
             stores.feed = None;
+        }
+        if let Some(f) = self.families {
+            stores.families = f;
         }
         if let Some(r) = self.replay {
             stores.replay = r;
@@ -148,8 +211,7 @@ impl AuthBuilder {
                     config.near_cache,
                     clock.clone(),
                 )
-                .with_echo_limit(echo_limit)
-                .with_replay_store(stores.replay.clone()),
+                .with_echo_limit(echo_limit),
             );
             stores.revocation = cached.clone();
             near_cache = Some(cached);
@@ -165,6 +227,7 @@ impl AuthBuilder {
             std::ptr::addr_eq(Arc::as_ptr(&stores.rate), Arc::as_ptr(&stores.revocation));
         #[cfg(feature = "jwks")]
         let issuers = crate::jwks::Issuers::new(self.issuers, &config)?;
+        let metadata_url = (config.oauth.resource.as_deref()).and_then(crate::config::metadata_url);
         let auth = Auth {
             inner: Arc::new(Inner {
                 codec,
@@ -175,6 +238,9 @@ impl AuthBuilder {
                 clock,
                 config,
                 touched: Default::default(),
+                metadata_url,
+                on_refusal: self.on_refusal,
+                #[cfg(feature = "oauth")]
                 nonces: crate::dpop::NonceKey::random(),
                 #[cfg(feature = "jwks")]
                 issuers,
@@ -216,7 +282,7 @@ fn check(config: &AuthConfig) -> Result<(), ConfigError> {
         );
     }
     if let Some(resource) = &config.oauth.resource
-        && let Err(reason) = crate::oauth::check_resource(resource)
+        && let Err(reason) = crate::config::check_resource(resource)
     {
         return invalid("resource", reason);
     }

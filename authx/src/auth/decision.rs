@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use http::request::Parts;
 
-use super::pipeline::{Refusal, Verified};
+use super::verification::{Passed, Refusal};
 use crate::error::AuthError;
 use crate::token::Claims;
 
@@ -39,7 +39,7 @@ pub(crate) fn record(
     started: Option<Instant>,
     parts: &Parts,
     route: &str,
-    outcome: &Result<Verified, Refusal>,
+    outcome: &Result<Passed, Refusal>,
 ) {
     let (claims, error) = match outcome {
         Ok(v) => (Some(&*v.claims), None),

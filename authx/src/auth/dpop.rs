@@ -4,9 +4,8 @@ use http::request::Parts;
 use sha2::{Digest, Sha256};
 
 use super::Auth;
-use crate::dpop::{DpopProof, check_binding, verify_proof};
+use crate::dpop::{DpopProof, verify_proof};
 use crate::error::AuthError;
-use crate::token::Claims;
 
 impl Auth {
     /// The request's DPoP proof (RFC 9449), verified, for a login or token route that binds
@@ -16,7 +15,7 @@ impl Auth {
     ///
     /// ```
     /// # async fn login(auth: authx::Auth, parts: http::request::Parts) -> Result<authx::TokenPair, authx::AuthError> {
-    /// let mut pair = auth.token_pair("user-1").fresh(true);
+    /// let mut pair = auth.tokens().pair("user-1").fresh(true);
     /// if let Some(proof) = auth.dpop_proof(&parts).await? {
     ///     pair = pair.dpop_jkt(&proof.jkt);
     /// }
@@ -32,30 +31,28 @@ impl Auth {
         Ok(Some(proof))
     }
 
-    /// Checks `claims` against the request's proof: a token sent with the DPoP scheme
-    /// (`dpop_token`) needs a valid proof of its bound key (with its `ath`), a bound token is
-    /// refused without one.
-    pub(crate) async fn check_dpop(
-        &self,
-        parts: &mut Parts,
-        dpop_token: Option<&str>,
-        claims: &Claims,
-    ) -> Result<(), AuthError> {
-        let Some(token) = dpop_token else {
-            return check_binding(claims, None);
-        };
-        let proof = verify_proof(
+    /// The proof of a token sent with the `DPoP` scheme (`token`), verified against the
+    /// request: signature, method, URL, age, nonce and the token's hash (`ath`).
+    pub(crate) fn request_proof(&self, parts: &Parts, token: &str) -> Result<DpopProof, AuthError> {
+        verify_proof(
             parts,
             self.config(),
             Some(token),
             self.now(),
             &self.inner.nonces,
-        )?;
-        check_binding(claims, Some(&proof))?;
-        // Two checks of one request (a layer, then a guard) see one proof once.
+        )
+    }
+
+    /// Records a verified proof's `jti` once for this request: two checks of one request (a
+    /// layer, then a guard) see one proof once.
+    pub(crate) async fn record_proof(
+        &self,
+        parts: &mut Parts,
+        proof: &DpopProof,
+    ) -> Result<(), AuthError> {
         let seen = parts.extensions.get::<RecordedProof>();
         if seen.is_none_or(|s| s.0 != proof.jti || s.1 != proof.jkt) {
-            self.remember_proof(&proof).await?;
+            self.remember_proof(proof).await?;
             parts
                 .extensions
                 .insert(RecordedProof(proof.jti.clone(), proof.jkt.clone()));
@@ -76,7 +73,7 @@ impl Auth {
         let max_age = i64::try_from(self.config().oauth.dpop_max_age.as_secs()).unwrap_or(i64::MAX);
         let until = proof.iat.saturating_add(max_age).saturating_add(60);
         let first = self
-            .store_call(self.inner.stores.replay.first_use(&key, until))
+            .store_call(self.inner.stores.replay.record_once(&key, until))
             .await?;
         if first {
             Ok(())

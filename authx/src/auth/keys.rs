@@ -12,13 +12,13 @@ impl Auth {
     /// with its `kid`. HMAC secrets are never published: a service on a shared secret has an
     /// empty set. Served by [`oauth::jwks_router`](crate::oauth::jwks_router) at
     /// `/.well-known/jwks.json`.
-    pub fn jwks(&self) -> serde_json::Value {
+    pub(crate) fn jwks(&self) -> serde_json::Value {
         serde_json::json!({ "keys": self.codec().keys().public_jwks() })
     }
 
     /// The size of the verified-signature cache of this service's own keys (see
     /// [`VerifyCache`](crate::config::VerifyCache)); zero when it is off.
-    pub fn verify_cache_size(&self) -> crate::CacheSize {
+    pub(crate) fn verify_cache_size(&self) -> crate::CacheSize {
         self.codec().verify_cache_size()
     }
 
@@ -26,7 +26,7 @@ impl Auth {
     /// a restart: after `authx keys rotate`, the former next key signs and the former current
     /// key keeps verifying. A file that does not load leaves the keys in use unchanged (and
     /// the error says why). Without a key file, there is nothing to reload.
-    pub fn reload_keys(&self) -> Result<(), ConfigError> {
+    pub(crate) fn reload_keys(&self) -> Result<(), ConfigError> {
         if self.config().keys_file.is_none() {
             return Ok(());
         }
@@ -39,7 +39,7 @@ impl Auth {
 }
 
 /// Re-reads the key file every `keys_reload_interval`, for as long as the engine lives (the
-/// task holds it weakly). Needs a Tokio runtime; without one, only `reload_keys` reloads.
+/// task holds it weakly). Needs a Tokio runtime; without one, only `auth.keys().reload()` reloads.
 pub(super) fn spawn_reloader(auth: &Auth) {
     let Some(every) = auth.config().keys_reload_interval.filter(|d| !d.is_zero()) else {
         return;
@@ -50,7 +50,7 @@ pub(super) fn spawn_reloader(auth: &Auth) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         tracing::warn!(
             target: "authx",
-            "authx: keys_reload_interval is set but there is no Tokio runtime: call Auth::reload_keys"
+            "authx: keys_reload_interval is set but there is no Tokio runtime: call auth.keys().reload()"
         );
         return;
     };

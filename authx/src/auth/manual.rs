@@ -4,10 +4,11 @@
 use http::request::Parts;
 
 use super::Auth;
+use super::verification::{Csrf, Verification};
 use crate::config::TokenLocation;
 use crate::error::AuthError;
-use crate::extract::locate;
-use crate::extract::{RequestToken, VerifyOptions};
+use crate::request::locate;
+use crate::request::{RequestToken, VerifyOptions};
 use crate::token::{Claims, TokenType};
 
 impl Auth {
@@ -20,7 +21,7 @@ impl Auth {
     /// # use authx::{Auth, AuthConfig, TokenType, VerifyOptions};
     /// # async fn run() -> Result<(), authx::AuthError> {
     /// let auth = Auth::new(AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
-    /// let token = auth.create_access_token("ada").unwrap();
+    /// let token = auth.tokens().create_access("ada").unwrap();
     /// let (parts, ()) = http::Request::post("/")
     ///     .header("authorization", format!("Bearer {token}"))
     ///     .body(())
@@ -80,29 +81,21 @@ impl Auth {
         token: &RequestToken,
         options: VerifyOptions,
     ) -> Result<Claims, AuthError> {
-        let claims = self.verify_token(&token.token).await?;
-        if options.verify_type && claims.token_type != token.token_type {
-            return Err(match token.token_type {
-                TokenType::Access => AuthError::AccessTokenRequired,
-                TokenType::Refresh => AuthError::RefreshTokenRequired,
-            });
-        }
-        if options.verify_fresh && !claims.fresh {
-            return Err(AuthError::FreshTokenRequired);
-        }
-        let config = self.config();
-        if options.verify_csrf && token.location == TokenLocation::Cookies && config.csrf.enabled {
-            crate::cookies::check_csrf_value(
-                config,
-                &token.method,
-                token.csrf.as_deref().map(str::as_bytes),
-                claims.csrf.as_deref(),
-            )?;
-        }
-        // A DPoP-bound token needs its proof, which only a guarded route checks.
-        crate::dpop::check_binding(&claims, None)?;
-        self.ensure_live(&claims).await?;
-        Ok(claims)
+        let csrf = if options.verify_csrf && token.location == TokenLocation::Cookies {
+            Csrf::Given {
+                method: &token.method,
+                header: token.csrf.as_deref().map(str::as_bytes),
+            }
+        } else {
+            Csrf::Off
+        };
+        self.run_detached(Verification {
+            expect: options.verify_type.then_some(token.token_type),
+            fresh: options.verify_fresh,
+            csrf,
+            ..Verification::given(&token.token)
+        })
+        .await
     }
 
     /// A token to its loaded subject, outside a request (fastapi-auth-jwt's `authenticate` /
@@ -122,7 +115,7 @@ impl Auth {
     ///
     /// # async fn run() {
     /// let auth = Auth::new(AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
-    /// let token = auth.create_access_token("ada").unwrap();
+    /// let token = auth.tokens().create_access("ada").unwrap();
     /// let user: User = auth.authenticate(&token, &auth).await.unwrap();
     /// assert_eq!(user.id, "ada");
     /// # }
@@ -133,12 +126,13 @@ impl Auth {
     where
         T: crate::AuthSubject<S>,
     {
-        let claims = self.verify_unrevoked(token).await?;
-        if claims.token_type != TokenType::Access {
-            return Err(AuthError::AccessTokenRequired);
-        }
         // Outside a request there is no proof: a DPoP-bound token cannot be used here.
-        crate::dpop::check_binding(&claims, None)?;
+        let claims = self
+            .run_detached(Verification {
+                expect: Some(TokenType::Access),
+                ..Verification::given(token)
+            })
+            .await?;
         T::from_claims(claims, state).await
     }
 }

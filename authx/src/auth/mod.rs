@@ -5,23 +5,31 @@
 //! - [`session`]: sessions, token families, refresh rotation, logout;
 //! - [`allowlist`]: allowlist mode;
 //! - [`decision`]: the `auth decision` tracing events;
-//! - [`manual`]: the manual style (find the token, verify it with flags).
+//! - [`manual`]: the manual style (find the token, verify it with flags);
+//! - [`handles`]: the borrowed handles (`auth.tokens()`,
+//!   `auth.sessions()`, ...) for the rest.
 
 mod allowlist;
 mod builder;
 pub(crate) mod decision;
+#[cfg(feature = "oauth")]
 mod dpop;
+mod handles;
 mod keys;
 mod manual;
 mod pipeline;
 mod rate;
+mod refuse;
+mod route;
 mod session;
 mod subject_sessions;
+pub(crate) mod verification;
 mod verify;
 
 pub use subject_sessions::{MAX_SESSION_PAGE, SessionPage};
 
 pub use builder::AuthBuilder;
+pub use handles::{Keys, Revocations, Sessions, StoresInUse, Tokens};
 
 tokio::task_local! {
     /// Set while a store outage must fail closed even under `store_fail_open`.
@@ -29,7 +37,15 @@ tokio::task_local! {
 }
 pub(crate) use decision::route_template;
 pub(crate) use pipeline::Check;
+pub use refuse::RefusalHook;
+pub use route::check_kind;
+pub(crate) use route::check_step_up;
 pub(crate) use session::family_of;
+#[cfg(any(feature = "oauth", feature = "ws"))]
+pub(crate) use verification::Dpop;
+#[cfg(feature = "oauth")]
+pub(crate) use verification::Live;
+pub(crate) use verification::Verification;
 
 use std::fmt;
 use std::future::Future;
@@ -40,7 +56,7 @@ use http::request::Parts;
 use crate::clock::SharedClock;
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::{AuthError, IssueError};
-use crate::extract::SessionMeta;
+use crate::request::SessionMeta;
 use crate::store::{AllowlistStore, RevocationStore, SessionStore, StoreError, Stores};
 use crate::token::codec::TokenCodec;
 use crate::token::{PairBuilder, TokenBuilder, TokenPair, TokenType};
@@ -74,11 +90,16 @@ struct Inner {
     /// The revocation near-cache, when on (also `stores.revocation`).
     near_cache: Option<Arc<crate::store::NearCached>>,
     /// The rate limiter is the revocation store (Redis) and no near-cache is in between: see
-    /// [`Auth::one_trip`].
+    /// [`Auth::live_within_rate`].
     one_trip: bool,
     clock: SharedClock,
     touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    /// Where the resource's metadata is served (RFC 9728), for every challenge.
+    metadata_url: Option<String>,
+    /// The app's rendering of refusals.
+    on_refusal: Option<RefusalHook>,
     /// The key DPoP nonces are made with.
+    #[cfg(feature = "oauth")]
     nonces: crate::dpop::NonceKey,
     /// Identity providers whose tokens are accepted too (feature `jwks`).
     #[cfg(feature = "jwks")]
@@ -119,6 +140,12 @@ impl Auth {
         &self.inner.config
     }
 
+    /// The token cookies of this engine's configuration: set them from a pair on login, clear
+    /// them on logout (`auth.cookies().set(&pair)?`, `auth.cookies().unset()`).
+    pub fn cookies(&self) -> crate::cookies::Cookies<'_> {
+        crate::cookies::Cookies::new(self.config())
+    }
+
     pub(crate) fn codec(&self) -> &TokenCodec {
         &self.inner.codec
     }
@@ -134,28 +161,28 @@ impl Auth {
     }
 
     /// The revocation store in use.
-    pub fn revocation_store(&self) -> &Arc<dyn RevocationStore> {
+    pub(crate) fn revocation_store(&self) -> &Arc<dyn RevocationStore> {
         &self.inner.stores.revocation
     }
 
     /// The revocation near-cache, when [`near_cache`](crate::AuthConfig::near_cache) is on: its
     /// size, and whether its feed is live.
-    pub fn near_cache(&self) -> Option<&crate::store::NearCached> {
+    pub(crate) fn near_cache(&self) -> Option<&crate::store::NearCached> {
         self.inner.near_cache.as_deref()
     }
 
     /// The session store in use.
-    pub fn session_store(&self) -> &Arc<dyn SessionStore> {
+    pub(crate) fn session_store(&self) -> &Arc<dyn SessionStore> {
         &self.inner.stores.sessions
     }
 
     /// The rate limiter in use.
-    pub fn rate_limiter(&self) -> &Arc<dyn crate::rate::RateLimiter> {
+    pub(crate) fn rate_limiter(&self) -> &Arc<dyn crate::rate::RateLimiter> {
         &self.inner.stores.rate
     }
 
     /// The allowlist store in use (allowlist mode).
-    pub fn allowlist_store(&self) -> &Arc<dyn AllowlistStore> {
+    pub(crate) fn allowlist_store(&self) -> &Arc<dyn AllowlistStore> {
         &self.inner.stores.allowlist
     }
 
@@ -165,7 +192,8 @@ impl Auth {
         self.inner.forwarding.client_ip(parts)
     }
 
-    /// What a login request says about the client, for [`create_session`](Self::create_session):
+    /// What a login request says about the client, for
+    /// [`sessions().create`](crate::Sessions::create):
     /// its IP (found as [`client_ip`](Self::client_ip) finds it, so a trusted proxy's forwarding
     /// header is honoured and a client's is not) and its user agent.
     pub fn session_meta(&self, parts: &Parts) -> SessionMeta {
@@ -173,37 +201,40 @@ impl Auth {
     }
 
     /// Which store backend is in use (`memory`, `sqlite`, `postgres`, `redis`).
-    pub fn store_backend(&self) -> &'static str {
+    pub(crate) fn store_backend(&self) -> &'static str {
         self.inner.stores.backend
     }
 
     /// Starts an access token for `subject`.
-    pub fn access_token(&self, subject: impl Into<String>) -> TokenBuilder<'_> {
+    pub(crate) fn access_token(&self, subject: impl Into<String>) -> TokenBuilder<'_> {
         let clock = &*self.inner.clock;
         TokenBuilder::new(&self.inner.codec, clock, subject.into(), TokenType::Access)
     }
 
     /// Starts a refresh token for `subject`.
-    pub fn refresh_token(&self, subject: impl Into<String>) -> TokenBuilder<'_> {
+    pub(crate) fn refresh_token(&self, subject: impl Into<String>) -> TokenBuilder<'_> {
         let clock = &*self.inner.clock;
         TokenBuilder::new(&self.inner.codec, clock, subject.into(), TokenType::Refresh)
     }
 
     /// Starts an access + refresh pair for `subject`.
-    pub fn token_pair(&self, subject: impl Into<String>) -> PairBuilder<'_> {
+    pub(crate) fn token_pair(&self, subject: impl Into<String>) -> PairBuilder<'_> {
         PairBuilder::new(&self.inner.codec, &*self.inner.clock, subject.into())
     }
 
     /// Signs the token of `builder` and records it in the allowlist (needed in
     /// [allowlist mode](AuthConfig::allowlist); harmless otherwise).
-    pub async fn register(&self, builder: TokenBuilder<'_>) -> Result<String, AuthError> {
+    pub(crate) async fn register(&self, builder: TokenBuilder<'_>) -> Result<String, AuthError> {
         let (token, claims) = builder.sign()?;
         self.record_allowed(&claims).await?;
         Ok(token)
     }
 
     /// Signs both tokens of `pair` and records them in the allowlist.
-    pub async fn register_pair(&self, pair: PairBuilder<'_>) -> Result<TokenPair, AuthError> {
+    pub(crate) async fn register_pair(
+        &self,
+        pair: PairBuilder<'_>,
+    ) -> Result<TokenPair, AuthError> {
         let (pair, access, refresh) = pair.sign()?;
         self.record_allowed(&access).await?;
         self.record_allowed(&refresh).await?;
@@ -211,12 +242,18 @@ impl Auth {
     }
 
     /// A plain access token for `subject` (AuthX's `create_access_token`).
-    pub fn create_access_token(&self, subject: impl Into<String>) -> Result<String, IssueError> {
+    pub(crate) fn create_access_token(
+        &self,
+        subject: impl Into<String>,
+    ) -> Result<String, IssueError> {
         self.access_token(subject).issue()
     }
 
     /// A plain refresh token for `subject` (AuthX's `create_refresh_token`).
-    pub fn create_refresh_token(&self, subject: impl Into<String>) -> Result<String, IssueError> {
+    pub(crate) fn create_refresh_token(
+        &self,
+        subject: impl Into<String>,
+    ) -> Result<String, IssueError> {
         self.refresh_token(subject).issue()
     }
 
@@ -259,6 +296,7 @@ impl Auth {
 
     /// Runs `f` failing closed whatever [`store_fail_open`](AuthConfig::store_fail_open) says:
     /// for answers about a token that others rely on (introspection).
+    #[cfg(feature = "oauth")]
     pub(crate) async fn strictly<F: Future>(f: F) -> F::Output {
         STRICT.scope((), f).await
     }

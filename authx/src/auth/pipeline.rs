@@ -1,15 +1,12 @@
-//! The request pipeline: every request a guard, a layer or an extractor checks goes through
-//! [`Auth::check`], in this order:
+//! The request pipeline of the route doors (a `#[protect]` guard, an `AuthLayer`,
+//! `Auth::enforce`, and the extractors on routes without a guard), [`Auth::check`]:
 //!
 //! 1. rate limits keyed by client IP (before any decoding, so a flood of bad tokens is limited);
-//! 2. the token ([`Auth::token`]): from the request's cache, or located, decoded and verified,
-//!    type-checked, CSRF-checked (cookie tokens on unsafe methods), checked against the stores
-//!    (revocation of the token and its family, retirement, allowlist), then cached;
-//! 3. rate limits keyed by subject or a custom key (a failed verification is charged to the IP);
-//!    when the rate limiter is the revocation store (Redis), an access token's revocation is
-//!    checked here instead, in the same round trip (a revoked token is charged to the client
-//!    IP, as any token failure), and the token is cached only once found live;
-//! 4. user kind, freshness, scopes, policy.
+//! 2. the token, through the one verification path ([`Auth::run`](super::verification)):
+//!    located by the route's rules, verified, type, freshness, CSRF, DPoP, liveness and the
+//!    rate limit keyed by subject or a custom key, cached (a refused token is charged to the
+//!    client IP on routes limited by subject or custom key);
+//! 3. what only a route asks: user kind, step-up, scopes, policy.
 //!
 //! It returns the verified claims or the refusal; the `auth decision` event is recorded from
 //! that result.
@@ -18,13 +15,12 @@ use std::sync::Arc;
 
 use http::request::Parts;
 
+use super::verification::{Csrf, Dpop, Live, Passed, RateCharge, Refusal, Source, Verification};
 use super::{Auth, decision};
-use crate::config::TokenLocation;
 use crate::error::AuthError;
-use crate::extract::{cache, locate};
 use crate::guard::{PolicyDecision, RateKeyRule, RateRule, Rules};
-use crate::rate::RateDecision;
-use crate::token::{Claims, TokenType};
+use crate::request::cache;
+use crate::token::Claims;
 
 /// One run of the pipeline: a route's rules, the route its rate limits and decision are counted
 /// under, and whether a route guard runs it (then plain `Claims` extractors yield the token it
@@ -56,33 +52,6 @@ impl<'r> Check<'r> {
     }
 }
 
-/// A request the pipeline let through.
-#[derive(Debug)]
-pub(crate) struct Verified {
-    pub(crate) claims: Arc<Claims>,
-    /// The rate decision, when the rules have a rate limit (for the `RateLimit-*` headers).
-    pub(crate) rate: Option<RateDecision>,
-    /// The token came from the request's cache: this request already decided on it.
-    cached: bool,
-}
-
-/// A request the pipeline refused: the error, and the claims of its token when the token
-/// verified before a later check refused the request (so the decision names its subject).
-#[derive(Debug)]
-pub(crate) struct Refusal {
-    pub(crate) error: AuthError,
-    pub(crate) claims: Option<Arc<Claims>>,
-}
-
-impl From<AuthError> for Refusal {
-    fn from(error: AuthError) -> Self {
-        Refusal {
-            error,
-            claims: None,
-        }
-    }
-}
-
 impl Auth {
     /// The request pipeline, and its decision event: the one entry point of every guard,
     /// layer and extractor.
@@ -90,7 +59,7 @@ impl Auth {
         &self,
         parts: &mut Parts,
         check: Check<'_>,
-    ) -> Result<Verified, AuthError> {
+    ) -> Result<Passed, AuthError> {
         let started = decision::start();
         let outcome = self.pipeline(parts, check).await;
         // An extractor handed a token this request already decided on (a second extractor, a
@@ -103,21 +72,18 @@ impl Auth {
     }
 
     /// The request's token for the extractors: the one the route's guard let through when it
-    /// is of `token_type` (the route's rules are the guard's), else through the pipeline with
-    /// the plain rules of `token_type` (which reuses a token this request already verified
-    /// only where those rules would have found and accepted it).
+    /// passes these `rules`' type and freshness (the route's other rules are the guard's),
+    /// else through the pipeline with `rules` (which reuses a token this request already
+    /// verified only where those rules would have found and accepted it).
     pub(crate) async fn request_claims(
         &self,
         parts: &mut Parts,
-        token_type: TokenType,
+        rules: &Rules,
     ) -> Result<Arc<Claims>, AuthError> {
-        if let Some(hit) = cache::guarded_of(parts, token_type) {
+        if let Some(hit) = cache::guarded_of(parts, rules.token_type) {
+            super::verification::check_claims(Some(rules.token_type), rules.fresh, &hit)?;
             return Ok(hit);
         }
-        let rules = match token_type {
-            TokenType::Access => &Rules::ACCESS,
-            TokenType::Refresh => &Rules::REFRESH,
-        };
         let route = decision::route_of(parts);
         let verified = self.check(parts, Check::extractor(rules, &route)).await?;
         Ok(verified.claims)
@@ -139,48 +105,55 @@ impl Auth {
     }
 
     /// Every step, in order (see the [module docs](self)).
-    async fn pipeline(&self, parts: &mut Parts, check: Check<'_>) -> Result<Verified, Refusal> {
+    async fn pipeline(&self, parts: &mut Parts, check: Check<'_>) -> Result<Passed, Refusal> {
         let (rules, route) = (check.rules, check.route);
         let mut rate = None;
         if let Some(rule) = rules.rate.filter(|r| matches!(r.key, RateKeyRule::Ip)) {
             rate = self.check_rate(parts, route, &rule, None).await?;
         }
-        let (claims, pending, cached) = match self.token(parts, rules).await {
-            Ok(found) => found,
+        let by_token = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip));
+        let verification = Verification {
+            source: Source::Located {
+                locations: rules.locations,
+                token_type: rules.token_type,
+                missing: if rules.verify_type {
+                    || AuthError::MissingToken
+                } else {
+                    || AuthError::TokenRequired
+                },
+            },
+            expect: rules.verify_type.then_some(rules.token_type),
+            fresh: rules.fresh,
+            csrf: if rules.csrf { Csrf::Request } else { Csrf::Off },
+            dpop: Dpop::Proof {
+                required: rules.dpop,
+            },
+            live: Live::Enforce,
+            allowlist: true,
+            rate: by_token.as_ref().map(|rule| RateCharge { route, rule }),
+        };
+        let passed = match self.run(Some(parts), verification).await {
+            Ok(passed) => passed,
             Err(refusal) => return Err(self.charge_ip(parts, route, rules, refusal).await),
         };
-        match self.route_checks(parts, check, &claims).await {
-            Ok(subject_rate) => {
-                if let Some(pending) = pending {
-                    // Live: step 3 checked its revocation. Only now is it remembered.
-                    self.remember(parts, &claims, pending);
-                }
-                if check.guard {
-                    // An `AuthLayer` before this guard put its token in the extensions: a
-                    // handler's `Extension<Claims>` is this route's token too.
-                    if parts.extensions.get::<Claims>().is_some() {
-                        parts.extensions.insert(Claims::clone(&claims));
-                    }
-                    cache::mark_guarded(parts, claims.clone());
-                }
-                Ok(Verified {
-                    claims,
-                    rate: subject_rate.or(rate),
-                    cached,
-                })
-            }
-            Err(error) => {
-                let refusal = Refusal {
-                    error,
-                    claims: Some(claims),
-                };
-                // A token found revoked in step 3 is a token failure, charged as in step 2.
-                if matches!(refusal.error, AuthError::Revoked) {
-                    return Err(self.charge_ip(parts, route, rules, refusal).await);
-                }
-                Err(refusal)
-            }
+        if let Err(error) = self.route_checks(parts, rules, &passed.claims).await {
+            return Err(Refusal {
+                error,
+                claims: Some(passed.claims),
+            });
         }
+        if check.guard {
+            // An `AuthLayer` before this guard put its token in the extensions: a handler's
+            // `Extension<Claims>` is this route's token too.
+            if parts.extensions.get::<Claims>().is_some() {
+                parts.extensions.insert(Claims::clone(&passed.claims));
+            }
+            cache::mark_guarded(parts, passed.claims.clone());
+        }
+        Ok(Passed {
+            rate: passed.rate.or(rate),
+            ..passed
+        })
     }
 
     /// A refused token on a route limited by subject or custom key: subject and custom limits
@@ -210,46 +183,18 @@ impl Auth {
         refusal
     }
 
-    /// Caches a live token for the rest of the request, and records its session's use.
-    fn remember(&self, parts: &mut Parts, claims: &Arc<Claims>, found: Pending) {
-        if let Some(sid) = &claims.sid {
-            self.touch_later(sid);
-        }
-        let Pending {
-            token,
-            location,
-            dpop,
-            csrf,
-        } = found;
-        cache::put(parts, &token, location, dpop, claims.clone(), csrf);
-    }
-
-    /// Steps 3 and 4: what the route asks of a verified token.
+    /// Step 3: what only a route asks of a verified token.
     async fn route_checks(
         &self,
         parts: &Parts,
-        check: Check<'_>,
+        rules: &Rules,
         claims: &Claims,
-    ) -> Result<Option<RateDecision>, AuthError> {
-        let rules = check.rules;
-        let mut rate = None;
-        if let Some(rule) = rules.rate.filter(|r| !matches!(r.key, RateKeyRule::Ip)) {
-            rate = if self.one_trip(rules, claims) {
-                self.check_rate_unless_revoked(parts, check.route, &rule, claims)
-                    .await?
-            } else {
-                self.check_rate(parts, check.route, &rule, Some(claims))
-                    .await?
-            };
-        }
+    ) -> Result<(), AuthError> {
         if let Some(kind) = rules.kind {
-            crate::guard::extract::check_kind(claims, kind)?;
-        }
-        if rules.fresh && !claims.fresh {
-            return Err(AuthError::FreshTokenRequired);
+            super::check_kind(claims, kind)?;
         }
         if rules.has_step_up() {
-            crate::guard::extract::check_step_up(claims, rules, self.now())?;
+            super::check_step_up(claims, rules, self.now())?;
         }
         if !authx_spec::scope::satisfies(claims.scopes(), rules.scopes, rules.scope_mode) {
             return Err(AuthError::InsufficientScope {
@@ -267,104 +212,9 @@ impl Auth {
                 }
             }
         }
-        Ok(rate)
-    }
-
-    /// Step 2: the request's token, verified once. It is located by these rules (their
-    /// locations, in their order); when this request already verified that very token, found
-    /// in the same place with the same scheme, its signature, claims, DPoP proof and liveness
-    /// stand, and only what these rules add is checked (type, CSRF). Otherwise it is decoded,
-    /// type-checked, CSRF-checked, DPoP-checked and checked against the stores, then cached;
-    /// under [`one_trip`](Auth::one_trip) the store check and the caching wait for step 3
-    /// (the [`Pending`] entry).
-    pub(crate) async fn token(
-        &self,
-        parts: &mut Parts,
-        rules: &Rules,
-    ) -> Result<(Arc<Claims>, Option<Pending>, bool), Refusal> {
-        let config = self.config();
-        let locations = rules.locations.unwrap_or(&config.token_locations);
-        let found = locate::locate(parts, config, rules.token_type, locations)?.ok_or(
-            if rules.verify_type {
-                AuthError::MissingToken
-            } else {
-                AuthError::TokenRequired
-            },
-        )?;
-        if rules.dpop && !found.dpop {
-            return Err(DPOP_REQUIRED.into());
-        }
-        let (location, dpop) = (found.location, found.dpop);
-        let csrf = location == TokenLocation::Cookies && rules.csrf && config.csrf.enabled;
-        if let Some(hit) = cache::get(parts, &found) {
-            let refuse = |error| Refusal {
-                error,
-                claims: Some(hit.claims.clone()),
-            };
-            check_type(rules, &hit.claims).map_err(refuse)?;
-            if csrf && !hit.csrf_passed {
-                crate::cookies::check_csrf(parts, config, hit.claims.csrf.as_deref())
-                    .map_err(refuse)?;
-                let token: Box<str> = found.token.into();
-                cache::put(parts, &token, location, dpop, hit.claims.clone(), true);
-            }
-            return Ok((hit.claims, None, true));
-        }
-        let token: Box<str> = found.token.into();
-        let claims = Arc::new(self.verify_token(&token).await?);
-        let refuse = |error| Refusal {
-            error,
-            claims: Some(claims.clone()),
-        };
-        check_type(rules, &claims).map_err(refuse)?;
-        if csrf {
-            crate::cookies::check_csrf(parts, config, claims.csrf.as_deref()).map_err(refuse)?;
-        }
-        self.check_dpop(parts, dpop.then_some(&*token), &claims)
-            .await
-            .map_err(refuse)?;
-        let pending = Pending {
-            token,
-            location,
-            dpop,
-            csrf,
-        };
-        // With a rate limit on the same store, the revocation check is made with it, in one
-        // round trip (step 3), and the token is cached only once that found it live: nothing
-        // else in the request can pick it up before.
-        if self.one_trip(rules, &claims) {
-            return Ok((claims, Some(pending), false));
-        }
-        self.ensure_live(&claims).await.map_err(refuse)?;
-        self.remember(parts, &claims, pending);
-        Ok((claims, None, false))
+        Ok(())
     }
 }
-
-/// A verified token not yet in the request's cache (its liveness is checked in step 3), and
-/// where it was found.
-pub(crate) struct Pending {
-    token: Box<str>,
-    location: TokenLocation,
-    dpop: bool,
-    csrf: bool,
-}
-
-/// The token type the rules ask for, when they check it.
-fn check_type(rules: &Rules, claims: &Claims) -> Result<(), AuthError> {
-    if rules.verify_type && claims.token_type != rules.token_type {
-        return Err(match rules.token_type {
-            TokenType::Access => AuthError::AccessTokenRequired,
-            TokenType::Refresh => AuthError::RefreshTokenRequired,
-        });
-    }
-    Ok(())
-}
-
-/// A `#[protect(dpop)]` route got a token without the DPoP scheme.
-const DPOP_REQUIRED: AuthError = AuthError::InvalidDpopBinding {
-    reason: "this route needs a DPoP-bound token, sent as `Authorization: DPoP` with a proof",
-};
 
 /// Is this a refusal of the token (charged to the client IP on subject-limited routes), rather
 /// than a failure of ours?

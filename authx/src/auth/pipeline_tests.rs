@@ -7,7 +7,8 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use http::request::Parts;
 
-use super::{Check, Refusal, Verified};
+use super::Check;
+use crate::auth::verification::{Passed as Verified, Refusal};
 use crate::clock::{Clock, ManualClock};
 use crate::guard::{PolicyDecision, RateKeyRule, Rules};
 use crate::store::{RevocationStore, StoreError};
@@ -206,22 +207,7 @@ async fn step_2_the_allowlist_and_a_failing_store() {
         async fn revoke(&self, _: &str, _: i64) -> Result<(), StoreError> {
             Err(StoreError::unavailable("down"))
         }
-        async fn is_revoked(&self, _: &str) -> Result<bool, StoreError> {
-            Err(StoreError::unavailable("down"))
-        }
-        async fn revoke_once(&self, _: &str, _: i64) -> Result<bool, StoreError> {
-            Err(StoreError::unavailable("down"))
-        }
-        async fn family_head(&self, _: &str) -> Result<Option<String>, StoreError> {
-            Err(StoreError::unavailable("down"))
-        }
-        async fn advance_family(
-            &self,
-            _: &str,
-            _: &str,
-            _: &str,
-            _: i64,
-        ) -> Result<bool, StoreError> {
+        async fn any_revoked(&self, _: &[&str]) -> Result<bool, StoreError> {
             Err(StoreError::unavailable("down"))
         }
     }

@@ -3,11 +3,12 @@
 
 use http::request::Parts;
 
+use super::verification::RateCharge;
 use super::{Auth, decision};
 use crate::error::AuthError;
-use crate::guard::{RateKeyRule, RateRule, Rules};
+use crate::guard::{RateKeyRule, RateRule};
 use crate::rate::{RateDecision, Unrevoked};
-use crate::token::{Claims, TokenType};
+use crate::token::Claims;
 
 impl Auth {
     /// One rate decision for `rule` on `route`: `Ok(Some(decision))` when allowed,
@@ -28,51 +29,40 @@ impl Auth {
         self.rate_outcome(route, decided)
     }
 
-    /// [`check_rate`](Self::check_rate) for a verified token whose revocation check was left
-    /// to this step (see [`one_trip`](Self::one_trip)): its revocation and the rate limit in
-    /// one store round trip; a revoked token is refused (and not counted).
-    pub(crate) async fn check_rate_unless_revoked(
+    /// "Live and within rate" in one store round trip, when the rate limiter holds the
+    /// revocations (Redis, without a near-cache): whether the token or its family is revoked or
+    /// its session ended, and only when not, `charge`'s rate decision. A revoked token is
+    /// refused and not counted. `None` when this engine has no such limiter: the verification
+    /// then asks the revocation store and the limiter in turn, in the same order.
+    pub(crate) async fn live_within_rate(
         &self,
         parts: &Parts,
-        route: &str,
-        rule: &RateRule,
+        charge: RateCharge<'_>,
         claims: &Claims,
-    ) -> Result<Option<RateDecision>, AuthError> {
+    ) -> Option<Result<Option<RateDecision>, AuthError>> {
+        if !self.inner.one_trip {
+            return None;
+        }
+        let (route, rule) = (charge.route, charge.rule);
         let key = self.rate_key(parts, route, rule, Some(claims));
         let window = std::time::Duration::from_millis(rule.window_ms);
         let query = super::verify::RevocationQuery::of(claims);
         let keys = query.keys();
-        let combined = self.rate_limiter().check_unless_revoked(
+        let combined = self.revocation_store().live_within_rate(
             &keys,
             query.session.as_ref(),
             &key,
             rule.count,
             window,
         );
-        let Some(found) = self.store_call_opt(combined).await else {
-            // This limiter holds no revocations after all: two calls.
-            self.ensure_claims_not_revoked(claims).await?;
-            return self.check_rate(parts, route, rule, Some(claims)).await;
-        };
-        match self.fail_open(found, "revocation and rate limit")? {
-            Some(Unrevoked::Revoked) => Err(AuthError::Revoked),
-            Some(Unrevoked::Rate(d)) => self.rate_outcome(route, Ok(d)),
+        let found = self.store_call_opt(combined).await?;
+        Some(match self.fail_open(found, "revocation and rate limit") {
+            Ok(Some(Unrevoked::Revoked)) => Err(AuthError::Revoked),
+            Ok(Some(Unrevoked::Rate(d))) => self.rate_outcome(route, Ok(d)),
             // The store failed and the app chose fail-open (logged by `fail_open`).
-            None => Ok(None),
-        }
-    }
-
-    /// Whether this engine checks an access token's revocation together with the rate limit
-    /// of a route limited by subject or custom key, in one store round trip: when its rate
-    /// limiter is its revocation store (Redis), with no near-cache (which answers revocations
-    /// from memory) and no allowlist.
-    pub(crate) fn one_trip(&self, rules: &Rules, claims: &Claims) -> bool {
-        self.inner.one_trip
-            && !self.config().allowlist
-            && claims.token_type == TokenType::Access
-            && rules
-                .rate
-                .is_some_and(|r| !matches!(r.key, RateKeyRule::Ip))
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        })
     }
 
     /// The limiter key of `rule` on `route`: the route with the client IP, the subject or the

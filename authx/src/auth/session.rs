@@ -3,18 +3,20 @@
 //! Every token pair belongs to a **family**, named by its `sid` claim: the login session when
 //! the pair was issued with `.session(..)`, else a random id of its own. Revoking the family
 //! (the revocation key `sid:<id>`) refuses every token of it at once, refresh tokens included:
-//! that is what [`logout`](Auth::logout), [`revoke_session`](Auth::revoke_session) and reuse
+//! that is what [`logout`](crate::Sessions::logout), [`revoke`](crate::Sessions::revoke) and reuse
 //! detection do. Rotation advances the family's live refresh token (one record per family,
-//! [`RevocationStore::advance_family`](crate::RevocationStore::advance_family)); any other
+//! [`FamilyStore::advance`](crate::store::FamilyStore::advance)); any other
 //! refresh token of the family is retired, and presenting it anywhere (the refresh route, a
 //! `RefreshClaims` extractor, [`verify_unrevoked`](Auth::verify_unrevoked), implicit refresh)
 //! revokes the family. A family has one live refresh token: issuing a second one into the same
 //! session retires the first at the next rotation.
 
 use super::Auth;
+use super::verification::{Dpop, Verification};
 use crate::error::AuthError;
-use crate::extract::{RefreshClaims, SessionMeta};
+use crate::request::SessionMeta;
 use crate::store::Session;
+use crate::token::RefreshClaims;
 use crate::token::{Claims, TokenPair, TokenType, valid_id};
 
 /// `last_seen` is written at most this often per session.
@@ -45,10 +47,10 @@ impl Auth {
     /// Starts a login session for `subject` (IP, user agent and device from `meta`). Bind
     /// tokens to it with `.session(&session.id)` on a token builder. The id carries the
     /// subject's session generation (`<uuid>.<generation>`), which
-    /// [`revoke_all_sessions`](Self::revoke_all_sessions) ends. Past
+    /// [`Sessions::revoke_all`](crate::Sessions::revoke_all) ends. Past
     /// [`max_sessions_per_subject`](crate::AuthConfig::max_sessions_per_subject) live sessions,
     /// the subject's oldest end (their tokens are refused).
-    pub async fn create_session(
+    pub(crate) async fn create_session(
         &self,
         subject: &str,
         meta: SessionMeta,
@@ -83,7 +85,7 @@ impl Auth {
 
     /// One session (revoked ones included until they expire). An id that cannot name a
     /// session (empty, over 128 bytes, a control character...) is `None` without a store call.
-    pub async fn session(&self, id: &str) -> Result<Option<Session>, AuthError> {
+    pub(crate) async fn session(&self, id: &str) -> Result<Option<Session>, AuthError> {
         if !valid_id(id) {
             return Ok(None);
         }
@@ -92,7 +94,7 @@ impl Auth {
 
     /// Revokes a session: every token carrying its id is refused from now on, on every
     /// instance sharing the store. `false` when there was no live session with that id.
-    pub async fn revoke_session(&self, id: &str) -> Result<bool, AuthError> {
+    pub(crate) async fn revoke_session(&self, id: &str) -> Result<bool, AuthError> {
         let Some(session) = self.session(id).await? else {
             return Ok(false);
         };
@@ -109,7 +111,7 @@ impl Auth {
     /// sharing the store, and withdraws it from the allowlist in allowlist mode. A token issued
     /// without a family (alone, or by Python AuthX) founds one named by its own id: the tokens
     /// implicit refresh re-issues from it carry that family, so its logout ends them too.
-    pub async fn logout<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
+    pub(crate) async fn logout<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
         self.revoke(claims).await?;
         let family = family_of(claims);
         if valid_id(family) {
@@ -176,13 +178,17 @@ impl Auth {
     /// a replay, so the whole family is revoked and the call fails with
     /// [`AuthError::RefreshTokenReused`]. With rotation off, a new pair is issued and the old
     /// refresh token stays valid until it expires.
-    pub async fn rotate(&self, claims: &RefreshClaims) -> Result<TokenPair, AuthError> {
+    pub(crate) async fn rotate(&self, claims: &RefreshClaims) -> Result<TokenPair, AuthError> {
         let claims = &claims.0;
-        if claims.token_type != TokenType::Refresh {
-            return Err(AuthError::RefreshTokenRequired);
-        }
-        // The token may come from anywhere (a plain `verify`): it must be live here too.
-        self.ensure_live(claims).await?;
+        // The token may come from anywhere (a plain `verify`): it must be a live refresh token
+        // here too. Its DPoP binding is not checked but carried: the new pair is bound to the
+        // same key, so a bound family stays bound (RFC 9449 section 5).
+        self.run_detached(Verification {
+            expect: Some(TokenType::Refresh),
+            dpop: Dpop::NotChecked,
+            ..Verification::decoded(claims)
+        })
+        .await?;
         // A refresh token issued without a family founds one, named by its id: its successors
         // carry it, so a reuse of this token revokes them too.
         let family = family_of(claims).to_owned();
@@ -203,6 +209,10 @@ impl Auth {
             Some(t) => (access.auth_time(t), refresh.auth_time(t)),
             None => (access, refresh),
         };
+        let (access, refresh) = match claims.dpop_jkt() {
+            Some(jkt) => (access.dpop_jkt(jkt), refresh.dpop_jkt(jkt)),
+            None => (access, refresh),
+        };
         // Minted (and allowlisted) before the family advances, so no store hiccup after the
         // advance can leave the client without its new pair and with a retired token.
         let pair = if self.config().allowlist {
@@ -215,9 +225,11 @@ impl Auth {
                 .now()
                 .saturating_add(self.refresh_lifetime())
                 .saturating_add(self.leeway_secs());
-            let advance =
-                self.revocation_store()
-                    .advance_family(&family, &claims.jti, &next, until);
+            let advance = self
+                .inner
+                .stores
+                .families
+                .advance(&family, &claims.jti, &next, until);
             if !self.store_call(advance).await? {
                 return Err(self.refuse_reuse(claims).await);
             }

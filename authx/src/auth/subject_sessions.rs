@@ -13,7 +13,7 @@ use crate::error::AuthError;
 use crate::store::{Session, SessionCursor, SessionMark};
 use crate::token::{Claims, valid_id};
 
-/// The most sessions one page holds ([`Auth::sessions_page`]).
+/// The most sessions one page holds ([`Sessions::page`](crate::Sessions::page)).
 pub const MAX_SESSION_PAGE: usize = 100;
 
 /// One page of a subject's live sessions, oldest first.
@@ -27,7 +27,7 @@ pub struct SessionPage {
 }
 
 /// The generation a session id carries (`<uuid>.<generation>`, as
-/// [`Auth::create_session`] makes them); `None` for ids of other shapes (token pairs' own
+/// [`Sessions::create`](crate::Sessions::create) makes them); `None` for ids of other shapes (token pairs' own
 /// families, sessions of an earlier authx), which a subject's end does not reach.
 fn generation_of(sid: &str) -> Option<u64> {
     let (_, generation) = sid.rsplit_once('.')?;
@@ -46,8 +46,8 @@ pub(crate) fn session_mark<E>(claims: &Claims<E>) -> Option<SessionMark<'_>> {
 
 impl Auth {
     /// The first page of a subject's live sessions, oldest first: at most
-    /// [`MAX_SESSION_PAGE`]. [`sessions_page`](Self::sessions_page) reads the rest.
-    pub async fn sessions(&self, subject: &str) -> Result<Vec<Session>, AuthError> {
+    /// [`MAX_SESSION_PAGE`]. [`Sessions::page`](crate::Sessions::page) reads the rest.
+    pub(crate) async fn list_sessions(&self, subject: &str) -> Result<Vec<Session>, AuthError> {
         Ok(self
             .sessions_page(subject, None, MAX_SESSION_PAGE)
             .await?
@@ -58,7 +58,7 @@ impl Auth {
     /// [`MAX_SESSION_PAGE`]) after `after` (the previous page's
     /// [`next`](SessionPage::next), read with [`SessionCursor::parse`]). A page costs its own
     /// sessions, however many the subject has.
-    pub async fn sessions_page(
+    pub(crate) async fn sessions_page(
         &self,
         subject: &str,
         after: Option<&SessionCursor>,
@@ -88,7 +88,7 @@ impl Auth {
     /// the subject's session generation moves on ([`SubjectEnd`](crate::store::SubjectEnd))
     /// and each token's session is checked against it with the token's own revocation. Sessions stored by an earlier authx, which carry no
     /// generation, are revoked one by one. Returns how many were ended.
-    pub async fn revoke_all_sessions(
+    pub(crate) async fn revoke_all_sessions(
         &self,
         subject: &str,
         keep: Option<&str>,

@@ -6,9 +6,10 @@ use http::request::Parts;
 
 use super::Auth;
 use super::session::{family_key, family_of};
+use super::verification::Verification;
 use crate::config::TokenLocation;
 use crate::error::AuthError;
-use crate::extract::locate;
+use crate::request::locate;
 use crate::token::{Claims, TokenType};
 
 impl Auth {
@@ -40,20 +41,7 @@ impl Auth {
     /// token is refused: without the request there is no proof of its key (guarded routes
     /// check it).
     pub async fn verify_unrevoked(&self, token: &str) -> Result<Claims, AuthError> {
-        let claims = self.verify_token(token).await?;
-        crate::dpop::check_binding(&claims, None)?;
-        self.ensure_live(&claims).await?;
-        Ok(claims)
-    }
-
-    /// Everything the stores say about a verified token: revocation (the token and its family),
-    /// retirement (refresh tokens) and, in allowlist mode, the allowlist.
-    pub(crate) async fn ensure_live(&self, claims: &Claims) -> Result<(), AuthError> {
-        self.ensure_claims_not_revoked(claims).await?;
-        if self.config().allowlist {
-            self.ensure_allowed(claims).await?;
-        }
-        Ok(())
+        self.run_detached(Verification::given(token)).await
     }
 
     /// Fails when the token or its family (its session, else the family it founds: its own
@@ -67,16 +55,13 @@ impl Auth {
         }
     }
 
-    /// [`ensure_live`](Self::ensure_live) as a read, for introspection: the same checks, but a
-    /// retired refresh token is only not live ([`AuthError::RefreshTokenReused`]) and its
-    /// family is left alone. Someone asking about a token is not its holder presenting it, so
-    /// the question must not log anyone out.
-    pub(crate) async fn ensure_live_read_only(&self, claims: &Claims) -> Result<(), AuthError> {
+    /// [`ensure_claims_not_revoked`](Self::ensure_claims_not_revoked) as a read, for
+    /// introspection: a retired refresh token is only not live
+    /// ([`AuthError::RefreshTokenReused`]) and its family is left alone. Someone asking about a
+    /// token is not its holder presenting it, so the question must not log anyone out.
+    pub(crate) async fn ensure_not_retired(&self, claims: &Claims) -> Result<(), AuthError> {
         if self.liveness(claims).await? == Liveness::Retired {
             return Err(AuthError::RefreshTokenReused);
-        }
-        if self.config().allowlist {
-            self.ensure_allowed(claims).await?;
         }
         Ok(())
     }
@@ -96,7 +81,7 @@ impl Auth {
         }
         if claims.token_type == TokenType::Refresh {
             let head = self
-                .store_call(self.revocation_store().family_head(family_of(claims)))
+                .store_call(self.inner.stores.families.head(family_of(claims)))
                 .await;
             if let Some(Some(head)) = self.fail_open(head, "revocation")?
                 && head != claims.jti
@@ -110,13 +95,13 @@ impl Auth {
     /// Revokes the token these claims came from, until it would have stopped verifying
     /// (`exp` + leeway). Its refresh token stays valid: to log out, use
     /// [`logout`](Self::logout).
-    pub async fn revoke<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
+    pub(crate) async fn revoke<E>(&self, claims: &Claims<E>) -> Result<(), AuthError> {
         self.revoke_jti(&claims.jti, claims.exp).await
     }
 
     /// Revokes `jti` of a token expiring at `expires_at` (seconds since the epoch). The entry
     /// is kept until `expires_at` + leeway, as long as the token could still verify.
-    pub async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), AuthError> {
+    pub(crate) async fn revoke_jti(&self, jti: &str, expires_at: i64) -> Result<(), AuthError> {
         self.revoke_key(jti, expires_at).await
     }
 
@@ -129,7 +114,7 @@ impl Auth {
 
     /// Fails with [`AuthError::Revoked`] when `jti` is revoked. A store failure answers per
     /// [`store_fail_open`](crate::AuthConfig::store_fail_open).
-    pub async fn ensure_not_revoked(&self, jti: &str) -> Result<(), AuthError> {
+    pub(crate) async fn ensure_not_revoked(&self, jti: &str) -> Result<(), AuthError> {
         let revoked = self
             .store_call(self.revocation_store().is_revoked(jti))
             .await;
@@ -152,7 +137,7 @@ impl Auth {
     /// The identity providers whose tokens are accepted (feature `jwks`), in no particular
     /// order.
     #[cfg(feature = "jwks")]
-    pub fn issuers(&self) -> impl Iterator<Item = &crate::jwks::JwksIssuer> {
+    pub(crate) fn issuers(&self) -> impl Iterator<Item = &crate::jwks::JwksIssuer> {
         self.inner.issuers.iter()
     }
 }

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
+use super::Algorithm;
 use super::{
     AuthConfig, CookieConfig, CsrfConfig, KeySource, Secret, TokenLocation, VerificationKey,
 };
-use crate::token::Algorithm;
 
 /// Builder of [`AuthConfig`]; each method sets the field of the same name.
 #[derive(Debug, Clone)]

@@ -119,7 +119,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "AUTHX_KEYS_RELOAD_INTERVAL",
-        "how often the key file is re-read, seconds (default: only on Auth::reload_keys)",
+        "how often the key file is re-read, seconds (default: only on auth.keys().reload())",
     ),
     (
         "AUTHX_RESOURCE",

@@ -1,7 +1,6 @@
 //! [`ConfigError`]: a configuration that cannot work, refused when the engine is built.
 
-use crate::store::StoreError;
-use crate::token::UnknownAlgorithm;
+use super::UnknownAlgorithm;
 
 /// A configuration that cannot work. Returned when [`Auth`](crate::Auth) is built, so a bad
 /// config fails at start-up, never at the first request.
@@ -60,7 +59,7 @@ pub enum ConfigError {
     /// The store named by `store_url` cannot be opened (a bad URL, a backend this build has no
     /// feature for).
     #[error("store_url: {0}")]
-    Store(#[source] StoreError),
+    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Any other invalid setting.
     #[error("invalid setting `{field}`: {reason}")]
     Invalid {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer};
 
+use super::Algorithm;
 use super::ConfigError;
-use crate::token::Algorithm;
 
 /// A secret value: its `Debug` never prints it.
 #[derive(Clone, PartialEq, Eq, Deserialize)]

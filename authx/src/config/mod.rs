@@ -35,8 +35,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::token::Algorithm;
+mod algorithm;
+mod resource;
 use crate::wire::{de_millis, de_one_or_many, de_secs};
+pub use algorithm::{Algorithm, UnknownAlgorithm};
+#[cfg(feature = "oauth")]
+pub(crate) use resource::{WELL_KNOWN_PATH, split_resource};
+pub(crate) use resource::{check_resource, metadata_url};
 
 /// Where a token may be found in a request. Tried in the configured order; the first location
 /// that holds a token wins and the others are not consulted.
@@ -139,8 +144,9 @@ pub struct AuthConfig {
     /// Used by [`Auth::connect`](crate::Auth::connect).
     pub store_url: String,
     /// Allowlist mode (fastapi-auth-jwt): only tokens recorded at issue time
-    /// ([`Auth::register`](crate::Auth::register)) are accepted, and
-    /// [`Auth::invalidate`](crate::Auth::invalidate) / [`Auth::invalidate_subject`](crate::Auth::invalidate_subject)
+    /// ([`Tokens::register`](crate::Tokens::register)) are accepted, and
+    /// [`Revocations::invalidate`](crate::Revocations::invalidate) /
+    /// [`Revocations::invalidate_subject`](crate::Revocations::invalidate_subject)
     /// withdraw them. Costs one store lookup per request. Default `false`.
     pub allowlist: bool,
     /// OAuth 2 resource-server settings: resource metadata, the RFC 9068 access-token
@@ -153,7 +159,7 @@ pub struct AuthConfig {
     pub keys_file: Option<String>,
     /// How often the engine re-reads [`keys_file`](Self::keys_file), seconds in serde (a
     /// rotation is picked up without a restart). Default none: only
-    /// [`Auth::reload_keys`](crate::Auth::reload_keys) reloads it.
+    /// [`Keys::reload`](crate::Keys::reload) reloads it.
     #[serde(deserialize_with = "crate::wire::de_opt_secs")]
     pub keys_reload_interval: Option<Duration>,
     /// Refresh-token rotation: exchanging a refresh token retires it and issues a new pair;
@@ -175,7 +181,7 @@ pub struct AuthConfig {
     /// are not revoked ([`ws`](crate::ws)), seconds in serde. Default 30 s.
     #[serde(deserialize_with = "de_secs")]
     pub ws_recheck_interval: Duration,
-    /// Live login sessions per subject ([`Auth::create_session`](crate::Auth::create_session));
+    /// Live login sessions per subject ([`Sessions::create`](crate::Sessions::create));
     /// a login past it ends the subject's oldest sessions. Default 100 (at least 1).
     pub max_sessions_per_subject: usize,
     /// Bound on every store call; past it the request fails with `503`. Default 250 ms.
@@ -309,14 +315,6 @@ impl AuthConfig {
     /// Does the configuration look for tokens in `location`?
     pub fn has_location(&self, location: TokenLocation) -> bool {
         self.token_locations.contains(&location)
-    }
-
-    /// The lifetime of a token of `token_type`.
-    pub fn lifetime(&self, token_type: crate::TokenType) -> Duration {
-        match token_type {
-            crate::TokenType::Access => self.access_token_expires,
-            crate::TokenType::Refresh => self.refresh_token_expires,
-        }
     }
 }
 

@@ -13,17 +13,16 @@ pub(crate) mod request;
 use axum::response::{IntoResponseParts, ResponseParts};
 use std::time::Duration;
 
-use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
 
-use crate::Auth;
 use crate::config::{AuthConfig, SameSite};
+use crate::crypto::constant_time_eq;
 use crate::error::AuthError;
 use crate::token::TokenPair;
 
 /// `Set-Cookie` headers to add to a response. Implements [`IntoResponseParts`], so return it
-/// next to a body: `(auth.set_cookies(&pair)?, Json(body))`.
+/// next to a body: `(auth.cookies().set(&pair)?, Json(body))`.
 #[derive(Clone, Default)]
 #[must_use = "cookies do nothing until added to a response"]
 pub struct SetCookies(Vec<HeaderValue>);
@@ -90,41 +89,55 @@ enum Kind {
     Refresh,
 }
 
-impl Auth {
+/// The token cookies of one engine's configuration: [`Auth::cookies`](crate::Auth::cookies).
+/// Each method returns the `Set-Cookie` headers to add to a response, as [`SetCookies`].
+#[derive(Debug, Clone, Copy)]
+pub struct Cookies<'a> {
+    config: &'a AuthConfig,
+}
+
+impl<'a> Cookies<'a> {
+    /// The cookies `config` describes.
+    pub fn new(config: &'a AuthConfig) -> Self {
+        Cookies { config }
+    }
+}
+
+impl Cookies<'_> {
     /// Cookies for both tokens of a pair, with their CSRF cookies (AuthX's
     /// `set_access_cookies` + `set_refresh_cookies`).
-    pub fn set_cookies(&self, pair: &TokenPair) -> Result<SetCookies, AuthError> {
+    pub fn set(&self, pair: &TokenPair) -> Result<SetCookies, AuthError> {
         Ok(self
-            .set_access_cookies(&pair.access_token)?
-            .and(self.set_refresh_cookies(&pair.refresh_token)?))
+            .set_access(&pair.access_token)?
+            .and(self.set_refresh(&pair.refresh_token)?))
     }
 
     /// The access token cookie and its CSRF cookie.
-    pub fn set_access_cookies(&self, token: &str) -> Result<SetCookies, AuthError> {
+    pub fn set_access(&self, token: &str) -> Result<SetCookies, AuthError> {
         self.token_cookies(token, Kind::Access, None)
     }
 
     /// The refresh token cookie and its CSRF cookie.
-    pub fn set_refresh_cookies(&self, token: &str) -> Result<SetCookies, AuthError> {
+    pub fn set_refresh(&self, token: &str) -> Result<SetCookies, AuthError> {
         self.token_cookies(token, Kind::Refresh, None)
     }
 
-    /// [`set_cookies`](Self::set_cookies) with `Max-Age` set to `max_age` on all four cookies
+    /// [`set`](Self::set) with `Max-Age` set to `max_age` on all four cookies
     /// for this call, whatever the configured [`max_age`](crate::config::CookieConfig::max_age)
     /// (AuthX's `max_age=` argument): a "remember me" login, say.
-    pub fn set_cookies_with_max_age(
+    pub fn set_with_max_age(
         &self,
         pair: &TokenPair,
         max_age: Duration,
     ) -> Result<SetCookies, AuthError> {
         Ok(self
-            .set_access_cookies_with_max_age(&pair.access_token, max_age)?
-            .and(self.set_refresh_cookies_with_max_age(&pair.refresh_token, max_age)?))
+            .set_access_with_max_age(&pair.access_token, max_age)?
+            .and(self.set_refresh_with_max_age(&pair.refresh_token, max_age)?))
     }
 
-    /// [`set_access_cookies`](Self::set_access_cookies) with `Max-Age` set to `max_age` on the
+    /// [`set_access`](Self::set_access) with `Max-Age` set to `max_age` on the
     /// token cookie and its CSRF cookie.
-    pub fn set_access_cookies_with_max_age(
+    pub fn set_access_with_max_age(
         &self,
         token: &str,
         max_age: Duration,
@@ -132,9 +145,9 @@ impl Auth {
         self.token_cookies(token, Kind::Access, Some(max_age))
     }
 
-    /// [`set_refresh_cookies`](Self::set_refresh_cookies) with `Max-Age` set to `max_age` on
+    /// [`set_refresh`](Self::set_refresh) with `Max-Age` set to `max_age` on
     /// the token cookie and its CSRF cookie.
-    pub fn set_refresh_cookies_with_max_age(
+    pub fn set_refresh_with_max_age(
         &self,
         token: &str,
         max_age: Duration,
@@ -143,24 +156,23 @@ impl Auth {
     }
 
     /// Clears all four cookies (logout).
-    pub fn unset_cookies(&self) -> SetCookies {
-        self.unset_access_cookies()
-            .and(self.unset_refresh_cookies())
+    pub fn unset(&self) -> SetCookies {
+        self.unset_access().and(self.unset_refresh())
     }
 
     /// Clears the access token cookie and its CSRF cookie.
-    pub fn unset_access_cookies(&self) -> SetCookies {
-        let c = &self.config().cookies;
-        let csrf = &self.config().csrf;
+    pub fn unset_access(&self) -> SetCookies {
+        let c = &self.config.cookies;
+        let csrf = &self.config.csrf;
         SetCookies(vec![
             removal(
-                self.config(),
+                self.config,
                 &c.access_cookie_name,
                 &c.access_cookie_path,
                 true,
             ),
             removal(
-                self.config(),
+                self.config,
                 &csrf.access_cookie_name,
                 &c.access_cookie_path,
                 false,
@@ -169,18 +181,18 @@ impl Auth {
     }
 
     /// Clears the refresh token cookie and its CSRF cookie.
-    pub fn unset_refresh_cookies(&self) -> SetCookies {
-        let c = &self.config().cookies;
-        let csrf = &self.config().csrf;
+    pub fn unset_refresh(&self) -> SetCookies {
+        let c = &self.config.cookies;
+        let csrf = &self.config.csrf;
         SetCookies(vec![
             removal(
-                self.config(),
+                self.config,
                 &c.refresh_cookie_name,
                 &c.refresh_cookie_path,
                 true,
             ),
             removal(
-                self.config(),
+                self.config,
                 &csrf.refresh_cookie_name,
                 &c.refresh_cookie_path,
                 false,
@@ -194,8 +206,8 @@ impl Auth {
         kind: Kind,
         max_age: Option<Duration>,
     ) -> Result<SetCookies, AuthError> {
-        let max_age = max_age.or(self.config().cookies.max_age);
-        let config = self.config();
+        let config = self.config;
+        let max_age = max_age.or(config.cookies.max_age);
         let (name, csrf_name, path) = match kind {
             Kind::Access => (
                 &config.cookies.access_cookie_name,
@@ -276,20 +288,6 @@ fn removal(config: &AuthConfig, name: &str, path: &str, http_only: bool) -> Head
     HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The double-submit check: on a CSRF-protected method, the header must equal the token's
-/// `csrf` claim (constant-time).
-pub(crate) fn check_csrf(
-    parts: &Parts,
-    config: &AuthConfig,
-    claim: Option<&str>,
-) -> Result<(), AuthError> {
-    let header = parts
-        .headers
-        .get(config.csrf.header_name.as_str())
-        .map(HeaderValue::as_bytes);
-    check_csrf_value(config, &parts.method, header, claim)
-}
-
 /// The double-submit check on values: on a CSRF-protected `method`, `header` (the CSRF header
 /// that came with the request) must equal the token's `csrf` claim (constant-time).
 pub(crate) fn check_csrf_value(
@@ -308,10 +306,4 @@ pub(crate) fn check_csrf_value(
     } else {
         Err(AuthError::CsrfMismatch)
     }
-}
-
-/// Compares two secrets in constant time (for the length of the shorter; lengths may leak).
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
 }

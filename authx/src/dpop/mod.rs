@@ -32,6 +32,6 @@ pub(crate) use proof::{check_binding, verify_proof};
 
 /// The proof algorithms accepted, as `algs` in challenges and
 /// `dpop_signing_alg_values_supported` in the resource metadata.
-pub const ALGORITHMS: &[&str] = &["ES256", "ES384", "EdDSA", "RS256", "PS256"];
+pub const ALGORITHMS: &[&str] = crate::token::DPOP_ALGORITHMS;
 
 pub use crate::token::CNF_CLAIM;

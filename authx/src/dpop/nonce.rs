@@ -53,7 +53,7 @@ impl NonceKey {
         let window = i64::from_be_bytes(window_bytes);
         let current = now.div_euclid(WINDOW);
         (window == current || window == current - 1)
-            && crate::cookies::constant_time_eq(&raw[8..], &self.tag(window))
+            && crate::crypto::constant_time_eq(&raw[8..], &self.tag(window))
     }
 }
 

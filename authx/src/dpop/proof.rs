@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::token::jwk_thumbprint as thumbprint;
+use crate::token::jws::Jws;
 
 use super::{ALGORITHMS, NonceKey};
 use crate::config::AuthConfig;
@@ -59,13 +60,13 @@ pub(crate) fn verify_proof(
     if proof.is_empty() || proof.len() > MAX_PROOF {
         return Err(invalid("the DPoP proof is empty or too large"));
     }
-    // The header, read raw: the JWK must be public, which jsonwebtoken's typed JWK cannot say.
-    let raw_header = proof
-        .split('.')
-        .next()
-        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
-        .and_then(|h| serde_json::from_slice::<Map<String, Value>>(&h).ok())
-        .ok_or(invalid("the DPoP proof is not a JWT"))?;
+    // The same JWS reader as tokens: three base64url parts, a JSON object header, a known
+    // algorithm (never `none`), no `crit`. The header is then read whole: the JWK must be
+    // public, which jsonwebtoken's typed JWK cannot say.
+    let jws = Jws::parse(proof).map_err(|_| invalid("the DPoP proof is not a JWT"))?;
+    let raw_header: Map<String, Value> = jws
+        .header()
+        .map_err(|_| invalid("the DPoP proof is not a JWT"))?;
     let typ = raw_header.get("typ").and_then(Value::as_str);
     if !typ.is_some_and(|t| t.eq_ignore_ascii_case("dpop+jwt")) {
         return Err(invalid("the DPoP proof's typ must be dpop+jwt"));
@@ -99,17 +100,11 @@ pub(crate) fn verify_proof(
         .map_err(|_| invalid("the DPoP proof's jwk is not a usable public key"))?;
     let key = jsonwebtoken::DecodingKey::from_jwk(&typed)
         .map_err(|_| invalid("the DPoP proof's jwk is not a usable public key"))?;
-    let algorithm: jsonwebtoken::Algorithm = alg
-        .parse()
-        .map_err(|_| invalid("the DPoP proof's algorithm is not accepted"))?;
-    let mut validation = jsonwebtoken::Validation::new(algorithm);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let claims = jsonwebtoken::decode::<Map<String, Value>>(proof, &key, &validation)
-        .map_err(|_| invalid("the DPoP proof's signature does not verify with its jwk"))?
-        .claims;
+    jws.verify(&key, None)
+        .map_err(|_| invalid("the DPoP proof's signature does not verify with its jwk"))?;
+    let claims: Map<String, Value> = jws
+        .claims()
+        .map_err(|_| invalid("the DPoP proof is not a JWT"))?;
 
     let jti = claims
         .get("jti")
@@ -140,7 +135,7 @@ pub(crate) fn verify_proof(
         let ath = claims.get("ath").and_then(Value::as_str).ok_or(invalid(
             "the DPoP proof needs the access token's hash (ath)",
         ))?;
-        if !crate::cookies::constant_time_eq(ath.as_bytes(), expected.as_bytes()) {
+        if !crate::crypto::constant_time_eq(ath.as_bytes(), expected.as_bytes()) {
             return Err(invalid(
                 "the DPoP proof's ath is not the access token's hash",
             ));
@@ -176,7 +171,7 @@ pub(crate) fn check_binding(claims: &Claims, proof: Option<&DpopProof>) -> Resul
         )),
         (None, Some(_)) => Err(binding("this token is not DPoP-bound")),
         (Some(jkt), Some(p))
-            if crate::cookies::constant_time_eq(jkt.as_bytes(), p.jkt.as_bytes()) =>
+            if crate::crypto::constant_time_eq(jkt.as_bytes(), p.jkt.as_bytes()) =>
         {
             Ok(())
         }
@@ -206,7 +201,7 @@ fn htu_matches(htu: &str, parts: &Parts, config: &AuthConfig) -> bool {
     // only when neither is set (it is the client's to write).
     let base = config.oauth.dpop_base_url.as_deref().or_else(|| {
         let resource = config.oauth.resource.as_deref()?;
-        crate::oauth::split_resource(resource).map(|(origin, _)| origin)
+        crate::config::split_resource(resource).map(|(origin, _)| origin)
     });
     match base {
         Some(base) => {

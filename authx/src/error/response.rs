@@ -9,9 +9,19 @@ use super::AuthError;
 use crate::clock::ceil_secs;
 
 impl IntoResponse for AuthError {
+    /// AuthX's answer, without what only the engine knows (the `resource_metadata` of its
+    /// challenge, the app's [refusal hook](crate::AuthBuilder::on_refusal)): the extractors,
+    /// guards and layers answer through [`Rejection`](crate::extract::Rejection) instead.
     fn into_response(self) -> Response {
+        self.response()
+    }
+}
+
+impl AuthError {
+    /// The default answer: status, JSON body, challenge and rate-limit headers.
+    pub(crate) fn response(&self) -> Response {
         let status = self.status();
-        match &self {
+        match self {
             AuthError::Internal(detail) => {
                 tracing::error!(detail = %detail, "authx internal error")
             }
@@ -35,7 +45,7 @@ impl IntoResponse for AuthError {
             retry_after,
             limit,
             reset,
-        } = &self
+        } = self
         {
             let headers = response.headers_mut();
             headers.insert(
@@ -46,7 +56,7 @@ impl IntoResponse for AuthError {
             headers.insert("ratelimit-remaining", HeaderValue::from(0u32));
             headers.insert("ratelimit-reset", HeaderValue::from(ceil_secs(*reset)));
         }
-        if let AuthError::UseDpopNonce { nonce } = &self
+        if let AuthError::UseDpopNonce { nonce } = self
             && let Ok(v) = HeaderValue::from_str(nonce)
         {
             response.headers_mut().insert("dpop-nonce", v);
@@ -140,20 +150,20 @@ impl AuthError {
             return Some(format!(
                 "DPoP error=\"{code}\", error_description=\"{}\", algs=\"{}\"",
                 quoted(reason),
-                crate::dpop::ALGORITHMS.join(" ")
+                crate::token::DPOP_ALGORITHMS.join(" ")
             ));
         }
         if let AuthError::InvalidDpopBinding { reason } = self {
             return Some(format!(
                 "DPoP error=\"{code}\", error_description=\"Invalid DPoP key binding: {}\", algs=\"{}\"",
                 quoted(reason),
-                crate::dpop::ALGORITHMS.join(" ")
+                crate::token::DPOP_ALGORITHMS.join(" ")
             ));
         }
         if let AuthError::UseDpopNonce { .. } = self {
             return Some(format!(
                 "DPoP error=\"{code}\", error_description=\"Resource server requires nonce in DPoP proof\", algs=\"{}\"",
-                crate::dpop::ALGORITHMS.join(" ")
+                crate::token::DPOP_ALGORITHMS.join(" ")
             ));
         }
         let mut out = format!("Bearer error=\"{code}\"");
@@ -208,7 +218,7 @@ pub(crate) fn dpop_only(res: &mut axum::response::Response) {
     else {
         return;
     };
-    let algs = format!("algs=\"{}\"", crate::dpop::ALGORITHMS.join(" "));
+    let algs = format!("algs=\"{}\"", crate::token::DPOP_ALGORITHMS.join(" "));
     let challenge = if rest.is_empty() {
         format!("DPoP {algs}")
     } else {

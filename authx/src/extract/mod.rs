@@ -12,25 +12,23 @@
 //! extensions and every later extractor (and `#[auth_subject]` types) reuses them. `E` is the
 //! type of the extra data (default: a JSON object).
 
-pub(crate) mod cache;
-pub(crate) mod locate;
-mod request_token;
-mod session_meta;
-
 use std::any::Any;
-use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-pub use request_token::{RequestToken, VerifyOptions};
-pub use session_meta::SessionMeta;
+mod rejection;
+
+pub use crate::request::{RequestToken, SessionMeta, VerifyOptions};
+pub use crate::token::{FreshClaims, RefreshClaims};
+pub use rejection::Rejection;
 
 use crate::Auth;
 use crate::error::{AuthError, DecodeFailure};
-use crate::token::{Claims, Extra, TokenType};
+use crate::guard::Rules;
+use crate::token::{Claims, Extra};
 
 /// Converts cached claims to the handler's extra-data type: a clone for the default type, a
 /// deserialization otherwise.
@@ -50,18 +48,24 @@ pub(crate) fn typed<E: DeserializeOwned + 'static>(
 
 /// Plain `Claims`: the type a guard verified, else an access token.
 pub(crate) async fn plain(parts: &mut Parts, auth: &Auth) -> Result<Arc<Claims>, AuthError> {
-    match cache::guarded(parts) {
+    match crate::request::cache::guarded(parts) {
         Some(claims) => Ok(claims),
-        None => auth.request_claims(parts, TokenType::Access).await,
+        None => auth.request_claims(parts, &Rules::ACCESS).await,
     }
 }
 
-fn none_if_missing<T>(r: Result<T, AuthError>) -> Result<Option<T>, AuthError> {
+/// An extractor's answer: `None` for no token at all (its `Option` form), the rest as is.
+pub(crate) fn none_if_missing<T>(r: Result<T, AuthError>) -> Result<Option<T>, AuthError> {
     match r {
         Ok(v) => Ok(Some(v)),
         Err(AuthError::MissingToken) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// `error`, rendered by the engine in the state.
+fn reject(auth: &Auth) -> impl Fn(AuthError) -> Rejection + '_ {
+    move |error| Rejection::new(auth, error)
 }
 
 impl<S, E> FromRequestParts<S> for Claims<E>
@@ -70,11 +74,12 @@ where
     S: Send + Sync,
     E: DeserializeOwned + Send + 'static,
 {
-    type Rejection = AuthError;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
-        typed(&*plain(parts, &auth).await?)
+        let claims = plain(parts, &auth).await.map_err(reject(&auth))?;
+        typed(&claims).map_err(reject(&auth))
     }
 }
 
@@ -84,51 +89,36 @@ where
     S: Send + Sync,
     E: DeserializeOwned + Send + 'static,
 {
-    type Rejection = AuthError;
+    type Rejection = Rejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let auth = Auth::from_ref(state);
-        none_if_missing(plain(parts, &auth).await)?
-            .map(|c| typed(&c))
-            .transpose()
+        none_if_missing(plain(parts, &auth).await)
+            .and_then(|c| c.map(|c| typed(&c)).transpose())
+            .map_err(reject(&auth))
     }
 }
 
-macro_rules! claims_newtype {
-    ($(#[$doc:meta])* $name:ident, $check:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct $name<E = Extra>(pub Claims<E>);
-
-        impl<E> Deref for $name<E> {
-            type Target = Claims<E>;
-            fn deref(&self) -> &Claims<E> {
-                &self.0
-            }
-        }
-
-        impl<E> $name<E> {
-            /// The claims.
-            pub fn into_inner(self) -> Claims<E> {
-                self.0
-            }
-        }
-
+macro_rules! claims_extractor {
+    ($name:ident, $check:expr) => {
         impl<S, E> FromRequestParts<S> for $name<E>
         where
             Auth: FromRef<S>,
             S: Send + Sync,
             E: DeserializeOwned + Send + 'static,
         {
-            type Rejection = AuthError;
+            type Rejection = Rejection;
 
-            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
                 let auth = Auth::from_ref(state);
-                let claims = $check(parts, &auth).await?;
-                Ok($name(typed(&claims)?))
+                let claims = $check(parts, &auth).await.map_err(reject(&auth))?;
+                Ok($name(typed(&claims).map_err(reject(&auth))?))
             }
         }
 
@@ -138,14 +128,16 @@ macro_rules! claims_newtype {
             S: Send + Sync,
             E: DeserializeOwned + Send + 'static,
         {
-            type Rejection = AuthError;
+            type Rejection = Rejection;
 
-            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Option<Self>, Self::Rejection> {
                 let auth = Auth::from_ref(state);
-                match none_if_missing($check(parts, &auth).await)? {
-                    Some(c) => Ok(Some($name(typed(&c)?))),
-                    None => Ok(None),
-                }
+                none_if_missing($check(parts, &auth).await)
+                    .and_then(|c| c.map(|c| typed(&c).map($name)).transpose())
+                    .map_err(reject(&auth))
             }
         }
     };
@@ -156,31 +148,24 @@ type ClaimsFuture<'a> = std::pin::Pin<
 >;
 
 fn fresh<'a>(parts: &'a mut Parts, auth: &'a Auth) -> ClaimsFuture<'a> {
-    Box::pin(async move {
-        let claims = auth.request_claims(parts, TokenType::Access).await?;
-        if claims.fresh {
-            Ok(claims)
-        } else {
-            Err(AuthError::FreshTokenRequired)
-        }
-    })
+    Box::pin(auth.request_claims(parts, &Rules::FRESH))
 }
 
 fn refresh<'a>(parts: &'a mut Parts, auth: &'a Auth) -> ClaimsFuture<'a> {
-    Box::pin(auth.request_claims(parts, TokenType::Refresh))
+    Box::pin(auth.request_claims(parts, &Rules::REFRESH))
 }
 
-claims_newtype!(
-    /// A fresh access token's claims (AuthX's `FRESH_REQUIRED`): issued by a login, not a
-    /// refresh. Guard password changes and payments with it.
-    FreshClaims,
-    fresh
-);
+claims_extractor!(FreshClaims, fresh);
 
-claims_newtype!(
-    /// A refresh token's claims (AuthX's `REFRESH_REQUIRED`), for the route that issues new
-    /// access tokens. Cookie-borne refresh tokens are read from `refresh_token_cookie` and need
-    /// the CSRF header on unsafe methods.
-    RefreshClaims,
-    refresh
-);
+claims_extractor!(RefreshClaims, refresh);
+
+impl<S> FromRequestParts<S> for SessionMeta
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Auth::from_ref(state).session_meta(parts))
+    }
+}

@@ -3,10 +3,10 @@
 //!
 //! `#[protect(...)]` validates its arguments at compile time and turns them into a
 //! `&'static` [`Rules`]; it adds a hidden guard argument (first, so it runs before every
-//! other extractor) that enforces them through the engine's one request pipeline
-//! (`Auth::check`): IP rate limit, locate, decode and verify, token type, CSRF (cookie-borne
-//! tokens), revocation, subject rate limit, kind, freshness, step-up (`max_age`, `acr`), scopes,
-//! policy. The verified claims stay in the request's cache, so `Claims` and `#[auth_subject]`
+//! other extractor) that enforces them through the engine's one verification path: IP rate
+//! limit, then the token (located, decoded and verified, type, freshness, CSRF for cookie-borne
+//! tokens, DPoP, revocation with the subject rate limit), then kind, step-up (`max_age`,
+//! `acr`), scopes, policy. The verified claims stay in the request's cache, so `Claims` and `#[auth_subject]`
 //! types in the same handler reuse them. Macros check, the runtime enforces: nothing from a
 //! token is trusted because the macro validated the route's spec.
 //!
@@ -16,7 +16,6 @@
 //! token, secret, CSRF value or cookie. Extractors that verify a token themselves (no guard on
 //! the route) emit the same event, with the matched route as `route`.
 
-pub(crate) mod extract;
 mod policy;
 pub(crate) use policy::evaluate;
 mod rules;

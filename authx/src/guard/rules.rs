@@ -123,6 +123,13 @@ impl Rules {
     /// A refresh token, nothing more: the rules of `#[protect(refresh)]`.
     pub const REFRESH: Rules = Rules::of(TokenType::Refresh);
 
+    /// A fresh access token: the rules of `#[protect(access, fresh)]` and of
+    /// [`FreshClaims`](crate::FreshClaims).
+    pub const FRESH: Rules = Rules {
+        fresh: true,
+        ..Rules::of(TokenType::Access)
+    };
+
     const fn of(token_type: TokenType) -> Rules {
         Rules {
             token_type,

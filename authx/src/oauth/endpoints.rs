@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::client_auth::{self, Client, Refused};
+use crate::auth::{Dpop, Live, Verification};
 use crate::token::{Claims, TokenType};
 use crate::{Auth, AuthError};
 
@@ -200,8 +201,15 @@ async fn live_claims(
         return Ok(None);
     }
     // Others act on this answer: a store outage is a 503 even under store_fail_open.
-    match Auth::strictly(auth.ensure_live_read_only(&claims)).await {
-        Ok(()) => Ok(Some(claims)),
+    // A question about a token, not its holder presenting it: liveness as a read (nothing is
+    // revoked), and its DPoP binding reported (`cnf`), not checked.
+    let question = Verification {
+        live: Live::ReadOnly,
+        dpop: Dpop::NotChecked,
+        ..Verification::decoded(&claims)
+    };
+    match Auth::strictly(auth.run_detached(question)).await {
+        Ok(_) => Ok(Some(claims)),
         Err(AuthError::StoreUnavailable(_)) => Err(Unavailable),
         Err(_) => Ok(None),
     }

@@ -59,11 +59,12 @@ use axum::{Json, Router};
 use http::{HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
+use crate::config::split_resource;
 use crate::registry::{self, Decision};
 use crate::{Auth, AuthError, TokenLocation};
 
 /// The well-known path of the metadata (RFC 9728 section 3).
-pub const WELL_KNOWN_PATH: &str = "/.well-known/oauth-protected-resource";
+pub const WELL_KNOWN_PATH: &str = crate::config::WELL_KNOWN_PATH;
 
 /// The protected-resource metadata document (RFC 9728 section 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,7 +139,7 @@ pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetad
             .clone()
             .or_else(|| config.issuer.clone()),
         dpop_signing_alg_values_supported: if any_dpop {
-            crate::dpop::ALGORITHMS
+            crate::token::DPOP_ALGORITHMS
                 .iter()
                 .map(|a| (*a).to_owned())
                 .collect()
@@ -152,51 +153,7 @@ pub fn protected_resource_metadata(auth: &Auth) -> Option<ProtectedResourceMetad
 /// Where the metadata of `auth`'s API is served: the resource's origin, the well-known path,
 /// then the resource's own path (RFC 9728 section 3.1). `None` without a configured resource.
 pub fn metadata_url(auth: &Auth) -> Option<String> {
-    let resource = auth.config().oauth.resource.as_deref()?;
-    let (origin, path) = split_resource(resource)?;
-    Some(format!("{origin}{WELL_KNOWN_PATH}{path}"))
-}
-
-/// `https://host[:port]` and the path (`""` for `/` or none), of a checked resource URL.
-pub(crate) fn split_resource(resource: &str) -> Option<(&str, &str)> {
-    let after_scheme = resource.find("://")? + 3;
-    let path_at = resource[after_scheme..]
-        .find('/')
-        .map_or(resource.len(), |i| after_scheme + i);
-    let path = resource[path_at..].trim_end_matches('/');
-    Some((&resource[..path_at], path))
-}
-
-/// Why `resource` cannot be a resource identifier (RFC 9728 section 1.2: an `https` URL with
-/// no query and no fragment; plain `http` is accepted only for the loopback hosts
-/// `localhost`, `127.0.0.1` and `[::1]`, for development).
-pub(crate) fn check_resource(resource: &str) -> Result<(), String> {
-    let rest = if let Some(rest) = resource.strip_prefix("https://") {
-        rest
-    } else if let Some(rest) = resource.strip_prefix("http://") {
-        let authority = rest.split('/').next().unwrap_or("");
-        let loopback = ["localhost", "127.0.0.1", "[::1]"]
-            .iter()
-            .any(|h| authority == *h || authority.starts_with(&format!("{h}:")));
-        if !loopback {
-            return Err(format!(
-                "{resource:?} must be an https URL (plain http only for a loopback host: localhost, 127.0.0.1, [::1])"
-            ));
-        }
-        rest
-    } else {
-        return Err(format!("{resource:?} must be an https URL"));
-    };
-    let host = rest.split('/').next().unwrap_or("");
-    if host.is_empty() || host.contains('@') {
-        return Err(format!("{resource:?} needs a host and no user info"));
-    }
-    if resource.contains(['?', '#']) || resource.chars().any(|c| c.is_whitespace() || c == '"') {
-        return Err(format!(
-            "{resource:?} must have no query, no fragment, no space and no quote"
-        ));
-    }
-    Ok(())
+    crate::config::metadata_url(auth.config().oauth.resource.as_deref()?)
 }
 
 /// A router serving the metadata at [`WELL_KNOWN_PATH`] (and at the path-suffixed URL when the
@@ -236,7 +193,7 @@ where
 /// Where [`jwks_router`] serves the public keys.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
-/// A router serving [`Auth::jwks`] at [`JWKS_PATH`] (`Cache-Control: max-age=300`, so a
+/// A router serving [`Keys::jwks`](crate::Keys::jwks) at [`JWKS_PATH`] (`Cache-Control: max-age=300`, so a
 /// verifier that caches it sees a rotation's next key well before it signs).
 pub fn jwks_router<S>() -> Router<S>
 where
@@ -258,55 +215,17 @@ where
     res
 }
 
-/// `error` as a response, with `resource_metadata="<url>"` added to its challenge when `auth`
-/// has a resource (RFC 9728 section 5.1). The guards answer through this; call it from
-/// handlers that refuse with an [`AuthError`] of their own.
+/// `error` as the engine answers it: with `resource_metadata="<url>"` in its challenge when
+/// `auth` has a resource (RFC 9728 section 5.1), through the app's
+/// [refusal hook](crate::AuthBuilder::on_refusal). The guards, layers and extractors answer
+/// through the same path; call it from handlers that refuse with an [`AuthError`] of their own.
 pub fn refusal(auth: &Auth, error: AuthError) -> Response {
-    let mut res = error.into_response();
-    if let Some(url) = metadata_url(auth)
-        && let Some(challenge) = res.headers().get(header::WWW_AUTHENTICATE)
-        && let Ok(challenge) = challenge.to_str()
-    {
-        let with = if challenge == "Bearer" {
-            format!("Bearer resource_metadata=\"{url}\"")
-        } else {
-            format!("{challenge}, resource_metadata=\"{url}\"")
-        };
-        if let Ok(v) = HeaderValue::from_str(&with) {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-        }
-    }
-    res
+    crate::extract::Rejection::new(auth, error).into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn resource_identifiers() {
-        for ok in [
-            "https://api.example.com",
-            "https://api.example.com/",
-            "https://api.example.com:8443/v1",
-            "http://localhost:3000",
-            "http://127.0.0.1:8080/api",
-        ] {
-            assert_eq!(check_resource(ok), Ok(()), "{ok}");
-        }
-        for bad in [
-            "api.example.com",
-            "http://api.example.com",
-            "https://",
-            "https://user@api.example.com",
-            "https://api.example.com/?x=1",
-            "https://api.example.com/#frag",
-            "https://api.example.com/a b",
-            "https://api.example.com/\"",
-        ] {
-            assert!(check_resource(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn metadata_urls_insert_the_well_known_path_before_the_resource_path() {

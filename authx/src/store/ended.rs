@@ -83,8 +83,7 @@ impl SubjectEnd {
     }
 }
 
-/// Where the default methods keep a subject's record: a token-family record of its own
-/// (families are compare-and-swap registers in every store).
+/// What an end of `subject`'s sessions is announced as to near-caches (`ended:<subject>`).
 pub(crate) fn register(subject: &str) -> String {
     format!("ended:{subject}")
 }
@@ -105,10 +104,6 @@ pub(crate) fn answers_to(key: &str, ended: &str) -> bool {
     key.strip_prefix(ended)
         .is_some_and(|rest| rest.starts_with('\0'))
 }
-
-/// How many times the default [`end_sessions`](super::RevocationStore::end_sessions) retries
-/// a compare-and-swap that a concurrent end won.
-pub(crate) const END_ATTEMPTS: usize = 16;
 
 #[cfg(test)]
 mod tests {

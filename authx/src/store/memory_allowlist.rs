@@ -1,51 +1,34 @@
 //! The memory store's allowlist.
 
-use super::{Allowed, MemoryStore};
-use crate::store::{AllowlistStore, StoreError};
+use super::MemoryStore;
+use crate::store::{AllowlistStore, Entry, StoreError};
 
 #[async_trait::async_trait]
 impl AllowlistStore for MemoryStore {
     async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
-        let now = self.clock.now();
-        let mut allowed = self.allowed_mut();
-        if allowed.len() >= self.capacity {
-            allowed.retain(|_, a| a.expires_at > now);
-            if allowed.len() >= self.capacity {
-                return Err(StoreError::Full(allowed.len()));
-            }
-        }
-        allowed.insert(
-            jti.to_owned(),
-            Allowed {
-                subject: subject.to_owned(),
-                expires_at,
-            },
-        );
-        Ok(())
+        self.allowed.upsert(jti, self.now(), |_| {
+            (Some(Entry::new(subject.to_owned(), expires_at)), ())
+        })
     }
 
     async fn is_allowed(&self, jti: &str, subject: &str) -> Result<bool, StoreError> {
-        let now = self.clock.now();
-        let allowed = self.allowed.read().unwrap_or_else(|p| p.into_inner());
-        Ok(allowed
-            .get(jti)
-            .is_some_and(|a| a.subject == subject && a.expires_at > now))
+        Ok(self
+            .allowed
+            .read(jti, self.now(), |e| e.value == subject)
+            .unwrap_or(false))
     }
 
     async fn withdraw(&self, jti: &str) -> Result<bool, StoreError> {
-        let now = self.clock.now();
-        Ok(self
-            .allowed_mut()
-            .remove(jti)
-            .is_some_and(|a| a.expires_at > now))
+        let now = self.now();
+        Ok(self.allowed.remove(jti).is_some_and(|e| e.expires_at > now))
     }
 
     async fn withdraw_subject(&self, subject: &str) -> Result<usize, StoreError> {
-        let now = self.clock.now();
+        let now = self.now();
         let mut live = 0;
-        self.allowed_mut().retain(|_, a| {
-            let mine = a.subject == subject;
-            live += usize::from(mine && a.expires_at > now);
+        self.allowed.retain(|_, e| {
+            let mine = e.value == subject;
+            live += usize::from(mine && e.expires_at > now);
             !mine
         });
         Ok(live)

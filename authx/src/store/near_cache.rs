@@ -12,18 +12,17 @@
 //!   made in between were not heard;
 //! - every entry also expires after the configured time-to-live, whatever the feed says.
 
-use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Weak;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{ReplayStore, RevocationStore, SessionMark, StoreError};
+use super::{BoundedMap, Entry, Overflow, RevocationStore, SessionMark, StoreError};
 use crate::clock::SharedClock;
 use crate::config::NearCache;
 mod echo;
-mod replay;
 
 /// A source of revocations as they happen, for near-caches in every instance.
 #[async_trait::async_trait]
@@ -39,25 +38,15 @@ pub trait RevocationFeed: Send + Sync + 'static {
 #[cfg(any(feature = "redis", feature = "postgres"))]
 pub(crate) const FEED_BUFFER: usize = 4096;
 
-const SHARDS: usize = 16;
-
 /// Keys longer than this are never cached (nor announced on PostgreSQL, whose notifications
 /// are limited to 8000 bytes): the cache is bounded in bytes as well as entries.
 pub(crate) const MAX_CACHED_KEY: usize = 256;
 
-/// One shard: key -> until when "not revoked" may be answered from here (seconds), and when
-/// expired entries may next be swept (at most once a second, so a shard full of live entries
-/// does not scan itself on every insert).
-#[derive(Default)]
-struct Shard {
-    map: HashMap<String, i64>,
-    next_sweep: i64,
-}
-
 /// The cached answers and the state of the feed.
 struct State {
-    shards: Box<[RwLock<Shard>]>,
-    per_shard: usize,
+    /// Key -> until when "not revoked" may be answered from here (seconds); evicting when
+    /// full, as the store still holds every answer. An end answer shares its subject's shard.
+    answers: BoundedMap<()>,
     /// Bumped by every revocation heard and every loss or return of the feed: an answer is
     /// cached only when the epoch did not move while the store was asked.
     epoch: AtomicU64,
@@ -71,25 +60,13 @@ struct State {
 }
 
 impl State {
-    fn shard(&self, key: &str) -> &RwLock<Shard> {
-        let key = key.split('\0').next().unwrap_or(key); // an end answer: its subject's shard
-        let h = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
-        // SHARDS is 16: the remainder fits.
-        &self.shards[(h % SHARDS as u64) as usize]
-    }
-
     fn invalidate(&self, key: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        let mut shard = self
-            .shard(key)
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        shard.map.remove(key);
+        self.answers.remove(key);
         // A subject's end (`ended:<subject>`): its sessions' answers go too.
         if key.starts_with("ended:") {
-            shard.map.retain(|k, _| !super::ended::answers_to(k, key));
+            self.answers
+                .retain_in_shard_of(key, |k, _| !super::ended::answers_to(k, key));
         }
     }
 
@@ -98,35 +75,27 @@ impl State {
         // change survives it.
         self.live.store(false, Ordering::SeqCst);
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        for s in self.shards.iter() {
-            s.write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .map
-                .clear();
-        }
+        self.answers.clear();
         self.live.store(live, Ordering::SeqCst);
     }
 
     fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| {
-                s.read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .map
-                    .len()
-            })
-            .sum()
+        self.answers.len()
     }
+}
+
+/// The part of a cached key that picks its shard: an end answer's subject part.
+fn shard_key(key: &str) -> &str {
+    key.split('\0').next().unwrap_or(key)
 }
 
 /// A [`RevocationStore`] with a near-cache of its "not revoked" answers, kept true by a
 /// [`RevocationFeed`] (see [`NearCache`](crate::config::NearCache) for the guarantees).
 /// [`Auth`](crate::Auth) puts one in front of a Redis or PostgreSQL store when
-/// [`AuthConfig::near_cache`](crate::AuthConfig::near_cache) is on.
+/// [`AuthConfig::near_cache`](crate::AuthConfig::near_cache) is on. It wraps revocations
+/// only: replay records and family heads go straight to their own stores.
 pub struct NearCached {
     inner: Arc<dyn RevocationStore>,
-    replay: Option<Arc<dyn ReplayStore>>, // passed through, never cached (`replay.rs`)
     feed: Arc<dyn RevocationFeed>,
     state: Arc<State>,
     ttl: i64,
@@ -153,11 +122,10 @@ impl NearCached {
     ) -> Self {
         NearCached {
             inner,
-            replay: None,
             feed,
             state: Arc::new(State {
-                shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
-                per_shard: config.capacity.div_ceil(SHARDS).max(1),
+                answers: BoundedMap::new(config.capacity, Overflow::Evict)
+                    .with_shard_key(shard_key),
                 epoch: AtomicU64::new(0),
                 live: AtomicBool::new(false),
                 started: AtomicBool::new(false),
@@ -186,20 +154,10 @@ impl NearCached {
 
     /// Entries, bytes held (tables and keys) and capacity.
     pub fn size(&self) -> crate::CacheSize {
-        let slot = std::mem::size_of::<(String, i64)>() + 1;
-        let (mut entries, mut bytes) = (0, 0);
-        for s in self.state.shards.iter() {
-            let shard = &s
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .map;
-            entries += shard.len();
-            bytes += shard.capacity() * slot + shard.keys().map(String::capacity).sum::<usize>();
-        }
         crate::CacheSize {
-            entries,
-            bytes,
-            capacity: self.state.per_shard * SHARDS,
+            entries: self.state.answers.len(),
+            bytes: self.state.answers.bytes(),
+            capacity: self.state.answers.capacity(),
         }
     }
 
@@ -223,43 +181,25 @@ impl NearCached {
     /// Whether every key is known "not revoked" right now.
     fn all_cached(&self, keys: &[&str], now: i64) -> bool {
         self.is_live()
-            && keys.iter().all(|k| {
-                self.state
-                    .shard(k)
-                    .read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .map
-                    .get(*k)
-                    .is_some_and(|until| *until > now)
-            })
+            && keys
+                .iter()
+                .all(|k| self.state.answers.read(k, now, |_| ()).is_some())
     }
 
     fn remember(&self, keys: &[&str], epoch: u64, now: i64) {
         let until = now.saturating_add(self.ttl);
         for k in keys {
-            let mut shard = self
-                .state
-                .shard(k)
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
             // Checked under the shard's lock: an invalidation of this key either ran before
             // (and moved the epoch) or waits for the lock (and removes what is written here).
-            if !self.is_live() || self.state.epoch.load(Ordering::SeqCst) != epoch {
+            let written = self.state.answers.upsert(k, now, |_| {
+                if !self.is_live() || self.state.epoch.load(Ordering::SeqCst) != epoch {
+                    return (None, false);
+                }
+                (Some(Entry::new((), until)), true)
+            });
+            if !matches!(written, Ok(true)) {
                 return;
             }
-            let shard = &mut *shard;
-            if shard.map.len() >= self.state.per_shard && !shard.map.contains_key(*k) {
-                if now >= shard.next_sweep {
-                    shard.map.retain(|_, until| *until > now);
-                    shard.next_sweep = now + 1;
-                }
-                if shard.map.len() >= self.state.per_shard
-                    && let Some(victim) = shard.map.keys().next().cloned()
-                {
-                    shard.map.remove(&victim);
-                }
-            }
-            shard.map.insert((*k).to_owned(), until);
         }
     }
 }
@@ -326,10 +266,6 @@ impl RevocationStore for NearCached {
         self.revoke_and_hear_back(key, expires_at).await
     }
 
-    async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
-        self.any_revoked(&[key]).await
-    }
-
     async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
         self.any_revoked_or_ended(keys, None).await
     }
@@ -353,26 +289,6 @@ impl RevocationStore for NearCached {
             self.remember(&all, epoch, now);
         }
         Ok(revoked)
-    }
-
-    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        self.inner.revoke_once(key, expires_at).await
-    }
-
-    async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
-        self.inner.family_head(family).await
-    }
-
-    async fn advance_family(
-        &self,
-        family: &str,
-        current: &str,
-        next: &str,
-        expires_at: i64,
-    ) -> Result<bool, StoreError> {
-        self.inner
-            .advance_family(family, current, next, expires_at)
-            .await
     }
 
     async fn session_generation(&self, subject: &str) -> Result<u64, StoreError> {

@@ -166,35 +166,35 @@ async fn a_revocation_returns_once_heard_back_on_the_feed() {
     assert!(short.any_revoked(&["c"]).await.unwrap());
 }
 
-/// Replay records pass through to the store: recorded there once, never cached, never
-/// announced; without a replay store the near-cache refuses rather than forget one.
+/// A full near-cache forgets answers to make room (it is a cache: the store still holds every
+/// one), stays within its capacity, and never answers "not revoked" for a revoked key.
 #[tokio::test]
-async fn replay_records_pass_through_and_are_never_cached() {
-    use crate::store::ReplayStore;
+async fn a_full_near_cache_evicts_and_stays_true() {
     let config = NearCache {
         enabled: true,
-        capacity: 64,
+        capacity: 16,
         ttl: Duration::from_secs(60),
     };
     let shared = Arc::new(MemoryStore::new());
     let feed = Arc::new(TestFeed::default());
-    let cached = NearCached::new(shared.clone(), feed.clone(), config, crate::clock::system())
-        .with_replay_store(shared.clone());
-    let until = crate::clock::unix_now() + 60;
-    assert!(cached.first_use("dpop:x", until).await.unwrap());
-    assert!(!cached.first_use("dpop:x", until).await.unwrap());
-    assert!(
-        !shared.first_use("dpop:x", until).await.unwrap(),
-        "in the store"
-    );
-    assert_eq!(
-        (cached.len(), shared.len()),
-        (0, 0),
-        "not cached, not a revocation"
-    );
-    let bare = NearCached::new(shared, feed, config, crate::clock::system());
-    assert!(matches!(
-        bare.first_use("dpop:y", until).await,
-        Err(StoreError::Config(_))
-    ));
+    // Revocations through it do not wait for an echo this feed never sends.
+    let cached = NearCached::new(shared, feed, config, crate::clock::system())
+        .with_echo_limit(Duration::ZERO);
+    assert!(!cached.any_revoked(&["k0"]).await.unwrap());
+    settle().await;
+    assert!(cached.is_live());
+    let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+    for k in &keys {
+        assert!(!cached.any_revoked(&[k]).await.unwrap());
+    }
+    let size = cached.size();
+    assert_eq!(size.capacity, 16);
+    assert!(size.entries <= 16, "{size:?}");
+    for k in &keys {
+        cached
+            .revoke(k, crate::clock::unix_now() + 60)
+            .await
+            .unwrap();
+        assert!(cached.any_revoked(&[k]).await.unwrap(), "{k}");
+    }
 }

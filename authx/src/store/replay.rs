@@ -18,7 +18,7 @@ use super::StoreError;
 ///
 /// # Atomicity
 ///
-/// [`first_use`](Self::first_use) is one atomic "insert unless present": of any number of
+/// [`record_once`](Self::record_once) is one atomic "insert unless present": of any number of
 /// concurrent calls with one key, on every instance sharing the store, exactly one returns
 /// `true`. A read followed by a write is not enough (two requests replaying one proof at once
 /// would both pass), so there is no default implementation.
@@ -26,33 +26,20 @@ use super::StoreError;
 /// # Expiry
 ///
 /// A record must be kept at least until `expires_at`: a record forgotten early lets a replay
-/// through. After that it may go at any time, and the key's next `first_use` returns `true`
+/// through. After that it may go at any time, and the key's next `record_once` returns `true`
 /// again. A record whose `expires_at` has already passed is still kept briefly (about a second),
 /// so a second use right after the first is caught. A bounded backend full of live records
 /// refuses the call with a [`StoreError`] (the request gets `503`) rather than evict one.
 ///
 /// Implemented by [`MemoryStore`](super::MemoryStore) (its own bounded map,
 /// [`with_replay_capacity`](super::MemoryStore::with_replay_capacity)), `SqlStore` (table
-/// `authx_replay`), `RedisStore` (`SET NX` with `EXAT` on `<prefix>replay:<key>`) and
-/// [`NearCached`](super::NearCached) (passed through, never cached). Prove your own with
-/// `authx::store::testing::replay` (feature `testing`).
+/// `authx_replay`), `RedisStore` (`SET NX` with `EXAT` on `<prefix>replay:<key>`), but
+/// not [`NearCached`](super::NearCached), which wraps revocations only. Prove your own with
+/// `authx::testing::stores::replay` (feature `testing`).
 #[async_trait::async_trait]
 pub trait ReplayStore: Send + Sync + 'static {
     /// Records `key` until `expires_at` unless a live record of it exists: `true` when this
     /// call recorded it (the first use), `false` for a replay. `true` exactly once per key
     /// until the record expires, whatever the concurrency.
-    async fn first_use(&self, key: &str, expires_at: i64) -> Result<bool, StoreError>;
-}
-
-/// Replay records kept in a [`RevocationStore`](super::RevocationStore) through its atomic
-/// [`revoke_once`](super::RevocationStore::revoke_once): what an app that gives authx only a
-/// revocation store of its own (shared by its instances) gets, so replays stay caught across
-/// those instances. Give a [`ReplayStore`] to keep them apart.
-pub(crate) struct InRevocations(pub(crate) std::sync::Arc<dyn super::RevocationStore>);
-
-#[async_trait::async_trait]
-impl ReplayStore for InRevocations {
-    async fn first_use(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        self.0.revoke_once(key, expires_at).await
-    }
+    async fn record_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError>;
 }

@@ -3,18 +3,20 @@
 use std::sync::Arc;
 
 use super::{
-    AllowlistStore, MemoryStore, ReplayStore, RevocationFeed, RevocationStore, SessionStore,
-    StoreError,
+    AllowlistStore, FamilyStore, MemoryStore, ReplayStore, RevocationFeed, RevocationStore,
+    SessionStore, StoreError,
 };
 use crate::clock::SharedClock;
-use crate::rate::{MemoryRateLimiter, RateLimiter};
+use crate::store::rate::{MemoryRateLimiter, RateLimiter};
 
 /// The stores an [`Auth`](crate::Auth) uses: revocations and sessions, usually one backend.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct Stores {
-    /// Revoked tokens and sessions, retired refresh tokens.
+    /// Revoked tokens and sessions, and subject-wide session ends.
     pub revocation: Arc<dyn RevocationStore>,
+    /// Each token family's live refresh token (reuse detection).
+    pub families: Arc<dyn FamilyStore>,
     /// Login sessions.
     pub sessions: Arc<dyn SessionStore>,
     /// The allowlist, in allowlist mode.
@@ -50,15 +52,16 @@ impl Stores {
             .with_rate_limiter(MemoryRateLimiter::with_clock(clock))
     }
 
-    /// One backend for revocations, sessions, the allowlist and replay records; rate limits in
-    /// memory.
-    pub fn single<T: RevocationStore + SessionStore + AllowlistStore + ReplayStore>(
-        store: T,
-        backend: &'static str,
-    ) -> Self {
+    /// One backend for every kind of record (revocations, family heads, sessions, the
+    /// allowlist, replay records); rate limits in memory.
+    pub fn single<T>(store: T, backend: &'static str) -> Self
+    where
+        T: RevocationStore + FamilyStore + SessionStore + AllowlistStore + ReplayStore,
+    {
         let store = Arc::new(store);
         Stores {
             revocation: store.clone(),
+            families: store.clone(),
             sessions: store.clone(),
             allowlist: store.clone(),
             replay: store,
@@ -79,6 +82,7 @@ impl Stores {
         let store = Arc::new(store);
         Stores {
             revocation: store.clone(),
+            families: store.clone(),
             sessions: store.clone(),
             allowlist: store.clone(),
             replay: store.clone(),
@@ -109,18 +113,25 @@ impl Stores {
 /// | `redis+cluster://host1:6379,host2:6379` | `RedisStore` on a Redis Cluster | `redis-cluster` |
 ///
 /// Network backends connect lazily: a server that is down at start-up answers `503` until it
-/// is back, rather than keeping the service from starting.
+/// is back, rather than keeping the service from starting. The stores read the system clock;
+/// [`connect_with_clock`] hands them another.
 pub async fn connect(url: &str) -> Result<Stores, StoreError> {
+    connect_with_clock(url, crate::clock::system()).await
+}
+
+/// [`connect`], the stores reading time from `clock` (what
+/// [`AuthBuilder::connect`](crate::AuthBuilder::connect) does with the engine's clock).
+pub async fn connect_with_clock(url: &str, clock: SharedClock) -> Result<Stores, StoreError> {
     let url = url.trim();
     let scheme = url
         .split_once(':')
         .map(|(s, _)| s.to_ascii_lowercase())
         .unwrap_or_default();
     match scheme.as_str() {
-        "" | "memory" => Ok(Stores::memory()),
-        "sqlite" => sql(url, "sqlite").await,
-        "postgres" | "postgresql" => sql(url, "postgres").await,
-        "redis" | "rediss" | "redis+cluster" | "rediss+cluster" => redis(url),
+        "" | "memory" => Ok(Stores::memory_with_clock(clock)),
+        "sqlite" => sql(url, "sqlite", clock).await,
+        "postgres" | "postgresql" => sql(url, "postgres", clock).await,
+        "redis" | "rediss" | "redis+cluster" | "rediss+cluster" => redis(url, clock),
         _ => Err(StoreError::Config(format!(
             "unknown store URL scheme {scheme:?}: use memory://, sqlite://, postgres://, redis:// or redis+cluster://"
         ))),
@@ -128,36 +139,41 @@ pub async fn connect(url: &str) -> Result<Stores, StoreError> {
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-async fn sql(url: &str, backend: &'static str) -> Result<Stores, StoreError> {
+async fn sql(url: &str, backend: &'static str, clock: SharedClock) -> Result<Stores, StoreError> {
     if (backend == "sqlite" && !cfg!(feature = "sqlite"))
         || (backend == "postgres" && !cfg!(feature = "postgres"))
     {
         return Err(missing_feature(backend));
     }
-    let store = super::SqlStore::connect(url).await?;
+    let store = super::SqlStore::connect(url)
+        .await?
+        .with_clock(clock.clone());
     #[cfg(feature = "postgres")]
     let feed = store
         .is_postgres()
         .then(|| Arc::new(store.clone()) as Arc<dyn RevocationFeed>);
     #[cfg(not(feature = "postgres"))]
     let feed = None;
-    let mut stores = Stores::single(store, backend);
+    let mut stores =
+        Stores::single(store, backend).with_rate_limiter(MemoryRateLimiter::with_clock(clock));
     stores.feed = feed;
     Ok(stores)
 }
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-async fn sql(_url: &str, backend: &'static str) -> Result<Stores, StoreError> {
+async fn sql(_url: &str, backend: &'static str, _clock: SharedClock) -> Result<Stores, StoreError> {
     Err(missing_feature(backend))
 }
 
 #[cfg(feature = "redis")]
-fn redis(url: &str) -> Result<Stores, StoreError> {
-    Ok(Stores::redis(super::RedisStore::new(url)?))
+fn redis(url: &str, clock: SharedClock) -> Result<Stores, StoreError> {
+    Ok(Stores::redis(
+        super::RedisStore::new(url)?.with_clock(clock),
+    ))
 }
 
 #[cfg(not(feature = "redis"))]
-fn redis(_url: &str) -> Result<Stores, StoreError> {
+fn redis(_url: &str, _clock: SharedClock) -> Result<Stores, StoreError> {
     Err(missing_feature("redis"))
 }
 

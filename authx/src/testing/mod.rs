@@ -4,7 +4,7 @@
 //! - [`audit_routes`]: sends every `#[protect]` route of your `Router` the requests it must
 //!   refuse, and every `#[public(rate)]` route more requests than its limit; one line in your
 //!   test suite proves that no route lost its guard.
-//! - [`stores`] (also reached as `authx::store::testing`): the conformance suite a store backend
+//! - [`stores`]: the conformance suite a store backend
 //!   of your own must pass.
 //!
 //! ```standalone_crate

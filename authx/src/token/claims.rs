@@ -164,7 +164,7 @@ impl<E: std::fmt::Debug> std::fmt::Debug for Claims<E> {
 impl Claims<Extra> {
     /// Claims with the registered claims authx requires and nothing else (no scopes, no extra
     /// data), for tests and custom verifiers; tokens are issued with
-    /// [`Auth::access_token`](crate::Auth::access_token) and friends.
+    /// [`Tokens::access`](crate::Tokens::access) and friends.
     pub fn new(
         sub: impl Into<String>,
         jti: impl Into<String>,

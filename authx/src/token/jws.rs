@@ -41,6 +41,8 @@ pub(crate) struct Jws<'t> {
     pub codec: bool,
     /// `header.payload`, the signed bytes.
     message: &'t str,
+    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
+    header: &'t str,
     payload: &'t str,
     signature: &'t str,
 }
@@ -101,6 +103,7 @@ impl<'t> Jws<'t> {
             at_jwt,
             codec,
             message,
+            header,
             payload,
             signature,
         })
@@ -141,6 +144,15 @@ impl<'t> Jws<'t> {
             }
         }
         Err(last)
+    }
+
+    /// The whole header as `T`, for the fields [`parse`](Self::parse) does not read (a DPoP
+    /// proof's `typ` and `jwk`): decoded again, off the token hot path.
+    #[cfg(feature = "oauth")]
+    pub fn header<T: DeserializeOwned>(&self) -> Result<T, TokenError> {
+        decoded(self.header, |bytes| {
+            serde_json::from_slice(bytes).map_err(|_| MALFORMED)
+        })
     }
 
     /// The payload as `T` (verify first).

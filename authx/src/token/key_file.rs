@@ -5,7 +5,7 @@
 //! signing) and **previous** keys, kept for verification until the tokens they signed have
 //! expired. Every token carries its key's `kid`. `authx keys rotate --file keys.json` moves
 //! next to current and current to previous, and adds a new next; the engine reloads the file
-//! without a restart ([`Auth::reload_keys`](crate::Auth::reload_keys), or every
+//! without a restart ([`Keys::reload`](crate::Keys::reload), or every
 //! `AUTHX_KEYS_RELOAD_INTERVAL` seconds).
 //!
 //! ```json

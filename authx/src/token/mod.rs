@@ -6,9 +6,9 @@
 //! carry ids. The algorithm in a token's header must be exactly the algorithm of the key that
 //! verifies it: `none` never verifies, and an HMAC token never verifies against a public key.
 
-mod algorithm;
 mod backend;
 mod build;
+mod checked;
 mod claims;
 pub(crate) mod codec;
 mod error;
@@ -23,8 +23,13 @@ pub(crate) mod verified_cache;
 
 use std::time::Duration;
 
-pub use algorithm::{Algorithm, UnknownAlgorithm};
+/// The DPoP proof algorithms accepted (RFC 9449), as `algs` in challenges and
+/// `dpop_signing_alg_values_supported` in the resource metadata: asymmetric only.
+pub const DPOP_ALGORITHMS: &[&str] = &["ES256", "ES384", "EdDSA", "RS256", "PS256"];
+
+pub use crate::config::{Algorithm, UnknownAlgorithm};
 pub use backend::name as crypto_backend;
+pub use checked::{FreshClaims, RefreshClaims};
 pub use claims::{
     ACR_CLAIM, AMR_CLAIM, CLIENT_ID_CLAIM, CNF_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS,
     TokenPair, TokenType,
@@ -34,19 +39,20 @@ pub use key_file::{KeyFile, KeyFileError, RetiredKey, SigningKeyEntry};
 pub use pair::{PairBuilder, TokenOptions};
 pub use raw::{InsecureToken, JwtCodec, insecure_decode};
 pub use thumbprint::jwk_thumbprint;
+#[cfg(any(feature = "oauth", feature = "jwks"))]
 pub(crate) use thumbprint::public_jwk_is_sound;
 
 use crate::clock::Clock;
 use codec::TokenCodec;
 
-/// Issues one token. Start with [`Auth::access_token`](crate::Auth::access_token) or
-/// [`Auth::refresh_token`](crate::Auth::refresh_token); in allowlist mode, issue with
-/// [`Auth::register`](crate::Auth::register).
+/// Issues one token. Start with [`Tokens::access`](crate::Tokens::access) or
+/// [`Tokens::refresh`](crate::Tokens::refresh); in allowlist mode, issue with
+/// [`Tokens::register`](crate::Tokens::register).
 ///
 /// ```
 /// # let auth = authx::Auth::new(authx::AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
 /// let token = auth
-///     .access_token("user-42")
+///     .tokens().access("user-42")
 ///     .fresh(true)
 ///     .scopes(["users:read", "orders:*"])
 ///     .extra(serde_json::json!({ "email": "a@example.com" }))
@@ -230,10 +236,10 @@ impl<'a> TokenBuilder<'a> {
     ///
     /// ```
     /// # let auth = authx::Auth::new(authx::AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
-    /// let token = auth.access_token("ada").header("typ", "at+jwt").header("x5t", "dGh1bWI").issue().unwrap();
+    /// let token = auth.tokens().access("ada").header("typ", "at+jwt").header("x5t", "dGh1bWI").issue().unwrap();
     /// let header = authx::token::insecure_decode(&token).unwrap().header;
     /// assert_eq!(header["typ"], "at+jwt");
-    /// assert!(auth.access_token("ada").header("alg", "none").issue().is_err());
+    /// assert!(auth.tokens().access("ada").header("alg", "none").issue().is_err());
     /// ```
     pub fn header(mut self, name: impl Into<String>, value: impl serde::Serialize) -> Self {
         if let Ok(headers) = &mut self.headers {

@@ -9,7 +9,7 @@ use crate::clock::Clock;
 
 /// Issues an access token and a refresh token with the same subject, in one token family (the
 /// `sid` claim: the session given with [`session`](Self::session), else a new family id).
-/// Start with [`Auth::token_pair`](crate::Auth::token_pair).
+/// Start with [`Tokens::pair`](crate::Tokens::pair).
 ///
 /// Settings on the pair apply to both tokens; [`access`](Self::access) and
 /// [`refresh`](Self::refresh) set one token's own expiry, scopes, extra data, audience and
@@ -21,7 +21,7 @@ use crate::clock::Clock;
 /// use std::time::Duration;
 ///
 /// let pair = auth
-///     .token_pair("ada")
+///     .tokens().pair("ada")
 ///     .extra(serde_json::json!({ "plan": "pro" }))
 ///     .access(|t| t.scopes(["orders:read"]).expires_in(Duration::from_secs(300)))
 ///     .refresh(|t| t.expires_in(Duration::from_secs(86_400)).header("typ", "refresh+jwt"))
@@ -245,7 +245,7 @@ impl<'a> PairBuilder<'a> {
     }
 
     /// Signs both tokens, in one family: the session when one was given, else a new random
-    /// family id, so that [`Auth::logout`](crate::Auth::logout) and refresh-token reuse revoke
+    /// family id, so that [`Sessions::logout`](crate::Sessions::logout) and refresh-token reuse revoke
     /// the pair as a whole. The claims too (for the allowlist).
     pub(crate) fn sign(self) -> Result<(TokenPair, Claims, Claims), IssueError> {
         let mut base = self.base;

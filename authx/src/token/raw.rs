@@ -35,7 +35,7 @@ pub struct InsecureToken {
 ///
 /// ```
 /// # let auth = authx::Auth::new(authx::AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
-/// let token = auth.create_access_token("ada").unwrap();
+/// let token = auth.tokens().create_access("ada").unwrap();
 /// let seen = authx::insecure_decode(&token).unwrap();
 /// assert_eq!((seen.header["alg"].as_str(), seen.claims["sub"].as_str()), (Some("HS256"), Some("ada")));
 /// ```

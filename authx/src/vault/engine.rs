@@ -15,6 +15,7 @@ use super::cipher::{FernetCipher, VaultCipher, VaultCipherKind};
 use super::codec::{OpenAt as _, OpenEnvelope, OpenError, SealEnvelope};
 use super::config::VaultConfig;
 use super::extract::VaultPayload;
+use crate::clock::SharedClock;
 use crate::config::SameSite;
 use crate::cookies::SetCookies;
 use crate::error::{AuthError, ConfigError, IssueError};
@@ -28,6 +29,8 @@ use crate::store::{MemoryStore, RevocationStore, StoreError};
 #[derive(Clone)]
 pub struct Vault {
     inner: Arc<Inner>,
+    /// Where "now" comes from: token expiry on seal and open.
+    clock: SharedClock,
 }
 
 struct Inner {
@@ -51,11 +54,6 @@ fn revocation_key(jti: &str) -> String {
     format!("vault:{jti}")
 }
 
-/// Seconds since the epoch.
-fn now() -> i64 {
-    crate::clock::unix_now()
-}
-
 impl Vault {
     /// Checks `config` and builds the vault, with deactivations kept in memory
     /// ([`MemoryStore`]).
@@ -68,7 +66,7 @@ impl Vault {
     }
 
     /// Like [`new`](Self::new), keeping deactivated token ids in `store` (shared by every
-    /// instance, or with [`Auth::revocation_store`](crate::Auth::revocation_store)).
+    /// instance, or with [`StoresInUse::revocation`](crate::StoresInUse::revocation)).
     pub fn with_store(
         config: VaultConfig,
         store: Arc<dyn RevocationStore>,
@@ -121,7 +119,23 @@ impl Vault {
                 codec: cipher,
                 store,
             }),
+            clock: crate::clock::system(),
         })
+    }
+
+    /// This vault, reading time from `clock` (the engine's, [`Auth::clock`](crate::Auth::clock),
+    /// or a [`ManualClock`](crate::clock::ManualClock) in tests) to stamp and expire its tokens.
+    /// Its store reads its own: give [`with_store`](Self::with_store) one on the same clock
+    /// ([`MemoryStore::with_clock`], `SqlStore::with_clock`) so deactivations expire by it too.
+    #[must_use]
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Seconds since the epoch, on the vault's clock.
+    fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// A new random key (32 bytes from the OS, url-safe base64), to put in `AUTHX_VAULT_KEY`;
@@ -160,13 +174,15 @@ impl Vault {
         let envelope = SealEnvelope {
             data: payload,
             jti: uuid::Uuid::new_v4().to_string(),
-            exp: now().saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
+            exp: self
+                .now()
+                .saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
         };
         let json = serde_json::to_vec(&envelope).map_err(|e| IssueError::Data(e.to_string()))?;
         let token = self
             .inner
             .codec
-            .seal(&json, u64::try_from(now()).unwrap_or(0));
+            .seal(&json, u64::try_from(self.now()).unwrap_or(0));
         let max = self.inner.config.max_token_size;
         if token.len() > max {
             return Err(IssueError::Data(format!(
@@ -250,7 +266,7 @@ impl Vault {
         &self,
         token: &str,
     ) -> Result<VaultPayload<T>, AuthError> {
-        let envelope = self.decrypt(token, now())?;
+        let envelope = self.decrypt(token, self.now())?;
         let key = revocation_key(&envelope.jti);
         if self.store_call(self.inner.store.is_revoked(&key)).await? {
             return Err(AuthError::Revoked);
@@ -272,7 +288,7 @@ impl Vault {
     /// [`AuthError::Revoked`] meanwhile. Disabling an expired token does nothing; disabling
     /// twice is harmless. A token that does not open is refused.
     pub async fn disable(&self, token: &str) -> Result<(), AuthError> {
-        let envelope = match self.decrypt(token, now()) {
+        let envelope = match self.decrypt(token, self.now()) {
             Ok(envelope) => envelope,
             Err(AuthError::Expired) => return Ok(()),
             Err(e) => return Err(e),

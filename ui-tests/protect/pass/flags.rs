@@ -51,9 +51,9 @@ fn main() {
 
     let auth = auth();
     let app = routes![access, refresh, password, any, bare_routed].with_state(auth.clone());
-    let access_token = auth.access_token("ann").issue().unwrap();
-    let fresh_token = auth.access_token("ann").fresh(true).issue().unwrap();
-    let refresh_token = auth.refresh_token("ann").issue().unwrap();
+    let access_token = auth.tokens().access("ann").issue().unwrap();
+    let fresh_token = auth.tokens().access("ann").fresh(true).issue().unwrap();
+    let refresh_token = auth.tokens().refresh("ann").issue().unwrap();
 
     assert_eq!(send(&app, "GET", "/bare", None, None).0, 401);
     assert_eq!(send(&app, "GET", "/bare", Some(&access_token), None).0, 200);
@@ -81,7 +81,13 @@ fn main() {
         send(&app, "POST", "/password", Some(&fresh_token), None).1,
         "fresh=true"
     );
-    assert_eq!(send(&app, "GET", "/any", Some(&refresh_token), None).1, "refresh");
-    assert_eq!(send(&app, "GET", "/any", Some(&access_token), None).1, "access");
+    assert_eq!(
+        send(&app, "GET", "/any", Some(&refresh_token), None).1,
+        "refresh"
+    );
+    assert_eq!(
+        send(&app, "GET", "/any", Some(&access_token), None).1,
+        "access"
+    );
     assert_eq!(send(&app, "GET", "/any", None, None).0, 401);
 }

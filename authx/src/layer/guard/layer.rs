@@ -10,9 +10,11 @@ use super::AuthService;
 use crate::Auth;
 use crate::auth::Check;
 use crate::error::AuthError;
+use crate::extract::Rejection;
 use crate::guard::{BoxFuture, Rules};
 use crate::rate::RateDecision;
 use crate::token::Claims;
+use axum::response::IntoResponse;
 
 type Insert = Box<dyn FnOnce(&mut http::Extensions) + Send>;
 type SubjectLoader =
@@ -128,13 +130,9 @@ impl AuthLayer {
         let (mut parts, body) = req.into_parts();
         match admit(&self, &mut parts).await {
             Ok(rate) => Ok((Request::from_parts(parts, body), rate)),
-            Err(e) => {
-                let mut res = crate::oauth::refusal(&self.auth, e);
-                if self.rules.dpop {
-                    crate::error::dpop_only(&mut res);
-                }
-                Err(res)
-            }
+            Err(e) => Err(Rejection::new(&self.auth, e)
+                .dpop_only(self.rules.dpop)
+                .into_response()),
         }
     }
 

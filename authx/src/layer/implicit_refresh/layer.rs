@@ -7,9 +7,10 @@ use http::Request;
 use http::request::Parts;
 
 use super::ImplicitRefreshService;
+use crate::auth::Verification;
 use crate::cookies::SetCookies;
 use crate::error::AuthError;
-use crate::extract::locate::cookie;
+use crate::request::locate::cookie;
 use crate::token::TokenType;
 use crate::{Auth, TokenLocation};
 
@@ -102,7 +103,7 @@ impl ImplicitRefreshLayer {
     ///   mode, so logout and session revocation end the chain at once;
     /// - every re-issued token belongs to the old one's family: its session, else (a token
     ///   issued alone, or by Python AuthX) the family it founds, named by its own id. A logout
-    ///   of any token of the chain ([`Auth::logout`]) revokes that family, and with it every
+    ///   of any token of the chain ([`Sessions::logout`](crate::Sessions::logout)) revokes that family, and with it every
     ///   copy re-issued so far, the victim's and a thief's alike;
     /// - the chain ends [`max_login_age`](Self::max_login_age) after the login (the token's
     ///   `auth_time`; a token without one is not refreshed), `refresh_token_expires` by
@@ -151,7 +152,7 @@ impl ImplicitRefreshLayer {
             Ok(Some(token)) => {
                 let name = &self.auth.config().cookies.access_cookie_name;
                 crate::cookies::request::replace(&mut parts.headers, name, &token);
-                self.auth.set_access_cookies(&token).ok()
+                self.auth.cookies().set_access(&token).ok()
             }
             Ok(None) => None,
             Err(e) => {
@@ -193,13 +194,25 @@ impl ImplicitRefreshLayer {
         };
         // Revocation, family revocation and retirement (a retired refresh token revokes its
         // family here as on the refresh route).
-        let refresh = self.auth.verify_unrevoked(refresh).await?;
+        let refresh = self
+            .auth
+            .run_detached(Verification {
+                expect: Some(TokenType::Refresh),
+                ..Verification::given(refresh)
+            })
+            .await?;
         let same_family = old.sid.is_some() && refresh.sid == old.sid;
         if refresh.token_type != TokenType::Refresh || refresh.sub != old.sub || !same_family {
             return Ok(None);
         }
-        // A logged-out access token stays logged out.
-        self.auth.ensure_claims_not_revoked(&old).await?;
+        // A logged-out access token stays logged out; a DPoP-bound one is never renewed into
+        // a bearer token. An expired token has left the allowlist: not asked.
+        self.auth
+            .run_detached(Verification {
+                allowlist: false,
+                ..Verification::decoded(&old)
+            })
+            .await?;
         let mut builder = self
             .auth
             .access_token(&refresh.sub)
@@ -250,8 +263,9 @@ impl ImplicitRefreshLayer {
         if now.saturating_sub(login) > max_login_age {
             return Ok(None);
         }
-        // Revocation of the token and its family, and the allowlist.
-        self.auth.ensure_live(&old).await?;
+        // Revocation of the token and its family, and the allowlist; a DPoP-bound token is
+        // never renewed into a bearer token.
+        self.auth.run_detached(Verification::decoded(&old)).await?;
         // The new token joins the old one's family: its session, else the family the old token
         // founds (its own id), so a logout of any token of the chain ends every copy of it.
         let mut builder = self

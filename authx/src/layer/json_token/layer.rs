@@ -6,9 +6,10 @@ use axum::response::{IntoResponse, Response};
 use http::{Request, StatusCode, header};
 use serde::Deserialize;
 
-use super::{JsonTokenService, JsonTokens};
+use super::JsonTokenService;
 use crate::Auth;
 use crate::error::ErrorBody;
+use crate::request::json::JsonTokens;
 
 /// Makes the `json` token location work: for requests with a JSON content type, buffers the body
 /// (up to `limit` bytes, default 64 KiB; larger bodies get `413`), reads the configured

@@ -104,7 +104,7 @@ impl NearCached {
         self.state.invalidate(key);
         // An entry already expired is neither written nor announced.
         if let (Ok(()), Some(echo)) = (&result, echo)
-            && expires_at > crate::clock::unix_now()
+            && expires_at > self.clock.now()
         {
             let limit = Duration::from_millis(self.state.echoes.limit_ms.load(Ordering::Relaxed));
             let waited = tokio::time::timeout(limit.saturating_sub(started.elapsed()), echo);

@@ -2,13 +2,12 @@
 
 use super::scripts::{ALLOW, WITHDRAW, WITHDRAW_SUBJECT};
 use super::{RedisStore, unavailable};
-use crate::clock::unix_now as now;
 use crate::store::{AllowlistStore, StoreError};
 
 #[async_trait::async_trait]
 impl AllowlistStore for RedisStore {
     async fn allow(&self, jti: &str, subject: &str, expires_at: i64) -> Result<(), StoreError> {
-        if expires_at <= now() {
+        if expires_at <= self.now() {
             return Ok(());
         }
         ALLOW

@@ -7,6 +7,7 @@ mod cluster;
 #[cfg(feature = "redis-cluster")]
 mod cluster_url;
 mod ended;
+mod family;
 mod feed;
 mod rate;
 mod replay;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use cluster::{Conn, Lazy, Target};
 
 use super::{RevocationStore, Session, SessionMark, StoreError};
-use crate::clock::unix_now as now;
+use crate::clock::SharedClock;
 
 /// Revocations and sessions in Redis.
 ///
@@ -45,6 +46,9 @@ pub struct RedisStore {
     /// `WAIT`, so not the one the checks use).
     writes: Arc<Lazy>,
     prefix: String,
+    /// Where "now" comes from for what this store decides itself (an expiry already past);
+    /// Redis expires keys (`EXAT`) and counts rate windows (`TIME`) by its own clock.
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -79,7 +83,23 @@ impl RedisStore {
             target: Arc::new(target),
             conn: Arc::default(),
             writes: Arc::default(),
+            clock: crate::clock::system(),
         })
+    }
+
+    /// This store, reading time from `clock` (the engine's: [`connect`](crate::store::connect)
+    /// and [`AuthBuilder::connect`](crate::AuthBuilder::connect) hand it over) where it decides
+    /// itself: whether an expiry is already past, and the least expiry of a replay record.
+    /// Redis still expires keys and counts rate windows by its own clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, in seconds, on this store's clock.
+    fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     async fn conn(&self) -> Result<Conn, StoreError> {
@@ -181,7 +201,7 @@ fn session_from_map(m: HashMap<String, String>) -> Option<Session> {
 #[async_trait::async_trait]
 impl RevocationStore for RedisStore {
     async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
-        if expires_at <= now() {
+        if expires_at <= self.now() {
             return Ok(());
         }
         // Written and announced in one script, for the near-caches of every instance.
@@ -199,10 +219,6 @@ impl RevocationStore for RedisStore {
         .map(|_| ())
     }
 
-    async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
-        self.any_revoked(&[key]).await
-    }
-
     async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
         if keys.is_empty() {
             return Ok(false);
@@ -216,50 +232,6 @@ impl RevocationStore for RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(n > 0)
-    }
-
-    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let exp = expires_at.max(now() + 1);
-        // A once-only record (DPoP proofs have their own keys, `replay.rs`): never asked about
-        // through `any_revoked`, so never announced to near-caches, and not waited for (a retry
-        // of a call whose record was written would be refused as its replay).
-        let first: i64 = scripts::REVOKE_ONCE
-            .key(self.revoked_key(key))
-            .arg(uuid::Uuid::new_v4().simple().to_string())
-            .arg(exp)
-            .invoke_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        Ok(first == 1)
-    }
-
-    async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
-        redis::cmd("GET")
-            .arg(self.family_key(family))
-            .query_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)
-    }
-
-    async fn advance_family(
-        &self,
-        family: &str,
-        current: &str,
-        next: &str,
-        expires_at: i64,
-    ) -> Result<bool, StoreError> {
-        // Not waited for: failing a rotation that was written would have the client present
-        // the old refresh token again, which reads as its reuse.
-        let n: i64 = scripts::ADVANCE_FAMILY
-            .key(self.family_key(family))
-            .arg(current)
-            .arg(next)
-            // EXAT in the past expires the record at once (0 is refused).
-            .arg(expires_at.max(1))
-            .invoke_async(&mut self.conn().await?)
-            .await
-            .map_err(unavailable)?;
-        Ok(n == 1)
     }
 
     async fn any_revoked_or_ended(
@@ -285,5 +257,31 @@ impl RevocationStore for RedisStore {
         expires_at: i64,
     ) -> Result<u64, StoreError> {
         self.end(subject, keep, now, expires_at).await
+    }
+
+    async fn live_within_rate(
+        &self,
+        keys: &[&str],
+        session: Option<&crate::store::SessionMark<'_>>,
+        rate_key: &str,
+        count: u32,
+        window: std::time::Duration,
+    ) -> Option<Result<crate::store::rate::Unrevoked, StoreError>> {
+        let found = self
+            .gcra(
+                &scripts::GCRA_UNLESS_REVOKED,
+                keys,
+                session,
+                rate_key,
+                count,
+                window,
+            )
+            .await;
+        Some(found.map(|d| {
+            d.map_or(
+                crate::store::rate::Unrevoked::Revoked,
+                crate::store::rate::Unrevoked::Rate,
+            )
+        }))
     }
 }

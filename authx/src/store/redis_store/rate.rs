@@ -4,15 +4,15 @@
 
 use std::time::Duration;
 
-use super::scripts::{GCRA, GCRA_PEEK, GCRA_UNLESS_REVOKED};
+use super::scripts::{GCRA, GCRA_PEEK};
 use super::{RedisStore, unavailable};
 use crate::store::StoreError;
 
 impl RedisStore {
-    /// Runs `script` ([`GCRA`], [`GCRA_PEEK`] or [`GCRA_UNLESS_REVOKED`]) with `revoked` keys
+    /// Runs `script` ([`GCRA`], [`GCRA_PEEK`] or `GCRA_UNLESS_REVOKED`) with `revoked` keys
     /// first, then `session`'s end record, and the rate key of `key` last; `None` when a
     /// revoked key was found or the session was ended.
-    async fn gcra(
+    pub(super) async fn gcra(
         &self,
         script: &redis::Script,
         revoked: &[&str],
@@ -20,7 +20,7 @@ impl RedisStore {
         key: &str,
         count: u32,
         window: Duration,
-    ) -> Result<Option<crate::rate::RateDecision>, StoreError> {
+    ) -> Result<Option<crate::store::rate::RateDecision>, StoreError> {
         let window_us = i64::try_from(window.as_micros()).unwrap_or(i64::MAX).max(1);
         let interval = (window_us / i64::from(count.max(1))).max(1);
         let mut invocation = script.prepare_invoke();
@@ -45,12 +45,12 @@ impl RedisStore {
         let us = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
         Ok(match allowed {
             -1 => None,
-            1 => Some(crate::rate::RateDecision::allowed(
+            1 => Some(crate::store::rate::RateDecision::allowed(
                 count,
                 u32::try_from(remaining).unwrap_or(0),
                 us(reset),
             )),
-            _ => Some(crate::rate::RateDecision::refused(
+            _ => Some(crate::store::rate::RateDecision::refused(
                 count,
                 us(reset),
                 us(retry),
@@ -60,13 +60,13 @@ impl RedisStore {
 }
 
 #[async_trait::async_trait]
-impl crate::rate::RateLimiter for RedisStore {
+impl crate::store::rate::RateLimiter for RedisStore {
     async fn check(
         &self,
         key: &str,
         count: u32,
         window: Duration,
-    ) -> Result<crate::rate::RateDecision, StoreError> {
+    ) -> Result<crate::store::rate::RateDecision, StoreError> {
         self.gcra(&GCRA, &[], None, key, count, window)
             .await?
             .ok_or_else(|| StoreError::unavailable("the rate script answered for no key"))
@@ -77,28 +77,9 @@ impl crate::rate::RateLimiter for RedisStore {
         key: &str,
         count: u32,
         window: Duration,
-    ) -> Result<crate::rate::RateDecision, StoreError> {
+    ) -> Result<crate::store::rate::RateDecision, StoreError> {
         self.gcra(&GCRA_PEEK, &[], None, key, count, window)
             .await?
             .ok_or_else(|| StoreError::unavailable("the rate script answered for no key"))
-    }
-
-    async fn check_unless_revoked(
-        &self,
-        revoked: &[&str],
-        session: Option<&crate::store::SessionMark<'_>>,
-        key: &str,
-        count: u32,
-        window: Duration,
-    ) -> Option<Result<crate::rate::Unrevoked, StoreError>> {
-        let found = self
-            .gcra(&GCRA_UNLESS_REVOKED, revoked, session, key, count, window)
-            .await;
-        Some(found.map(|d| {
-            d.map_or(
-                crate::rate::Unrevoked::Revoked,
-                crate::rate::Unrevoked::Rate,
-            )
-        }))
     }
 }

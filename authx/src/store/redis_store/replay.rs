@@ -6,7 +6,6 @@ use std::sync::LazyLock;
 use redis::Script;
 
 use super::{RedisStore, unavailable};
-use crate::clock::unix_now as now;
 use crate::store::{ReplayStore, StoreError};
 
 /// Records KEYS[1] until ARGV[2] unless it exists (`SET NX EXAT`): 1 for the first use, 0 for a
@@ -31,8 +30,8 @@ impl RedisStore {
 impl ReplayStore for RedisStore {
     /// Never announced to near-caches, and not waited for with `wait_replicas` (a retry of a
     /// proof whose record was written would be refused as its own replay).
-    async fn first_use(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let exp = expires_at.max(now() + 1);
+    async fn record_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let exp = expires_at.max(self.now() + 1);
         let first: i64 = FIRST_USE
             .key(self.replay_key(key))
             .arg(uuid::Uuid::new_v4().simple().to_string())

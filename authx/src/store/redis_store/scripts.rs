@@ -242,20 +242,6 @@ return 1"
 }
 
 script! {
-    /// Records KEYS[1] until ARGV[2] unless it is recorded: 1 for the first use, 0 for a
-    /// replay. ARGV[1] is this call's own value, so the same call run again (a client retrying
-    /// after a lost reply) still counts as the first.
-    REVOKE_ONCE = r"
-local held = redis.call('GET', KEYS[1])
-if held == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2])
-  return 1
-end
-if held == ARGV[1] then return 1 end
-return 0"
-}
-
-script! {
     /// Advances a token family's live refresh token from ARGV[1] to ARGV[2] (until ARGV[3]),
     /// when ARGV[1] is live or nothing is recorded. Already at ARGV[2] (a fresh id, so this
     /// very call, run again by a client retrying after a lost reply) counts as done.
@@ -347,7 +333,7 @@ script! {
 
 script! {
     /// [`GCRA`]'s decision for KEYS[1] now, with its arithmetic, and nothing written: a
-    /// [`RateLimiter::peek`](crate::rate::RateLimiter::peek).
+    /// [`RateLimiter::peek`](crate::store::rate::RateLimiter::peek).
     GCRA_PEEK = concat!(gcra_decision!(), gcra_allowed!())
 }
 

@@ -6,7 +6,6 @@ use super::scripts::{
     CREATE_SESSION, END_SUBJECT_SESSIONS, MARK_REVOKED, SESSION_PAGE, SESSIONS_BEYOND, TOUCH,
 };
 use super::{RedisStore, session_from_map, unavailable};
-use crate::clock::unix_now as now;
 use crate::store::{EndedSessions, Session, SessionCursor, SessionStore, StoreError};
 
 /// At most this many sessions are ended by one login over the cap.
@@ -98,7 +97,7 @@ impl SessionStore for RedisStore {
     }
 
     async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let now = now();
+        let now = self.now();
         Ok(self
             .load_sessions(&[id.to_owned()])
             .await?

@@ -1,7 +1,6 @@
 //! [`SqlStore`]'s allowlist.
 
 use super::SqlStore;
-use crate::clock::unix_now as now;
 use crate::store::{AllowlistStore, StoreError};
 
 #[async_trait::async_trait]
@@ -32,7 +31,7 @@ impl AllowlistStore for SqlStore {
                 )
                 .bind(jti)
                 .bind(subject)
-                .bind(now())
+                .bind(self.now())
                 .fetch_optional(&self.pool)
             })
             .await?;
@@ -44,7 +43,7 @@ impl AllowlistStore for SqlStore {
             .with_schema(|| {
                 sqlx::query("DELETE FROM authx_allowlist WHERE jti = $1 AND expires_at > $2")
                     .bind(jti)
-                    .bind(now())
+                    .bind(self.now())
                     .execute(&self.pool)
             })
             .await?;
@@ -56,7 +55,7 @@ impl AllowlistStore for SqlStore {
             .with_schema(|| {
                 sqlx::query("DELETE FROM authx_allowlist WHERE subject = $1 AND expires_at > $2")
                     .bind(subject)
-                    .bind(now())
+                    .bind(self.now())
                     .execute(&self.pool)
             })
             .await?;

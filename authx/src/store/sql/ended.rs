@@ -4,7 +4,6 @@
 use sqlx::Row;
 
 use super::{SqlStore, unavailable};
-use crate::clock::unix_now as now;
 use crate::store::{SessionMark, StoreError, SubjectEnd};
 
 /// A generation as the `BIGINT` column holds it.
@@ -42,7 +41,7 @@ impl SqlStore {
             None => "0".to_owned(),
         };
         let sql = format!("SELECT {revoked} + {ended} AS n");
-        let now = now();
+        let now = self.now();
         let count: i64 = self
             .with_schema(|| {
                 let mut query = sqlx::query(&sql);
@@ -75,7 +74,7 @@ impl SqlStore {
                     "SELECT generation FROM authx_ended WHERE subject = $1 AND expires_at > $2",
                 )
                 .bind(subject)
-                .bind(now())
+                .bind(self.now())
                 .fetch_optional(&self.pool)
             })
             .await?;
@@ -117,7 +116,7 @@ impl SqlStore {
         } else {
             upsert.to_owned()
         };
-        let clock = crate::clock::unix_now();
+        let clock = self.now();
         let keep_id = keep.map_or("", |k| k.session);
         // A kept session stays kept when the row is gone or expired, when it is of the row's
         // generation or later, or when the row already keeps it.

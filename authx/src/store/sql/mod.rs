@@ -2,7 +2,10 @@
 //! SQL both databases accept.
 
 mod allowlist;
+#[cfg(all(test, feature = "sqlite", feature = "vault"))]
+mod clock_tests;
 mod ended;
+mod family;
 #[cfg(feature = "postgres")]
 mod feed;
 mod replay;
@@ -18,7 +21,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 use super::{RevocationStore, Session, SessionMark, StoreError};
-use crate::clock::unix_now as now;
+use crate::clock::SharedClock;
 
 /// Purge expired rows every this many writes.
 const PURGE_EVERY: u64 = 256;
@@ -37,6 +40,9 @@ pub struct SqlStore {
     /// For the revocation feed's own connection (`LISTEN`); never printed.
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     url: Arc<str>,
+    /// Where "now" comes from: every expiry is compared with a time this store passes in, never
+    /// the database's own clock.
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -70,11 +76,26 @@ impl SqlStore {
             writes: Arc::new(AtomicU64::new(0)),
             postgres: url.starts_with("postgres"),
             url: url.into(),
+            clock: crate::clock::system(),
         };
         if let Err(e) = store.migrate().await {
             tracing::warn!(error = %e, "authx: database unreachable at start-up; will retry on use");
         }
         Ok(store)
+    }
+
+    /// This store, reading time from `clock` (the engine's: [`connect`](crate::store::connect)
+    /// and [`AuthBuilder::connect`](crate::AuthBuilder::connect) hand it over): rows expire,
+    /// and are purged, by its time. The default is the system clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, in seconds, on this store's clock.
+    fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// Whether this is PostgreSQL (with a revocation feed for the near-cache).
@@ -84,7 +105,7 @@ impl SqlStore {
 
     /// Deletes expired revocations, sessions and replay records; returns how many rows went.
     pub async fn purge_expired(&self) -> Result<u64, StoreError> {
-        let now = now();
+        let now = self.now();
         let a = sqlx::query("DELETE FROM authx_revoked WHERE expires_at <= $1")
             .bind(now)
             .execute(&self.pool)
@@ -179,7 +200,7 @@ const SESSION_COLUMNS: &str = "id, subject, created_at, last_seen, expires_at, i
 #[async_trait::async_trait]
 impl RevocationStore for SqlStore {
     async fn revoke(&self, key: &str, expires_at: i64) -> Result<(), StoreError> {
-        if expires_at <= now() {
+        if expires_at <= self.now() {
             return Ok(()); // already refused for being expired
         }
         // On PostgreSQL the write announces itself in the same statement (delivered when it
@@ -201,10 +222,6 @@ impl RevocationStore for SqlStore {
         .await?;
         self.after_write().await;
         Ok(())
-    }
-
-    async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
-        self.any_revoked(&[key]).await
     }
 
     async fn any_revoked(&self, keys: &[&str]) -> Result<bool, StoreError> {
@@ -238,65 +255,5 @@ impl RevocationStore for SqlStore {
         expires_at: i64,
     ) -> Result<u64, StoreError> {
         self.end(subject, keep, now, expires_at).await
-    }
-
-    async fn revoke_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let expires_at = expires_at.max(now() + 1);
-        // A once-only record: never asked about through `any_revoked`, so never announced to
-        // near-caches. (DPoP proofs have their own table: `replay.rs`.)
-        let sql = "INSERT INTO authx_revoked (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
-        let done = self
-            .with_schema(|| {
-                sqlx::query(sql)
-                    .bind(key)
-                    .bind(expires_at)
-                    .execute(&self.pool)
-            })
-            .await?;
-        self.after_write().await;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn family_head(&self, family: &str) -> Result<Option<String>, StoreError> {
-        let row = self
-            .with_schema(|| {
-                sqlx::query("SELECT head FROM authx_families WHERE family = $1 AND expires_at > $2")
-                    .bind(family)
-                    .bind(now())
-                    .fetch_optional(&self.pool)
-            })
-            .await?;
-        row.map(|r| r.try_get("head"))
-            .transpose()
-            .map_err(unavailable)
-    }
-
-    async fn advance_family(
-        &self,
-        family: &str,
-        current: &str,
-        next: &str,
-        expires_at: i64,
-    ) -> Result<bool, StoreError> {
-        // One statement, so two concurrent rotations cannot both advance: the row is inserted,
-        // or updated only while `current` is its head (or its record has expired).
-        let done = self
-            .with_schema(|| {
-                sqlx::query(
-                    "INSERT INTO authx_families (family, head, expires_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (family) DO UPDATE SET head = excluded.head, \
-                     expires_at = excluded.expires_at \
-                     WHERE authx_families.head = $4 OR authx_families.expires_at <= $5",
-                )
-                .bind(family)
-                .bind(next)
-                .bind(expires_at)
-                .bind(current)
-                .bind(now())
-                .execute(&self.pool)
-            })
-            .await?;
-        self.after_write().await;
-        Ok(done.rows_affected() == 1)
     }
 }

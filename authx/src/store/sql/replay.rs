@@ -1,7 +1,6 @@
 //! [`SqlStore`]'s replay records: table `authx_replay`, apart from revocations.
 
 use super::SqlStore;
-use crate::clock::unix_now as now;
 use crate::store::{ReplayStore, StoreError};
 
 #[async_trait::async_trait]
@@ -9,8 +8,8 @@ impl ReplayStore for SqlStore {
     /// One statement, atomic on both databases: the row is inserted, or taken over only when
     /// its record has expired (and not yet purged); otherwise nothing changes and the use is a
     /// replay. Never announced to near-caches.
-    async fn first_use(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let now = now();
+    async fn record_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let now = self.now();
         let expires_at = expires_at.max(now + 1);
         let done = self
             .with_schema(|| {

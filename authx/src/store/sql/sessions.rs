@@ -4,7 +4,6 @@ use sqlx::Row;
 
 use super::session_ends::{ENDED, not_ended};
 use super::{SESSION_COLUMNS, SqlStore, session_from_row, unavailable};
-use crate::clock::unix_now as now;
 use crate::store::{EndedSessions, Session, SessionCursor, SessionStore, StoreError};
 
 /// At most this many sessions are ended by one login over the cap (a cap lowered a long way
@@ -57,7 +56,7 @@ impl SessionStore for SqlStore {
             .with_schema(|| {
                 sqlx::query(&sql)
                     .bind(id)
-                    .bind(now())
+                    .bind(self.now())
                     .fetch_optional(&self.pool)
             })
             .await?;
@@ -118,7 +117,12 @@ impl SessionStore for SqlStore {
              AND expires_at > $2 AND NOT {ENDED}"
         );
         let done = self
-            .with_schema(|| sqlx::query(&sql).bind(id).bind(now()).execute(&self.pool))
+            .with_schema(|| {
+                sqlx::query(&sql)
+                    .bind(id)
+                    .bind(self.now())
+                    .execute(&self.pool)
+            })
             .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -162,7 +162,7 @@ pub async fn session_pages(stores: &Stores) {
     );
     let legacy = session(&subject, t - 200).with_generation(None);
     s.create_session(&legacy).await.unwrap();
-    // Ending them all, as `Auth::revoke_all_sessions` does: the record, then the sessions.
+    // Ending them all, as `Sessions::revoke_all` does: the record, then the sessions.
     let keep = made[1].id.clone();
     let kept = SessionMark {
         subject: &subject,
@@ -239,7 +239,8 @@ pub async fn session_cap(stores: Stores) {
         "the oldest session ended at the cap: {err:?}"
     );
     let listed: Vec<String> = auth
-        .sessions(&subject)
+        .sessions()
+        .list(&subject)
         .await
         .unwrap()
         .into_iter()

@@ -38,7 +38,7 @@ pub async fn engine(stores: Stores) {
         auth.verify_unrevoked(&token_b).await,
         Err(AuthError::Revoked)
     ));
-    let left = auth.sessions(&subject).await.unwrap();
+    let left = auth.sessions().list(&subject).await.unwrap();
     assert_eq!(left.iter().map(|s| &s.id).collect::<Vec<_>>(), [&a.id]);
     assert!(
         !auth.revoke_session(&c.id).await.unwrap(),

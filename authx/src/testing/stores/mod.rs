@@ -2,7 +2,8 @@
 //! authx's own backends do. Run it against a store of your own to prove it:
 //!
 //! ```
-//! use authx::store::{MemoryStore, Stores, testing};
+//! use authx::store::{MemoryStore, Stores};
+//! use authx::testing::stores as testing;
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! // Your backend, wrapped as `Stores` (`Stores::single` for one type doing it all).
@@ -11,15 +12,25 @@
 //! # }
 //! ```
 //!
+//! One section per kind of record, each a function of its own, so a store implementing only
+//! some of the traits runs only theirs: [`revocations`] ([`RevocationStore`](crate::store::RevocationStore)),
+//! [`families`] ([`FamilyStore`](crate::store::FamilyStore)), [`replay`]
+//! ([`ReplayStore`](crate::store::ReplayStore)), [`session_store`]
+//! ([`SessionStore`](crate::store::SessionStore)) and [`allowlist`]
+//! ([`AllowlistStore`](crate::store::AllowlistStore)); [`conformance`] runs them all, then the
+//! engine on these stores.
+//!
 //! Each check panics with a message naming what the store got wrong. Keys and subjects are
 //! random, so the suite can run against a shared database or Redis. [`conformance`] takes a
 //! few seconds: [`expiry`] and [`replay`] wait for an entry to expire.
 
 mod ends;
 mod engine;
+mod families;
 mod replay;
 
 pub use ends::{session_cap, session_ends, session_pages, stale_ends};
+pub use families::families;
 pub use replay::replay;
 
 use std::time::Duration;
@@ -31,19 +42,31 @@ fn unique(what: &str) -> String {
     format!("{what}-{}", uuid::Uuid::new_v4())
 }
 
-/// Every check below, in order.
+/// Every section below, in order: one per kind of record, then the engine on these stores.
 pub async fn conformance(stores: &Stores) {
-    revocation(stores).await;
-    retire_once_is_atomic(stores).await;
+    revocations(stores).await;
     families(stores).await;
-    sessions(stores).await;
-    session_ends(stores).await;
-    session_pages(stores).await;
-    stale_ends(stores).await;
-    allowlist(stores).await;
     replay(stores).await;
-    expiry(stores).await;
+    session_store(stores).await;
+    allowlist(stores).await;
     engine::engine(stores.clone()).await;
+}
+
+/// The [`RevocationStore`](crate::store::RevocationStore) section: revoked keys
+/// ([`revocation`], [`expiry`]) and subject-wide session ends ([`session_ends`],
+/// [`stale_ends`]).
+pub async fn revocations(stores: &Stores) {
+    revocation(stores).await;
+    session_ends(stores).await;
+    stale_ends(stores).await;
+    expiry(stores).await;
+}
+
+/// The [`SessionStore`](crate::store::SessionStore) section: [`sessions`], [`session_pages`]
+/// and [`session_cap`].
+pub async fn session_store(stores: &Stores) {
+    sessions(stores).await;
+    session_pages(stores).await;
     session_cap(stores.clone()).await;
 }
 
@@ -73,110 +96,6 @@ pub async fn revocation(stores: &Stores) {
     assert!(
         !r.is_revoked(&gone).await.unwrap(),
         "an already expired entry refuses nothing"
-    );
-}
-
-/// `revoke_once` is atomic: of 16 concurrent calls with one key, exactly one wins; and a key
-/// whose expiry has passed is still recorded briefly, so an immediate second use is caught.
-pub async fn retire_once_is_atomic(stores: &Stores) {
-    let key = unique("rotated");
-    let winners = concurrent_winners(|| {
-        let r = stores.revocation.clone();
-        let key = key.clone();
-        async move { r.revoke_once(&key, now() + 600).await.unwrap() }
-    })
-    .await;
-    assert_eq!(
-        winners, 1,
-        "revoke_once: exactly one concurrent use of a refresh token wins"
-    );
-    let late = unique("rotated");
-    assert!(
-        stores
-            .revocation
-            .revoke_once(&late, now() - 5)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !stores
-            .revocation
-            .revoke_once(&late, now() - 5)
-            .await
-            .unwrap(),
-        "revoke_once: a second use right after the first is caught, even past the expiry"
-    );
-}
-
-/// Token families: the live refresh token is recorded on the first rotation, advanced only from
-/// the live one (exactly one of 16 concurrent rotations of one token wins), never from a
-/// retired one, and forgotten when its record expires.
-pub async fn families(stores: &Stores) {
-    let r = &stores.revocation;
-    let family = unique("family");
-    let (j0, j1, j2) = (unique("jti"), unique("jti"), unique("jti"));
-    assert_eq!(
-        r.family_head(&family).await.unwrap(),
-        None,
-        "a new family has no head"
-    );
-    assert!(
-        r.advance_family(&family, &j0, &j1, now() + 600)
-            .await
-            .unwrap(),
-        "the first rotation records the family"
-    );
-    assert_eq!(
-        r.family_head(&family).await.unwrap().as_deref(),
-        Some(j1.as_str())
-    );
-    assert!(
-        !r.advance_family(&family, &j0, &j2, now() + 600)
-            .await
-            .unwrap(),
-        "a retired token never advances its family"
-    );
-    assert!(
-        r.advance_family(&family, &j1, &j2, now() + 600)
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        r.family_head(&family).await.unwrap().as_deref(),
-        Some(j2.as_str())
-    );
-
-    let raced = unique("family");
-    let mut next = 0;
-    let winners = concurrent_winners(|| {
-        let r = stores.revocation.clone();
-        let raced = raced.clone();
-        next += 1;
-        let next = format!("next-{next}");
-        async move {
-            r.advance_family(&raced, "j0", &next, now() + 600)
-                .await
-                .unwrap()
-        }
-    })
-    .await;
-    assert_eq!(
-        winners, 1,
-        "exactly one concurrent rotation of a refresh token wins"
-    );
-
-    let gone = unique("family");
-    r.advance_family(&gone, "a", "b", now() - 5).await.unwrap();
-    assert_eq!(
-        r.family_head(&gone).await.unwrap(),
-        None,
-        "an expired record is no head"
-    );
-    assert!(
-        r.advance_family(&gone, "x", "y", now() + 600)
-            .await
-            .unwrap(),
-        "an expired record is no obstacle"
     );
 }
 

@@ -16,11 +16,11 @@ pub async fn replay(stores: &Stores) {
     // other checks run meanwhile.
     let (short, expires_at) = (unique("proof"), now() + 3);
     assert!(
-        r.first_use(&short, expires_at).await.unwrap(),
+        r.record_once(&short, expires_at).await.unwrap(),
         "replay: a key's first use is true"
     );
     assert!(
-        !r.first_use(&short, expires_at).await.unwrap(),
+        !r.record_once(&short, expires_at).await.unwrap(),
         "replay: a key's second use is false"
     );
 
@@ -28,7 +28,7 @@ pub async fn replay(stores: &Stores) {
     let winners = concurrent_winners(|| {
         let r = stores.replay.clone();
         let key = key.clone();
-        async move { r.first_use(&key, now() + 600).await.unwrap() }
+        async move { r.record_once(&key, now() + 600).await.unwrap() }
     })
     .await;
     assert_eq!(
@@ -36,7 +36,7 @@ pub async fn replay(stores: &Stores) {
         "replay: exactly one of 16 concurrent first uses is true"
     );
     assert!(
-        !r.first_use(&key, now() + 600).await.unwrap(),
+        !r.record_once(&key, now() + 600).await.unwrap(),
         "replay: and every later use is false"
     );
     assert!(
@@ -44,9 +44,9 @@ pub async fn replay(stores: &Stores) {
         "replay: a replay record is not a revocation"
     );
     let late = unique("proof");
-    assert!(r.first_use(&late, now() - 5).await.unwrap());
+    assert!(r.record_once(&late, now() - 5).await.unwrap());
     assert!(
-        !r.first_use(&late, now() - 5).await.unwrap(),
+        !r.record_once(&late, now() - 5).await.unwrap(),
         "replay: a second use right after the first is caught, even past the expiry"
     );
 
@@ -55,11 +55,11 @@ pub async fn replay(stores: &Stores) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(
-        r.first_use(&short, now() + 600).await.unwrap(),
+        r.record_once(&short, now() + 600).await.unwrap(),
         "replay: after its expiry a key's use is a first use again"
     );
     assert!(
-        !r.first_use(&short, now() + 600).await.unwrap(),
+        !r.record_once(&short, now() + 600).await.unwrap(),
         "replay: and is recorded again"
     );
 }

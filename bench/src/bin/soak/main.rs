@@ -69,7 +69,8 @@ async fn soak(a: &Args, store: &str) -> bool {
     let tokens: Vec<String> = (0..a.tokens)
         .map(|i| {
             signer
-                .access_token(format!("soak-{i}"))
+                .tokens()
+                .access(format!("soak-{i}"))
                 .expires_in(Duration::from_secs(3600))
                 .issue()
                 .unwrap()

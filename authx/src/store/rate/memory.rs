@@ -1,24 +1,21 @@
 //! The in-process rate limiter.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use super::{RateDecision, RateLimiter, gcra};
 use crate::clock::SharedClock;
-use crate::store::StoreError;
+use crate::store::{BoundedMap, Entry, Overflow, StoreError};
 
-const SHARDS: usize = 16;
-
-/// GCRA state in process memory: one timestamp per key, in 16 shards.
+/// GCRA state in process memory: one timestamp per key (its theoretical arrival time, in
+/// microseconds), in a bounded map where a key is live while its
+/// bucket has not refilled.
 ///
-/// Bounded: a shard past its share of `capacity` first drops idle keys (whose bucket has
-/// refilled, so forgetting them changes nothing); if every key is busy it refuses the new key
-/// (fail closed) rather than forget a busy one.
+/// Bounded: past `capacity` keys, idle keys are dropped first (their bucket has refilled, so
+/// forgetting them changes nothing); if every key is busy the new key is refused (fail
+/// closed, `503`) rather than a busy one forgotten.
 #[derive(Debug)]
 pub struct MemoryRateLimiter {
-    shards: Vec<Mutex<HashMap<String, u64>>>,
-    per_shard: usize,
+    buckets: BoundedMap<()>,
     clock: SharedClock,
 }
 
@@ -34,8 +31,7 @@ impl MemoryRateLimiter {
     /// A limiter tracking at most `capacity` keys.
     pub fn with_capacity(capacity: usize) -> Self {
         MemoryRateLimiter {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-            per_shard: capacity.div_ceil(SHARDS).max(1),
+            buckets: BoundedMap::new(capacity, Overflow::Refuse),
             clock: crate::clock::system(),
         }
     }
@@ -49,13 +45,6 @@ impl MemoryRateLimiter {
         }
     }
 
-    fn shard(&self, key: &str) -> &Mutex<HashMap<String, u64>> {
-        use std::hash::{BuildHasher, RandomState};
-        static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
-        let h = STATE.get_or_init(RandomState::new).hash_one(key);
-        &self.shards[(h as usize) % SHARDS]
-    }
-
     /// Decides at an explicit time (microseconds since the epoch).
     pub(crate) fn check_at(
         &self,
@@ -64,19 +53,12 @@ impl MemoryRateLimiter {
         window: Duration,
         now: u64,
     ) -> Result<RateDecision, StoreError> {
-        // A panic while holding the lock cannot corrupt a map of integers.
-        let mut map = self.shard(key).lock().unwrap_or_else(|p| p.into_inner());
-        let (decision, next) = gcra(map.get(key).copied(), now, count, window);
-        if let Some(tat) = next {
-            if !map.contains_key(key) && map.len() >= self.per_shard {
-                map.retain(|_, tat| *tat > now);
-                if map.len() >= self.per_shard {
-                    return Err(StoreError::Full(map.len()));
-                }
-            }
-            map.insert(key.to_owned(), tat);
-        }
-        Ok(decision)
+        let at = micros(now);
+        self.buckets.upsert(key, at, |live| {
+            let tat = live.map(|e| u64::try_from(e.expires_at).unwrap_or(0));
+            let (decision, next) = gcra(tat, now, count, window);
+            (next.map(|tat| Entry::new((), micros(tat))), decision)
+        })
     }
 
     /// [`check_at`](Self::check_at)'s decision without recording it: the key's state is only
@@ -88,13 +70,20 @@ impl MemoryRateLimiter {
         window: Duration,
         now: u64,
     ) -> RateDecision {
-        let map = self.shard(key).lock().unwrap_or_else(|p| p.into_inner());
-        gcra(map.get(key).copied(), now, count, window).0
+        let tat = self.buckets.read(key, micros(now), |e| {
+            u64::try_from(e.expires_at).unwrap_or(0)
+        });
+        gcra(tat, now, count, window).0
     }
 
     fn now(&self) -> u64 {
         u64::try_from(self.clock.now_micros()).unwrap_or(0)
     }
+}
+
+/// Microseconds as the map's signed expiry (saturating).
+fn micros(t: u64) -> i64 {
+    i64::try_from(t).unwrap_or(i64::MAX)
 }
 
 impl Default for MemoryRateLimiter {
@@ -130,7 +119,7 @@ mod tests {
 
     #[test]
     fn idle_keys_are_evicted_busy_keys_are_kept() {
-        let l = MemoryRateLimiter::with_capacity(SHARDS); // one key per shard
+        let l = MemoryRateLimiter::with_capacity(16);
         let w = Duration::from_secs(10);
         // Fill every shard with a busy key.
         let mut busy = Vec::new();
@@ -207,9 +196,6 @@ mod tests {
                 "at {now}"
             );
         }
-        let shards = |l: &MemoryRateLimiter| -> usize {
-            l.shards.iter().map(|s| s.lock().unwrap().len()).sum()
-        };
-        assert_eq!((shards(&plain), shards(&peeked)), (1, 1));
+        assert_eq!((plain.buckets.len(), peeked.buckets.len()), (1, 1));
     }
 }

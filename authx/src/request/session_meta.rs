@@ -2,15 +2,12 @@
 
 use std::net::IpAddr;
 
-use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 
-use crate::Auth;
-
 /// What a login request says about the client: its IP, `User-Agent` and a coarse device name.
-/// An extractor that never fails; [`Auth::session_meta`] reads the same from `Parts`.
+/// An extractor that never fails; [`Auth::session_meta`](crate::Auth::session_meta) reads the same from `Parts`.
 ///
-/// The IP is found as rate limits find it ([`Auth::client_ip`]): the socket peer (with
+/// The IP is found as rate limits find it ([`Auth::client_ip`](crate::Auth::client_ip)): the socket peer (with
 /// `into_make_service_with_connect_info::<SocketAddr>()`), or what a trusted proxy wrote in
 /// the configured forwarding header; never a header the client wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,21 +48,10 @@ impl SessionMeta {
     }
 
     /// Sets the app's device information: any JSON (`{"platform": "ios", "app": "7.2"}`),
-    /// stored with the session and returned by [`Auth::sessions`](crate::Auth::sessions).
+    /// stored with the session and returned by [`Sessions::list`](crate::Sessions::list).
     pub fn with_device_info(mut self, device_info: serde_json::Value) -> Self {
         self.device_info = Some(device_info);
         self
-    }
-}
-
-impl<S> FromRequestParts<S> for SessionMeta
-where
-    Auth: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Auth::from_ref(state).session_meta(parts))
     }
 }
 

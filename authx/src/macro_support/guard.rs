@@ -9,12 +9,11 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
-use super::{RateRule, Rules};
 use crate::Auth;
 use crate::auth::Check;
-use crate::error::AuthError;
+use crate::extract::Rejection;
+use crate::guard::{RateRule, Rules};
 use crate::rate::RateDecision;
-use crate::token::Claims;
 
 /// Ties a generated marker type to its route's [`Rules`].
 pub trait RouteRules: Send + Sync + 'static {
@@ -47,21 +46,15 @@ where
     S: Send + Sync,
     R: RouteRules,
 {
-    /// The refusal, with `resource_metadata` in its challenge when a resource is configured.
-    type Rejection = Response;
+    /// The refusal, rendered by the engine (`resource_metadata`, the app's hook).
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
         let verified = auth
             .check(parts, Check::guard(R::RULES, std::any::type_name::<R>()))
             .await
-            .map_err(|e| {
-                let mut res = crate::oauth::refusal(&auth, e);
-                if R::RULES.dpop {
-                    crate::error::dpop_only(&mut res);
-                }
-                res
-            })?;
+            .map_err(|e| Rejection::new(&auth, e).dpop_only(R::RULES.dpop))?;
         Ok(Guard {
             rate: verified.rate,
             _rules: PhantomData,
@@ -102,49 +95,19 @@ where
     S: Send + Sync,
     R: PublicRules,
 {
-    type Rejection = AuthError;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
         let rate = auth
             .check_public_rate(parts, std::any::type_name::<R>(), &R::RATE)
-            .await?;
+            .await
+            .map_err(|e| Rejection::new(&auth, e))?;
         Ok(PublicGuard {
             rate,
             _rules: PhantomData,
         })
     }
-}
-
-/// Refuses a token of another user kind than `expected` (`403 LoginTypeMismatchError`).
-pub fn check_kind(claims: &Claims, expected: &str) -> Result<(), AuthError> {
-    let actual = claims.kind();
-    if actual == Some(expected) {
-        Ok(())
-    } else {
-        Err(AuthError::KindMismatch {
-            expected: expected.to_owned(),
-            actual: actual.map(str::to_owned),
-        })
-    }
-}
-
-/// Refuses a token whose login is older than the route's `max_age` (or has no `auth_time`), or
-/// whose `acr` is not one of the route's (`401 InsufficientUserAuthenticationError`, RFC 9470).
-pub(crate) fn check_step_up(claims: &Claims, rules: &Rules, now: i64) -> Result<(), AuthError> {
-    let too_old = rules.max_age.is_some_and(|max| match claims.auth_time {
-        Some(at) => now.saturating_sub(at) > i64::try_from(max).unwrap_or(i64::MAX),
-        None => true,
-    });
-    let wrong_class =
-        !rules.acr.is_empty() && !claims.acr().is_some_and(|acr| rules.acr.contains(&acr));
-    if too_old || wrong_class {
-        return Err(AuthError::InsufficientUserAuthentication {
-            max_age: rules.max_age,
-            acr_values: rules.acr.iter().map(|s| (*s).to_owned()).collect(),
-        });
-    }
-    Ok(())
 }
 
 /// Adds the `RateLimit-*` headers of `decision` to a handler's response.

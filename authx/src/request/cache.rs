@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use http::request::Parts;
 
-use super::locate::Located;
 use crate::config::TokenLocation;
 use crate::token::{Claims, TokenType};
 
@@ -46,12 +45,12 @@ pub(crate) struct Hit {
 
 /// The entry for exactly this located token (same bytes, location and scheme), if this
 /// request verified it already: signature, claims, DPoP proof and liveness held then.
-pub(crate) fn get(parts: &Parts, found: &Located<'_>) -> Option<Hit> {
+pub(crate) fn get(parts: &Parts, token: &str, location: TokenLocation, dpop: bool) -> Option<Hit> {
     let cache = parts.extensions.get::<TokenCache>()?;
     cache
         .entries
         .iter()
-        .find(|e| e.location == found.location && e.dpop == found.dpop && *e.token == *found.token)
+        .find(|e| e.location == location && e.dpop == dpop && *e.token == *token)
         .map(|e| Hit {
             claims: e.claims.clone(),
             csrf_passed: e.csrf,

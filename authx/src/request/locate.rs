@@ -11,7 +11,7 @@ use http::request::Parts;
 
 use crate::config::{AuthConfig, TokenLocation};
 use crate::error::{AuthError, DecodeFailure};
-use crate::layer::json_token::JsonTokens;
+use crate::request::json::JsonTokens;
 use crate::token::TokenType;
 
 /// A token and where it was found.

@@ -8,31 +8,52 @@ pub use ::inventory;
 pub use authx_spec::ScopeMode;
 
 pub use crate::config::TokenLocation;
-pub use crate::guard::extract::{
-    Guard, PublicGuard, PublicRules, RouteRules, check_kind, with_rate_headers,
-};
+mod guard;
+
+pub use crate::auth::check_kind;
 pub use crate::guard::{
     BoxFuture, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, Rules,
 };
 pub use crate::registry::{Decision, RouteEntry};
 pub use crate::subject::{LoaderReturn, ViaFuture, ViaReady, finish};
 pub use crate::token::TokenType;
+pub use guard::{Guard, PublicGuard, PublicRules, RouteRules, with_rate_headers};
 
 use axum::extract::FromRef;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, Router, on};
 use http::request::Parts;
 
-use crate::{Auth, AuthError, Claims};
+pub use crate::extract::Rejection;
 
-/// The claims an `#[auth_subject]` extractor loads from: cached when a guard or another
-/// extractor already verified the token.
-pub async fn subject_claims<S>(parts: &mut Parts, state: &S) -> Result<Claims, AuthError>
+use crate::{Auth, AuthError};
+
+/// An `#[auth_subject]` extractor: the request's claims (the guard's, or a verified access
+/// token), then `T`'s loader; a refusal rendered by the engine.
+pub async fn subject<S, T>(parts: &mut Parts, state: &S) -> Result<T, Rejection>
 where
     Auth: FromRef<S>,
+    T: crate::AuthSubject<S>,
 {
     let auth = Auth::from_ref(state);
-    crate::extract::typed(&*crate::extract::plain(parts, &auth).await?)
+    let loaded = async {
+        let claims = crate::extract::plain(parts, &auth).await?;
+        T::from_claims(crate::extract::typed(&claims)?, state).await
+    };
+    loaded.await.map_err(|e| Rejection::new(&auth, e))
+}
+
+/// [`subject`], with `None` when the request has no token at all.
+pub async fn optional_subject<S, T>(parts: &mut Parts, state: &S) -> Result<Option<T>, Rejection>
+where
+    Auth: FromRef<S>,
+    T: crate::AuthSubject<S>,
+{
+    match subject(parts, state).await {
+        Ok(subject) => Ok(Some(subject)),
+        Err(r) if matches!(r.error(), AuthError::MissingToken) => Ok(None),
+        Err(r) => Err(r),
+    }
 }
 
 /// Implemented by the marker of a handler whose attribute names a `route`.
