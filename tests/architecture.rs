@@ -260,6 +260,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("wire", &[]),
     ("cache_size", &[]),
     ("crypto", &[]),
+    ("guide", &[]),
     ("config", &["wire"]),
     ("token", &["cache_size", "clock", "config", "wire"]),
     ("store", &["cache_size", "clock", "config"]),
@@ -514,7 +515,7 @@ fn each_verification_step_is_called_from_one_place() {
         "ensure_claims_not_revoked",
         "ensure_not_retired",
         "ensure_allowed",
-        "live_within_rate",
+        "live_and_counted",
     ];
     #[derive(Default)]
     struct Calls(Vec<String>);

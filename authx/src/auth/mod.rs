@@ -1,13 +1,18 @@
 //! [`Auth`]: the configured engine handlers share through axum state.
 //!
-//! - this file: `Auth`, its builder and the stores it holds;
-//! - [`pipeline`]: the request pipeline (locate, verify, type, CSRF, revocation, allowlist);
-//! - [`session`]: sessions, token families, refresh rotation, logout;
-//! - [`allowlist`]: allowlist mode;
-//! - [`decision`]: the `auth decision` tracing events;
-//! - [`manual`]: the manual style (find the token, verify it with flags);
-//! - [`handles`]: the borrowed handles (`auth.tokens()`,
-//!   `auth.sessions()`, ...) for the rest.
+//! - this file: `Auth` (construction, configuration, clock, request-level verification) and
+//!   the stores it holds; [`builder`]: `AuthBuilder`;
+//! - [`verification`]: **the one verification path**, a `Verification` value run by
+//!   `Auth::run` in one order (every door builds one and calls no step itself);
+//! - [`pipeline`]: the route doors' pipeline (IP rate limit, the verification, route checks,
+//!   the decision event); [`route`]: user kind and step-up;
+//! - [`verify`]: liveness queries (revocation, family, session end) and revoking;
+//!   [`rate`]: rate decisions; [`refuse`]: the one rejection path;
+//! - [`session`], [`subject_sessions`]: sessions, token families, refresh rotation, logout;
+//! - [`allowlist`]: allowlist mode; [`decision`]: the `auth decision` tracing events;
+//! - [`manual`]: the manual style (find the token, verify it with flags); [`keys`]: the JWK
+//!   Set and key reloads; `dpop`: DPoP proofs on requests (feature `oauth`);
+//! - [`handles`]: the borrowed handles (`auth.tokens()`, `auth.sessions()`, ...) for the rest.
 
 mod allowlist;
 mod builder;
@@ -90,7 +95,7 @@ struct Inner {
     /// The revocation near-cache, when on (also `stores.revocation`).
     near_cache: Option<Arc<crate::store::NearCached>>,
     /// The rate limiter is the revocation store (Redis) and no near-cache is in between: see
-    /// [`Auth::live_within_rate`].
+    /// [`Auth::live_and_counted`].
     one_trip: bool,
     clock: SharedClock,
     touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,

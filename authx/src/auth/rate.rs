@@ -34,7 +34,7 @@ impl Auth {
     /// its session ended, and only when not, `charge`'s rate decision. A revoked token is
     /// refused and not counted. `None` when this engine has no such limiter: the verification
     /// then asks the revocation store and the limiter in turn, in the same order.
-    pub(crate) async fn live_within_rate(
+    pub(crate) async fn live_and_counted(
         &self,
         parts: &Parts,
         charge: RateCharge<'_>,

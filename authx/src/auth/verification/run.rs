@@ -221,7 +221,7 @@ impl Auth {
             && claims.token_type == TokenType::Access
             && let Some((charge, parts)) = rate
             && !matches!(charge.rule.key, RateKeyRule::Ip)
-            && let Some(decided) = self.live_within_rate(parts, charge, claims).await
+            && let Some(decided) = self.live_and_counted(parts, charge, claims).await
         {
             return decided;
         }
