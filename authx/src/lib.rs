@@ -44,45 +44,17 @@
 //!
 //! ## Errors
 //!
-//! Every refusal is an [`AuthError`] answered as JSON `{"message": ..., "error_type": ...}`.
-//! `error_type` is Python AuthX's exception name where AuthX has one.
-//!
-//! | cause | status | `error_type` |
-//! |---|---|---|
-//! | no token in any configured location | 401 | `MissingTokenError` |
-//! | malformed, wrong algorithm, too large, missing claim, `nbf`/`iat` in the future, unknown `kid` | 401 | `JWTDecodeError` |
-//! | bad signature | 401 | `TokenInvalidSignatureError` |
-//! | expired | 401 | `TokenExpiredError` |
-//! | wrong `iss` | 401 | `TokenInvalidIssuerError` |
-//! | wrong `aud` | 401 | `TokenInvalidAudienceError` |
-//! | no token on a route that takes either type (`verify_type = false`) | 401 | `TokenRequiredError` |
-//! | refresh token on an access route | 401 | `AccessTokenRequiredError` |
-//! | access token on a refresh route | 401 | `RefreshTokenRequiredError` |
-//! | non-fresh token on a fresh route | 401 | `FreshTokenRequiredError` |
-//! | login older than `max_age`, or an `acr` the route does not take (RFC 9470 step-up) | 401 | `InsufficientUserAuthenticationError` |
-//! | DPoP proof missing, invalid, stale or replayed (RFC 9449) | 401 | `InvalidDPoPProofError` |
-//! | DPoP key binding: a bound token sent as bearer, a bearer token on a DPoP route, a proof of another key | 401 | `InvalidDPoPBindingError` |
-//! | DPoP proof without a current server nonce (retry with `DPoP-Nonce`) | 401 | `UseDPoPNonceError` |
-//! | cookie token, unsafe method, no CSRF header | 401 | `MissingCSRFTokenError` |
-//! | CSRF header does not match | 401 | `CSRFError` |
-//! | revoked token (or its session) | 401 | `RevokedTokenError` |
-//! | refresh token presented a second time (its session is then revoked) | 401 | `RefreshTokenReusedError` |
-//! | subject no longer exists | 401 | `SubjectNotFoundError` |
-//! | missing scope | 403 | `InsufficientScopeError` |
-//! | policy refused | 403 | `PolicyDeniedError` |
-//! | policy failed to decide (returned an error, or panicked; detail logged) | 403 | `PolicyEvaluationError` |
-//! | token of another user kind (`#[protect(kind = "...")]`) | 403 | `LoginTypeMismatchError` (+ `expected_type`, `actual_type`) |
-//! | rate limit | 429 | `RateLimitExceeded` (+ `Retry-After`) |
-//! | store down or slow | 503 | `StoreUnavailableError` |
-//! | identity provider's keys unreachable, none cached (feature `jwks`) | 503 | `KeysUnavailableError` |
-//! | vault token forged, tampered, expired or ambiguous (feature `vault`) | 401 | `InvalidVaultTokenError` |
-//! | no vault token (feature `vault`) | 401 | `MissingTokenError` |
-//! | server-side failure (detail logged, never sent) | 500 | `InternalError` |
+//! Every refusal is an [`AuthError`] answered as JSON `{"message": ..., "error_type": ...}`,
+//! with `error_type` Python AuthX's exception name where AuthX has one: the table of every
+//! refusal, its status and `error_type` is [`guide::errors`].
 //!
 //! `401` and `403` answers carry `WWW-Authenticate: Bearer` with the RFC 6750 `error` code of
 //! the refusal ([`AuthError::oauth_error`]; none when no token was presented), RFC 9470's
 //! `insufficient_user_authentication` for freshness and step-up, and `resource_metadata`
-//! when a [`resource`](config::OAuthConfig::resource) is configured ([`oauth`]).
+//! when a [`resource`](config::OAuthConfig::resource) is configured (feature `oauth` serves
+//! its metadata). Guards, layers and extractors refuse with a [`Rejection`], which the engine
+//! renders; [`AuthBuilder::on_refusal`] renders every refusal your own way (AuthX's `MSG_*`
+//! texts, a body of your own, a `403` answered as `404`).
 //!
 //! [axum]: https://docs.rs/axum
 #![deny(missing_docs, unsafe_code)]
@@ -99,8 +71,7 @@ pub mod dpop;
 pub mod error;
 pub mod extract;
 pub mod guard;
-#[doc = include_str!("../docs/declaring-auth.md")]
-pub mod guide {}
+pub mod guide;
 #[cfg(feature = "jwks")]
 pub mod jwks;
 #[doc = include_str!("../docs/migrating-from-python-authx.md")]
