@@ -209,7 +209,7 @@ fn app_with(store: Arc<ScriptedStore>, fail_open: bool) -> (Router, Auth) {
             .store_fail_open(fail_open)
             .build(),
     )
-    .shared_revocation_store(store)
+    .shared_revocations_only(store)
     .build()
     .unwrap();
     let app = Router::new()

@@ -185,7 +185,7 @@ async fn layer_and_inner_protect_verify_once_and_both_apply() {
             .secret_key("parity-test-secret-0123456789abcdef")
             .build(),
     )
-    .shared_revocation_store(counter.clone())
+    .shared_revocations_only(counter.clone())
     .build()
     .unwrap();
     let app = Router::new()

@@ -38,7 +38,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 
 use crate::Auth;
-use crate::auth::{Dpop, Verification};
+use crate::auth::{Dpop, Live, Verification};
 use crate::error::AuthError;
 use crate::token::Claims;
 
@@ -200,10 +200,12 @@ fn futures_poll_now<T>(future: &mut Pin<Box<dyn Future<Output = T> + Send>>) -> 
 }
 
 /// A WebSocket's token at each re-check: its proof (if bound) was checked at the upgrade; is it
-/// still live, and allowlisted?
+/// still live, and allowlisted? A read: a refresh token rotated since the upgrade ends the
+/// socket, but the holder did not present it again, so its family is not revoked.
 fn live_again(claims: &Claims) -> Verification<'_> {
     Verification {
         dpop: Dpop::NotChecked,
+        live: Live::ReadOnly,
         ..Verification::decoded(claims)
     }
 }

@@ -86,15 +86,40 @@ impl AuthBuilder {
         self
     }
 
-    /// Uses `store` for revocations (every other kind of record stays where it is: give
-    /// [`family_store`](Self::family_store) and [`replay_store`](Self::replay_store) too when
-    /// instances share `store`, so reuse and replays are caught across them).
-    pub fn revocation_store(self, store: impl RevocationStore) -> Self {
+    /// Uses `store` for revocations, refresh-token families and replay records: one backend
+    /// for every kind of record the checks consult (every built-in store keeps all three), so
+    /// instances sharing it catch a revoked token, a reused refresh token and a replayed DPoP
+    /// proof across them.
+    pub fn revocation_store<T>(self, store: T) -> Self
+    where
+        T: RevocationStore + FamilyStore + ReplayStore,
+    {
         self.shared_revocation_store(Arc::new(store))
     }
 
     /// Like [`revocation_store`](Self::revocation_store), for a store you share elsewhere.
-    pub fn shared_revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
+    pub fn shared_revocation_store<T>(mut self, store: Arc<T>) -> Self
+    where
+        T: RevocationStore + FamilyStore + ReplayStore,
+    {
+        self.revocation = Some(store.clone());
+        self.families = Some(store.clone());
+        self.replay = Some(store);
+        self
+    }
+
+    /// Uses `store` for revocations only (a [`blocklist_fn`](crate::store::blocklist_fn), a
+    /// store of your own that keeps nothing else): refresh-token families and replay records
+    /// stay where they are, in this process's memory unless [`family_store`](Self::family_store)
+    /// and [`replay_store`](Self::replay_store) say otherwise. With several instances, give
+    /// those too, or a reused refresh token or a replayed proof is caught on its own instance
+    /// only.
+    pub fn revocations_only(self, store: impl RevocationStore) -> Self {
+        self.shared_revocations_only(Arc::new(store))
+    }
+
+    /// Like [`revocations_only`](Self::revocations_only), for a store you share elsewhere.
+    pub fn shared_revocations_only(mut self, store: Arc<dyn RevocationStore>) -> Self {
         self.revocation = Some(store);
         self
     }
@@ -171,20 +196,10 @@ impl AuthBuilder {
             config.ipv6_prefix,
         )?;
         let clock = self.clock.unwrap_or_else(crate::clock::system);
-        let stores_given = self.stores.is_some();
         let mut stores = self
             .stores
             .unwrap_or_else(|| Stores::memory_with_clock(clock.clone()));
         if let Some(r) = self.revocation {
-            // Revocations shared, but reuse and replay records kept in this process: each
-            // instance then catches a reused refresh token or a replayed proof on its own only.
-            if !stores_given && (self.families.is_none() || self.replay.is_none()) {
-                tracing::warn!(
-                    "authx: a revocation store was given alone; refresh-token families and DPoP \
-                     replay records stay in this process's memory. If instances share the \
-                     revocation store, give family_store and replay_store too."
-                );
-            }
             stores.revocation = r;
             stores.feed = None;
         }

@@ -48,7 +48,7 @@ pub(crate) use route::check_step_up;
 pub(crate) use session::family_of;
 #[cfg(any(feature = "oauth", feature = "ws"))]
 pub(crate) use verification::Dpop;
-#[cfg(feature = "oauth")]
+#[cfg(any(feature = "oauth", feature = "ws"))]
 pub(crate) use verification::Live;
 pub(crate) use verification::Verification;
 

@@ -216,7 +216,7 @@ async fn step_2_the_allowlist_and_a_failing_store() {
         .build();
     let closed = Auth::builder(config.clone())
         .clock(clock.clone())
-        .revocation_store(Down)
+        .revocations_only(Down)
         .build()
         .unwrap();
     let token = closed.create_access_token("u").unwrap();
@@ -228,7 +228,7 @@ async fn step_2_the_allowlist_and_a_failing_store() {
     open_config.store_fail_open = true;
     let open = Auth::builder(open_config)
         .clock(clock.clone())
-        .revocation_store(Down)
+        .revocations_only(Down)
         .build()
         .unwrap();
     assert!(

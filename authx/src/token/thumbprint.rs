@@ -30,7 +30,7 @@ pub fn jwk_thumbprint(jwk: &Map<String, Value>) -> Option<String> {
 /// of 32 bytes, P-256 / P-384 coordinates of 32 / 48 bytes, an RSA modulus of 2048 to 8192
 /// bits and a short exponent. jsonwebtoken's key parsing trusts these sizes (a short Ed25519
 /// key panics when used), so untrusted keys are checked first.
-#[cfg(any(feature = "oauth", feature = "jwks"))]
+#[cfg_attr(not(any(feature = "oauth", feature = "jwks")), allow(dead_code))]
 pub(crate) fn public_jwk_is_sound(jwk: &Map<String, Value>) -> bool {
     let len = |member: &str| {
         jwk.get(member)

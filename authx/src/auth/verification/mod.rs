@@ -9,7 +9,7 @@
 //!    verified (same bytes, place and scheme) comes from the request's cache with the checks
 //!    it passed, and only what this door adds runs again;
 //! 2. **signature and claims** (`token/codec.rs`, or the identity provider its `iss` names);
-//! 3. **type**, then **fresh**;
+//! 3. **type**;
 //! 4. **CSRF** for a cookie-borne token on a protected method (double submit, constant time);
 //! 5. **DPoP**: a `DPoP`-scheme token's proof and binding, its `jti` recorded once; a bound
 //!    token never as a bearer;
@@ -18,7 +18,9 @@
 //!    question is a read), then the **allowlist**; with a rate limit keyed by the token's
 //!    subject, "live and within rate" is one call, one store round trip where the rate limiter
 //!    holds the revocations (Redis), two in the same order elsewhere;
-//! 7. a located token is **cached** with the checks it passed.
+//! 7. a located token is **cached** with the checks it passed;
+//! 8. **freshness**, last: a retired refresh token presented where a fresh token of either
+//!    type is wanted is reuse (step 6) before it is anything else.
 
 mod run;
 
@@ -124,7 +126,7 @@ pub(crate) enum Live {
     /// revokes its family.
     Enforce,
     /// The same questions as a read (introspection): a retired token is only not live.
-    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "oauth", feature = "ws")), allow(dead_code))]
     ReadOnly,
     /// Not asked (a cache hit: this request found the token live already).
     Skip,
@@ -164,7 +166,7 @@ impl From<AuthError> for Refusal {
     }
 }
 
-/// Step 3: type, then freshness (also for a guard's token a later extractor takes as is).
+/// Steps 3 (type) and 8 (freshness); both for a guard's token a later extractor takes as is.
 pub(crate) fn check_claims(
     expect: Option<TokenType>,
     fresh: bool,

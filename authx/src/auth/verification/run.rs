@@ -69,7 +69,7 @@ impl Auth {
             error,
             claims: Some(claims.clone()),
         };
-        check_claims(v.expect, v.fresh, &claims).map_err(refuse)?;
+        check_claims(v.expect, false, &claims).map_err(refuse)?;
         let csrf = self
             .csrf_step(parts.as_deref(), &v, found.as_ref(), &claims)
             .map_err(refuse)?;
@@ -86,6 +86,9 @@ impl Auth {
             }
             cache::put(parts, &at.token, at.location, at.dpop, claims.clone(), csrf);
         }
+        // Freshness last: a retired refresh token presented to a route that wants a fresh
+        // token of either type is reuse (step 6), whatever else it lacks.
+        check_claims(None, v.fresh, &claims).map_err(refuse)?;
         Ok(Passed {
             claims,
             rate,
@@ -107,7 +110,7 @@ impl Auth {
             error,
             claims: Some(claims.clone()),
         };
-        check_claims(v.expect, v.fresh, &claims).map_err(refuse)?;
+        check_claims(v.expect, false, &claims).map_err(refuse)?;
         if !hit.csrf_passed
             && self
                 .csrf_step(Some(parts), &v, Some(&at), &claims)
@@ -119,6 +122,7 @@ impl Auth {
             .live_step(Some(parts), &v, Live::Skip, &claims)
             .await
             .map_err(refuse)?;
+        check_claims(None, v.fresh, &claims).map_err(refuse)?;
         Ok(Passed {
             claims,
             rate,
