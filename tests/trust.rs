@@ -397,3 +397,25 @@ async fn an_auth_layer_limits_each_route_apart_and_sends_its_headers() {
     }
     assert_eq!(get("/b/3").await.unwrap().status(), 429);
 }
+
+// ----- CSRF: two empty values are not a double submit -------------------------------------
+
+/// A cookie token whose `csrf` claim is empty (Python AuthX writes `""` when cookies are not a
+/// location) never passes the double submit, not even with an empty `X-CSRF-TOKEN` header.
+#[tokio::test]
+async fn an_empty_csrf_claim_and_an_empty_header_do_not_match() {
+    let auth = Auth::new(config()).unwrap();
+    let s = TestServer::start(routes().with_state(auth.clone())).await;
+    let token = auth.tokens().access("ada").csrf_value("").issue().unwrap();
+    let post = |csrf: &'static str| {
+        client()
+            .post(s.url("/csrf-checked"))
+            .header("cookie", format!("access_token_cookie={token}"))
+            .header("x-csrf-token", csrf)
+            .send()
+    };
+    let (status, body) = status_json(post("").await.unwrap()).await;
+    assert_error(status, &body, 401, "MissingCSRFTokenError");
+    let (status, body) = status_json(post("anything").await.unwrap()).await;
+    assert_error(status, &body, 401, "CSRFError");
+}

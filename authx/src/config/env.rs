@@ -1,5 +1,5 @@
-//! `AUTHX_*` environment variables. The README's configuration table lists the same names;
-//! keep them in step.
+//! `AUTHX_*` environment variables. The configuration guide's table
+//! ([`crate::guide::configuration`]) lists the same names; `tests/docs.rs` keeps them in step.
 
 use std::time::Duration;
 

@@ -299,8 +299,8 @@ impl AuthConfig {
         AuthConfigBuilder(AuthConfig::default())
     }
 
-    /// Reads `AUTHX_*` environment variables over the defaults. See the README's table for
-    /// every variable. Fails on a value that does not parse (an unknown algorithm, a
+    /// Reads `AUTHX_*` environment variables over the defaults. See
+    /// [the configuration guide](crate::guide::configuration) for every variable. Fails on a value that does not parse (an unknown algorithm, a
     /// non-numeric lifetime), naming the variable.
     pub fn from_env() -> Result<Self, ConfigError> {
         env::from_lookup(|k| std::env::var(k).ok())

@@ -299,8 +299,15 @@ pub(crate) fn check_csrf_value(
     if !config.csrf.methods.contains(method) {
         return Ok(());
     }
-    let header = header.ok_or(AuthError::MissingCsrfToken)?;
-    let claim = claim.ok_or(AuthError::CsrfMismatch)?.as_bytes();
+    // An empty header is no header, and an empty claim (Python AuthX writes `""` when cookies
+    // are not a location) matches nothing: two empty values are not a double submit.
+    let header = header
+        .filter(|h| !h.is_empty())
+        .ok_or(AuthError::MissingCsrfToken)?;
+    let claim = claim
+        .filter(|c| !c.is_empty())
+        .ok_or(AuthError::CsrfMismatch)?
+        .as_bytes();
     if constant_time_eq(header, claim) {
         Ok(())
     } else {

@@ -79,8 +79,9 @@
 //!
 //! ## Environment
 //!
-//! [`VaultConfig::from_env`] reads `AUTHX_VAULT_KEY` (the Fernet key) and `AUTHX_VAULT_TTL`
-//! (lifetime in seconds, default 3600); [`VAULT_ENV_VARS`] lists them.
+//! [`VaultConfig::from_env`] reads `AUTHX_VAULT_KEY` (the key), `AUTHX_VAULT_TTL` (lifetime
+//! in seconds, default 3600) and `AUTHX_VAULT_CIPHER` (the cipher); [`VAULT_ENV_VARS`] lists
+//! them.
 //!
 //! ## From fastapi-authix
 //!
