@@ -19,7 +19,7 @@
 //! | [`user_kinds`] | AuthX's `login_type`: tokens of several kinds of user |
 //! | [`testing`] | testing your app: the route audit |
 //! | [`performance`] | what a request costs, and how it was measured |
-//! | [`reliability`] | store outages, restarts, failover |
+//! | [`reliability`] | store outages, restarts, failover; fuzzing; the soak |
 //!
 //! Moving from Python AuthX: [`crate::migrating`].
 
