@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! OIDC_ISSUER=https://sso.example.com/realms/shop OIDC_AUDIENCE=orders-api \
-//!     cargo run --example oidc                    # http://127.0.0.1:3000 (PORT to change)
+//!     cargo run --example oidc --features jwks   # http://127.0.0.1:3000 (PORT to change)
 //! ```
 //!
 //! | variable | meaning | default |

@@ -1,7 +1,7 @@
 //! The vault: encrypted opaque tokens carrying a struct (fastapi-authix's `Vault`).
 //!
 //! ```sh
-//! cargo run --example vault            # http://127.0.0.1:3000 (PORT to change)
+//! cargo run --example vault --features vault   # http://127.0.0.1:3000 (PORT to change)
 //!
 //! curl -i -c jar -X POST localhost:3000/vault/login -H 'content-type: application/json' \
 //!      -d '{"username": "ada"}'                                  # sets the vault_token cookie

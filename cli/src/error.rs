@@ -31,6 +31,13 @@ pub enum CliError {
     /// Key files already there and no `--force`.
     #[error("refusing to overwrite {}: pass --force to replace", list(.0))]
     Exists(Vec<PathBuf>),
+    /// `keys init` on a key file that is already there: its keys sign live tokens.
+    #[error(
+        "refusing to overwrite {}: it already holds keys; rotate them with `authx keys rotate --file {}`, or remove the file first",
+        .0.display(),
+        .0.display()
+    )]
+    KeyFileExists(PathBuf),
     /// Reading or writing a file (or the standard input) failed.
     #[error("{what}: {source}")]
     Io {

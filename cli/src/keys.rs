@@ -89,7 +89,7 @@ pub fn run(cmd: &KeysCommand, stdout: &mut dyn Write) -> Result<(), CliError> {
     match cmd {
         KeysCommand::Init(args) => {
             if args.file.exists() {
-                return Err(CliError::Exists(vec![args.file.clone()]));
+                return Err(CliError::KeyFileExists(args.file.clone()));
             }
             let algorithm = match args.algorithm {
                 KeyAlgorithm::Es256 => "ES256",

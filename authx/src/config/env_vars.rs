@@ -111,7 +111,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "AUTHX_CLIENT_ID",
-        "the client_id claim of access tokens under the RFC 9068 profile",
+        "the client_id claim written, under the RFC 9068 profile, on the access and refresh tokens this service issues",
     ),
     (
         "AUTHX_KEYS_FILE",

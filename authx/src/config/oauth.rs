@@ -32,8 +32,9 @@ pub struct OAuthConfig {
     /// issuer and key (an ID token, a refresh token) can pass for one. Default `false`: Python
     /// AuthX issues plain `typ: JWT` tokens.
     pub jwt_access_token_profile: bool,
-    /// The OAuth client the access tokens are issued to (RFC 9068's `client_id` claim), written
-    /// when [`jwt_access_token_profile`](Self::jwt_access_token_profile) is on. Default none.
+    /// The OAuth client this service's tokens are issued to (RFC 9068's `client_id` claim),
+    /// written on access and refresh tokens alike when
+    /// [`jwt_access_token_profile`](Self::jwt_access_token_profile) is on. Default none.
     pub client_id: Option<String>,
     /// The external base URL of this API (`https://api.example.com`, no path) against which
     /// DPoP proofs' `htu` is compared. Default: the origin of [`resource`](Self::resource);

@@ -27,7 +27,8 @@ pub(crate) struct TokenCodec {
     csrf_in_tokens: bool,
     /// RFC 9068: access tokens are `typ: at+jwt`, issued so and required so.
     access_profile: bool,
-    /// RFC 9068's `client_id`, written on access tokens under the profile.
+    /// The configured `client_id` under the RFC 9068 profile, written on access and refresh
+    /// tokens.
     client_id: Option<String>,
     verify_cache: VerifyCache,
 }
@@ -66,7 +67,7 @@ impl TokenCodec {
         }
     }
 
-    /// The `client_id` access tokens carry under the RFC 9068 profile.
+    /// The configured `client_id` the tokens carry (access and refresh).
     pub fn client_id(&self) -> Option<&str> {
         self.client_id.as_deref()
     }
