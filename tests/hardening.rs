@@ -491,6 +491,57 @@ async fn sessions_record_the_client_not_the_proxy() {
     assert_eq!(sessions[0]["ip"], "127.0.0.1", "{sessions}");
 }
 
+/// A login that keeps the client's `device_info` with its session, as AuthX's `device_info`
+/// dict.
+async fn login_with_device_info(
+    axum::extract::State(auth): axum::extract::State<Auth>,
+    meta: authx::SessionMeta,
+    axum::Json(body): axum::Json<Value>,
+) -> Result<axum::Json<Value>, AuthError> {
+    let meta = meta.with_device_info(body["device_info"].clone());
+    let session = auth.sessions().create("ada", meta).await?;
+    let pair = auth.tokens().pair("ada").session(&session.id).issue()?;
+    Ok(axum::Json(json!({ "access_token": pair.access_token })))
+}
+
+/// A `device_info` over 4 KiB serialized is the client's request at fault: `400
+/// InvalidSessionMetaError` in AuthX's shape and no session, where it was a `500 InternalError`.
+/// Up to 4 KiB is kept as given.
+#[tokio::test]
+async fn a_device_info_over_4_kib_is_a_400_at_login() {
+    let auth = Auth::new(config()).unwrap();
+    let app = Router::new()
+        .route("/login", post(login_with_device_info))
+        .with_state(auth.clone());
+    let s = TestServer::start(app).await;
+    let login = |device_info: Value| {
+        let req = client()
+            .post(s.url("/login"))
+            .json(&json!({ "device_info": device_info }));
+        async move { status_json(req.send().await.unwrap()).await }
+    };
+
+    // `{"note":"xxx..."}` serialized: 11 bytes around the string.
+    let (status, body) = login(json!({ "note": "x".repeat(4096 - 11 + 1) })).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body,
+        json!({
+            "message": "Invalid session metadata: device_info is over 4 KiB serialized",
+            "error_type": "InvalidSessionMetaError"
+        })
+    );
+    assert!(auth.sessions().list("ada").await.unwrap().is_empty());
+
+    let info = json!({ "note": "x".repeat(4096 - 11) });
+    assert_eq!(info.to_string().len(), 4096);
+    let (status, body) = login(info.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let sessions = auth.sessions().list("ada").await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].device_info.as_ref(), Some(&info));
+}
+
 async fn enforced(
     axum::extract::State(auth): axum::extract::State<Auth>,
     mut parts: Parts,

@@ -245,7 +245,8 @@ async fn the_dpop_proof_reader_refuses_confused_proofs() {
     let fresh = || dpop.proof_for("GET", &url, Some(&token));
     // Header tweaks (the signature is ES256 over the tweaked header, so only the reader's
     // checks can refuse these).
-    let tweaks: Vec<(&str, Box<dyn FnOnce(&mut Value)>)> = vec![
+    type Tweak = Box<dyn FnOnce(&mut Value)>;
+    let tweaks: Vec<(&str, Tweak)> = vec![
         ("alg none", Box::new(|h| h["alg"] = "none".into())),
         ("alg HS256", Box::new(|h| h["alg"] = "HS256".into())),
         (

@@ -58,9 +58,9 @@ impl Auth {
         if let Some(info) = &meta.device_info
             && info.to_string().len() > MAX_DEVICE_INFO
         {
-            return Err(AuthError::Internal(
-                "create_session: device_info over 4 KiB serialized; keep it small".into(),
-            ));
+            return Err(AuthError::InvalidSessionMeta {
+                reason: "device_info is over 4 KiB serialized",
+            });
         }
         let now = self.now();
         let mut session = Session {

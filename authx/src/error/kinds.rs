@@ -66,6 +66,9 @@ impl AuthError {
             AuthError::VaultTokenInvalid,
             #[cfg(feature = "vault")]
             AuthError::VaultTokenMissing,
+            AuthError::InvalidSessionMeta {
+                reason: "device_info is over 4 KiB serialized",
+            },
             AuthError::Internal("subject loader failed".into()),
         ]
     }

@@ -182,6 +182,15 @@ pub enum AuthError {
     #[cfg(feature = "vault")]
     #[error("missing vault token")]
     VaultTokenMissing,
+    /// The session metadata given at login cannot be kept: a
+    /// [`device_info`](crate::SessionMeta::with_device_info) over 4 KiB serialized. The
+    /// client's request is at fault (the app passes on what it sent), so it answers
+    /// `400 InvalidSessionMetaError`, and nothing is stored.
+    #[error("invalid session metadata: {reason}")]
+    InvalidSessionMeta {
+        /// What is wrong with it; shown to the client.
+        reason: &'static str,
+    },
     /// A server-side failure (a subject loader error, a token that cannot be signed).
     /// The detail is logged, never sent.
     #[error("internal error: {0}")]
@@ -228,6 +237,7 @@ impl AuthError {
             | AuthError::PolicyDenied { .. }
             | AuthError::PolicyEvaluation { .. }
             | AuthError::KindMismatch { .. } => StatusCode::FORBIDDEN,
+            AuthError::InvalidSessionMeta { .. } => StatusCode::BAD_REQUEST,
             AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             #[cfg(feature = "jwks")]
@@ -273,6 +283,7 @@ impl AuthError {
             AuthError::VaultTokenInvalid => "InvalidVaultTokenError",
             #[cfg(feature = "vault")]
             AuthError::VaultTokenMissing => "MissingTokenError",
+            AuthError::InvalidSessionMeta { .. } => "InvalidSessionMetaError",
             AuthError::Internal(_) => "InternalError",
         }
     }
@@ -326,6 +337,9 @@ impl AuthError {
             AuthError::VaultTokenInvalid => "Invalid vault token".into(),
             #[cfg(feature = "vault")]
             AuthError::VaultTokenMissing => "Missing vault token".into(),
+            AuthError::InvalidSessionMeta { reason } => {
+                format!("Invalid session metadata: {reason}")
+            }
             AuthError::Internal(_) => "Internal server error".into(),
         }
     }

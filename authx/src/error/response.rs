@@ -129,6 +129,7 @@ impl AuthError {
             | AuthError::PolicyEvaluation { .. } => Some(INSUFFICIENT_SCOPE),
             AuthError::RateLimited { .. }
             | AuthError::StoreUnavailable(_)
+            | AuthError::InvalidSessionMeta { .. }
             | AuthError::Internal(_) => None,
             #[cfg(feature = "jwks")]
             AuthError::KeysUnavailable => None,

@@ -39,6 +39,7 @@ fn kind(e: &AuthError) -> usize {
         AuthError::InvalidDpopProof { .. } => 26,
         AuthError::UseDpopNonce { .. } => 27,
         AuthError::InvalidDpopBinding { .. } => 28,
+        AuthError::InvalidSessionMeta { .. } => 29,
     }
 }
 
@@ -50,7 +51,7 @@ fn every_kind_is_listed_once() {
     seen.dedup();
     assert_eq!(seen.len(), listed, "a kind is listed twice");
     let expected =
-        29 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
+        30 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
     assert_eq!(listed, expected, "a kind is missing from __every_kind");
 }
 
@@ -206,6 +207,7 @@ fn every_kind_has_its_oauth_error_code() {
             Some("invalid_token"),
             Some(r#"Bearer error="invalid_token""#),
         ),
+        ("InvalidSessionMetaError", 400, None, None),
         ("InternalError", 500, None, None),
     ];
     for e in AuthError::__every_kind() {

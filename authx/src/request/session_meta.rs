@@ -20,7 +20,10 @@ pub struct SessionMeta {
     /// A coarse device description (`Firefox on Linux`).
     pub device: Option<String>,
     /// The app's own device information, as JSON (AuthX's `device_info` dict), kept with the
-    /// session as given. At most 4 KiB serialized.
+    /// session as given. At most 4 KiB serialized: a larger one makes
+    /// [`Sessions::create`](crate::Sessions::create) fail with
+    /// [`AuthError::InvalidSessionMeta`](crate::AuthError::InvalidSessionMeta), a
+    /// `400 InvalidSessionMetaError`.
     pub device_info: Option<serde_json::Value>,
 }
 
@@ -48,7 +51,9 @@ impl SessionMeta {
     }
 
     /// Sets the app's device information: any JSON (`{"platform": "ios", "app": "7.2"}`),
-    /// stored with the session and returned by [`Sessions::list`](crate::Sessions::list).
+    /// stored with the session and returned by [`Sessions::list`](crate::Sessions::list). At
+    /// most 4 KiB serialized: [`Sessions::create`](crate::Sessions::create) refuses more with
+    /// `400 InvalidSessionMetaError`.
     pub fn with_device_info(mut self, device_info: serde_json::Value) -> Self {
         self.device_info = Some(device_info);
         self

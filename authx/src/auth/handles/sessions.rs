@@ -51,7 +51,10 @@ impl Sessions<'_> {
     /// builder. The id carries the subject's session generation (`<uuid>.<generation>`), which
     /// [`revoke_all`](Self::revoke_all) ends. Past
     /// [`max_sessions_per_subject`](crate::AuthConfig::max_sessions_per_subject) live sessions,
-    /// the subject's oldest end (their tokens are refused).
+    /// the subject's oldest end (their tokens are refused). A `device_info` over 4 KiB
+    /// serialized is refused before any store call:
+    /// [`AuthError::InvalidSessionMeta`](crate::AuthError::InvalidSessionMeta), a
+    /// `400 InvalidSessionMetaError`.
     pub async fn create(&self, subject: &str, meta: SessionMeta) -> Result<Session, AuthError> {
         self.auth.create_session(subject, meta).await
     }
