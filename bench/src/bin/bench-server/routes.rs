@@ -87,6 +87,7 @@ async fn store(url: &str) -> Result<Stores, String> {
 
 /// Installs the Prometheus recorder (as the quickstart does), with its upkeep thread: without
 /// it nothing drains the histograms between scrapes.
+#[cfg(feature = "metrics")]
 fn install_recorder() {
     let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
@@ -137,9 +138,18 @@ pub async fn app(name: &str) -> Result<Router, String> {
             .with_state(Baseline::default()),
         "protect" => access(variants::auth(Stores::memory())),
         "scopes" => scopes(variants::auth(Stores::memory())),
+        #[cfg(feature = "metrics")]
         "metrics" => {
             install_recorder();
             access(variants::auth(Stores::memory()))
+        }
+        #[cfg(not(feature = "metrics"))]
+        "metrics" => {
+            return Err(
+                "built without the `metrics` feature: `bash bench/harness` builds \
+                        bench-server-metrics for this variant"
+                    .into(),
+            );
         }
         "peer" => peer(),
         "redis" => scopes(variants::auth(store(&authx_bench::redis_url()).await?)),

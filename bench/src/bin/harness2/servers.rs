@@ -61,7 +61,12 @@ pub fn clock_ticks() -> f64 {
 
 /// Starts `bench-server VARIANT` and waits for its `pid=... port=...` line.
 pub fn start_variant(dir: &Path, name: &str, tokens: Tokens) -> Result<Server, String> {
-    let binary = dir.join("bench-server");
+    // The metrics variant is its own build (authx's `metrics` feature on), so that the others
+    // run without the feature, as an app that does not enable it would.
+    let binary = match name {
+        "metrics" if dir.join("bench-server-metrics").exists() => dir.join("bench-server-metrics"),
+        _ => dir.join("bench-server"),
+    };
     let mut child = Command::new(&binary)
         .args([name, "--stdin-lifeline"])
         .stdin(Stdio::piped())
