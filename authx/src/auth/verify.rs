@@ -156,21 +156,66 @@ enum Liveness {
 /// session as a subject's end sees it.
 pub(crate) struct RevocationQuery<'c> {
     jti: &'c str,
-    family: String,
+    family: FamilyKey,
     pub(crate) session: Option<crate::store::SessionMark<'c>>,
+}
+
+/// `sid:<family>`, on the stack when it fits (a UUID family does): asked on every request.
+enum FamilyKey {
+    Inline([u8; 64], usize),
+    Heap(String),
+}
+
+impl FamilyKey {
+    fn of(family: &str) -> Self {
+        const PREFIX: &[u8] = b"sid:";
+        let len = PREFIX.len() + family.len();
+        if len > 64 {
+            return FamilyKey::Heap(family_key(family));
+        }
+        let mut buf = [0u8; 64];
+        buf[..PREFIX.len()].copy_from_slice(PREFIX);
+        buf[PREFIX.len()..len].copy_from_slice(family.as_bytes());
+        FamilyKey::Inline(buf, len)
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // A prefix and a `&str`, copied whole: UTF-8, unless the copy was cut, which the
+            // length check above rules out; `unwrap_or` keeps a bug from panicking.
+            FamilyKey::Inline(buf, len) => std::str::from_utf8(&buf[..*len]).unwrap_or(""),
+            FamilyKey::Heap(key) => key,
+        }
+    }
 }
 
 impl<'c> RevocationQuery<'c> {
     pub(crate) fn of(claims: &'c Claims) -> Self {
         RevocationQuery {
             jti: &claims.jti,
-            family: family_key(family_of(claims)),
+            family: FamilyKey::of(family_of(claims)),
             session: super::subject_sessions::session_mark(claims),
         }
     }
 
     /// The revocation keys: the token's and its family's.
     pub(crate) fn keys(&self) -> [&str; 2] {
-        [self.jti, &self.family]
+        [self.jti, self.family.as_str()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FamilyKey;
+
+    #[test]
+    fn a_family_key_is_sid_and_the_family_inline_or_not() {
+        let uuid = "0d9e1c7a-6a8f-4f45-9b1e-2f7d1c3b5a90";
+        assert!(matches!(FamilyKey::of(uuid), FamilyKey::Inline(..)));
+        assert_eq!(FamilyKey::of(uuid).as_str(), format!("sid:{uuid}"));
+        let long = "é".repeat(40);
+        assert!(matches!(FamilyKey::of(&long), FamilyKey::Heap(_)));
+        assert_eq!(FamilyKey::of(&long).as_str(), format!("sid:{long}"));
+        assert_eq!(FamilyKey::of("").as_str(), "sid:");
     }
 }

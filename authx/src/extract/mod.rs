@@ -35,15 +35,17 @@ use crate::token::{Claims, Extra};
 pub(crate) fn typed<E: DeserializeOwned + 'static>(
     claims: &Claims,
 ) -> Result<Claims<E>, AuthError> {
-    let boxed: Box<dyn Any> = Box::new(claims.clone());
-    match boxed.downcast::<Claims<E>>() {
-        Ok(same) => Ok(*same),
-        Err(_) => {
-            let extra = E::deserialize(serde_json::Value::Object(claims.extra.clone()))
-                .map_err(|_| AuthError::Decode(DecodeFailure::Malformed))?;
-            Ok(claims.clone().map_extra(|_: Extra| extra))
-        }
+    // The default type: a clone, moved out through `Any` on the stack (no box).
+    let mut same = Some(claims.clone());
+    if let Some(slot) = (&mut same as &mut dyn Any).downcast_mut::<Option<Claims<E>>>()
+        && let Some(claims) = slot.take()
+    {
+        return Ok(claims);
     }
+    let claims = same.unwrap_or_else(|| claims.clone());
+    let extra = E::deserialize(serde_json::Value::Object(claims.extra.clone()))
+        .map_err(|_| AuthError::Decode(DecodeFailure::Malformed))?;
+    Ok(claims.map_extra(|_: Extra| extra))
 }
 
 /// Plain `Claims`: the type a guard verified, else an access token.

@@ -20,10 +20,19 @@ use crate::token::{Claims, TokenType};
 /// Tokens verified during this request (usually one; at most one per token found).
 #[derive(Clone, Default)]
 pub(crate) struct TokenCache {
-    entries: Vec<Entry>,
+    /// The first token inline (a request usually has one: no second allocation), the others
+    /// after it.
+    first: Option<Entry>,
+    more: Vec<Entry>,
     /// The token a route guard (`#[protect]`, `AuthLayer`, `Auth::enforce`) last let through:
     /// plain `Claims` yields it, and typed extractors of its type reuse it.
     guarded: Option<Arc<Claims>>,
+}
+
+impl TokenCache {
+    fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.first.iter().chain(self.more.iter())
+    }
 }
 
 /// One verified token and the token-level checks it passed.
@@ -48,8 +57,7 @@ pub(crate) struct Hit {
 pub(crate) fn get(parts: &Parts, token: &str, location: TokenLocation, dpop: bool) -> Option<Hit> {
     let cache = parts.extensions.get::<TokenCache>()?;
     cache
-        .entries
-        .iter()
+        .entries()
         .find(|e| e.location == location && e.dpop == dpop && *e.token == *token)
         .map(|e| Hit {
             claims: e.claims.clone(),
@@ -68,18 +76,25 @@ pub(crate) fn put(
 ) {
     let cache = parts.extensions.get_or_insert_default::<TokenCache>();
     match cache
-        .entries
+        .first
         .iter_mut()
+        .chain(cache.more.iter_mut())
         .find(|e| e.location == location && e.dpop == dpop && *e.token == *token)
     {
         Some(entry) => entry.csrf |= csrf,
-        None => cache.entries.push(Entry {
-            token: token.into(),
-            location,
-            dpop,
-            claims,
-            csrf,
-        }),
+        None => {
+            let entry = Entry {
+                token: token.into(),
+                location,
+                dpop,
+                claims,
+                csrf,
+            };
+            match &mut cache.first {
+                None => cache.first = Some(entry),
+                Some(_) => cache.more.push(entry),
+            }
+        }
     }
 }
 

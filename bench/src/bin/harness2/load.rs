@@ -72,7 +72,7 @@ fn own(
     threads: usize,
     secs: u64,
 ) -> Result<Run, String> {
-    let mut cmd = Command::new(binary);
+    let mut cmd = crate::servers::pinned(crate::servers::LOAD_CPU, binary);
     cmd.args(["--addr", &server.addr.to_string(), "--path", server.path])
         .args(["--connections", &connections.to_string()])
         .args(["--threads", &threads.to_string()])
@@ -139,7 +139,7 @@ fn wrk(
     secs: u64,
     scratch: &Path,
 ) -> Result<Run, String> {
-    let mut cmd = Command::new("wrk");
+    let mut cmd = crate::servers::pinned(crate::servers::LOAD_CPU, "wrk");
     cmd.arg(format!("-t{}", threads.min(connections)))
         .arg(format!("-c{connections}"))
         .arg(format!("-d{secs}s"))

@@ -191,6 +191,13 @@ fn main() {
         "harness v2: servers in their own processes, load from {}",
         load.name()
     );
+    if servers::pinning() {
+        println!(
+            "servers pinned to cpu {}, load to cpu {} (taskset)",
+            servers::SERVER_CPU,
+            servers::LOAD_CPU
+        );
+    }
     println!(
         "{} cores, crypto backend {}, CLK_TCK {ticks}, {} connections, {} load thread(s), \
          {} rounds x {}s (warm-up {}s per variant, thrown away)",

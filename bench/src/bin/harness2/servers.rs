@@ -67,7 +67,7 @@ pub fn start_variant(dir: &Path, name: &str, tokens: Tokens) -> Result<Server, S
         "metrics" if dir.join("bench-server-metrics").exists() => dir.join("bench-server-metrics"),
         _ => dir.join("bench-server"),
     };
-    let mut child = Command::new(&binary)
+    let mut child = pinned(SERVER_CPU, &binary)
         .args([name, "--stdin-lifeline"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -116,7 +116,7 @@ pub fn start_quickstart(binary: &Path, secret: &str) -> Result<Server, String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port();
-    let child = Command::new(binary)
+    let child = pinned(SERVER_CPU, binary)
         .env("PORT", port.to_string())
         .env("AUTHX_SECRET_KEY", secret)
         .env("AUTHX_STORE_URL", "memory://")
@@ -225,4 +225,33 @@ pub fn probe(server: &Server) -> Result<usize, String> {
         ));
     }
     Ok(body.len())
+}
+
+/// The CPU the servers run on and the one the load runs on, when the machine has two or more
+/// and `taskset` is installed: the server's CPU time per request is then its own, not shared
+/// out by the scheduler with the load generator's.
+pub const SERVER_CPU: &str = "1";
+/// See [`SERVER_CPU`].
+pub const LOAD_CPU: &str = "0";
+
+/// Whether the processes are pinned (see [`SERVER_CPU`]).
+pub fn pinning() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+        && Command::new("taskset")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// `program` run on `cpu` when [`pinning`], else as is.
+pub fn pinned(cpu: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    if pinning() {
+        let mut cmd = Command::new("taskset");
+        cmd.arg("-c").arg(cpu).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
 }
