@@ -197,3 +197,20 @@ pub fn peer() -> Router {
 pub fn bare() -> Router {
     Router::new().route("/", get(|| async { "bench-user" }))
 }
+
+/// Harness v2's variants, in its table's order: every one `bench-server` serves, then the
+/// quickstart (its own example binary).
+pub const HARNESS_VARIANTS: &[&str] = &[
+    "bare",
+    "handwritten",
+    "protect",
+    "scopes",
+    "metrics",
+    "peer",
+    "redis",
+    "redis-near",
+    "postgres-near",
+    "es256",
+    "distinct",
+    "quickstart",
+];

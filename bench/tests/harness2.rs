@@ -64,21 +64,5 @@ fn quick_run_prints_the_table_and_the_ratio_lines() {
 #[ignore = "needs Redis, PostgreSQL and the quickstart example built; about 30 s"]
 fn every_variant_runs() {
     let text = harness(&["--rounds", "1", "--duration", "1", "--warmup", "1"]);
-    assert_lines(
-        &text,
-        &[
-            "bare",
-            "handwritten",
-            "protect",
-            "scopes",
-            "metrics",
-            "peer",
-            "redis",
-            "redis-near",
-            "postgres-near",
-            "es256",
-            "distinct",
-            "quickstart",
-        ],
-    );
+    assert_lines(&text, authx_bench::variants::HARNESS_VARIANTS);
 }

@@ -114,20 +114,12 @@ async fn revocation_list() -> Result<Stores, String> {
     Ok(stores)
 }
 
-/// The variants this binary serves (the quickstart runs as its own example binary).
-pub const NAMES: &[&str] = &[
-    "bare",
-    "handwritten",
-    "protect",
-    "scopes",
-    "metrics",
-    "peer",
-    "redis",
-    "redis-near",
-    "postgres-near",
-    "es256",
-    "distinct",
-];
+/// The variants this binary serves: the harness's, but the quickstart (its own example
+/// binary).
+pub const NAMES: &[&str] = {
+    let all = authx_bench::variants::HARNESS_VARIANTS;
+    all.split_at(all.len() - 1).0
+};
 
 /// The router of variant `name`, its stores connected and filled.
 pub async fn app(name: &str) -> Result<Router, String> {

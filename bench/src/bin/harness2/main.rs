@@ -30,20 +30,7 @@ use report::{Results, Round};
 use servers::{Server, Tokens};
 
 /// Every variant, in the table's order.
-const ALL: &[&str] = &[
-    "bare",
-    "handwritten",
-    "protect",
-    "scopes",
-    "metrics",
-    "peer",
-    "redis",
-    "redis-near",
-    "postgres-near",
-    "es256",
-    "distinct",
-    "quickstart",
-];
+const ALL: &[&str] = variants::HARNESS_VARIANTS;
 
 /// How many distinct tokens the `distinct` variant's load cycles through.
 const DISTINCT: usize = 100_000;
