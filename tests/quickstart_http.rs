@@ -782,7 +782,8 @@ async fn metrics_count_decisions_without_tokens_or_subjects() {
         sample(&after, "authx_decision_seconds_count", &[]) > 0.0,
         "{after}"
     );
-    assert!(after.contains("authx_store_call_seconds"), "{after}");
+    // In-process (memory) store calls are not timed: two clock reads cost more than the call.
+    assert!(!after.contains("authx_store_call_seconds"), "{after}");
     for secret in [access, pair["refresh_token"].as_str().unwrap(), "user1"] {
         assert!(!after.contains(secret), "{secret:?} in a label");
     }

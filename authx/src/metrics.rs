@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `authx_decisions_total` | counter | `route`, `outcome` (`allowed`, `refused`), `error_type` (`none` when allowed) |
 //! | `authx_decision_seconds` | histogram | `outcome` |
-//! | `authx_store_call_seconds` | histogram | `backend` (`memory`, `sqlite`, `postgres`, `redis`) |
+//! | `authx_store_call_seconds` | histogram | `backend` (`sqlite`, `postgres`, `redis`; in-process `memory` calls are not timed) |
 //! | `authx_store_errors_total` | counter | `backend`, `kind` (`timeout`, `unavailable`, `full`, `config`) |
 //! | `authx_rate_limited_total` | counter | `route` |
 //! | `authx_jwks_fetches_total` | counter | `issuer` (as configured), `outcome` (`ok`, `error`) |
@@ -41,16 +41,18 @@ pub(crate) fn decision(route: &str, error_type: Option<&'static str>, elapsed: D
     }
 }
 
-/// One store call of `backend`, and its result.
+/// One store call of `backend`, and its result; `elapsed` when it was timed.
 pub(crate) fn store_call<T>(
     backend: &'static str,
-    elapsed: Duration,
+    elapsed: Option<Duration>,
     result: &Result<T, StoreError>,
 ) {
     #[cfg(feature = "metrics")]
     {
-        ::metrics::histogram!("authx_store_call_seconds", "backend" => backend)
-            .record(elapsed.as_secs_f64());
+        if let Some(elapsed) = elapsed {
+            ::metrics::histogram!("authx_store_call_seconds", "backend" => backend)
+                .record(elapsed.as_secs_f64());
+        }
         if let Err(e) = result {
             let kind = match e {
                 StoreError::Timeout(_) => "timeout",
