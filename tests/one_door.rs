@@ -197,3 +197,57 @@ async fn every_refusal_carries_resource_metadata_and_goes_through_the_hook() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+/// A refusal a handler returns itself (`?` on an `AuthError`) is rendered by the engine too
+/// under a `RefusalLayer`: the challenge's `resource_metadata`, the app's hook, and the headers
+/// the handler set next to the error (its `Set-Cookie`s) kept.
+#[tokio::test]
+async fn a_refusal_layer_renders_the_errors_handlers_return() {
+    use authx::layer::RefusalLayer;
+
+    let auth = Auth::builder(config())
+        .on_refusal(|error, mut default| {
+            default
+                .headers_mut()
+                .insert("x-rendered-by", error.error_type().parse().unwrap());
+            default
+        })
+        .build()
+        .unwrap();
+    let logout_auth = auth.clone();
+    let app = Router::new()
+        .route(
+            "/refresh",
+            axum::routing::post(|| async { Err::<(), _>(AuthError::RefreshTokenReused) }),
+        )
+        .route(
+            "/logout",
+            axum::routing::post(move || {
+                let auth = logout_auth.clone();
+                async move { (auth.cookies().unset(), AuthError::Revoked) }
+            }),
+        )
+        .route("/ok", get(|| async { "fine" }))
+        .layer(RefusalLayer::new(auth.clone()));
+    let s = TestServer::start(app).await;
+    let metadata =
+        "resource_metadata=\"https://api.example.com/.well-known/oauth-protected-resource/v1\"";
+
+    let res = client().post(s.url("/refresh")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["x-rendered-by"], "RefreshTokenReusedError");
+    let challenge = res.headers()["www-authenticate"].to_str().unwrap();
+    assert!(challenge.contains(metadata), "{challenge}");
+
+    let res = client().post(s.url("/logout")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["x-rendered-by"], "RevokedTokenError");
+    let cleared = res.headers().get_all("set-cookie").iter().count();
+    assert_eq!(cleared, 4, "the handler's four cookie removals are kept");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error_type"], "RevokedTokenError");
+
+    let res = client().get(s.url("/ok")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(!res.headers().contains_key("x-rendered-by"));
+}

@@ -28,7 +28,7 @@ use crate::clock::ceil_secs;
 mod kinds;
 mod response;
 pub use response::codes as oauth_codes;
-pub(crate) use response::dpop_only;
+pub(crate) use response::{Refused, dpop_only};
 
 pub use crate::config::ConfigError;
 use crate::store::StoreError;

@@ -11,11 +11,22 @@ use crate::clock::ceil_secs;
 impl IntoResponse for AuthError {
     /// AuthX's answer, without what only the engine knows (the `resource_metadata` of its
     /// challenge, the app's [refusal hook](crate::AuthBuilder::on_refusal)): the extractors,
-    /// guards and layers answer through [`Rejection`](crate::extract::Rejection) instead.
+    /// guards and layers answer through [`Rejection`](crate::extract::Rejection) instead, and a
+    /// [`RefusalLayer`](crate::layer::RefusalLayer) over the router renders this answer through
+    /// the engine too (the error rides in the response's extensions for it).
     fn into_response(self) -> Response {
-        self.response()
+        let mut response = self.response();
+        // For a `RefusalLayer` above: the error itself, to render through the engine.
+        response
+            .extensions_mut()
+            .insert(Refused(std::sync::Arc::new(self)));
+        response
     }
 }
+
+/// The error behind a default answer, in its response's extensions.
+#[derive(Clone)]
+pub(crate) struct Refused(pub(crate) std::sync::Arc<AuthError>);
 
 impl AuthError {
     /// The default answer: status, JSON body, challenge and rate-limit headers.
