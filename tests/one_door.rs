@@ -2,8 +2,8 @@
 //! and every refusal is rendered by the same path.
 //!
 //! - The implicit refresh never renews a DPoP-bound token into a bearer token (it used to: the
-//!   layer re-issued the token without its binding, and the request went on with the copy).
-//! - Rotation keeps a DPoP-bound family bound.
+//!   layer re-issued the token without its binding and sent it back in `Set-Cookie`).
+//! - Rotation keeps a DPoP-bound family bound (it always did; a regression guard).
 //! - Guard, layer, extractor and `#[auth_subject]` refusals all carry `resource_metadata` and
 //!   pass through the app's refusal hook.
 
