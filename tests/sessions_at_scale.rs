@@ -387,3 +387,71 @@ async fn fifty_thousand_sessions_end_at_once_on_postgres() {
 async fn fifty_thousand_sessions_end_at_once_on_redis() {
     at_scale(&redis_url(), "redis").await;
 }
+
+/// The session cap ends the oldest sessions, also among sessions begun in the same second:
+/// under concurrent logins, a login must never end another login that just began. Ten
+/// sessions in one second (the clock does not move) under a cap of four: the four live ones
+/// are the last four, in every store.
+async fn the_cap_keeps_the_newest_within_one_second(stores: authx::Stores) {
+    let clock = authx::clock::ManualClock::starting_now();
+    let auth = Auth::builder(
+        AuthConfig::builder()
+            .secret_key("session-cap-order-secret-0123456789abcdef")
+            .max_sessions_per_subject(4)
+            .build(),
+    )
+    .clock(clock)
+    .stores(stores)
+    .build()
+    .unwrap();
+    let subject = format!("cap-{}", uuid::Uuid::new_v4());
+    let mut begun = Vec::new();
+    for _ in 0..10 {
+        let session = auth
+            .sessions()
+            .create(&subject, SessionMeta::default())
+            .await
+            .unwrap();
+        begun.push(session.id);
+    }
+    let mut live: Vec<String> = auth
+        .sessions()
+        .list(&subject)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| !s.revoked)
+        .map(|s| s.id)
+        .collect();
+    live.sort();
+    let mut newest = begun[6..].to_vec();
+    newest.sort();
+    assert_eq!(
+        live, newest,
+        "the cap must keep the last four sessions begun"
+    );
+}
+
+#[tokio::test]
+async fn the_session_cap_keeps_the_newest_within_one_second_in_memory() {
+    the_cap_keeps_the_newest_within_one_second(authx::Stores::memory()).await;
+}
+
+#[tokio::test]
+async fn the_session_cap_keeps_the_newest_within_one_second_on_redis() {
+    let url = std::env::var("AUTHX_TEST_REDIS_URL").unwrap_or("redis://127.0.0.1:6379".into());
+    let stores = authx::store::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("Redis at {url} is needed (set AUTHX_TEST_REDIS_URL): {e}"));
+    the_cap_keeps_the_newest_within_one_second(stores).await;
+}
+
+#[tokio::test]
+async fn the_session_cap_keeps_the_newest_within_one_second_on_postgres() {
+    let url = std::env::var("AUTHX_TEST_POSTGRES_URL")
+        .unwrap_or("postgres://postgres@127.0.0.1:5432/test".into());
+    let stores = authx::store::connect(&url).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {url} is needed (set AUTHX_TEST_POSTGRES_URL): {e}")
+    });
+    the_cap_keeps_the_newest_within_one_second(stores).await;
+}

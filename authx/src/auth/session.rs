@@ -64,7 +64,9 @@ impl Auth {
         }
         let now = self.now();
         let mut session = Session {
-            id: uuid::Uuid::new_v4().to_string(),
+            // Time-ordered (UUIDv7, milliseconds): sessions begun in the same second sort by
+            // when they began, so the session cap ends the oldest, not a concurrent login's.
+            id: uuid::Uuid::now_v7().to_string(),
             subject: subject.to_owned(),
             created_at: now,
             last_seen: now,

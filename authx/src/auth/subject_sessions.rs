@@ -136,8 +136,10 @@ impl Auth {
     }
 
     /// Ends the oldest sessions of `subject` beyond the cap, never `created` (the session this
-    /// login just began: sessions begun in the same second are ordered by id, so the new one
-    /// may sort among the oldest; then one more is taken and it is left out).
+    /// login just began). Sessions begun in the same second are ordered by id, which is
+    /// time-ordered (UUIDv7): the oldest of them end first, not a concurrent login's; should the
+    /// new one still sort among the oldest (two logins in one millisecond on instances whose
+    /// clocks differ), one more is taken and it is left out.
     pub(crate) async fn enforce_session_cap(
         &self,
         subject: &str,
