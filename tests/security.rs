@@ -505,12 +505,12 @@ mod properties {
     }
 }
 
-/// The verified-signature cache (on by default for asymmetric keys) skips the signature check
-/// only for the exact bytes that verified: every tampered form of a cached token is verified in
+/// The verified-token cache (on by default) skips the signature and claims decoding only for
+/// the exact bytes that verified: every tampered form of a cached token is verified in
 /// full and refused, and is never cached; the cached token itself is still refused once revoked
 /// or expired.
 #[tokio::test]
-async fn tampered_tokens_never_hit_the_verified_signature_cache() {
+async fn tampered_tokens_never_hit_the_verified_token_cache() {
     let clock = authx::clock::ManualClock::starting_now();
     let auth = Auth::builder(
         AuthConfig::builder()

@@ -35,6 +35,19 @@ pub fn auth(stores: Stores) -> Auth {
     .expect("bench config")
 }
 
+/// An engine with memory stores and the verified-token cache off: every request verifies its
+/// token in full (base64, signature, claims JSON), as one seen for the first time.
+pub fn auth_uncached() -> Auth {
+    Auth::new(
+        AuthConfig::builder()
+            .secret_key(SECRET)
+            .audience(AUDIENCE)
+            .verify_cache(authx::config::VerifyCacheMode::Off)
+            .build(),
+    )
+    .expect("bench config")
+}
+
 /// An engine with the given stores (Redis or PostgreSQL) and the revocation near-cache on.
 pub fn auth_near_cached(stores: Stores) -> Auth {
     Auth::builder(
@@ -204,6 +217,7 @@ pub const HARNESS_VARIANTS: &[&str] = &[
     "bare",
     "handwritten",
     "protect",
+    "uncached",
     "scopes",
     "metrics",
     "peer",

@@ -16,7 +16,7 @@ impl Auth {
         serde_json::json!({ "keys": self.codec().keys().public_jwks() })
     }
 
-    /// The size of the verified-signature cache of this service's own keys (see
+    /// The size of the verified-token cache of this service's own keys (see
     /// [`VerifyCache`](crate::config::VerifyCache)); zero when it is off.
     pub(crate) fn verify_cache_size(&self) -> crate::CacheSize {
         self.codec().verify_cache_size()

@@ -31,7 +31,9 @@ impl Auth {
     /// This service's own tokens only: identity-provider tokens (feature `jwks`) may need a key
     /// fetch, so they verify through the async [`verify_unrevoked`](Self::verify_unrevoked).
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        Ok(self.codec().verify(token, self.now())?)
+        Ok(std::sync::Arc::unwrap_or_clone(
+            self.codec().verify(token, self.now())?,
+        ))
     }
 
     /// Verifies signature and claims (with the identity provider the token's `iss` names, when
@@ -126,7 +128,10 @@ impl Auth {
 
     /// Verifies a located token: with the identity provider its (unverified) `iss` names when
     /// one is configured (feature `jwks`), otherwise with this service's own keys.
-    pub(crate) async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
+    pub(crate) async fn verify_token(
+        &self,
+        token: &str,
+    ) -> Result<std::sync::Arc<Claims>, AuthError> {
         #[cfg(feature = "jwks")]
         if let Some(issuer) = self.inner.issuers.route(token) {
             return issuer.verify(token, self.now()).await;

@@ -95,12 +95,12 @@ impl AuthConfigBuilder {
         self.0.max_token_size = bytes;
         self
     }
-    /// Which verified signatures are remembered. See [`VerifyCache`](super::VerifyCache).
+    /// Which verified tokens are remembered. See [`VerifyCache`](super::VerifyCache).
     pub fn verify_cache(mut self, mode: super::VerifyCacheMode) -> Self {
         self.0.verify_cache.mode = mode;
         self
     }
-    /// The most verified signatures remembered. See [`VerifyCache`](super::VerifyCache).
+    /// The most verified tokens remembered. See [`VerifyCache`](super::VerifyCache).
     pub fn verify_cache_capacity(mut self, entries: usize) -> Self {
         self.0.verify_cache.capacity = entries;
         self

@@ -47,11 +47,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "AUTHX_VERIFY_CACHE",
-        "verified signatures remembered: off, asymmetric (default) or all",
+        "verified tokens remembered: off, asymmetric or all (default)",
     ),
     (
         "AUTHX_VERIFY_CACHE_CAPACITY",
-        "most verified signatures remembered (default 65536)",
+        "most verified tokens remembered (default 16384)",
     ),
     (
         "AUTHX_NEAR_CACHE",

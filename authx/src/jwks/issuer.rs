@@ -12,6 +12,7 @@ use super::fetch::{Fetcher, check_url};
 use super::keys::{ProviderKey, parse_key_set};
 use crate::config::{ConfigError, VerifyCache};
 use crate::error::{AuthError, DecodeFailure};
+use crate::token::codec::check_times;
 use crate::token::{Claims, jws::Jws, raw_claims::UniqueClaims, verified_cache::VerifiedCache};
 
 /// One identity provider: its configuration and a cache of the keys it publishes.
@@ -71,7 +72,7 @@ impl JwksIssuer {
         Self::start(config, VerifyCache::default())
     }
 
-    /// [`new`](Self::new), remembering verified signatures as `verify_cache` says (an
+    /// [`new`](Self::new), remembering verified tokens as `verify_cache` says (an
     /// [`Auth`](crate::Auth)'s issuers follow its [`verify_cache`](crate::AuthConfig::verify_cache)).
     pub(crate) fn start(
         config: IssuerConfig,
@@ -102,7 +103,7 @@ impl JwksIssuer {
         &self.inner.config
     }
 
-    /// The size of this issuer's verified-signature cache (see
+    /// The size of this issuer's verified-token cache (see
     /// [`VerifyCache`](crate::config::VerifyCache)).
     pub fn verify_cache_size(&self) -> crate::CacheSize {
         self.cache()
@@ -129,7 +130,17 @@ impl JwksIssuer {
     /// [`ClaimsMapping`](super::ClaimsMapping)). Refusals are the [`AuthError`]s of authx's
     /// own tokens; no key at all (the provider never answered) is
     /// [`AuthError::KeysUnavailable`].
-    pub async fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+    pub async fn verify(&self, token: &str, now: i64) -> Result<Arc<Claims>, AuthError> {
+        let leeway = i64::try_from(self.inner.config.leeway.as_secs()).unwrap_or(i64::MAX);
+        let remembered = self
+            .cache()
+            .verified
+            .as_ref()
+            .and_then(|v| v.get(token, now));
+        if let Some(claims) = remembered {
+            check_times(&*claims, now, leeway, false)?;
+            return Ok(claims);
+        }
         let jws = Jws::parse(token)?;
         let alg = jws.alg;
         if !self
@@ -153,28 +164,27 @@ impl JwksIssuer {
                 return Err(AuthError::Decode(DecodeFailure::UnknownKey));
             }
         }
-        let digest = cache
-            .verified
-            .as_ref()
-            .map(|_| VerifiedCache::digest(token));
-        let known = matches!((&cache.verified, &digest), (Some(v), Some(d)) if v.contains(d, now));
-        if !known {
-            jws.verify_any(
-                cache
-                    .candidates(kid)
-                    .filter(|k| k.allows(alg))
-                    .map(|k| (&k.key, None)),
-            )?;
-        }
-        let claims = check_and_map(
+        jws.verify_any(
+            cache
+                .candidates(kid)
+                .filter(|k| k.allows(alg))
+                .map(|k| (&k.key, None)),
+        )?;
+        let claims = Arc::new(check_and_map(
             &self.inner.config,
             jws.claims::<UniqueClaims>()?.0,
             token,
             now,
-        )?;
-        if let (Some(verified), Some(d), false) = (&cache.verified, digest, known) {
-            let leeway = i64::try_from(self.inner.config.leeway.as_secs()).unwrap_or(i64::MAX);
-            verified.insert(d, claims.exp.saturating_add(leeway), now);
+        )?);
+        if let Some(verified) = &cache.verified {
+            // Providers sign with RSA, ECDSA or EdDSA: worth keeping from the first time.
+            verified.insert(
+                token,
+                claims.clone(),
+                claims.exp.saturating_add(leeway),
+                now,
+                false,
+            );
         }
         Ok(claims)
     }

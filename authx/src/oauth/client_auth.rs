@@ -8,7 +8,6 @@ use base64::Engine as _;
 use http::request::Parts;
 use http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::config::OAuthClient;
 use crate::{Auth, AuthError};
@@ -95,7 +94,7 @@ fn matching(clients: &[OAuthClient], id: &str, secret: &str) -> Option<Client> {
     for client in clients.iter().filter(|c| c.id == id) {
         compared = true;
         let expected = Sha256::digest(client.secret.expose().as_bytes());
-        if bool::from(expected.ct_eq(&presented)) {
+        if crate::crypto::constant_time_eq(&expected, &presented) {
             let introspects_all =
                 client.introspects_all || found.as_ref().is_some_and(|f| f.introspects_all);
             found = Some(Client {
@@ -105,7 +104,7 @@ fn matching(clients: &[OAuthClient], id: &str, secret: &str) -> Option<Client> {
         }
     }
     if !compared {
-        let _ = Sha256::digest(b"").ct_eq(&presented);
+        let _ = crate::crypto::constant_time_eq(&Sha256::digest(b""), &presented);
     }
     found
 }

@@ -115,13 +115,17 @@ impl TokenCodec {
 
     /// Verifies the signature (current key, then previous ones, or the one named by `kid`)
     /// and every claim, at time `now` (seconds since the epoch).
-    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+    pub fn verify(&self, token: &str, now: i64) -> Result<Arc<Claims>, TokenError> {
         self.verify_with(token, now, false)
     }
 
     /// [`verify`](Self::verify), but an expired token passes (signature and every other claim
     /// still checked). For implicit refresh only.
-    pub fn verify_allowing_expired(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+    pub fn verify_allowing_expired(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Arc<Claims>, TokenError> {
         self.verify_with(token, now, true)
     }
 
@@ -130,24 +134,26 @@ impl TokenCodec {
         token: &str,
         now: i64,
         allow_expired: bool,
-    ) -> Result<Claims, TokenError> {
-        let jws = self.parse(token)?;
+    ) -> Result<Arc<Claims>, TokenError> {
+        self.fits(token)?;
+        let keys = self.keys();
+        if let Some(claims) = keys.cache.as_ref().and_then(|c| c.get(token, now)) {
+            check_times(&*claims, now, self.leeway, allow_expired)?;
+            return Ok(claims);
+        }
+        let jws = Jws::parse(token)?;
         if jws.codec {
             return Err(TokenError::Decode(DecodeFailure::WrongTyp));
         }
-        let keys = self.keys();
-        let cached = keys.cache.as_ref().filter(|_| self.caches(jws.alg));
-        let digest = cached.map(|_| VerifiedCache::digest(token));
-        let known = matches!((cached, &digest), (Some(c), Some(d)) if c.contains(d, now));
-        if !known {
-            verify_signature(&keys, &jws)?;
-        }
-        let claims = self.check_claims(jws.claims::<RawClaims>()?, now, allow_expired)?;
+        verify_signature(&keys, &jws)?;
+        let claims = Arc::new(self.check_claims(jws.claims::<RawClaims>()?, now, allow_expired)?);
         if self.access_profile && claims.token_type == TokenType::Access && !jws.at_jwt {
             return Err(TokenError::Decode(DecodeFailure::NotAnAccessTokenJwt));
         }
-        if let (Some(cache), Some(d), false) = (cached, digest, known) {
-            cache.insert(d, claims.exp.saturating_add(self.leeway), now);
+        if let Some(cache) = keys.cache.as_ref().filter(|_| self.caches(jws.alg)) {
+            let until = claims.exp.saturating_add(self.leeway);
+            let cheap = jws.alg.family() == jsonwebtoken::AlgorithmFamily::Hmac;
+            cache.insert(token, claims.clone(), until, now, cheap);
         }
         Ok(claims)
     }
@@ -169,13 +175,19 @@ impl TokenCodec {
 
     /// Splits `token` and reads its header, after the size check.
     fn parse<'t>(&self, token: &'t str) -> Result<Jws<'t>, TokenError> {
-        if token.len() > self.max_token_size {
-            return Err(TokenError::Decode(DecodeFailure::TooLarge));
-        }
+        self.fits(token)?;
         Jws::parse(token)
     }
 
-    /// Whether verified signatures of `alg` are remembered.
+    /// Refuses a token over the size limit, before any work on it.
+    fn fits(&self, token: &str) -> Result<(), TokenError> {
+        if token.len() > self.max_token_size {
+            return Err(TokenError::Decode(DecodeFailure::TooLarge));
+        }
+        Ok(())
+    }
+
+    /// Whether verified tokens of `alg` are remembered.
     fn caches(&self, alg: jsonwebtoken::Algorithm) -> bool {
         match self.verify_cache.mode {
             VerifyCacheMode::Off => false,
@@ -218,7 +230,7 @@ impl TokenCodec {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = keys;
     }
 
-    /// Entries and allocated bytes of the verified-signature cache (zero when off).
+    /// Entries and allocated bytes of the verified-token cache (zero when off).
     pub fn verify_cache_size(&self) -> CacheSize {
         self.keys()
             .cache
@@ -249,21 +261,16 @@ impl TokenCodec {
             None => return Err(missing("type")),
         };
         let exp = raw.exp.ok_or_else(|| missing("exp"))?;
-        if !allow_expired && now >= exp.saturating_add(self.leeway) {
-            return Err(TokenError::Expired);
-        }
-        if raw
-            .nbf
-            .is_some_and(|nbf| nbf > now.saturating_add(self.leeway))
-        {
-            return Err(TokenError::Decode(DecodeFailure::NotYetValid));
-        }
-        if raw
-            .iat
-            .is_some_and(|iat| iat > now.saturating_add(self.leeway))
-        {
-            return Err(TokenError::Decode(DecodeFailure::IssuedInFuture));
-        }
+        check_times(
+            Times {
+                exp,
+                nbf: raw.nbf,
+                iat: raw.iat,
+            },
+            now,
+            self.leeway,
+            allow_expired,
+        )?;
         if let Some(expected) = &self.issuer
             && raw.iss.as_deref() != Some(expected.as_str())
         {
@@ -305,6 +312,45 @@ impl TokenCodec {
     }
 }
 
+/// The time claims of a token.
+pub(crate) struct Times {
+    pub exp: i64,
+    pub nbf: Option<i64>,
+    pub iat: Option<i64>,
+}
+
+impl From<&Claims> for Times {
+    fn from(c: &Claims) -> Self {
+        Times {
+            exp: c.exp,
+            nbf: c.nbf,
+            iat: c.iat,
+        }
+    }
+}
+
+/// The checks of a token that depend on the time: expired (unless `allow_expired`), not yet
+/// valid, issued in the future; each with `leeway` seconds. Run on every verification, a
+/// remembered token's included.
+pub(crate) fn check_times(
+    t: impl Into<Times>,
+    now: i64,
+    leeway: i64,
+    allow_expired: bool,
+) -> Result<(), TokenError> {
+    let t = t.into();
+    if !allow_expired && now >= t.exp.saturating_add(leeway) {
+        return Err(TokenError::Expired);
+    }
+    if t.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+        return Err(TokenError::Decode(DecodeFailure::NotYetValid));
+    }
+    if t.iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
+        return Err(TokenError::Decode(DecodeFailure::IssuedInFuture));
+    }
+    Ok(())
+}
+
 /// Checks the signature of `jws` with the key its `kid` names, or else the current key, then
 /// previous ones.
 fn verify_signature(keys: &KeySet, jws: &Jws<'_>) -> Result<(), TokenError> {
@@ -329,7 +375,7 @@ fn candidates<'a>(
         .filter(move |v| v.algorithm.to_jwt() == alg && (!by_kid || v.kid.as_deref() == kid)))
 }
 
-/// `keys` with an empty verified-signature cache, unless the cache is off.
+/// `keys` with an empty verified-token cache, unless the cache is off.
 fn with_cache(mut keys: KeySet, config: VerifyCache) -> KeySet {
     keys.cache = VerifiedCache::for_config(&config);
     keys

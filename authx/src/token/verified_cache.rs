@@ -1,38 +1,69 @@
-//! Signatures already verified: a bounded set of SHA-256 digests of whole tokens, each kept until
-//! its token expires. A token whose exact bytes verified before skips the signature check (the
-//! expensive part of RS256, ES256 and friends); its claims, expiry and revocation are still
-//! checked on every request. A tampered token has other bytes, so another digest: it is never
-//! found here, and is verified (and refused) in full.
+//! Tokens already verified: a bounded map from a token's exact bytes to the claims it verified
+//! to, each kept until the token expires. A token seen before skips the work that only depends
+//! on its bytes (base64, the signature, the JSON of its claims); what depends on the time
+//! (`exp`, `nbf`, `iat`) is checked again on every hit, and liveness (revocation) is a later
+//! step of every request. A hit needs the whole token equal, compared in constant time: a
+//! tampered token has other bytes, so it is never found here and is verified (and refused) in
+//! full. Entries are placed by a hash with a random per-process key, so which tokens share a
+//! slot cannot be chosen from outside.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::{Arc, RwLock};
 
-use sha2::{Digest, Sha256};
-
+use super::claims::Claims;
 use crate::CacheSize;
-
-/// The digest a token is known by.
-pub(crate) type TokenDigest = [u8; 32];
 
 const SHARDS: usize = 16;
 
-/// What one entry costs: the digest, its expiry and the hash table's control byte. Tables keep
-/// up to 1/8 of their slots free and grow by doubling, so the memory in use is between this
-/// and twice this per entry; [`bytes`](VerifiedCache::bytes) reports what is allocated.
-const ENTRY_BYTES: usize = std::mem::size_of::<(TokenDigest, i64)>() + 1;
+/// A hasher for keys that already are hashes.
+#[derive(Default)]
+struct Prehashed(u64);
 
-/// One shard, and when its expired entries may next be swept (at most once a second, so a
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+struct Entry {
+    token: Box<str>,
+    claims: Arc<Claims>,
+    until: i64,
+    bytes: usize,
+}
+
+/// One shard: its entries and their bytes; the slots of tokens verified once (a token is
+/// kept from its second verification, so tokens seen once never cost a copy, nor evict one
+/// seen often); and when its expired entries may next be swept (at most once a second, so a
 /// shard full of live entries does not scan itself on every insert).
 #[derive(Default)]
 struct Shard {
-    map: HashMap<TokenDigest, i64>,
+    map: HashMap<u64, Entry, BuildHasherDefault<Prehashed>>,
+    bytes: usize,
+    seen_once: std::collections::HashSet<u64, BuildHasherDefault<Prehashed>>,
     next_sweep: i64,
 }
 
-/// The set of verified signatures; bounded by entries, and so by bytes.
+impl Shard {
+    fn remove(&mut self, slot: u64) {
+        if let Some(old) = self.map.remove(&slot) {
+            self.bytes -= old.bytes;
+        }
+    }
+}
+
+/// The verified tokens; bounded by entries.
 pub(crate) struct VerifiedCache {
     shards: Box<[RwLock<Shard>]>,
     per_shard: usize,
+    hasher: foldhash::quality::RandomState,
 }
 
 impl std::fmt::Debug for VerifiedCache {
@@ -45,11 +76,12 @@ impl std::fmt::Debug for VerifiedCache {
 }
 
 impl VerifiedCache {
-    /// A cache of at most `capacity` signatures (at least one per shard).
+    /// A cache of at most `capacity` tokens (at least one per shard).
     pub fn new(capacity: usize) -> Self {
         VerifiedCache {
             shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
             per_shard: capacity.div_ceil(SHARDS).max(1),
+            hasher: foldhash::quality::RandomState::default(),
         }
     }
 
@@ -58,75 +90,97 @@ impl VerifiedCache {
         (config.mode != crate::config::VerifyCacheMode::Off).then(|| Self::new(config.capacity))
     }
 
-    /// The digest of `token`.
-    pub fn digest(token: &str) -> TokenDigest {
-        Sha256::digest(token.as_bytes()).into()
+    fn slot(&self, token: &str) -> (u64, &RwLock<Shard>) {
+        let slot = self.hasher.hash_one(token);
+        // The shard from the high bits; the map places by the low ones.
+        (slot, &self.shards[(slot >> 60) as usize % SHARDS])
     }
 
-    fn shard(&self, digest: &TokenDigest) -> &RwLock<Shard> {
-        &self.shards[usize::from(digest[0]) % SHARDS]
-    }
-
-    /// Whether the token of `digest` verified before and has not expired at `now`.
-    pub fn contains(&self, digest: &TokenDigest, now: i64) -> bool {
-        let shard = self
-            .shard(digest)
+    /// The claims `token` verified to, if it did before and has not expired at `now`.
+    pub fn get(&self, token: &str, now: i64) -> Option<Arc<Claims>> {
+        let (slot, shard) = self.slot(token);
+        let shard = shard
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        shard.map.get(digest).is_some_and(|until| *until > now)
+        let entry = shard.map.get(&slot)?;
+        (entry.until > now
+            && crate::crypto::constant_time_eq(entry.token.as_bytes(), token.as_bytes()))
+        .then(|| entry.claims.clone())
     }
 
-    /// Records that the token of `digest` verified; kept until `until` (its expiry with the
-    /// leeway). A full shard first drops its expired entries (at most once a second), then, if
-    /// still full, any one.
-    pub fn insert(&self, digest: TokenDigest, until: i64, now: i64) {
+    /// Records that `token` verified to `claims`; kept until `until` (its expiry with the
+    /// leeway). A token whose verification was `cheap` (HMAC) is kept from the second time it
+    /// verifies: the first only notes its slot (the notes are forgotten all at once when a
+    /// shard has as many as it has room for entries), so tokens seen once cost no copy and
+    /// evict nothing. A full shard first drops its expired entries (at most once a second),
+    /// then, if still full, any one. Another token in the same slot is replaced.
+    pub fn insert(&self, token: &str, claims: Arc<Claims>, until: i64, now: i64, cheap: bool) {
         if until <= now {
             return;
         }
-        let mut shard = self
-            .shard(&digest)
+        let (slot, shard) = self.slot(token);
+        let mut shard = shard
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let shard = &mut *shard;
-        if shard.map.len() >= self.per_shard && !shard.map.contains_key(&digest) {
+        if cheap && !shard.seen_once.remove(&slot) {
+            if shard.seen_once.len() >= self.per_shard {
+                shard.seen_once.clear();
+            }
+            shard.seen_once.insert(slot);
+            return;
+        }
+        shard.remove(slot);
+        if shard.map.len() >= self.per_shard {
             if now >= shard.next_sweep {
-                shard.map.retain(|_, exp| *exp > now);
+                let mut freed = 0;
+                shard.map.retain(|_, e| {
+                    let keep = e.until > now;
+                    if !keep {
+                        freed += e.bytes;
+                    }
+                    keep
+                });
+                shard.bytes -= freed;
                 shard.next_sweep = now + 1;
             }
             if shard.map.len() >= self.per_shard
                 && let Some(victim) = shard.map.keys().next().copied()
             {
-                shard.map.remove(&victim);
+                shard.remove(victim);
             }
         }
-        shard.map.insert(digest, until);
+        let bytes = entry_bytes(token);
+        shard.bytes += bytes;
+        shard.map.insert(
+            slot,
+            Entry {
+                token: token.into(),
+                claims,
+                until,
+                bytes,
+            },
+        );
+    }
+
+    fn read_all<T>(&self, f: impl Fn(&Shard) -> T) -> impl Iterator<Item = T> {
+        self.shards
+            .iter()
+            .map(move |s| f(&s.read().unwrap_or_else(std::sync::PoisonError::into_inner)))
     }
 
     /// Entries held.
     pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| {
-                s.read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .map
-                    .len()
-            })
-            .sum()
+        self.read_all(|s| s.map.len()).sum()
     }
 
-    /// Bytes the tables have allocated (their capacity times the size of an entry).
+    /// Bytes held: the tables' capacity times the size of a slot, plus each entry's token and
+    /// claims (the latter estimated from the token's size, which bounds their strings).
     pub fn bytes(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| {
-                s.read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .map
-                    .capacity()
-                    * ENTRY_BYTES
-            })
-            .sum()
+        self.read_all(|s| {
+            s.map.capacity() * SLOT_BYTES + s.seen_once.capacity() * (8 + 1) + s.bytes
+        })
+        .sum()
     }
 
     /// The most entries it holds.
@@ -144,25 +198,52 @@ impl VerifiedCache {
     }
 }
 
+/// What a slot of a table costs: the key, the entry and the control byte.
+const SLOT_BYTES: usize = std::mem::size_of::<(u64, Entry)>() + 1;
+
+/// The heap an entry holds beyond its slot: its copy of the token, and the claims, estimated
+/// as their struct with the `Arc`'s counts and a quarter of the token's size for their strings
+/// (which all come from its base64 payload).
+fn entry_bytes(token: &str) -> usize {
+    std::mem::size_of::<Claims>() + 16 + token.len() + token.len() / 4
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::token::TokenType;
+
+    fn claims(exp: i64) -> Arc<Claims> {
+        Arc::new(Claims::new("alice", "j", TokenType::Access, exp))
+    }
 
     #[test]
     fn holds_until_expiry_and_stays_bounded() {
         let c = VerifiedCache::new(32);
-        let d = VerifiedCache::digest("a.b.c");
-        assert!(!c.contains(&d, 0));
-        c.insert(d, 10, 0);
-        assert!(c.contains(&d, 9));
-        assert!(!c.contains(&d, 10));
-        assert!(!c.contains(&VerifiedCache::digest("a.b.d"), 0));
-        c.insert(VerifiedCache::digest("expired"), 5, 5);
+        assert!(c.get("a.b.c", 0).is_none());
+        c.insert("a.b.c", claims(10), 10, 0, true);
+        assert!(c.get("a.b.c", 0).is_none(), "kept from the second time");
+        c.insert("a.b.c", claims(10), 10, 0, true);
+        assert_eq!(c.get("a.b.c", 9).map(|c| c.exp), Some(10));
+        assert!(c.get("a.b.c", 10).is_none());
+        assert!(c.get("a.b.d", 0).is_none());
+        c.insert("expired", claims(5), 5, 5, true);
+        c.insert("expired", claims(5), 5, 5, true);
         assert_eq!(c.len(), 1);
         for i in 0..10_000 {
-            c.insert(VerifiedCache::digest(&i.to_string()), 100, 0);
+            c.insert(&i.to_string(), claims(100), 100, 0, true);
+            c.insert(&i.to_string(), claims(100), 100, 0, true);
         }
         assert!(c.len() <= c.capacity() && c.capacity() == 32);
-        assert!(c.bytes() >= c.len() * ENTRY_BYTES);
+        assert!(c.bytes() >= c.len() * SLOT_BYTES);
+        let before = c.bytes();
+        for i in 0..10_000 {
+            c.insert(&i.to_string(), claims(300), 300, 200, true);
+            c.insert(&i.to_string(), claims(300), 300, 200, true);
+        }
+        assert!(
+            c.bytes() <= before + 32 * 16,
+            "replaced entries give their bytes back"
+        );
     }
 }

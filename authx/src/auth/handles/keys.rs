@@ -4,7 +4,7 @@ use crate::Auth;
 use crate::config::ConfigError;
 
 /// This service's keys, from [`Auth::keys`]: the public JWK Set, reloading a rotated
-/// [`keys_file`](crate::AuthConfig::keys_file), the verified-signature cache, and the
+/// [`keys_file`](crate::AuthConfig::keys_file), the verified-token cache, and the
 /// identity providers whose tokens are accepted too (feature `jwks`).
 ///
 /// ```
@@ -46,7 +46,7 @@ impl<'a> Keys<'a> {
         self.auth.reload_keys()
     }
 
-    /// The size of the verified-signature cache of this service's own keys (see
+    /// The size of the verified-token cache of this service's own keys (see
     /// [`VerifyCache`](crate::config::VerifyCache)); zero when it is off.
     pub fn verify_cache_size(&self) -> crate::CacheSize {
         self.auth.verify_cache_size()

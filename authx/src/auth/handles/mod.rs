@@ -39,7 +39,7 @@ impl Auth {
     }
 
     /// This service's keys: the public JWK Set, reloading a rotated key file, the
-    /// verified-signature cache, identity providers. See [`Keys`].
+    /// verified-token cache, identity providers. See [`Keys`].
     pub fn keys(&self) -> Keys<'_> {
         Keys { auth: self }
     }

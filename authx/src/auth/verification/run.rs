@@ -36,7 +36,7 @@ impl Auth {
     ) -> Result<Passed, Refusal> {
         let config = self.config();
         let (claims, found) = match v.source {
-            Source::Given(token) => (Arc::new(self.verify_token(token).await?), None),
+            Source::Given(token) => (self.verify_token(token).await?, None),
             Source::Decoded(claims) => (Arc::new(claims.clone()), None),
             Source::Located {
                 locations,
@@ -62,7 +62,7 @@ impl Auth {
                 if let Some(hit) = cache::get(parts, &at.token, at.location, at.dpop) {
                     return self.rerun(parts, v, at, hit).await;
                 }
-                (Arc::new(self.verify_token(&at.token).await?), Some(at))
+                (self.verify_token(&at.token).await?, Some(at))
             }
         };
         let refuse = |error| Refusal {

@@ -129,6 +129,7 @@ pub async fn app(name: &str) -> Result<Router, String> {
             .route("/", get(handwritten_handler))
             .with_state(Baseline::default()),
         "protect" => access(variants::auth(Stores::memory())),
+        "uncached" => access(variants::auth_uncached()),
         "scopes" => scopes(variants::auth(Stores::memory())),
         #[cfg(feature = "metrics")]
         "metrics" => {

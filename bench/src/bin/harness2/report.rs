@@ -117,6 +117,16 @@ pub fn ratios(all: &[Results]) {
         cpu("distinct", "protect"),
     );
     line(
+        "uncached/peer auth-cpu ratio",
+        per_round(all, &["uncached", "peer", "bare"], |x| {
+            (x[0].cpu_us - x[2].cpu_us) / (x[1].cpu_us - x[2].cpu_us)
+        }),
+    );
+    line(
+        "distinct-tokens/uncached cpu ratio",
+        cpu("distinct", "uncached"),
+    );
+    line(
         "protect/baseline throughput ratio",
         per_round(all, &["protect", "handwritten"], |x| {
             x[0].run.rps / x[1].run.rps
