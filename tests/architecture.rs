@@ -262,7 +262,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("crypto", &[]),
     ("guide", &[]),
     ("config", &["wire"]),
-    ("token", &["cache_size", "clock", "config", "wire"]),
+    (
+        "token",
+        &["cache_size", "clock", "config", "crypto", "wire"],
+    ),
     ("store", &["cache_size", "clock", "config"]),
     ("metrics", &["store"]),
     ("error", &["clock", "config", "store", "token"]),
@@ -300,7 +303,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "oauth",
         &[
-            "auth", "clock", "config", "error", "extract", "rate", "registry", "token",
+            "auth", "clock", "config", "crypto", "error", "extract", "rate", "registry", "token",
         ],
     ),
     (

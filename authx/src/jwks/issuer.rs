@@ -12,7 +12,7 @@ use super::fetch::{Fetcher, check_url};
 use super::keys::{ProviderKey, parse_key_set};
 use crate::config::{ConfigError, VerifyCache};
 use crate::error::{AuthError, DecodeFailure};
-use crate::token::codec::check_times;
+use crate::token::times::check_times;
 use crate::token::{Claims, jws::Jws, raw_claims::UniqueClaims, verified_cache::VerifiedCache};
 
 /// One identity provider: its configuration and a cache of the keys it publishes.

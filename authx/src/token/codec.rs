@@ -8,6 +8,7 @@ use super::error::{DecodeFailure, IssueError, TokenError};
 use super::jws::Jws;
 use super::keys::{KeySet, Verifier};
 use super::raw_claims::{RawClaims, TypeClaim};
+use super::times::{Times, check_times};
 use super::verified_cache::VerifiedCache;
 use crate::CacheSize;
 use crate::config::{AuthConfig, ConfigError, TokenLocation, VerifyCache, VerifyCacheMode};
@@ -310,45 +311,6 @@ impl TokenCodec {
     pub fn default_audience(&self) -> &[String] {
         &self.audience
     }
-}
-
-/// The time claims of a token.
-pub(crate) struct Times {
-    pub exp: i64,
-    pub nbf: Option<i64>,
-    pub iat: Option<i64>,
-}
-
-impl From<&Claims> for Times {
-    fn from(c: &Claims) -> Self {
-        Times {
-            exp: c.exp,
-            nbf: c.nbf,
-            iat: c.iat,
-        }
-    }
-}
-
-/// The checks of a token that depend on the time: expired (unless `allow_expired`), not yet
-/// valid, issued in the future; each with `leeway` seconds. Run on every verification, a
-/// remembered token's included.
-pub(crate) fn check_times(
-    t: impl Into<Times>,
-    now: i64,
-    leeway: i64,
-    allow_expired: bool,
-) -> Result<(), TokenError> {
-    let t = t.into();
-    if !allow_expired && now >= t.exp.saturating_add(leeway) {
-        return Err(TokenError::Expired);
-    }
-    if t.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
-        return Err(TokenError::Decode(DecodeFailure::NotYetValid));
-    }
-    if t.iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
-        return Err(TokenError::Decode(DecodeFailure::IssuedInFuture));
-    }
-    Ok(())
 }
 
 /// Checks the signature of `jws` with the key its `kid` names, or else the current key, then

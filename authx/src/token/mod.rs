@@ -19,6 +19,7 @@ mod pair;
 mod raw;
 pub(crate) mod raw_claims;
 mod thumbprint;
+pub(crate) mod times;
 pub(crate) mod verified_cache;
 
 use std::time::Duration;
