@@ -117,6 +117,7 @@ const SYSTEM: &[&str] = &[
     "tail",
     "tee",
     "unset",
+    "valgrind",
     "websocat",
     "wrk",
 ];
