@@ -132,12 +132,8 @@ impl JwksIssuer {
     /// [`AuthError::KeysUnavailable`].
     pub async fn verify(&self, token: &str, now: i64) -> Result<Arc<Claims>, AuthError> {
         let leeway = i64::try_from(self.inner.config.leeway.as_secs()).unwrap_or(i64::MAX);
-        let remembered = self
-            .cache()
-            .verified
-            .as_ref()
-            .and_then(|v| v.get(token, now));
-        if let Some(claims) = remembered {
+        let mut cache = self.cache();
+        if let Some(claims) = cache.verified.as_ref().and_then(|v| v.get(token, now)) {
             check_times(&*claims, now, leeway, false)?;
             return Ok(claims);
         }
@@ -153,7 +149,6 @@ impl JwksIssuer {
             return Err(AuthError::Decode(DecodeFailure::Algorithm));
         }
         let kid = jws.kid.as_deref();
-        let mut cache = self.cache();
         if !cache.has_key_for(kid) {
             self.inner.refetch_after_miss(cache.generation).await;
             cache = self.cache();

@@ -96,12 +96,13 @@ fn line(label: &str, value: Result<f64, String>) {
 pub fn ratios(all: &[Results]) {
     let cpu =
         |a: &'static str, b: &'static str| per_round(all, &[a, b], |x| x[0].cpu_us / x[1].cpu_us);
-    line(
-        "protect/peer auth-cpu ratio",
-        per_round(all, &["protect", "peer", "bare"], |x| {
+    // Auth CPU (CPU per request minus bare's, same round) of `a` over `b`'s.
+    let auth = |a: &'static str, b: &'static str| {
+        per_round(all, &[a, b, "bare"], |x| {
             (x[0].cpu_us - x[2].cpu_us) / (x[1].cpu_us - x[2].cpu_us)
-        }),
-    );
+        })
+    };
+    line("protect/peer auth-cpu ratio", auth("protect", "peer"));
     line(
         "metrics auth-cpu us",
         per_round(all, &["metrics", "protect"], |x| x[0].cpu_us - x[1].cpu_us),
@@ -116,12 +117,7 @@ pub fn ratios(all: &[Results]) {
         "distinct-tokens/single cpu ratio",
         cpu("distinct", "protect"),
     );
-    line(
-        "uncached/peer auth-cpu ratio",
-        per_round(all, &["uncached", "peer", "bare"], |x| {
-            (x[0].cpu_us - x[2].cpu_us) / (x[1].cpu_us - x[2].cpu_us)
-        }),
-    );
+    line("uncached/peer auth-cpu ratio", auth("uncached", "peer"));
     line(
         "distinct-tokens/uncached cpu ratio",
         cpu("distinct", "uncached"),
