@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::claims::Claims;
@@ -42,15 +43,12 @@ struct Entry {
     bytes: usize,
 }
 
-/// One shard: its entries and their bytes; the slots of tokens verified once (a token is
-/// kept from its second verification, so tokens seen once never cost a copy, nor evict one
-/// seen often); and when its expired entries may next be swept (at most once a second, so a
-/// shard full of live entries does not scan itself on every insert).
+/// One shard: its entries and their bytes, and when its expired entries may next be swept (at
+/// most once a second, so a shard full of live entries does not scan itself on every insert).
 #[derive(Default)]
 struct Shard {
     map: HashMap<u64, Entry, BuildHasherDefault<Prehashed>>,
     bytes: usize,
-    seen_once: std::collections::HashSet<u64, BuildHasherDefault<Prehashed>>,
     next_sweep: i64,
 }
 
@@ -67,6 +65,10 @@ pub(crate) struct VerifiedCache {
     shards: Box<[RwLock<Shard>]>,
     per_shard: usize,
     hasher: foldhash::quality::RandomState,
+    /// The slots of HMAC tokens verified once, one per place (a token's slot picks its place,
+    /// a newer token overwrites an older): a cheap token is kept from its second verification,
+    /// so tokens seen once cost no copy and evict nothing. Lock-free: a slot is one word.
+    seen_once: Box<[AtomicU64]>,
 }
 
 impl std::fmt::Debug for VerifiedCache {
@@ -85,6 +87,7 @@ impl VerifiedCache {
             shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
             per_shard: capacity.div_ceil(SHARDS).max(1),
             hasher: foldhash::quality::RandomState::default(),
+            seen_once: (0..capacity.max(1)).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
@@ -112,27 +115,27 @@ impl VerifiedCache {
     }
 
     /// Records that `token` verified to `claims`; kept until `until` (its expiry with the
-    /// leeway). A token whose verification was `cheap` (HMAC) is kept from the second time it
-    /// verifies: the first only notes its slot (the notes are forgotten all at once when a
-    /// shard has as many as it has room for entries), so tokens seen once cost no copy and
-    /// evict nothing. A full shard first drops its expired entries (at most once a second),
-    /// then, if still full, any one. Another token in the same slot is replaced.
+    /// leeway). A token whose verification was `cheap` (HMAC) is kept from the second time in
+    /// a row its place in `seen_once` sees it: the first only notes its slot there, so tokens
+    /// seen once cost no copy and evict nothing. A full shard first drops its expired entries
+    /// (at most once a second), then, if still full, any one. Another token in the same slot
+    /// is replaced.
     pub fn insert(&self, token: &str, claims: Arc<Claims>, until: i64, now: i64, cheap: bool) {
         if until <= now {
             return;
         }
         let (slot, shard) = self.slot(token);
+        if cheap {
+            // The low bits place it (the high ones picked the shard).
+            let place = &self.seen_once[(slot % self.seen_once.len() as u64) as usize];
+            if place.swap(slot, Ordering::Relaxed) != slot {
+                return;
+            }
+        }
         let mut shard = shard
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let shard = &mut *shard;
-        if cheap && !shard.seen_once.remove(&slot) {
-            if shard.seen_once.len() >= self.per_shard {
-                shard.seen_once.clear();
-            }
-            shard.seen_once.insert(slot);
-            return;
-        }
         shard.remove(slot);
         if shard.map.len() >= self.per_shard {
             if now >= shard.next_sweep {
@@ -180,10 +183,9 @@ impl VerifiedCache {
     /// Bytes held: the tables' capacity times the size of a slot, plus each entry's token and
     /// claims (the latter estimated from the token's size, which bounds their strings).
     pub fn bytes(&self) -> usize {
-        self.read_all(|s| {
-            s.map.capacity() * SLOT_BYTES + s.seen_once.capacity() * (8 + 1) + s.bytes
-        })
-        .sum()
+        self.read_all(|s| s.map.capacity() * SLOT_BYTES + s.bytes)
+            .sum::<usize>()
+            + self.seen_once.len() * 8
     }
 
     /// The most entries it holds.
