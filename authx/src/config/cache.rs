@@ -51,7 +51,8 @@ pub struct VerifyCache {
     /// Which tokens are cached. Default [`VerifyCacheMode::All`].
     pub mode: VerifyCacheMode,
     /// The most tokens held (per key set and per identity provider), split evenly over 16
-    /// shards; a full shard drops its expired entries first, then any. Default 16,384.
+    /// shards (so at least 16); a full shard drops its expired entries first, then any. `0`
+    /// turns the cache off, as [`VerifyCacheMode::Off`] does. Default 16,384.
     pub capacity: usize,
 }
 

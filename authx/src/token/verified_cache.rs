@@ -93,13 +93,15 @@ impl VerifiedCache {
 
     /// The cache `config` asks for: `None` when it is off.
     pub fn for_config(config: &crate::config::VerifyCache) -> Option<Self> {
-        (config.mode != crate::config::VerifyCacheMode::Off).then(|| Self::new(config.capacity))
+        (config.mode != crate::config::VerifyCacheMode::Off && config.capacity > 0)
+            .then(|| Self::new(config.capacity))
     }
 
     fn slot(&self, token: &str) -> (u64, &RwLock<Shard>) {
         let slot = self.hasher.hash_one(token);
-        // The shard from the high bits; the map places by the low ones.
-        (slot, &self.shards[(slot >> 60) as usize % SHARDS])
+        // The shard from bits the shard's table uses for neither: it places by the low bits
+        // and tags by the top seven.
+        (slot, &self.shards[(slot >> 50) as usize % SHARDS])
     }
 
     /// The claims `token` verified to, if it did before and has not expired at `now`.
@@ -156,7 +158,7 @@ impl VerifiedCache {
                 shard.remove(victim);
             }
         }
-        let bytes = entry_bytes(token);
+        let bytes = entry_bytes(token, &claims);
         shard.bytes += bytes;
         shard.map.insert(
             slot,
@@ -207,10 +209,26 @@ impl VerifiedCache {
 const SLOT_BYTES: usize = std::mem::size_of::<(u64, Entry)>() + 1;
 
 /// The heap an entry holds beyond its slot: its copy of the token, and the claims, estimated
-/// as their struct with the `Arc`'s counts and a quarter of the token's size for their strings
-/// (which all come from its base64 payload).
-fn entry_bytes(token: &str) -> usize {
-    std::mem::size_of::<Claims>() + 16 + token.len() + token.len() / 4
+/// as their struct with the `Arc`'s counts, a quarter of the token's size for their strings
+/// (which all come from its base64 payload), and a node for every JSON value of their extra
+/// data (a provider's claims may hold many small ones).
+fn entry_bytes(token: &str, claims: &Claims) -> usize {
+    std::mem::size_of::<Claims>()
+        + 16
+        + token.len()
+        + token.len() / 4
+        + claims.extra.values().map(json_nodes).sum::<usize>() * JSON_NODE_BYTES
+}
+
+/// What one JSON value costs beyond its text: the value and its place in a map or a vector.
+const JSON_NODE_BYTES: usize = 64;
+
+fn json_nodes(value: &serde_json::Value) -> usize {
+    1 + match value {
+        serde_json::Value::Array(items) => items.iter().map(json_nodes).sum(),
+        serde_json::Value::Object(map) => map.values().map(json_nodes).sum(),
+        _ => 0,
+    }
 }
 
 #[cfg(test)]
