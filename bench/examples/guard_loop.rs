@@ -10,7 +10,8 @@
 //!
 //! Variants: `bare`, `handwritten`, `peer`, `protect`, `scopes`, and `distinct` (`protect`
 //! with `TOKENS` distinct tokens, default 100,000, through a verified-token cache of `CAP`
-//! entries, default 16,384: the path of a token not seen before).
+//! entries, default 16,384: the path of a token not seen before); with `--features metrics`,
+//! `metrics` (`protect` with a Prometheus recorder installed).
 
 use authx::{Auth, AuthConfig, Stores};
 use authx_bench::variants;
@@ -39,6 +40,13 @@ fn main() {
         "peer" => variants::peer(),
         "protect" => variants::protect_access(memory.clone()),
         "scopes" => variants::protect_scopes(memory.clone()),
+        #[cfg(feature = "metrics")]
+        "metrics" => {
+            let _handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .expect("the only recorder");
+            variants::protect_access(memory.clone())
+        }
         "distinct" => variants::protect_access(
             Auth::builder(
                 AuthConfig::builder()
