@@ -5,6 +5,8 @@
 //! its keys and backends are still what verifies.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -74,29 +76,10 @@ impl<'t> Jws<'t> {
         if payload.contains('.') {
             return Err(MALFORMED);
         }
-        let (alg, kid, at_jwt, codec) = decoded(header, |bytes| {
-            // UTF-8 throughout (serde_json does not check the strings of fields it skips), and an
-            // object, not the array form serde would also read into a struct.
-            let text = std::str::from_utf8(bytes).map_err(|_| MALFORMED)?;
-            if !text.trim_start().starts_with('{') {
-                return Err(MALFORMED);
-            }
-            let h: Header<'_> = serde_json::from_str(text).map_err(|_| MALFORMED)?;
-            if h.crit {
-                return Err(TokenError::Decode(DecodeFailure::UnsupportedCritical));
-            }
-            let alg = h
-                .alg
-                .parse::<Algorithm>()
-                .map_err(|_| TokenError::Decode(DecodeFailure::Algorithm))?;
-            let typ = h.typ.as_deref();
-            Ok((
-                alg,
-                h.kid.map(Cow::into_owned),
-                is_access_token_typ(typ),
-                is_typ(typ, CODEC_TYP),
-            ))
-        })?;
+        let (alg, kid, at_jwt, codec) = match common_header(header) {
+            Some((alg, at_jwt, codec)) => (alg, None, at_jwt, codec),
+            None => read_header(header)?,
+        };
         Ok(Jws {
             alg,
             kid,
@@ -161,6 +144,65 @@ impl<'t> Jws<'t> {
             serde_json::from_slice(bytes).map_err(|_| MALFORMED)
         })
     }
+}
+
+/// Reads a base64url header: its algorithm, `kid`, and whether its `typ` is `at+jwt` or
+/// [`CODEC_TYP`].
+fn read_header(header: &str) -> Result<(Algorithm, Option<String>, bool, bool), TokenError> {
+    decoded(header, |bytes| {
+        // UTF-8 throughout (serde_json does not check the strings of fields it skips), and an
+        // object, not the array form serde would also read into a struct.
+        let text = std::str::from_utf8(bytes).map_err(|_| MALFORMED)?;
+        if !text.trim_start().starts_with('{') {
+            return Err(MALFORMED);
+        }
+        let h: Header<'_> = serde_json::from_str(text).map_err(|_| MALFORMED)?;
+        if h.crit {
+            return Err(TokenError::Decode(DecodeFailure::UnsupportedCritical));
+        }
+        let alg = h
+            .alg
+            .parse::<Algorithm>()
+            .map_err(|_| TokenError::Decode(DecodeFailure::Algorithm))?;
+        let typ = h.typ.as_deref();
+        Ok((
+            alg,
+            h.kid.map(Cow::into_owned),
+            is_access_token_typ(typ),
+            is_typ(typ, CODEC_TYP),
+        ))
+    })
+}
+
+/// What [`read_header`] says of the headers most tokens carry (`{"typ":"JWT","alg":A}` as
+/// authx and jsonwebtoken write it, `{"alg":A,"typ":"JWT"}` as PyJWT does, and `{"alg":A}`,
+/// for every algorithm, no `kid`), read once by `read_header` itself: a token with one of
+/// these exact base64url headers skips decoding and parsing it. Any other header is read.
+fn common_header(header: &str) -> Option<(Algorithm, bool, bool)> {
+    type Table = HashMap<String, (Algorithm, bool, bool), foldhash::fast::RandomState>;
+    static COMMON: OnceLock<Table> = OnceLock::new();
+    COMMON
+        .get_or_init(|| {
+            use Algorithm::*;
+            let mut table = Table::default();
+            for alg in [
+                HS256, HS384, HS512, ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512, EdDSA,
+            ] {
+                for json in [
+                    format!(r#"{{"typ":"JWT","alg":"{alg:?}"}}"#),
+                    format!(r#"{{"alg":"{alg:?}","typ":"JWT"}}"#),
+                    format!(r#"{{"alg":"{alg:?}"}}"#),
+                ] {
+                    let b64 = B64.encode(json);
+                    if let Ok((alg, None, at_jwt, codec)) = read_header(&b64) {
+                        table.insert(b64, (alg, at_jwt, codec));
+                    }
+                }
+            }
+            table
+        })
+        .get(header)
+        .copied()
 }
 
 /// Whether a header `typ` names a JWT access token: `at+jwt` or `application/at+jwt`, in any
@@ -292,6 +334,37 @@ mod tests {
         );
         let payload: serde_json::Value = jws.claims().unwrap();
         assert_eq!(payload["pad"].as_str().map(str::len), Some(4000));
+    }
+
+    #[test]
+    fn common_headers_read_as_the_parser_reads_them_and_others_are_parsed() {
+        let common = [
+            (r#"{"typ":"JWT","alg":"HS256"}"#, Algorithm::HS256),
+            (r#"{"alg":"RS512","typ":"JWT"}"#, Algorithm::RS512),
+            (r#"{"alg":"EdDSA"}"#, Algorithm::EdDSA),
+        ];
+        for (json, alg) in common {
+            let h = b64(json);
+            assert_eq!(common_header(&h), Some((alg, false, false)), "{json}");
+            assert_eq!(read_header(&h).unwrap(), (alg, None, false, false));
+        }
+        for other in [
+            r#"{"typ":"JWT","alg":"HS256","kid":"k1"}"#,
+            r#"{"typ":"at+jwt","alg":"ES256"}"#,
+            r#"{"alg":"HS256", "typ":"JWT"}"#,
+            r#"{"alg":"none"}"#,
+        ] {
+            assert_eq!(common_header(&b64(other)), None, "{other}");
+        }
+        let kid = format!("{}.e30.x", b64(r#"{"typ":"JWT","alg":"HS256","kid":"k1"}"#));
+        assert_eq!(Jws::parse(&kid).unwrap().kid.as_deref(), Some("k1"));
+        // What authx issues is common.
+        let auth = crate::Auth::new(crate::AuthConfig::builder().secret_key("k").build()).unwrap();
+        let token = auth.tokens().access("u").issue().unwrap();
+        assert!(
+            common_header(token.split('.').next().unwrap()).is_some(),
+            "{token}"
+        );
     }
 
     #[test]
