@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::StoreError;
 
@@ -46,16 +46,23 @@ impl<V> Entry<V> {
 const SHARDS: usize = 16;
 
 #[derive(Debug)]
-struct Shard<V> {
-    map: HashMap<Box<str>, Entry<V>>,
+struct Shard<V, S> {
+    map: HashMap<Box<str>, Entry<V>, S>,
     /// No entry of this shard expires before this (`i64::MAX` when it is empty).
     earliest: i64,
 }
 
 /// A bounded map of expiring entries, in shards. See the [module docs](self).
+///
+/// Keys are hashed with `S`: SipHash (the default) for keys a client can choose (rate-limit
+/// keys, DPoP proof ids); [`Fast`] where every key comes from a token authx verified or from
+/// the app (revocations, families, subject ends, the near-cache), read on every request.
 #[derive(Debug)]
-pub(crate) struct BoundedMap<V> {
-    shards: Box<[Mutex<Shard<V>>]>,
+pub(crate) struct BoundedMap<V, S = RandomState> {
+    shards: Box<[Mutex<Shard<V, S>>]>,
+    /// Picks a key's shard (an instance of its own: its hashes are independent of the
+    /// shards' tables').
+    hasher: S,
     capacity: usize,
     overflow: Overflow,
     /// Entries held, live or not yet swept.
@@ -67,19 +74,31 @@ pub(crate) struct BoundedMap<V> {
     sweeps: AtomicU64,
 }
 
+/// The hasher of maps whose keys no client chooses: foldhash, seeded at random per process
+/// and per map.
+pub(crate) type Fast = foldhash::quality::RandomState;
+
 impl<V> BoundedMap<V> {
     /// A map of at most `capacity` entries (at least one), `overflow` deciding what a full
-    /// one does.
+    /// one does; keys hashed with SipHash.
     pub(crate) fn new(capacity: usize, overflow: Overflow) -> Self {
+        Self::with_hasher(capacity, overflow)
+    }
+}
+
+impl<V, S: BuildHasher + Default> BoundedMap<V, S> {
+    /// [`new`](BoundedMap::new), keys hashed with `S`.
+    pub(crate) fn with_hasher(capacity: usize, overflow: Overflow) -> Self {
         BoundedMap {
             shards: (0..SHARDS)
                 .map(|_| {
                     Mutex::new(Shard {
-                        map: HashMap::new(),
+                        map: HashMap::with_hasher(S::default()),
                         earliest: i64::MAX,
                     })
                 })
                 .collect(),
+            hasher: S::default(),
             capacity: capacity.max(1),
             overflow,
             len: AtomicUsize::new(0),
@@ -119,11 +138,8 @@ impl<V> BoundedMap<V> {
         self.capacity.div_ceil(SHARDS).max(1)
     }
 
-    fn lock(&self, key: &str) -> MutexGuard<'_, Shard<V>> {
-        static STATE: OnceLock<RandomState> = OnceLock::new();
-        let h = STATE
-            .get_or_init(RandomState::new)
-            .hash_one((self.shard_key)(key));
+    fn lock(&self, key: &str) -> MutexGuard<'_, Shard<V, S>> {
+        let h = self.hasher.hash_one((self.shard_key)(key));
         // A panic while holding a lock cannot leave a shard inconsistent (single inserts,
         // updates and removals), so a poisoned lock is still safe to use.
         self.shards[(h % SHARDS as u64) as usize]
@@ -131,7 +147,7 @@ impl<V> BoundedMap<V> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn shards(&self) -> impl Iterator<Item = MutexGuard<'_, Shard<V>>> {
+    fn shards(&self) -> impl Iterator<Item = MutexGuard<'_, Shard<V, S>>> {
         self.shards
             .iter()
             .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner))
@@ -277,7 +293,7 @@ impl<V> BoundedMap<V> {
         before.saturating_sub(self.len())
     }
 
-    fn sweep_shard(&self, shard: &mut Shard<V>, now: i64) {
+    fn sweep_shard(&self, shard: &mut Shard<V, S>, now: i64) {
         let before = shard.map.len();
         let mut earliest = i64::MAX;
         shard.map.retain(|_, e| {

@@ -132,3 +132,25 @@ fn retain_remove_and_iterate() {
     map.clear();
     assert_eq!(map.len(), 0);
 }
+
+/// A map on the fast hasher holds and finds what the SipHash one does, its keys spread over
+/// every shard (its shard hash and its tables' hashes are seeded apart).
+#[test]
+fn the_fast_hasher_spreads_keys_over_every_shard_and_finds_them() {
+    let map: BoundedMap<u32, Fast> = BoundedMap::with_hasher(20_000, Overflow::Refuse);
+    for i in 0..10_000 {
+        map.upsert(&format!("jti-{i}"), 100, |_| (Some(Entry::new(i, 200)), ()))
+            .unwrap();
+    }
+    for i in 0..10_000 {
+        assert_eq!(map.read(&format!("jti-{i}"), 150, |e| e.value), Some(i));
+    }
+    assert_eq!(map.read("jti-10000", 150, |e| e.value), None);
+    for shard in map.shards() {
+        let n = shard.map.len();
+        assert!(
+            (400..900).contains(&n),
+            "{n} of 10,000 keys in one shard of 16"
+        );
+    }
+}

@@ -1,8 +1,8 @@
 //! The in-process store: the default, for one instance.
 
 use super::{
-    BoundedMap, Entry, FamilyStore, Overflow, RevocationStore, Session, SessionMark, StoreError,
-    SubjectEnd,
+    BoundedMap, Entry, FamilyStore, Fast, Overflow, RevocationStore, Session, SessionMark,
+    StoreError, SubjectEnd,
 };
 use crate::clock::SharedClock;
 
@@ -18,14 +18,16 @@ use crate::clock::SharedClock;
 /// use a durable store ([`connect`](super::connect)) for that.
 #[derive(Debug)]
 pub struct MemoryStore {
-    revoked: BoundedMap<()>,
+    // Keyed by what authx issued or verified (token and session ids, subjects): the fast
+    // hasher. Replay records are keyed by ids clients choose: SipHash.
+    revoked: BoundedMap<(), Fast>,
     /// Each subject's end record ([`SubjectEnd`]).
-    ended: BoundedMap<SubjectEnd>,
+    ended: BoundedMap<SubjectEnd, Fast>,
     /// Each token family's live refresh token.
-    families: BoundedMap<String>,
-    sessions: BoundedMap<Session>,
+    families: BoundedMap<String, Fast>,
+    sessions: BoundedMap<Session, Fast>,
     /// Allowlisted token ids, and their subject.
-    allowed: BoundedMap<String>,
+    allowed: BoundedMap<String, Fast>,
     replays: BoundedMap<()>,
     clock: SharedClock,
 }
@@ -52,11 +54,11 @@ impl MemoryStore {
     /// subject ends and allowlisted tokens (replay records keep their own bound).
     pub fn with_capacity(capacity: usize) -> Self {
         MemoryStore {
-            revoked: BoundedMap::new(capacity, Overflow::Refuse),
-            ended: BoundedMap::new(capacity, Overflow::Refuse),
-            families: BoundedMap::new(capacity, Overflow::Refuse),
-            sessions: BoundedMap::new(capacity, Overflow::Refuse),
-            allowed: BoundedMap::new(capacity, Overflow::Refuse),
+            revoked: BoundedMap::with_hasher(capacity, Overflow::Refuse),
+            ended: BoundedMap::with_hasher(capacity, Overflow::Refuse),
+            families: BoundedMap::with_hasher(capacity, Overflow::Refuse),
+            sessions: BoundedMap::with_hasher(capacity, Overflow::Refuse),
+            allowed: BoundedMap::with_hasher(capacity, Overflow::Refuse),
             replays: BoundedMap::new(Self::DEFAULT_REPLAY_CAPACITY, Overflow::Refuse),
             clock: crate::clock::system(),
         }

@@ -42,7 +42,7 @@ mod url;
 use std::future::Future;
 use std::sync::Arc;
 
-pub(crate) use bounded_map::{BoundedMap, Entry, Overflow};
+pub(crate) use bounded_map::{BoundedMap, Entry, Fast, Overflow};
 pub use ended::{SessionMark, SubjectEnd};
 pub use family::FamilyStore;
 pub use memory::MemoryStore;

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{BoundedMap, Entry, Overflow, RevocationStore, SessionMark, StoreError};
+use super::{BoundedMap, Entry, Fast, Overflow, RevocationStore, SessionMark, StoreError};
 use crate::clock::SharedClock;
 use crate::config::NearCache;
 mod echo;
@@ -46,7 +46,7 @@ pub(crate) const MAX_CACHED_KEY: usize = 256;
 struct State {
     /// Key -> until when "not revoked" may be answered from here (seconds); evicting when
     /// full, as the store still holds every answer. An end answer shares its subject's shard.
-    answers: BoundedMap<()>,
+    answers: BoundedMap<(), Fast>,
     /// Bumped by every revocation heard and every loss or return of the feed: an answer is
     /// cached only when the epoch did not move while the store was asked.
     epoch: AtomicU64,
@@ -124,7 +124,7 @@ impl NearCached {
             inner,
             feed,
             state: Arc::new(State {
-                answers: BoundedMap::new(config.capacity, Overflow::Evict)
+                answers: BoundedMap::with_hasher(config.capacity, Overflow::Evict)
                     .with_shard_key(shard_key),
                 epoch: AtomicU64::new(0),
                 live: AtomicBool::new(false),
