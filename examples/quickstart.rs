@@ -59,10 +59,31 @@ pub fn app(auth: Auth, users: Users) -> Router {
 }
 
 /// Prometheus metrics in text format: authx's decisions, store calls and rate limits (see
-/// `authx::metrics`). The recorder is installed with the app.
+/// `authx::metrics`), and what the verified-token cache holds now. The recorder is installed
+/// with the app.
 #[public(route = "GET /metrics")]
-async fn metrics() -> String {
-    demo::metrics().render()
+async fn metrics(State(auth): State<Auth>) -> String {
+    let cache = auth.keys().verify_cache_size();
+    let mut text = demo::metrics().render();
+    for (name, help, value) in [
+        (
+            "entries",
+            "Tokens the verified-token cache holds.",
+            cache.entries,
+        ),
+        (
+            "bytes",
+            "Bytes the verified-token cache holds.",
+            cache.bytes,
+        ),
+    ] {
+        text.push_str(&format!(
+            "# HELP authx_verify_cache_{name} {help}\n\
+             # TYPE authx_verify_cache_{name} gauge\n\
+             authx_verify_cache_{name} {value}\n"
+        ));
+    }
+    text
 }
 
 #[public(route = "GET /")]

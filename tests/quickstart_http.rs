@@ -784,6 +784,16 @@ async fn metrics_count_decisions_without_tokens_or_subjects() {
     );
     // In-process (memory) store calls are not timed: two clock reads cost more than the call.
     assert!(!after.contains("authx_store_call_seconds"), "{after}");
+    // The access token, verified five times, is in the verified-token cache (an HMAC token is
+    // kept from its second verification), and the gauges say so.
+    let gauge = |name: &str| -> f64 {
+        after
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {after}"))
+    };
+    assert!(gauge("authx_verify_cache_entries") >= 1.0, "{after}");
+    assert!(gauge("authx_verify_cache_bytes") >= 250.0, "{after}");
     for secret in [access, pair["refresh_token"].as_str().unwrap(), "user1"] {
         assert!(!after.contains(secret), "{secret:?} in a label");
     }

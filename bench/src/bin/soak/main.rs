@@ -113,10 +113,13 @@ async fn soak(a: &Args, store: &str) -> bool {
         })
     };
     let mut rss = Vec::new();
+    let mut cache = Vec::new();
+    let mut scraper = Conn::open(run.addr).await;
     while run.next.load(Ordering::SeqCst) < run.requests {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let done = run.next.load(Ordering::SeqCst).min(run.requests);
         rss.push((started.elapsed().as_secs(), done, server.rss_mib()));
+        cache.push(verify_cache_mib(&mut scraper).await);
     }
     let mut tally = Tally::default();
     for w in workers {
@@ -181,12 +184,24 @@ async fn soak(a: &Args, store: &str) -> bool {
     println!(
         "   server RSS: {warm:.1} MiB after warm-up, {peak:.1} MiB peak, {last:.1} MiB at the end"
     );
+    let step = (rss.len() / 12).max(1);
     let series: Vec<String> = rss
         .iter()
-        .step_by((rss.len() / 12).max(1))
+        .step_by(step)
         .map(|(s, _, m)| format!("{s}s:{m:.0}"))
         .collect();
     println!("   RSS over time (MiB): {}", series.join(" "));
+    // Part of the RSS, bounded by its capacity: what the verified-token cache held then.
+    let series: Vec<String> = rss
+        .iter()
+        .zip(&cache)
+        .step_by(step)
+        .map(|((s, _, _), m)| format!("{s}s:{m:.1}"))
+        .collect();
+    println!(
+        "   of which the verified-token cache (MiB): {}",
+        series.join(" ")
+    );
     let ok = five_xx == 0
         && tally.revoked_accepted == 0
         && logout_failures == 0
@@ -195,6 +210,20 @@ async fn soak(a: &Args, store: &str) -> bool {
         && last <= warm * 1.5 + 16.0 + in_process_state;
     println!("   goals: {}", if ok { "met" } else { "NOT met" });
     ok
+}
+
+/// What the quickstart's verified-token cache holds, from its `/metrics`
+/// (`authx_verify_cache_bytes`), in MiB.
+async fn verify_cache_mib(conn: &mut Conn) -> f64 {
+    let (_, body) = conn.send("GET", "/metrics", &[], None).await;
+    String::from_utf8_lossy(&body)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("authx_verify_cache_bytes ")?
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(0.0, |b| b / (1024.0 * 1024.0))
 }
 
 #[tokio::main]
