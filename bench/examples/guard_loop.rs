@@ -10,7 +10,8 @@
 //!
 //! Variants: `bare`, `handwritten`, `peer`, `protect`, `scopes`, and `distinct` (`protect`
 //! with `TOKENS` distinct tokens, default 100,000, through a verified-token cache of `CAP`
-//! entries, default 16,384: the path of a token not seen before); with `--features metrics`,
+//! entries, default 16,384, and `REVOKED` revoked token ids, default 0: the path of a token
+//! not seen before); with `--features metrics`,
 //! `metrics` (`protect` with a Prometheus recorder installed).
 
 use authx::{Auth, AuthConfig, Stores};
@@ -23,6 +24,22 @@ fn env(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Memory stores holding `n` revoked token ids (none of them a token the loop sends).
+fn revoked(rt: &tokio::runtime::Runtime, n: usize) -> Stores {
+    let stores = Stores::memory();
+    rt.block_on(async {
+        for i in 0..n {
+            let expires = authx_bench::now() + 24 * 3600;
+            stores
+                .revocation
+                .revoke(&format!("bench-revoked-{i:07}"), expires)
+                .await
+                .expect("revoke");
+        }
+    });
+    stores
 }
 
 fn main() {
@@ -55,7 +72,7 @@ fn main() {
                     .verify_cache_capacity(env("CAP", 16_384))
                     .build(),
             )
-            .stores(Stores::memory())
+            .stores(revoked(&rt, env("REVOKED", 0)))
             .build()
             .expect("config"),
         ),
