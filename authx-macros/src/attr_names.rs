@@ -50,6 +50,10 @@ pub(crate) const MAX_AGE: Name = Name("max_age");
 pub(crate) const ACR: Name = Name("acr");
 /// `#[protect(dpop)]`: a DPoP-bound token with its proof (RFC 9449).
 pub(crate) const DPOP: Name = Name("dpop");
+/// `#[protect(api_key)]`: only API keys, no bearer token.
+pub(crate) const API_KEY: Name = Name("api_key");
+/// `#[protect(credentials = "bearer | api_key")]`: the kinds of credential the route takes.
+pub(crate) const CREDENTIALS: Name = Name("credentials");
 /// `#[protect(kind = "staff")]`, `#[auth_subject(kind = "staff")]`: the user kind (AuthX's
 /// `login_type`).
 pub(crate) const KIND: Name = Name("kind");
@@ -74,6 +78,8 @@ pub(crate) const PROTECT_KEYS: &[Name] = &[
     MAX_AGE,
     ACR,
     DPOP,
+    API_KEY,
+    CREDENTIALS,
     SCOPES,
     ANY_SCOPES,
     KIND,
@@ -97,6 +103,7 @@ pub(crate) const AUTH_SUBJECT_KEYS: &[Name] = &[LOADER, STATE, KIND, CRATE];
 /// The built-in rate keys (`rate_key = ip`).
 pub(crate) const RATE_KEY_IP: Name = Name("ip");
 pub(crate) const RATE_KEY_SUBJECT: Name = Name("subject");
+pub(crate) const RATE_KEY_API_KEY: Name = Name("api_key");
 
 /// Token locations (`locations = [headers, cookies]`) and the `TokenLocation` variant of each.
 pub(crate) const LOCATION_NAMES: &[(Name, &str)] = &[
@@ -154,6 +161,8 @@ mod tests {
         assert_eq!(closest("scope", PROTECT_KEYS), Some(SCOPES));
         assert_eq!(closest("ratekey", PROTECT_KEYS), Some(RATE_KEY));
         assert_eq!(closest("acess", PROTECT_KEYS), Some(ACCESS));
+        assert_eq!(closest("apikey", PROTECT_KEYS), Some(API_KEY));
+        assert_eq!(closest("credential", PROTECT_KEYS), Some(CREDENTIALS));
         assert_eq!(closest("zzzzzz", PROTECT_KEYS), None);
         assert_eq!(
             closest("headr", LOCATION_NAMES.iter().map(|(n, _)| n)),

@@ -53,11 +53,13 @@ use proc_macro::TokenStream;
 /// | `max_age` | `"5m"` | the login (`auth_time`) is at most this old (RFC 9470 step-up; units `s sec m min h hour d day`) |
 /// | `acr` | `"mfa"` or `["mfa", "hwk"]` | the token's `acr` is one of these (RFC 9470 step-up) |
 /// | `dpop` | flag | a DPoP-bound token sent as `Authorization: DPoP` with its proof (RFC 9449); a bearer token is `401 InvalidDPoPProofError` |
+/// | `api_key` | flag | an API key instead of a bearer token (short for `credentials = "api_key"`) |
+/// | `credentials` | `"bearer \| api_key"` | the kinds of credential taken: `bearer`, `api_key`, or both separated by `\|` (default `"bearer"`) |
 /// | `scopes` | `"a:b"` or `["a", "b:*"]` | every listed scope must be granted |
 /// | `any_scopes` | `"a"` or `["a", "b"]` | at least one listed scope must be granted |
 /// | `kind` | `"staff"` | the token's user kind (AuthX's `login_type`) must be this one, else `403 LoginTypeMismatchError` |
 /// | `rate` | `"10/60s"` | at most 10 requests per 60 s (units `ms s sec m min h hour d day`) |
-/// | `rate_key` | `ip`, `subject` or `path::to::key_fn` | what `rate` is counted per (default `subject`) |
+/// | `rate_key` | `ip`, `subject`, `api_key` or `path::to::key_fn` | what `rate` is counted per (default `subject`; `api_key`: per API key, on a route that takes keys) |
 /// | `locations` | `[headers, cookies, query, json]` | where the token may be, overriding the configuration |
 /// | `csrf` | `false` | no CSRF double-submit check for cookie tokens on this route |
 /// | `verify_type` | `false` | an access or a refresh token (AuthX's `verify_type=False`); no token is `401 TokenRequiredError` |
@@ -71,10 +73,10 @@ use proc_macro::TokenStream;
 /// required `admin:*` needs a granted `admin:*` or `*`.
 ///
 /// A custom `rate_key` is a `fn(&Parts, Option<&Claims>) -> String` (`http::request::Parts`).
-/// The bare names `ip` and `subject` always mean the built-in keys (name a function of yours
-/// called `ip` by a path, `self::ip`); any other name is a function, so a typo is reported by
-/// the compiler where it is written. `rate_key` also accepts the strings `"ip"` and
-/// `"subject"`. `locations` also accepts a single name (`locations = cookies`).
+/// The bare names `ip`, `subject` and `api_key` always mean the built-in keys (name a function
+/// of yours called `ip` by a path, `self::ip`); any other name is a function, so a typo is
+/// reported by the compiler where it is written. `rate_key` also accepts the strings `"ip"`,
+/// `"subject"` and `"api_key"`. `locations` also accepts a single name (`locations = cookies`).
 ///
 /// A `policy` is an `async fn(&Claims, &Parts) -> T` where `T: Into<PolicyDecision>`: `bool`
 /// (`false` refuses with AuthX's default message), [`PolicyDecision`], or
@@ -118,6 +120,10 @@ use proc_macro::TokenStream;
 /// - a value of the wrong kind (`fresh = 1`, `scopes = 3`, `csrf = "no"`, `policy = "f"`);
 /// - `access` with `refresh`, `fresh` with `refresh`, `scopes` with `any_scopes`, `rate_key`
 ///   without `rate`;
+/// - `api_key` with `credentials`; a malformed `credentials` string (unknown, repeated or empty
+///   kind); a route taking API keys with `refresh`, `fresh`, `dpop`, `max_age` or `acr` (no API
+///   key could pass it); a route taking only API keys with `locations`, `verify_type` or
+///   `csrf` (they concern bearer tokens); `rate_key = api_key` on a route taking no API keys;
 /// - a malformed scope (empty, bad character, empty segment `admin::x`, wildcard not last
 ///   `*:read`, `**`, partial wildcard `adm*`), a scope listed twice, an empty list;
 /// - a malformed rate (zero count, count over `u32::MAX`, no `/`, zero window, unknown unit)
@@ -171,8 +177,9 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// Reported together, each on the offending token: an unknown key (a `#[protect]` key such as
 /// `scopes` is pointed out as such), a key given twice, a malformed route, rate or rate key,
-/// `rate_key` without `rate`, an item that is not an `async fn`, a method taking `self`,
-/// `#[public]` twice, `#[public]` together with `#[protect]`.
+/// `rate_key` without `rate`, `rate_key = api_key` (a public route takes no credential), an
+/// item that is not an `async fn`, a method taking `self`, `#[public]` twice, `#[public]`
+/// together with `#[protect]`.
 #[proc_macro_attribute]
 pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
     public::public(args.into(), item.into()).into()

@@ -1,11 +1,12 @@
-//! Validation of the strings written in attributes (scopes, rates, routes, rate keys) with the
+//! Validation of the strings written in attributes (scopes, rates, routes, rate keys,
+//! credentials) with the
 //! `authx-spec` grammar, the same code the runtime uses. A [`SpecError`]'s byte range is mapped
 //! onto the string literal: the exact characters where the compiler can point inside a literal,
 //! the whole literal otherwise (stable Rust today).
 
 use std::ops::Range;
 
-use authx_spec::{RateKey, RateSpec, RouteSpec, SpecError, scope};
+use authx_spec::{CredentialKinds, RateKey, RateSpec, RouteSpec, SpecError, scope};
 use proc_macro2::Span;
 use syn::{Expr, LitStr, Path};
 
@@ -84,23 +85,35 @@ pub(crate) fn route(cx: &Ctxt, lit: &LitStr) -> Option<RouteSpec> {
         .ok()
 }
 
+/// A validated credentials spec (`credentials = "bearer | api_key"`).
+pub(crate) fn credentials(cx: &Ctxt, lit: &LitStr) -> Option<CredentialKinds> {
+    CredentialKinds::parse(&lit.value())
+        .map_err(|e| report(cx, lit, &e))
+        .ok()
+}
+
 /// What a rate limit is keyed by, as the macro emits it.
 pub(crate) enum RateKeyArg {
     Ip,
     Subject,
+    /// Per API key (`rate_key = api_key`).
+    ApiKey,
     /// The path of a `fn(&Parts, Option<&Claims>) -> String`.
     Custom(Path),
 }
 
-/// `rate_key = ip | subject | path::to::key_fn` (or the strings `"ip"`, `"subject"`).
+/// `rate_key = ip | subject | api_key | path::to::key_fn` (or the strings `"ip"`, `"subject"`,
+/// `"api_key"`).
 ///
-/// A single identifier other than `ip` and `subject` is taken as the name of a key function, so
-/// a typo such as `ipp` is reported by the compiler where it is written ("cannot find value").
+/// A single identifier other than `ip`, `subject` and `api_key` is taken as the name of a key
+/// function, so a typo such as `ipp` is reported by the compiler where it is written ("cannot
+/// find value").
 pub(crate) fn rate_key(cx: &Ctxt, expr: &Expr) -> Option<RateKeyArg> {
     if let Some(lit) = args::as_lit_str(expr) {
         return match RateKey::parse_builtin(&lit.value()) {
             Ok(RateKey::Ip) => Some(RateKeyArg::Ip),
             Ok(RateKey::Subject) => Some(RateKeyArg::Subject),
+            Ok(RateKey::ApiKey) => Some(RateKeyArg::ApiKey),
             Ok(RateKey::Custom(_)) => None, // parse_builtin never returns it
             Err(e) => {
                 report(cx, lit, &e);
@@ -111,12 +124,13 @@ pub(crate) fn rate_key(cx: &Ctxt, expr: &Expr) -> Option<RateKeyArg> {
     match args::as_path(expr) {
         Some(path) if path == &attr_names::RATE_KEY_IP => Some(RateKeyArg::Ip),
         Some(path) if path == &attr_names::RATE_KEY_SUBJECT => Some(RateKeyArg::Subject),
+        Some(path) if path == &attr_names::RATE_KEY_API_KEY => Some(RateKeyArg::ApiKey),
         Some(path) => Some(RateKeyArg::Custom(path.clone())),
         None => {
             cx.error_spanned_by(
                 expr,
                 format!(
-                    "`{}` takes `ip`, `subject` or the path of a key function \
+                    "`{}` takes `ip`, `subject`, `api_key` or the path of a key function \
                      `fn(&Parts, Option<&Claims>) -> String`; write e.g. `rate_key = ip` or \
                      `rate_key = crate::keys::by_tenant`",
                     attr_names::RATE_KEY
@@ -124,6 +138,15 @@ pub(crate) fn rate_key(cx: &Ctxt, expr: &Expr) -> Option<RateKeyArg> {
             );
             None
         }
+    }
+}
+
+/// Does `expr` name the built-in per-API-key rate key (`api_key` or `"api_key"`)? Reports
+/// nothing: [`rate_key`] does.
+pub(crate) fn is_api_key_rate_key(expr: &Expr) -> bool {
+    match args::as_lit_str(expr) {
+        Some(lit) => lit.value() == attr_names::RATE_KEY_API_KEY.0,
+        None => args::as_path(expr).is_some_and(|p| p == &attr_names::RATE_KEY_API_KEY),
     }
 }
 
@@ -179,7 +202,14 @@ mod tests {
         assert!(matches!(rate_key(&cx, &e), Some(RateKeyArg::Ip)));
         let e: Expr = syn::parse_quote!("subject");
         assert!(matches!(rate_key(&cx, &e), Some(RateKeyArg::Subject)));
+        let e: Expr = syn::parse_quote!(api_key);
+        assert!(matches!(rate_key(&cx, &e), Some(RateKeyArg::ApiKey)));
+        assert!(is_api_key_rate_key(&e));
+        let e: Expr = syn::parse_quote!("api_key");
+        assert!(matches!(rate_key(&cx, &e), Some(RateKeyArg::ApiKey)));
+        assert!(is_api_key_rate_key(&e));
         let e: Expr = syn::parse_quote!(keys::tenant);
+        assert!(!is_api_key_rate_key(&e));
         assert!(matches!(rate_key(&cx, &e), Some(RateKeyArg::Custom(_))));
         let e: Expr = syn::parse_quote!("ipp");
         assert!(rate_key(&cx, &e).is_none());
@@ -201,5 +231,21 @@ mod tests {
         assert_eq!(route(&cx, &r).unwrap().to_string(), "GET /x");
         let m = messages(cx);
         assert!(m[0].starts_with("zero count"), "{m:?}");
+    }
+
+    #[test]
+    fn credentials_specs() {
+        let cx = Ctxt::new();
+        let ok: LitStr = syn::parse_quote!("bearer | api_key");
+        let kinds = credentials(&cx, &ok).unwrap();
+        assert!(kinds.bearer && kinds.api_key);
+        let bad: LitStr = syn::parse_quote!("bearer | apikey");
+        assert!(credentials(&cx, &bad).is_none());
+        let m = messages(cx);
+        assert!(
+            m[0].starts_with("unknown credential kind \"apikey\""),
+            "{m:?}"
+        );
+        assert!(m[0].contains("did you mean `api_key`"), "{m:?}");
     }
 }

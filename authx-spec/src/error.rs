@@ -95,8 +95,16 @@ pub enum SpecErrorKind {
     /// The same acr value appears twice in a list.
     DuplicateAcr,
 
+    // ----- credentials -----
+    /// The credentials spec, or a kind between `|` separators, is empty.
+    EmptyCredentials,
+    /// A credential kind is neither `bearer` nor `api_key`.
+    UnknownCredential,
+    /// The same credential kind appears twice.
+    DuplicateCredential,
+
     // ----- rate keys -----
-    /// The rate key is neither `ip` nor `subject`.
+    /// The rate key is none of `ip`, `subject` and `api_key`.
     UnknownRateKey,
 
     // ----- routes -----

@@ -39,12 +39,14 @@
 //! ```
 #![deny(missing_docs, unsafe_code)]
 
+pub mod credentials;
 mod error;
 pub mod rate;
 pub mod route;
 pub mod scope;
 pub mod step_up;
 
+pub use credentials::CredentialKinds;
 pub use error::{SpecError, SpecErrorKind};
 pub use rate::{RateKey, RateSpec};
 pub use route::RouteSpec;

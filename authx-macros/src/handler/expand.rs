@@ -142,6 +142,7 @@ pub(crate) fn rate_rule_value(krate: &Path, rate: &Rate) -> TokenStream {
     let key = match &rate.key {
         RateKeyArg::Ip => quote!(#krate::__private::RateKeyRule::Ip),
         RateKeyArg::Subject => quote!(#krate::__private::RateKeyRule::Subject),
+        RateKeyArg::ApiKey => quote!(#krate::__private::RateKeyRule::ApiKey),
         RateKeyArg::Custom(path) => {
             let name = path_string(path);
             quote! {

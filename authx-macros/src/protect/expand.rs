@@ -37,6 +37,12 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
     } else {
         quote!()
     };
+    // Bearer tokens only is the default `Rules::__from_macro` builds.
+    let credentials = match (req.credentials.bearer, req.credentials.api_key) {
+        (false, true) => quote!(.__with_credentials(#p::Credentials::API_KEY)),
+        (true, true) => quote!(.__with_credentials(#p::Credentials::ANY)),
+        _ => quote!(),
+    };
     let scopes = req.scopes.iter().map(|s| Literal::string(s));
     let scope_mode = if req.any {
         format_ident!("Any")
@@ -126,6 +132,7 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
                 )
                 #step_up
                 #dpop
+                #credentials
             };
         }
 

@@ -1,6 +1,7 @@
 //! `#[protect(...)]`: parse the arguments, validate them, and either expand the guarded handler
 //! or report every error next to the unchanged fn.
 
+mod credentials;
 mod expand;
 mod parse;
 mod validate;
@@ -66,11 +67,42 @@ mod tests {
     }
 
     #[test]
+    fn credentials_are_chained_unless_bearer_only() {
+        let f = quote!(
+            async fn h() {}
+        );
+        for (args, chained) in [
+            (quote!(api_key), Some("API_KEY")),
+            (quote!(credentials = "api_key"), Some("API_KEY")),
+            (quote!(credentials = "api_key | bearer"), Some("ANY")),
+            (quote!(credentials = "bearer"), None),
+            (quote!(), None),
+        ] {
+            let out = expand(args, f.clone());
+            assert!(!out.contains("compile_error"), "{out}");
+            match chained {
+                Some(kinds) => assert!(
+                    out.contains(&format!(
+                        ". __with_credentials (:: authx :: __private :: Credentials :: {kinds})"
+                    )),
+                    "{out}"
+                ),
+                None => assert!(!out.contains("__with_credentials"), "{out}"),
+            }
+        }
+        let out = expand(quote!(api_key, rate = "1/s", rate_key = api_key), f);
+        assert!(
+            out.contains(":: authx :: __private :: RateKeyRule :: ApiKey"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_crate_path_replaces_every_authx_path() {
         let out = expand(
             quote!(
                 crate = my::auth,
-                fresh,
+                credentials = "bearer | api_key",
                 rate = "1/s",
                 rate_key = ip,
                 policy = p,

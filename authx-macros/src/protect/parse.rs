@@ -17,6 +17,8 @@ pub(crate) struct ProtectArgs {
     pub(crate) max_age: Slot<LitStr>,
     pub(crate) acr: Slot<Vec<LitStr>>,
     pub(crate) dpop: Slot<()>,
+    pub(crate) api_key: Slot<()>,
+    pub(crate) credentials: Slot<LitStr>,
     pub(crate) scopes: Slot<Vec<LitStr>>,
     pub(crate) any_scopes: Slot<Vec<LitStr>>,
     pub(crate) locations: Slot<Vec<Ident>>,
@@ -38,6 +40,8 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         max_age: Slot::new(names::MAX_AGE),
         acr: Slot::new(names::ACR),
         dpop: Slot::new(names::DPOP),
+        api_key: Slot::new(names::API_KEY),
+        credentials: Slot::new(names::CREDENTIALS),
         scopes: Slot::new(names::SCOPES),
         any_scopes: Slot::new(names::ANY_SCOPES),
         locations: Slot::new(names::LOCATIONS),
@@ -61,6 +65,12 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         } else if *key == names::DPOP {
             out.dpop
                 .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
+        } else if *key == names::API_KEY {
+            out.api_key
+                .set(cx, PROTECT, key, index, args::flag(cx, PROTECT, arg));
+        } else if *key == names::CREDENTIALS {
+            let value = credentials(cx, arg);
+            out.credentials.set(cx, PROTECT, key, index, value);
         } else if *key == names::MAX_AGE {
             let value = max_age(cx, arg);
             out.max_age.set(cx, PROTECT, key, index, value);
@@ -174,6 +184,24 @@ fn max_age(cx: &Ctxt, arg: &Arg) -> Option<LitStr> {
             format!(
                 "`max_age` takes a string, the longest time since the user's login that this \
                  route accepts: write e.g. `{example}`"
+            ),
+        );
+    }
+    lit.cloned()
+}
+
+/// `credentials = "bearer | api_key"`: a string literal, checked against the grammar in
+/// `validate`.
+fn credentials(cx: &Ctxt, arg: &Arg) -> Option<LitStr> {
+    let example = r#"credentials = "bearer | api_key""#;
+    let expr = args::expr(cx, arg, example)?;
+    let lit = args::as_lit_str(expr);
+    if lit.is_none() {
+        cx.error_spanned_by(
+            expr,
+            format!(
+                "`credentials` takes a string naming the kinds of credential the route takes, \
+                 `bearer` and `api_key` separated by `|`: write e.g. `{example}`"
             ),
         );
     }

@@ -1,8 +1,11 @@
 //! `#[protect(...)]` semantics: conflicting keys, the scope/rate/route grammar (shared with the
-//! runtime through `authx-spec`), token locations. Produces the validated [`Requirements`].
+//! runtime through `authx-spec`), token locations, credentials. Produces the validated
+//! [`Requirements`].
 
+use authx_spec::CredentialKinds;
 use syn::Path;
 
+use super::credentials;
 use super::parse::ProtectArgs;
 use crate::args;
 use crate::attr_names::{self as names, LOCATION_NAMES};
@@ -18,6 +21,8 @@ pub(crate) struct Requirements {
     pub(crate) max_age: Option<u64>,
     pub(crate) acr: Vec<String>,
     pub(crate) dpop: bool,
+    /// Bearer tokens (the default), API keys, or either.
+    pub(crate) credentials: CredentialKinds,
     pub(crate) scopes: Vec<String>,
     /// `any_scopes` rather than `scopes`.
     pub(crate) any: bool,
@@ -133,12 +138,15 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
         None => Vec::new(),
     };
 
+    let credentials = credentials::validate(cx, args);
+
     Requirements {
         refresh: args.refresh.is_set(),
         fresh: args.fresh.is_set(),
         max_age,
         acr,
         dpop: args.dpop.is_set(),
+        credentials,
         scopes,
         any,
         locations,

@@ -1,4 +1,4 @@
-//! Rate specs (`10/60s`) and rate keys (`ip`, `subject`).
+//! Rate specs (`10/60s`) and rate keys (`ip`, `subject`, `api_key`).
 //!
 //! # Grammar
 //!

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(apikey)]
+async fn handler() {}
+
+fn main() {}

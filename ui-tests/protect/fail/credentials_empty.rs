@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(credentials = "")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(credentials = api_key)]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(credentials = "bearer | apikey")]
+async fn handler() {}
+
+fn main() {}
