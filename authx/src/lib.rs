@@ -60,6 +60,7 @@
 #![deny(missing_docs, unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod api_key;
 mod auth;
 mod cache_size;
 pub mod clock;
@@ -101,8 +102,8 @@ pub mod ws;
 pub use authx_macros::{auth_subject, protect, public, routes};
 
 pub use auth::{
-    Auth, AuthBuilder, Keys, MAX_SESSION_PAGE, RefusalHook, Revocations, SessionPage, Sessions,
-    StoresInUse, Tokens,
+    ApiKeyBuilder, ApiKeys, Auth, AuthBuilder, Keys, MAX_SESSION_PAGE, RefusalHook, Revocations,
+    SessionPage, Sessions, StoresInUse, Tokens,
 };
 pub use authx_spec::ScopeMode;
 pub use cache_size::CacheSize;
@@ -110,13 +111,15 @@ pub use config::{Algorithm, AuthConfig, TokenLocation};
 pub use cookies::SetCookies;
 pub use error::{AuthError, ConfigError, ErrorBody, IssueError};
 pub use extract::{
-    FreshClaims, RefreshClaims, Rejection, RequestToken, SessionMeta, VerifyOptions,
+    Credential, FreshClaims, Principal, RefreshClaims, Rejection, RequestToken, SessionMeta,
+    VerifyOptions,
 };
 pub use guard::{PolicyDecision, Rules};
 #[cfg(feature = "jwks")]
 pub use jwks::{IssuerConfig, JwksIssuer};
 pub use store::{
-    AllowlistStore, MemoryStore, RevocationStore, Session, SessionStore, StoreError, Stores,
+    AllowlistStore, ApiKeyRecord, ApiKeyStore, MemoryStore, RevocationStore, Session, SessionStore,
+    StoreError, Stores,
 };
 pub use subject::AuthSubject;
 pub use token::{Claims, Extra, TokenPair, TokenType, insecure_decode};

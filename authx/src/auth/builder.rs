@@ -253,6 +253,7 @@ impl AuthBuilder {
                 clock,
                 config,
                 touched: Default::default(),
+                key_failures: Default::default(),
                 metadata_url,
                 on_refusal: self.on_refusal,
                 #[cfg(feature = "oauth")]
@@ -285,6 +286,9 @@ fn check(config: &AuthConfig) -> Result<(), ConfigError> {
     }
     if config.ws_recheck_interval.is_zero() {
         return invalid("ws_recheck_interval", "must be above 0".into());
+    }
+    if let Err(reason) = config.api_keys.validate() {
+        return invalid("api_keys", reason);
     }
     if let Some(base) = &config.oauth.dpop_base_url
         && (!(base.starts_with("https://") || base.starts_with("http://"))

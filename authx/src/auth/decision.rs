@@ -1,7 +1,8 @@
 //! Auth decision events: one `tracing` event (target `authx`, name and message
 //! `auth decision`, level `DEBUG`) per decision the pipeline takes, with the fields `route`
 //! (the guard's route id, or the matched route template), `method`, `path`, `subject` (when a
-//! token verified), `outcome` (`allowed` or `refused`), `error_type` and `status` (when
+//! token verified), `api_key` (the id of the API key the request came with, if one),
+//! `outcome` (`allowed` or `refused`), `error_type` and `status` (when
 //! refused) and `duration_us`. Never a token, a secret, a CSRF value or a cookie. When no
 //! subscriber wants the event, nothing is measured or formatted.
 
@@ -61,11 +62,21 @@ pub(crate) fn event(
     };
     let elapsed = started.elapsed();
     crate::metrics::decision(route, error.map(AuthError::error_type), elapsed);
+    let api_key = claims.and_then(|c| {
+        parts
+            .extensions
+            .get::<super::api_key::KeyUsed>()
+            .filter(|k| *k.id == *c.jti)
+    });
+    if let Some(key) = api_key {
+        crate::metrics::api_key(&key.id, error.is_none());
+    }
     if !tracing::enabled!(target: "authx", tracing::Level::DEBUG) {
         return;
     }
     let duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     let subject = claims.map(|c| c.sub.as_str());
+    let api_key = api_key.map(|k| &*k.id);
     let method = parts.method.as_str();
     // The path only: the query may carry a token.
     let path = parts.uri.path();
@@ -78,6 +89,7 @@ pub(crate) fn event(
             method,
             path,
             subject,
+            api_key,
             outcome = "allowed",
             duration_us,
             "auth decision"
@@ -90,6 +102,7 @@ pub(crate) fn event(
             method,
             path,
             subject,
+            api_key,
             outcome = "refused",
             error_type = e.error_type(),
             status = e.status().as_u16(),

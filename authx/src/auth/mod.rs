@@ -15,6 +15,7 @@
 //! - [`handles`]: the borrowed handles (`auth.tokens()`, `auth.sessions()`, ...) for the rest.
 
 mod allowlist;
+pub(crate) mod api_key;
 mod builder;
 pub(crate) mod decision;
 #[cfg(feature = "oauth")]
@@ -34,7 +35,7 @@ mod verify;
 pub use subject_sessions::{MAX_SESSION_PAGE, SessionPage};
 
 pub use builder::AuthBuilder;
-pub use handles::{Keys, Revocations, Sessions, StoresInUse, Tokens};
+pub use handles::{ApiKeyBuilder, ApiKeys, Keys, Revocations, Sessions, StoresInUse, Tokens};
 
 tokio::task_local! {
     /// Set while a store outage must fail closed even under `store_fail_open`.
@@ -99,6 +100,9 @@ struct Inner {
     one_trip: bool,
     clock: SharedClock,
     touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    /// Client IPs past their failed API-key lookups, and until when (microseconds): refused
+    /// here without asking the limiter again (see `auth/api_key.rs`).
+    key_failures: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     /// Where the resource's metadata is served (RFC 9728), for every challenge.
     metadata_url: Option<String>,
     /// The app's rendering of refusals.

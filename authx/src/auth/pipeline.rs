@@ -121,6 +121,7 @@ impl Auth {
                 } else {
                     || AuthError::TokenRequired
                 },
+                credentials: rules.credentials,
             },
             expect: rules.verify_type.then_some(rules.token_type),
             fresh: rules.fresh,

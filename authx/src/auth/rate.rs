@@ -76,6 +76,16 @@ impl Auth {
     ) -> String {
         let who = match (rule.key, claims) {
             (RateKeyRule::Subject, Some(c)) => format!("sub:{}", bounded_key(&c.sub)),
+            // Per key: the key this request's claims stand for; a bearer token's subject on a
+            // route that takes either.
+            (RateKeyRule::ApiKey, Some(c)) => match parts
+                .extensions
+                .get::<super::api_key::KeyUsed>()
+                .filter(|k| *k.id == *c.jti)
+            {
+                Some(key) => format!("key:{}", key.id),
+                None => format!("sub:{}", bounded_key(&c.sub)),
+            },
             (RateKeyRule::Custom { key, .. }, _) => {
                 format!("fn:{}", bounded_key(&key(parts, claims)))
             }

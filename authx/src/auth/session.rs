@@ -29,7 +29,7 @@ const FAMILY_MARGIN_SECS: i64 = 60;
 const MAX_DEVICE_INFO: usize = 4096;
 
 /// Sessions remembered by the touch throttle before it starts over.
-const TOUCH_MEMORY: usize = 100_000;
+pub(super) const TOUCH_MEMORY: usize = 100_000;
 
 /// The revocation key of a token family (a login session, or a pair's own family).
 pub(crate) fn family_key(sid: &str) -> String {

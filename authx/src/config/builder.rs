@@ -110,6 +110,16 @@ impl AuthConfigBuilder {
         self.0.near_cache.enabled = on;
         self
     }
+    /// The secret API keys are hashed with. See [`ApiKeyConfig::pepper`](super::ApiKeyConfig::pepper).
+    pub fn api_key_pepper(mut self, pepper: impl Into<String>) -> Self {
+        self.0.api_keys.pepper = Some(super::Secret::new(pepper));
+        self
+    }
+    /// What API keys start with, such as `authx_live`. See [`ApiKeyConfig`](super::ApiKeyConfig).
+    pub fn api_key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.0.api_keys.prefix = prefix.into();
+        self
+    }
     /// See [`AuthConfig::store_timeout`].
     pub fn store_timeout(mut self, d: Duration) -> Self {
         self.0.store_timeout = d;

@@ -140,6 +140,17 @@ pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AuthCo
         &mut c.verify_cache.capacity,
         env.parse("AUTHX_VERIFY_CACHE_CAPACITY")?,
     );
+    c.api_keys.pepper = env.string("AUTHX_API_KEY_PEPPER").map(Secret::from);
+    set(&mut c.api_keys.prefix, env.string("AUTHX_API_KEY_PREFIX"));
+    set(
+        &mut c.api_keys.header_name,
+        env.string("AUTHX_API_KEY_HEADER"),
+    );
+    c.api_keys.query_param = env.string("AUTHX_API_KEY_QUERY_PARAM");
+    set(
+        &mut c.api_keys.failed_lookups,
+        env.string("AUTHX_API_KEY_FAILED_LOOKUPS"),
+    );
     set(&mut c.header_name, env.string("AUTHX_HEADER_NAME"));
     set(&mut c.header_type, env.string("AUTHX_HEADER_TYPE"));
     set(&mut c.query_param, env.string("AUTHX_QUERY_PARAM"));

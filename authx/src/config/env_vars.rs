@@ -66,6 +66,26 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "longest a near-cache answer is kept, seconds (default 60)",
     ),
     (
+        "AUTHX_API_KEY_PEPPER",
+        "secret API keys are hashed with (required to create or check keys)",
+    ),
+    (
+        "AUTHX_API_KEY_PREFIX",
+        "what API keys start with, before `_` (default authx)",
+    ),
+    (
+        "AUTHX_API_KEY_HEADER",
+        "header carrying an API key (default X-API-Key)",
+    ),
+    (
+        "AUTHX_API_KEY_QUERY_PARAM",
+        "query parameter an API key may come in (default none)",
+    ),
+    (
+        "AUTHX_API_KEY_FAILED_LOOKUPS",
+        "failed API key lookups allowed per client IP, a rate spec (default 20/60s)",
+    ),
+    (
         "AUTHX_HEADER_NAME",
         "header carrying the token (default Authorization)",
     ),

@@ -9,6 +9,7 @@
 //!
 //! This module knows nothing of the engine: it is plain data, its parsing and its errors.
 
+mod api_keys;
 mod builder;
 mod cache;
 mod cookies;
@@ -19,6 +20,7 @@ mod keys;
 mod oauth;
 mod url;
 
+pub use api_keys::ApiKeyConfig;
 pub use builder::AuthConfigBuilder;
 pub use cache::{NearCache, VerifyCache, VerifyCacheMode};
 pub use cookies::{CookieConfig, CsrfConfig, SameSite};
@@ -139,6 +141,8 @@ pub struct AuthConfig {
     pub verify_cache: VerifyCache,
     /// A near-cache of revocation answers for Redis and PostgreSQL: see [`NearCache`].
     pub near_cache: NearCache,
+    /// API keys: their prefix, pepper, header and lookup limits. See [`ApiKeyConfig`].
+    pub api_keys: ApiKeyConfig,
     /// Where revocations and sessions live: `memory://` (default), `sqlite://path.db`,
     /// `postgres://...`, `redis://...`, `redis+cluster://...` (see [`store::connect`](crate::store::connect)).
     /// Used by [`Auth::connect`](crate::Auth::connect).
@@ -219,6 +223,7 @@ impl Default for AuthConfig {
             max_token_size: 8192,
             verify_cache: VerifyCache::default(),
             near_cache: NearCache::default(),
+            api_keys: ApiKeyConfig::default(),
             store_url: "memory://".into(),
             trusted_proxies: Vec::new(),
             forwarded_header: "X-Forwarded-For".into(),
@@ -261,6 +266,7 @@ impl fmt::Debug for AuthConfig {
             .field("max_token_size", &self.max_token_size)
             .field("verify_cache", &self.verify_cache)
             .field("near_cache", &self.near_cache)
+            .field("api_keys", &self.api_keys)
             .field("store_url", &redact_url(&self.store_url))
             .field("allowlist", &self.allowlist)
             .field("oauth", &self.oauth)

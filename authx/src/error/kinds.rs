@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{AuthError, DecodeFailure, IssueError, TokenError};
+use super::{ApiKeyFailure, AuthError, DecodeFailure, IssueError, TokenError};
 use crate::store::StoreError;
 
 impl AuthError {
@@ -69,6 +69,10 @@ impl AuthError {
             AuthError::InvalidSessionMeta {
                 reason: "device_info is over 4 KiB serialized",
             },
+            AuthError::ApiKey(ApiKeyFailure::Missing),
+            AuthError::ApiKey(ApiKeyFailure::Invalid),
+            AuthError::ApiKey(ApiKeyFailure::Expired),
+            AuthError::ApiKey(ApiKeyFailure::Address),
             AuthError::Internal("subject loader failed".into()),
         ]
     }

@@ -25,8 +25,10 @@ use http::StatusCode;
 use serde::Serialize;
 
 use crate::clock::ceil_secs;
+mod api_key;
 mod kinds;
 mod response;
+pub use api_key::ApiKeyFailure;
 pub use response::codes as oauth_codes;
 pub(crate) use response::{Refused, dpop_only};
 
@@ -191,6 +193,9 @@ pub enum AuthError {
         /// What is wrong with it; shown to the client.
         reason: &'static str,
     },
+    /// An API key was missing or refused: see [`ApiKeyFailure`].
+    #[error("{0}")]
+    ApiKey(ApiKeyFailure),
     /// A server-side failure (a subject loader error, a token that cannot be signed).
     /// The detail is logged, never sent.
     #[error("internal error: {0}")]
@@ -238,6 +243,7 @@ impl AuthError {
             | AuthError::PolicyEvaluation { .. }
             | AuthError::KindMismatch { .. } => StatusCode::FORBIDDEN,
             AuthError::InvalidSessionMeta { .. } => StatusCode::BAD_REQUEST,
+            AuthError::ApiKey(f) => f.status(),
             AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             #[cfg(feature = "jwks")]
@@ -284,6 +290,7 @@ impl AuthError {
             #[cfg(feature = "vault")]
             AuthError::VaultTokenMissing => "MissingTokenError",
             AuthError::InvalidSessionMeta { .. } => "InvalidSessionMetaError",
+            AuthError::ApiKey(f) => f.error_type(),
             AuthError::Internal(_) => "InternalError",
         }
     }
@@ -337,6 +344,7 @@ impl AuthError {
             AuthError::VaultTokenInvalid => "Invalid vault token".into(),
             #[cfg(feature = "vault")]
             AuthError::VaultTokenMissing => "Missing vault token".into(),
+            AuthError::ApiKey(f) => f.message().into(),
             AuthError::InvalidSessionMeta { reason } => {
                 format!("Invalid session metadata: {reason}")
             }

@@ -141,6 +141,7 @@ impl AuthError {
             AuthError::RateLimited { .. }
             | AuthError::StoreUnavailable(_)
             | AuthError::InvalidSessionMeta { .. }
+            | AuthError::ApiKey(_)
             | AuthError::Internal(_) => None,
             #[cfg(feature = "jwks")]
             AuthError::KeysUnavailable => None,

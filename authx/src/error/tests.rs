@@ -40,6 +40,7 @@ fn kind(e: &AuthError) -> usize {
         AuthError::UseDpopNonce { .. } => 27,
         AuthError::InvalidDpopBinding { .. } => 28,
         AuthError::InvalidSessionMeta { .. } => 29,
+        AuthError::ApiKey(f) => 30 + *f as usize,
     }
 }
 
@@ -51,7 +52,7 @@ fn every_kind_is_listed_once() {
     seen.dedup();
     assert_eq!(seen.len(), listed, "a kind is listed twice");
     let expected =
-        30 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
+        34 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
     assert_eq!(listed, expected, "a kind is missing from __every_kind");
 }
 
@@ -208,6 +209,10 @@ fn every_kind_has_its_oauth_error_code() {
             Some(r#"Bearer error="invalid_token""#),
         ),
         ("InvalidSessionMetaError", 400, None, None),
+        ("MissingApiKeyError", 401, None, Some("Bearer")),
+        ("InvalidApiKeyError", 401, None, Some("Bearer")),
+        ("ExpiredApiKeyError", 401, None, Some("Bearer")),
+        ("ApiKeyAddressError", 403, None, None),
         ("InternalError", 500, None, None),
     ];
     for e in AuthError::__every_kind() {

@@ -5,6 +5,7 @@
 //! | [`Claims<E>`](crate::Claims) | the token the route's guard verified, else a valid access token | no token, bad token, refresh token, revoked |
 //! | [`FreshClaims<E>`] | a fresh access token | as `Claims`, and a non-fresh token |
 //! | [`RefreshClaims<E>`] | a refresh token | no token, bad token, access token, revoked |
+//! | [`Principal`] | who the request acts for and with which credential (a bearer token or an API key) | as `Claims`; an API key is taken too |
 //! | `Option<_>` of each | `None` when there is no token at all | a token that is present but bad |
 //!
 //! Each needs [`Auth`] reachable from the router state (`Auth: FromRef<S>`).
@@ -19,10 +20,12 @@ use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
+mod principal;
 mod rejection;
 
 pub use crate::request::{RequestToken, SessionMeta, VerifyOptions};
 pub use crate::token::{FreshClaims, RefreshClaims};
+pub use principal::{Credential, Principal};
 pub use rejection::Rejection;
 
 use crate::Auth;

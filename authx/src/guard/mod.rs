@@ -16,12 +16,13 @@
 //! token, secret, CSRF value or cookie. Extractors that verify a token themselves (no guard on
 //! the route) emit the same event, with the matched route as `route`.
 
+mod credentials;
 mod policy;
 pub(crate) use policy::evaluate;
 mod rules;
 mod rules_builder;
 
 pub use rules::{
-    BoxFuture, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, Rules, RulesBuilder,
-    RulesError,
+    BoxFuture, Credentials, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, Rules,
+    RulesBuilder, RulesError,
 };

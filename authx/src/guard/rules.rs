@@ -5,6 +5,7 @@ use std::fmt;
 use authx_spec::ScopeMode;
 use http::request::Parts;
 
+pub use super::credentials::Credentials;
 pub use super::policy::{BoxFuture, PolicyDecision, PolicyFn};
 pub use super::rules_builder::{RulesBuilder, RulesError};
 use crate::config::TokenLocation;
@@ -20,6 +21,9 @@ pub enum RateKeyRule {
     Ip,
     /// The token's subject (the IP on anonymous routes).
     Subject,
+    /// The credential: an API key's id (`rate_key = "api_key"`); a bearer token's subject,
+    /// on a route that takes either.
+    ApiKey,
     /// A function of the request.
     Custom {
         /// The function's path, for the audit table.
@@ -41,6 +45,7 @@ impl RateKeyRule {
         match self {
             RateKeyRule::Ip => "ip",
             RateKeyRule::Subject => "subject",
+            RateKeyRule::ApiKey => "api_key",
             RateKeyRule::Custom { name, .. } => name,
         }
     }
@@ -114,6 +119,9 @@ pub struct Rules {
     pub policy: Option<(&'static str, PolicyFn)>,
     /// The user kind the token must carry (AuthX's `login_type`), `#[protect(kind = "...")]`.
     pub kind: Option<&'static str>,
+    /// The kinds of credential taken: bearer tokens (default), API keys
+    /// (`#[protect(api_key)]`), or either (`credentials = "bearer | api_key"`).
+    pub credentials: Credentials,
 }
 
 impl Rules {
@@ -145,6 +153,7 @@ impl Rules {
             rate: None,
             policy: None,
             kind: None,
+            credentials: Credentials::BEARER,
         }
     }
 
@@ -196,6 +205,7 @@ impl Rules {
             rate,
             policy,
             kind,
+            credentials: Credentials::BEARER,
         }
     }
 }
@@ -221,6 +231,14 @@ impl Rules {
         self
     }
 
+    /// Takes these kinds of credential, as `#[protect(api_key)]` and
+    /// `#[protect(credentials = "...")]` generate. Not a public API.
+    #[doc(hidden)]
+    pub const fn __with_credentials(mut self, credentials: Credentials) -> Rules {
+        self.credentials = credentials;
+        self
+    }
+
     /// Whether the route has step-up requirements (`max_age` or `acr`).
     pub fn has_step_up(&self) -> bool {
         self.max_age.is_some() || !self.acr.is_empty()
@@ -243,6 +261,7 @@ impl fmt::Debug for Rules {
             .field("rate", &self.rate)
             .field("policy", &self.policy.map(|(name, _)| name))
             .field("kind", &self.kind)
+            .field("credentials", &self.credentials)
             .finish()
     }
 }

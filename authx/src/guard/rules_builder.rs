@@ -3,6 +3,7 @@
 
 use authx_spec::ScopeMode;
 
+use super::credentials::Credentials;
 use super::policy::PolicyFn;
 use super::rules::{RateKeyRule, RateRule, Rules};
 use crate::config::TokenLocation;
@@ -28,6 +29,7 @@ pub struct RulesBuilder {
     rate: Option<(String, RateKeyRule)>,
     policy: Option<(&'static str, PolicyFn)>,
     kind: Option<String>,
+    credentials: Option<String>,
 }
 
 /// Why hand-written [`Rules`] were refused: the same messages `#[protect]` gives at compile time.
@@ -124,6 +126,13 @@ impl RulesBuilder {
         self
     }
 
+    /// The kinds of credential taken, such as `"api_key"` or `"bearer | api_key"` (the grammar
+    /// of `#[protect(credentials = "...")]`); bearer tokens when not called.
+    pub fn credentials(mut self, kinds: impl Into<String>) -> Self {
+        self.credentials = Some(kinds.into());
+        self
+    }
+
     /// The user kind the token must carry.
     pub fn kind(mut self, kind: impl Into<String>) -> Self {
         self.kind = Some(kind.into());
@@ -167,9 +176,10 @@ impl RulesBuilder {
                 "an empty list of locations finds no token".into(),
             ));
         }
-        let rate = match self.rate {
+        let rate = match &self.rate {
             Some((spec, key)) => {
-                let spec = authx_spec::RateSpec::parse(&spec).map_err(bad)?;
+                let key = *key;
+                let spec = authx_spec::RateSpec::parse(spec).map_err(bad)?;
                 Some(RateRule {
                     count: spec.count,
                     window_ms: spec.window_millis(),
@@ -178,6 +188,13 @@ impl RulesBuilder {
             }
             None => None,
         };
+        let credentials = match &self.credentials {
+            Some(spec) => {
+                Credentials::from_spec(authx_spec::CredentialKinds::parse(spec).map_err(bad)?)
+            }
+            None => Credentials::BEARER,
+        };
+        self.check_credentials(credentials, rate.as_ref())?;
         let keep = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
         let scopes: Vec<&'static str> = self.scopes.into_iter().map(keep).collect();
         let acr: Vec<&'static str> = self.acr.into_iter().map(keep).collect();
@@ -203,6 +220,112 @@ impl RulesBuilder {
             rate,
             policy: self.policy,
             kind: self.kind.map(keep),
+            credentials,
         })
+    }
+
+    /// What `#[protect]` refuses at compile time about API keys: what no key can meet (a
+    /// refresh or fresh token, DPoP, step-up), token locations on a route that takes only
+    /// keys, and a limit per key on a route that takes none. Worded as the attribute's errors
+    /// (`authx-macros/src/protect/credentials.rs`), which add how to fix the attribute.
+    fn check_credentials(
+        &self,
+        credentials: Credentials,
+        rate: Option<&RateRule>,
+    ) -> Result<(), RulesError> {
+        let keys = credentials.takes(Credentials::API_KEY);
+        let conflict = if !keys {
+            rate.filter(|r| matches!(r.key, RateKeyRule::ApiKey))
+                .map(|_| {
+                    "`rate_key = api_key` on a route that takes no API keys: the limit is counted \
+                 per API key, and no request here brings one"
+                })
+        } else if self.refresh {
+            Some(
+                "`refresh` with API keys: an API key is never a refresh token, so no API key \
+                 can pass this route",
+            )
+        } else if self.fresh {
+            Some(
+                "`fresh` with API keys: an API key is never fresh (only a login issues fresh \
+                 tokens), so no API key can pass this route",
+            )
+        } else if self.dpop {
+            Some(
+                "`dpop` with API keys: an API key is not bound to a DPoP key, so no API key can \
+                 pass this route",
+            )
+        } else if self.max_age.is_some() || !self.acr.is_empty() {
+            Some(
+                "step-up (`max_age`, `acr`) with API keys: an API key carries no login time and \
+                 no `acr`, so no API key can pass this route",
+            )
+        } else if !credentials.takes(Credentials::BEARER) && self.locations.is_some() {
+            Some(
+                "`locations` with only API keys: token locations say where to find a bearer \
+                 token, and this route takes only API keys (found where `AuthConfig::api_keys` \
+                 says)",
+            )
+        } else if !credentials.takes(Credentials::BEARER) && self.any_type {
+            Some(
+                "`verify_type` with only API keys: the token type (access or refresh) is a \
+                 bearer token's, and this route takes only API keys",
+            )
+        } else if !credentials.takes(Credentials::BEARER) && self.no_csrf {
+            Some(
+                "`csrf` with only API keys: the CSRF check guards bearer tokens sent in \
+                 cookies, and an API key never comes in a cookie",
+            )
+        } else {
+            None
+        };
+        conflict.map_or(Ok(()), |c| Err(RulesError(c.into())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_parse_and_refuse_what_no_key_can_meet() {
+        let both = Rules::builder()
+            .credentials("bearer | api_key")
+            .build()
+            .unwrap();
+        assert_eq!(both.credentials, Credentials::ANY);
+        assert_eq!(
+            Rules::builder().build().unwrap().credentials,
+            Credentials::BEARER
+        );
+        let err = Rules::builder()
+            .credentials("bearer | jwt")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown credential kind"), "{err}");
+        let keys = || Rules::builder().credentials("api_key");
+        for (rules, what) in [
+            (keys().refresh(), "`refresh`"),
+            (keys().fresh(), "`fresh`"),
+            (keys().dpop(), "`dpop`"),
+            (keys().max_age("5m"), "step-up"),
+            (keys().locations([TokenLocation::Cookies]), "`locations`"),
+            (keys().any_type(), "`verify_type`"),
+            (keys().without_csrf(), "`csrf`"),
+            (
+                Rules::builder().rate("5/60s", RateKeyRule::ApiKey),
+                "`rate_key = api_key`",
+            ),
+        ] {
+            let err = rules.build().unwrap_err().to_string();
+            assert!(err.contains(what), "{what}: {err}");
+        }
+        // Either kind: token settings still apply to the bearer half.
+        let mixed = Rules::builder()
+            .credentials("bearer | api_key")
+            .locations([TokenLocation::Cookies])
+            .rate("5/60s", RateKeyRule::ApiKey)
+            .build();
+        assert!(mixed.is_ok());
     }
 }

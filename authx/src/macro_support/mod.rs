@@ -12,7 +12,7 @@ mod guard;
 
 pub use crate::auth::check_kind;
 pub use crate::guard::{
-    BoxFuture, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, Rules,
+    BoxFuture, Credentials, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, Rules,
 };
 pub use crate::registry::{Decision, RouteEntry};
 pub use crate::subject::{LoaderReturn, ViaFuture, ViaReady, finish};

@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use crate::guard::{RateRule, Rules};
+use crate::guard::{Credentials, RateRule, Rules};
 
 /// What a handler declared.
 #[derive(Debug, Clone, Copy)]
@@ -139,6 +139,9 @@ pub fn audit_table() -> String {
                     let mut extra = Vec::new();
                     if let Some((name, _)) = r.policy {
                         extra.push(format!("policy={name}"));
+                    }
+                    if r.credentials != Credentials::BEARER {
+                        extra.push(format!("credentials={}", r.credentials).replace(' ', ""));
                     }
                     if let Some(kind) = r.kind {
                         extra.push(format!("kind={kind}"));

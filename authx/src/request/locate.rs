@@ -100,6 +100,40 @@ fn from_header<'a>(
     }
 }
 
+/// An API key sent with the request: the whole value of the configured header,
+/// `Authorization: <scheme> <key>` with the configured scheme (`ApiKey`), or the configured
+/// query parameter when there is one. Sent twice, or in two of these places, is ambiguous.
+pub(crate) fn api_key<'a>(
+    parts: &'a Parts,
+    config: &AuthConfig,
+) -> Result<Option<Cow<'a, str>>, AuthError> {
+    let keys = &config.api_keys;
+    let mut found: Option<Cow<'a, str>> = None;
+    let mut take = |key: Cow<'a, str>| {
+        if found.replace(key).is_some() {
+            return Err(AMBIGUOUS);
+        }
+        Ok(())
+    };
+    for value in parts.headers.get_all(keys.header_name.as_str()) {
+        let value = value.to_str().map_err(|_| AMBIGUOUS)?;
+        take(Cow::Borrowed(value.trim()))?;
+    }
+    for value in parts.headers.get_all(http::header::AUTHORIZATION) {
+        if let Some((scheme, key)) = value.to_str().ok().and_then(|v| v.trim().split_once(' '))
+            && scheme.eq_ignore_ascii_case(&keys.scheme)
+        {
+            take(Cow::Borrowed(key.trim()))?;
+        }
+    }
+    if let Some(param) = &keys.query_param
+        && let Some(key) = from_query(parts, param)?
+    {
+        take(key)?;
+    }
+    Ok(found)
+}
+
 /// The value of cookie `name`, on the one cookie reader ([`crate::cookies::request`]).
 pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, AuthError> {
     crate::cookies::request::find(&parts.headers, name).map_err(|_| AMBIGUOUS)
@@ -210,6 +244,31 @@ mod tests {
         assert!(locate(&p, &c, TokenType::Access, &all()).is_err());
     }
 
+    #[test]
+    fn an_api_key_comes_from_its_header_or_scheme_once() {
+        let mut c = AuthConfig::default();
+        let key = |p: &Parts, c: &AuthConfig| api_key(p, c).map(|k| k.map(|k| k.into_owned()));
+        let p = parts(&[("x-api-key", " k1 ")], "/?api_key=q");
+        assert_eq!(key(&p, &c).unwrap().as_deref(), Some("k1"));
+        let p = parts(&[("authorization", "apikey k2")], "/");
+        assert_eq!(key(&p, &c).unwrap().as_deref(), Some("k2"));
+        let p = parts(&[("authorization", "Bearer t")], "/?api_key=q");
+        assert_eq!(
+            key(&p, &c).unwrap(),
+            None,
+            "not in the query unless configured"
+        );
+        c.api_keys.query_param = Some("api_key".into());
+        assert_eq!(key(&p, &c).unwrap().as_deref(), Some("q"));
+        for twice in [
+            parts(&[("x-api-key", "a"), ("x-api-key", "b")], "/"),
+            parts(&[("x-api-key", "a"), ("authorization", "ApiKey b")], "/"),
+            parts(&[("x-api-key", "a")], "/?api_key=b"),
+        ] {
+            assert!(key(&twice, &c).is_err());
+        }
+    }
+
     proptest! {
         #[test]
         fn arbitrary_headers_never_panic(h in proptest::collection::vec(any::<u8>(), 0..512),
@@ -225,6 +284,7 @@ mod tests {
             }
             let _ = locate(&p, &c, TokenType::Access, &all());
             let _ = locate(&p, &c, TokenType::Refresh, &all());
+            let _ = api_key(&p, &c);
         }
     }
 }

@@ -29,6 +29,7 @@ pub struct MemoryStore {
     /// Allowlisted token ids, and their subject.
     allowed: BoundedMap<String, Fast>,
     replays: BoundedMap<()>,
+    pub(super) api_keys: api_keys::ApiKeyLock,
     clock: SharedClock,
 }
 
@@ -60,8 +61,14 @@ impl MemoryStore {
             sessions: BoundedMap::with_hasher(capacity, Overflow::Refuse),
             allowed: BoundedMap::with_hasher(capacity, Overflow::Refuse),
             replays: BoundedMap::new(Self::DEFAULT_REPLAY_CAPACITY, Overflow::Refuse),
+            api_keys: Default::default(),
             clock: crate::clock::system(),
         }
+    }
+
+    /// The most records of each kind it holds.
+    pub(super) fn capacity(&self) -> usize {
+        self.revoked.capacity()
     }
 
     /// Revocation entries not yet purged.
@@ -177,6 +184,9 @@ mod allowlist;
 
 #[path = "memory_replay.rs"]
 mod replay;
+
+#[path = "memory_api_keys.rs"]
+pub(super) mod api_keys;
 
 #[path = "memory_sessions.rs"]
 mod sessions;

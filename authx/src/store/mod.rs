@@ -10,6 +10,7 @@
 //! - [`SessionStore`]: login sessions (subject, created/last-seen time, IP, user agent, device).
 //! - [`AllowlistStore`]: in allowlist mode, the ids of issued tokens that are still good.
 //! - [`ReplayStore`]: keys that may be used once (each DPoP proof's `jti`).
+//! - [`ApiKeyStore`]: API keys, by the keyed digest of the key (never the key).
 //!
 //! Backends implement every trait: [`MemoryStore`] (default, one process; its maps are
 //! bounded and refuse rather than forget a live record), and behind cargo features `sqlite` and
@@ -24,6 +25,7 @@
 //! plain function with [`blocklist_fn`] (AuthX's `set_callback_token_blocklist`). Prove it with
 //! the conformance suite, `testing::stores` (feature `testing`).
 
+mod api_keys;
 mod bounded_map;
 mod ended;
 mod family;
@@ -42,6 +44,7 @@ mod url;
 use std::future::Future;
 use std::sync::Arc;
 
+pub use api_keys::{ApiKeyRecord, ApiKeyStore};
 pub(crate) use bounded_map::{BoundedMap, Entry, Fast, Overflow};
 pub use ended::{SessionMark, SubjectEnd};
 pub use family::FamilyStore;

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{
-    AllowlistStore, FamilyStore, MemoryStore, ReplayStore, RevocationFeed, RevocationStore,
-    SessionStore, StoreError,
+    AllowlistStore, ApiKeyStore, FamilyStore, MemoryStore, ReplayStore, RevocationFeed,
+    RevocationStore, SessionStore, StoreError,
 };
 use crate::clock::SharedClock;
 use crate::store::rate::{MemoryRateLimiter, RateLimiter};
@@ -23,6 +23,8 @@ pub struct Stores {
     pub allowlist: Arc<dyn AllowlistStore>,
     /// Replay records (DPoP proofs): the same backend, apart from revocations.
     pub replay: Arc<dyn ReplayStore>,
+    /// API keys, by the keyed digest of the key.
+    pub api_keys: Arc<dyn ApiKeyStore>,
     /// Rate-limit counters: in memory, except with Redis (exact across instances).
     pub rate: Arc<dyn RateLimiter>,
     /// Which backend, for logs (`memory`, `sqlite`, `postgres`, `redis`); never credentials.
@@ -53,10 +55,15 @@ impl Stores {
     }
 
     /// One backend for every kind of record (revocations, family heads, sessions, the
-    /// allowlist, replay records); rate limits in memory.
+    /// allowlist, replay records, API keys); rate limits in memory.
     pub fn single<T>(store: T, backend: &'static str) -> Self
     where
-        T: RevocationStore + FamilyStore + SessionStore + AllowlistStore + ReplayStore,
+        T: RevocationStore
+            + FamilyStore
+            + SessionStore
+            + AllowlistStore
+            + ReplayStore
+            + ApiKeyStore,
     {
         let store = Arc::new(store);
         Stores {
@@ -64,7 +71,8 @@ impl Stores {
             families: store.clone(),
             sessions: store.clone(),
             allowlist: store.clone(),
-            replay: store,
+            replay: store.clone(),
+            api_keys: store,
             rate: Arc::new(MemoryRateLimiter::new()),
             backend,
             feed: None,
@@ -86,6 +94,7 @@ impl Stores {
             sessions: store.clone(),
             allowlist: store.clone(),
             replay: store.clone(),
+            api_keys: store.clone(),
             rate: store.clone(),
             backend: "redis",
             feed: Some(store),

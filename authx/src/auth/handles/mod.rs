@@ -4,12 +4,14 @@
 //! stores). Each borrows the engine (`auth.tokens().pair("user-1")`) and is `Copy`; none holds
 //! state of its own.
 
+mod api_keys;
 mod keys;
 mod revocations;
 mod sessions;
 mod stores;
 mod tokens;
 
+pub use api_keys::{ApiKeyBuilder, ApiKeys};
 pub use keys::Keys;
 pub use revocations::Revocations;
 pub use sessions::Sessions;
@@ -42,6 +44,12 @@ impl Auth {
     /// verified-token cache, identity providers. See [`Keys`].
     pub fn keys(&self) -> Keys<'_> {
         Keys { auth: self }
+    }
+
+    /// API keys: create, list, rotate, revoke. See [`ApiKeys`] and the
+    /// [`api_key`](crate::api_key) module.
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        ApiKeys { auth: self }
     }
 
     /// The stores in use: revocations, sessions, allowlist, rate limiter, near-cache, and

@@ -30,7 +30,7 @@ use http::Method;
 
 use crate::config::TokenLocation;
 use crate::error::AuthError;
-use crate::guard::RateRule;
+use crate::guard::{Credentials, RateRule};
 use crate::rate::RateDecision;
 use crate::token::{Claims, TokenType};
 
@@ -84,6 +84,9 @@ pub(crate) enum Source<'a> {
         locations: Option<&'a [TokenLocation]>,
         token_type: TokenType,
         missing: fn() -> AuthError,
+        /// The kinds taken: a bearer token in `locations`, an API key in its header, or
+        /// either (both at once is refused).
+        credentials: Credentials,
     },
     /// A token the caller holds (the manual API, `verify_unrevoked`, `authenticate`).
     Given(&'a str),

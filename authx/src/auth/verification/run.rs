@@ -7,11 +7,14 @@ use http::request::Parts;
 use super::{Csrf, Dpop, Live, Passed, Refusal, Source, Verification, check_claims};
 use crate::auth::Auth;
 use crate::config::TokenLocation;
-use crate::error::AuthError;
-use crate::guard::RateKeyRule;
+use crate::error::{ApiKeyFailure, AuthError, DecodeFailure};
+use crate::guard::{Credentials, RateKeyRule};
 use crate::rate::RateDecision;
 use crate::request::{cache, locate};
 use crate::token::{Claims, TokenType};
+
+/// A request carrying a bearer token and an API key.
+const AMBIGUOUS: AuthError = AuthError::Decode(DecodeFailure::Malformed);
 
 /// A `#[protect(dpop)]` route got a token without the DPoP scheme.
 const DPOP_REQUIRED: AuthError = AuthError::InvalidDpopBinding {
@@ -32,7 +35,7 @@ impl Auth {
     pub(crate) async fn run(
         &self,
         mut parts: Option<&mut Parts>,
-        v: Verification<'_>,
+        mut v: Verification<'_>,
     ) -> Result<Passed, Refusal> {
         let config = self.config();
         let (claims, found) = match v.source {
@@ -42,6 +45,7 @@ impl Auth {
                 locations,
                 token_type,
                 missing,
+                credentials,
             } => {
                 let Some(parts) = parts.as_deref_mut() else {
                     return Err(
@@ -49,20 +53,45 @@ impl Auth {
                     );
                 };
                 let locations = locations.unwrap_or(&config.token_locations);
-                let found =
-                    locate::locate(parts, config, token_type, locations)?.ok_or_else(missing)?;
-                if v.dpop == (Dpop::Proof { required: true }) && !found.dpop {
-                    return Err(DPOP_REQUIRED.into());
-                }
-                let at = At {
-                    token: found.token.into(),
-                    location: found.location,
-                    dpop: found.dpop,
+                let found = match credentials.takes(Credentials::BEARER) {
+                    true => locate::locate(parts, config, token_type, locations)?,
+                    false => None,
                 };
-                if let Some(hit) = cache::get(parts, &at.token, at.location, at.dpop) {
-                    return self.rerun(parts, v, at, hit).await;
+                let key = match credentials.takes(Credentials::API_KEY) {
+                    true => locate::api_key(parts, config)?.map(Box::<str>::from),
+                    false => None,
+                };
+                match (found, key) {
+                    // Two credentials in one request: which one the route answers for would
+                    // be a guess (RFC 6750 section 2: one method per request).
+                    (Some(_), Some(_)) => return Err(AMBIGUOUS.into()),
+                    (None, Some(key)) => {
+                        if v.dpop == (Dpop::Proof { required: true }) {
+                            return Err(DPOP_REQUIRED.into());
+                        }
+                        // A key is on no allowlist: its record is what says it is good.
+                        v.allowlist = false;
+                        (self.verify_api_key(parts, &key).await?, None)
+                    }
+                    (None, None) if credentials == Credentials::API_KEY => {
+                        return Err(AuthError::ApiKey(ApiKeyFailure::Missing).into());
+                    }
+                    (None, None) => return Err(missing().into()),
+                    (Some(found), None) => {
+                        if v.dpop == (Dpop::Proof { required: true }) && !found.dpop {
+                            return Err(DPOP_REQUIRED.into());
+                        }
+                        let at = At {
+                            token: found.token.into(),
+                            location: found.location,
+                            dpop: found.dpop,
+                        };
+                        if let Some(hit) = cache::get(parts, &at.token, at.location, at.dpop) {
+                            return self.rerun(parts, v, at, hit).await;
+                        }
+                        (self.verify_token(&at.token).await?, Some(at))
+                    }
                 }
-                (self.verify_token(&at.token).await?, Some(at))
             }
         };
         let refuse = |error| Refusal {
