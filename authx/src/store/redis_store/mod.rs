@@ -3,6 +3,7 @@
 #[cfg(feature = "redis-cluster")]
 mod acked;
 mod allowlist;
+mod api_keys;
 mod cluster;
 #[cfg(feature = "redis-cluster")]
 mod cluster_url;
@@ -28,7 +29,10 @@ use crate::clock::SharedClock;
 /// `EXAT`), `session:<id>` (a hash, expiring with the session), `sessions-by-age:<subject>` (a
 /// sorted set of `<created_at>:<id>`, read a page at a time), `ended:<subject>` (the subject's
 /// session generation, see [`SubjectEnd`](crate::store::SubjectEnd)), `replay:<key>` (a DPoP
-/// proof's replay record, [`ReplayStore`](crate::store::ReplayStore), expiring via `EXAT`). One
+/// proof's replay record, [`ReplayStore`](crate::store::ReplayStore), expiring via `EXAT`),
+/// `apikey:<digest>` (an API key's record, a hash, looked up in one `HGETALL`) with
+/// `apikey-id:<id>` (its digest) and the sorted sets `apikeys-owner:<owner>` and
+/// `apikeys-all` (ids by creation time; see [`ApiKeyStore`](crate::store::ApiKeyStore)). One
 /// multiplexed connection, reconnecting by itself; opened on first use, so a
 /// Redis that is down at start-up answers `503` until it is back. A token and its session are
 /// checked in one `EXISTS` round trip; a refresh-token rotation is one script on its family's

@@ -2,6 +2,7 @@
 //! SQL both databases accept.
 
 mod allowlist;
+mod api_keys;
 #[cfg(all(test, feature = "sqlite", feature = "vault"))]
 mod clock_tests;
 mod ended;
@@ -28,9 +29,9 @@ const PURGE_EVERY: u64 = 256;
 
 /// A durable store in SQLite (`sqlite://path.db`) or PostgreSQL (`postgres://...`).
 ///
-/// Tables `authx_revoked` and `authx_sessions` are created on connect; expired rows are purged
-/// as writes go by. Revocations survive restarts and are shared by every instance using the
-/// same database.
+/// Its tables (`authx_revoked`, `authx_sessions`, `authx_api_keys`, ...) are created on
+/// connect; expired rows are purged as writes go by (API keys are kept until deleted).
+/// Revocations survive restarts and are shared by every instance using the same database.
 #[derive(Clone)]
 pub struct SqlStore {
     pool: AnyPool,

@@ -48,6 +48,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // Replay records (DPoP proofs), apart from revocations (see `replay`).
     "CREATE TABLE IF NOT EXISTS authx_replay (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS authx_replay_expires ON authx_replay (expires_at)",
+    // API keys (see `api_keys`): never the key, its keyed digest; lists as JSON arrays of
+    // strings; kept after revocation or expiry, so never purged.
+    "CREATE TABLE IF NOT EXISTS authx_api_keys (
+        id TEXT PRIMARY KEY,
+        digest TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,
+        service BIGINT NOT NULL DEFAULT 0,
+        name TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        last_used_at BIGINT,
+        rate TEXT,
+        allowed_ips TEXT NOT NULL,
+        revoked_at BIGINT
+    )",
+    "CREATE INDEX IF NOT EXISTS authx_api_keys_owner ON authx_api_keys (owner, created_at, id)",
 ];
 
 /// Columns added to existing tables, in order: `(table, column, type)`. Append, never edit.

@@ -16,19 +16,22 @@
 //! some of the traits runs only theirs: [`revocations`] ([`RevocationStore`](crate::store::RevocationStore)),
 //! [`families`] ([`FamilyStore`](crate::store::FamilyStore)), [`replay`]
 //! ([`ReplayStore`](crate::store::ReplayStore)), [`session_store`]
-//! ([`SessionStore`](crate::store::SessionStore)) and [`allowlist`]
-//! ([`AllowlistStore`](crate::store::AllowlistStore)); [`conformance`] runs them all, then the
+//! ([`SessionStore`](crate::store::SessionStore)), [`allowlist`]
+//! ([`AllowlistStore`](crate::store::AllowlistStore)) and [`api_keys`]
+//! ([`ApiKeyStore`](crate::store::ApiKeyStore)); [`conformance`] runs them all, then the
 //! engine on these stores.
 //!
 //! Each check panics with a message naming what the store got wrong. Keys and subjects are
 //! random, so the suite can run against a shared database or Redis. [`conformance`] takes a
 //! few seconds: [`expiry`] and [`replay`] wait for an entry to expire.
 
+mod api_keys;
 mod ends;
 mod engine;
 mod families;
 mod replay;
 
+pub use api_keys::api_keys;
 pub use ends::{session_cap, session_ends, session_pages, stale_ends};
 pub use families::families;
 pub use replay::replay;
@@ -49,6 +52,7 @@ pub async fn conformance(stores: &Stores) {
     replay(stores).await;
     session_store(stores).await;
     allowlist(stores).await;
+    api_keys(stores).await;
     engine::engine(stores.clone()).await;
 }
 
