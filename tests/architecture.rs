@@ -268,6 +268,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("store", &["cache_size", "clock", "config"]),
     ("metrics", &["store"]),
+    ("api_key", &["store"]),
     ("error", &["clock", "config", "store", "token"]),
     ("rate", &["clock", "error", "store"]),
     ("cookies", &["config", "crypto", "error", "token"]),
@@ -283,6 +284,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "auth",
         &[
+            "api_key",
             "cache_size",
             "clock",
             "config",

@@ -8,6 +8,7 @@
 //! | `authx_store_call_seconds` | histogram | `backend` (`sqlite`, `postgres`, `redis`; in-process `memory` calls are not timed) |
 //! | `authx_store_errors_total` | counter | `backend`, `kind` (`timeout`, `unavailable`, `full`, `config`) |
 //! | `authx_rate_limited_total` | counter | `route` |
+//! | `authx_api_key_requests_total` | counter | `key_id` (the first 1,000 key ids seen, then `other`), `outcome` |
 //! | `authx_jwks_fetches_total` | counter | `issuer` (as configured), `outcome` (`ok`, `error`) |
 //!
 //! Label values are bounded: a route is its guard's handler path or the matched route template
@@ -166,6 +167,34 @@ pub(crate) fn rate_limited(route: &str) {
     keys::rate_limited(route);
 }
 
+/// The key ids labelled before every further one counts as `other`: ids are bounded by what
+/// the app creates, not by clients, but an app with many keys must not blow up a time series
+/// database.
+#[cfg(feature = "metrics")]
+const MAX_KEY_IDS: usize = 1000;
+
+/// A decision on a request that came with API key `id` (its public id, never the key).
+pub(crate) fn api_key(id: &str, allowed: bool) {
+    #[cfg(feature = "metrics")]
+    {
+        use std::collections::HashSet;
+        use std::sync::{Mutex, OnceLock, PoisonError};
+        static LABELLED: OnceLock<Mutex<HashSet<Box<str>>>> = OnceLock::new();
+        let labelled = LABELLED.get_or_init(Default::default);
+        let id = {
+            let mut ids = labelled.lock().unwrap_or_else(PoisonError::into_inner);
+            if ids.contains(id) || (ids.len() < MAX_KEY_IDS && ids.insert(id.into())) {
+                id.to_owned()
+            } else {
+                "other".to_owned()
+            }
+        };
+        let outcome = if allowed { "allowed" } else { "refused" };
+        ::metrics::counter!("authx_api_key_requests_total", "key_id" => id, "outcome" => outcome)
+            .increment(1);
+    }
+}
+
 /// One fetch of an identity provider's keys.
 #[cfg(feature = "jwks")]
 pub(crate) fn jwks_fetch(issuer: &str, ok: bool) {
@@ -265,12 +294,32 @@ mod tests {
                 counts.get("authx_decision_seconds{outcome=allowed}"),
                 2 * times
             );
-            assert_eq!(
-                counts.get("authx_decision_seconds{outcome=refused}"),
-                times
-            );
+            assert_eq!(counts.get("authx_decision_seconds{outcome=refused}"), times);
             assert_eq!(counts.0.lock().unwrap().len(), 5);
         }
+    }
+
+    #[test]
+    fn api_key_ids_are_labelled_up_to_a_bound_then_counted_as_other() {
+        let counts = Counts::default();
+        metrics::with_local_recorder(&counts, || {
+            for i in 0..super::MAX_KEY_IDS + 5 {
+                super::api_key(&format!("ak_{i}"), true);
+            }
+            super::api_key("ak_0", false);
+        });
+        assert_eq!(
+            counts.get("authx_api_key_requests_total{key_id=ak_0,outcome=allowed}"),
+            1
+        );
+        assert_eq!(
+            counts.get("authx_api_key_requests_total{key_id=ak_0,outcome=refused}"),
+            1
+        );
+        assert_eq!(
+            counts.get("authx_api_key_requests_total{key_id=other,outcome=allowed}"),
+            5
+        );
     }
 
     #[test]

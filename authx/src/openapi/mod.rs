@@ -29,6 +29,8 @@
 //!
 //! What the document holds:
 //!
+//! - `api_key` (an `apiKey` header scheme, the configured `X-API-Key`) when a route takes API
+//!   keys, and `api_key_query` when a query parameter is configured for them;
 //! - security schemes for the configured token locations: `bearer` (HTTP bearer, JWT; an
 //!   API key header when [`header_name`](crate::AuthConfig::header_name) is not
 //!   `Authorization` with type `Bearer`), `cookie` and `refresh_cookie` (API keys in the
@@ -76,6 +78,10 @@ pub mod scheme {
     pub const REFRESH_COOKIE: &str = "refresh_cookie";
     /// The token in the query parameter.
     pub const QUERY: &str = "query";
+    /// An API key in its header (`X-API-Key`), on routes that take keys.
+    pub const API_KEY: &str = "api_key";
+    /// An API key in its query parameter, when one is configured.
+    pub const API_KEY_QUERY: &str = "api_key_query";
 }
 
 /// The document for the default [`AuthConfig`] (tokens in the `Authorization` header only).
@@ -177,6 +183,33 @@ fn components(config: &AuthConfig) -> utoipa::openapi::Components {
                 );
             }
             TokenLocation::Json => {}
+        }
+    }
+    let takes_keys = crate::registry::entries().iter().any(|e| match e.decision {
+        crate::registry::Decision::Protected(rules) => {
+            rules.credentials.takes(crate::guard::Credentials::API_KEY)
+        }
+        _ => false,
+    });
+    if takes_keys {
+        let keys = &config.api_keys;
+        builder = builder.security_scheme(
+            scheme::API_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                keys.header_name.as_str(),
+                format!(
+                    "An API key (`{}_…`) as the whole header value; `Authorization: {} <key>` \
+                     is read too.",
+                    keys.prefix, keys.scheme
+                )
+                .as_str(),
+            ))),
+        );
+        if let Some(param) = &keys.query_param {
+            builder = builder.security_scheme(
+                scheme::API_KEY_QUERY,
+                SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new(param.as_str()))),
+            );
         }
     }
     builder.build()

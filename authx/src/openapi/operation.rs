@@ -11,7 +11,7 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{Content, HttpMethod, Ref, Required, ResponseBuilder, header::HeaderBuilder};
 
 use crate::config::{AuthConfig, TokenLocation};
-use crate::guard::Rules;
+use crate::guard::{Credentials, Rules};
 use crate::registry::{Decision, RouteEntry};
 use crate::token::TokenType;
 
@@ -115,12 +115,19 @@ fn protected(
     rules: &Rules,
     config: &AuthConfig,
 ) -> OperationBuilder {
-    let locations = distinct(rules.locations.unwrap_or(&config.token_locations));
+    let bearer = rules.credentials.takes(Credentials::BEARER);
+    let keys = rules.credentials.takes(Credentials::API_KEY);
+    let locations = match bearer {
+        true => distinct(rules.locations.unwrap_or(&config.token_locations)),
+        false => Vec::new(),
+    };
     let refresh = rules.token_type == TokenType::Refresh;
-    let token = match (refresh, rules.fresh) {
-        (true, _) => "a refresh token",
-        (false, true) => "a fresh access token (issued by a login, not a refresh)",
-        (false, false) => "an access token",
+    let token = match (refresh, rules.fresh, bearer, keys) {
+        (_, _, false, _) => "an API key",
+        (false, false, true, true) => "an access token or an API key",
+        (true, ..) => "a refresh token",
+        (false, true, ..) => "a fresh access token (issued by a login, not a refresh)",
+        (false, false, ..) => "an access token",
     };
     let mut description = format!("Requires {token}");
     if !rules.scopes.is_empty() {
@@ -151,7 +158,7 @@ fn protected(
 
     // One requirement per scheme (and per scope, for `any`): a list of requirements is OR,
     // scopes inside one requirement are AND.
-    let schemes: Vec<&str> = locations
+    let mut schemes: Vec<&str> = locations
         .iter()
         .filter_map(|l| match l {
             TokenLocation::Headers => Some(scheme::BEARER),
@@ -161,6 +168,12 @@ fn protected(
             TokenLocation::Json => None,
         })
         .collect();
+    if keys {
+        schemes.push(scheme::API_KEY);
+        if config.api_keys.query_param.is_some() {
+            schemes.push(scheme::API_KEY_QUERY);
+        }
+    }
     let mut security = Vec::new();
     for scheme in &schemes {
         match rules.scope_mode {

@@ -54,6 +54,18 @@ impl Probe<'_> {
                 twins.join(", ")
             ));
         }
+        // A route that takes only API keys: it must answer for a missing key, and a bearer
+        // token (right in every way) must not open it.
+        if !rules.credentials.takes(crate::guard::Credentials::BEARER) {
+            let missing = "MissingApiKeyError";
+            self.expect(target, &mut route, report, "no API key", bare, 401, missing);
+            let token = self.token(rules.token_type, rules, Wrong::Nothing);
+            let got = self.send(target, rules, Some(&token), None).await;
+            let check = "bearer token on an API-key route";
+            self.expect(target, &mut route, report, check, got, 401, missing);
+            report.routes.push(route);
+            return;
+        }
         self.expect(
             target,
             &mut route,
