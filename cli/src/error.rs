@@ -50,6 +50,27 @@ pub enum CliError {
     /// Generating or encoding a key failed.
     #[error("key generation failed: {0}")]
     Key(String),
+    /// `apikey` without `AUTHX_API_KEY_PEPPER`.
+    #[error(
+        "API keys need a pepper: set AUTHX_API_KEY_PEPPER to the service's (it hashes every key; another value matches no key)"
+    )]
+    NoPepper,
+    /// `apikey` without a store that outlives the command (none, or `memory://`).
+    #[error(
+        "API keys need the service's store: pass --store URL or set AUTHX_STORE_URL to sqlite://path.db, postgres://... or redis://... (a key created in memory:// would be gone when this command exits)"
+    )]
+    NoStore,
+    /// `apikey` with a store URL this build cannot open: the cargo feature it needs.
+    #[error(
+        "this authx was built without the {0} store: build it with `--features {0}` (cargo install --path cli --features {0})"
+    )]
+    NoBackend(&'static str),
+    /// The store failed, or its URL is wrong.
+    #[error("{0}")]
+    Store(#[source] authx::StoreError),
+    /// An API key cannot be created, rotated, revoked or deleted (unknown id, invalid settings).
+    #[error("{0}")]
+    ApiKey(#[source] authx::api_key::ApiKeyError),
     /// Writing to the standard output or error failed.
     #[error("cannot write the output: {0}")]
     Output(#[source] io::Error),

@@ -1,7 +1,7 @@
 //! # authx-cli
 //!
-//! The `authx` command: generate signing keys, mint tokens and inspect them with the same
-//! `AUTHX_*` configuration a service reads through
+//! The `authx` command: generate signing keys, mint tokens and inspect them, and manage API
+//! keys, with the same `AUTHX_*` configuration a service reads through
 //! [`AuthConfig::from_env`](authx::AuthConfig::from_env).
 //!
 //! ```sh
@@ -11,7 +11,30 @@
 //! authx keys rotate --file keys.json                # next -> current -> previous, new next
 //! authx mint --sub user-1 --scopes users:read       # prints only the token
 //! authx inspect "$TOKEN"                            # header, claims, expiry, valid or why not
+//!
+//! # API keys, in the service's store (AUTHX_STORE_URL or --store) with its AUTHX_API_KEY_PEPPER
+//! KEY=$(authx apikey create --owner user-1 --name deploy --scope 'deploy:*')   # id on stderr
+//! authx apikey list --owner user-1                  # one line per key: id ... status
+//! authx apikey list --json                          # JSON lines
+//! authx apikey rotate ak_123 --overlap 3600         # a new key; the old one works 1h more
+//! authx apikey revoke ak_123                        # refused from now on, record kept
+//! authx apikey delete ak_123                        # record gone
 //! ```
+//!
+//! `apikey` opens the store named by `--store URL`, else `AUTHX_STORE_URL`, never `memory://`
+//! (a key created in the memory of a command that exits is gone with it). Each backend is a
+//! cargo feature of this crate, none of them on by default:
+//!
+//! | store URL | feature |
+//! |---|---|
+//! | `sqlite://path.db` | `sqlite` |
+//! | `postgres://user@host/db` | `postgres` |
+//! | `redis://host:6379/0` | `redis` |
+//! | `redis+cluster://host1:6379,host2:6379` | `redis-cluster` |
+//!
+//! so `cargo install --path cli --features sqlite,postgres,redis` builds a command for all three.
+//! Keys are hashed with `AUTHX_API_KEY_PEPPER` (required) and start with
+//! `AUTHX_API_KEY_PREFIX`: both must be the service's. No token key is needed.
 //!
 //! Everything the binary does is here, so it can be driven without a process: [`run`] takes the
 //! parsed command line, an environment lookup and the standard streams.
@@ -36,9 +59,11 @@
 //! ```
 //!
 //! Exit codes: `0` success, `1` the token is invalid (`inspect`), `2` anything else went wrong
-//! (a usage or configuration error, a file that cannot be written).
+//! (a usage or configuration error, a file that cannot be written, an unknown API key id, a
+//! store that fails).
 #![deny(missing_docs, unsafe_code)]
 
+pub mod apikey;
 mod error;
 pub mod inspect;
 pub mod keygen;
@@ -52,10 +77,10 @@ use clap::{Parser, Subcommand};
 
 pub use error::CliError;
 
-/// Generate keys, mint and inspect authx tokens.
+/// Generate keys, mint and inspect authx tokens, manage API keys.
 ///
-/// `mint` and `inspect` read the same AUTHX_* environment variables as a service built with
-/// `AuthConfig::from_env()` (see `authx mint --help` for the list).
+/// `mint`, `inspect` and `apikey` read the same AUTHX_* environment variables as a service built
+/// with `AuthConfig::from_env()` (see `authx mint --help` for the list).
 #[derive(Debug, Parser)]
 #[command(name = "authx", version, propagate_version = true)]
 pub struct Cli {
@@ -84,6 +109,14 @@ pub enum Command {
     /// of a token that fails verification are printed too, labelled UNVERIFIED.
     #[command(after_long_help = env_help())]
     Inspect(inspect::InspectArgs),
+    /// Create, list, rotate, revoke and delete API keys in the service's store (--store URL or
+    /// AUTHX_STORE_URL; never memory://), hashed with AUTHX_API_KEY_PEPPER.
+    ///
+    /// `create` and `rotate` print the key alone on stdout (`KEY=$(authx apikey create ...)`):
+    /// it is shown once, only its digest is stored. Each store needs the CLI's cargo feature of
+    /// its name: sqlite, postgres, redis (redis-cluster for redis+cluster://).
+    #[command(name = "apikey", after_long_help = env_help())]
+    ApiKey(apikey::ApiKeyArgs),
 }
 
 /// How a command that did not fail ended.
@@ -109,7 +142,7 @@ impl Status {
 pub struct Io<'a> {
     /// Where `inspect -` reads the token.
     pub stdin: &'a mut dyn Read,
-    /// Results: tokens, secrets, reports, env lines.
+    /// Results: tokens, secrets, API keys, reports, env lines.
     pub stdout: &'a mut dyn Write,
     /// Progress and hints (errors are returned, not written).
     pub stderr: &'a mut dyn Write,
@@ -130,6 +163,7 @@ pub fn run(cli: Cli, env: &dyn Fn(&str) -> Option<String>, io: Io<'_>) -> Result
             Ok(Status::Ok)
         }
         Command::Inspect(args) => inspect::run(&args, env, io.stdin, io.stdout),
+        Command::ApiKey(args) => apikey::run(&args, env, io.stdout, io.stderr).map(|()| Status::Ok),
     }
 }
 
