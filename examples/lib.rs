@@ -107,6 +107,10 @@ pub mod demo {
             );
             config.secret_key = Some(random_secret().into());
         }
+        if config.api_keys.pepper.is_none() {
+            // API keys made in this run die with it, as its tokens do without a secret.
+            config.api_keys.pepper = Some(random_secret().into());
+        }
         Ok(config)
     }
 
@@ -141,6 +145,33 @@ pub mod demo {
                 _ => {}
             }
         }
+    }
+
+    /// What `GET /metrics` answers: the recorder's metrics, and what `auth`'s verified-token
+    /// cache holds now (`authx_verify_cache_entries`, `authx_verify_cache_bytes`).
+    #[cfg(feature = "metrics")]
+    pub fn render_metrics(auth: &authx::Auth) -> String {
+        let cache = auth.keys().verify_cache_size();
+        let mut text = metrics().render();
+        for (name, help, value) in [
+            (
+                "entries",
+                "Tokens the verified-token cache holds.",
+                cache.entries,
+            ),
+            (
+                "bytes",
+                "Bytes the verified-token cache holds.",
+                cache.bytes,
+            ),
+        ] {
+            text.push_str(&format!(
+                "# HELP authx_verify_cache_{name} {help}\n\
+                 # TYPE authx_verify_cache_{name} gauge\n\
+                 authx_verify_cache_{name} {value}\n"
+            ));
+        }
+        text
     }
 
     /// The process's Prometheus recorder, installed on first use (feature `metrics`): what

@@ -5,10 +5,11 @@
 //! cargo run --example quickstart -- --routes  # print the audit table and exit
 //! ```
 //!
-//! Every handler carries a decision: `#[protect(...)]` (checked before the handler runs) or
-//! `#[public]` (deliberately open). `routes![...]` mounts them from their `route = "..."`, and
-//! would refuse to compile if one carried neither. The README walks through it with curl.
+//! Every handler carries a decision: `#[protect(...)]` (checked before it runs) or `#[public]`;
+//! `routes![...]` mounts them by their `route = "..."`, and refuses a handler with neither.
 
+#[path = "quickstart/api_keys.rs"]
+mod api_keys;
 #[path = "quickstart/state.rs"]
 mod state;
 
@@ -54,36 +55,19 @@ pub fn app(auth: Auth, users: Users) -> Router {
         cookie_protected_post,
         cookie_logout,
         app_page,
+        api_keys::create_api_key,
+        api_keys::list_api_keys,
+        api_keys::revoke_api_key,
+        api_keys::users_report,
     ]
     .with_state(AppState { auth, users })
 }
 
-/// Prometheus metrics in text format: authx's decisions, store calls and rate limits (see
-/// `authx::metrics`), and what the verified-token cache holds now. The recorder is installed
-/// with the app.
+/// Prometheus metrics (`authx::metrics`: decisions, store calls, rate limits, API keys) and
+/// the verified-token cache's size.
 #[public(route = "GET /metrics")]
 async fn metrics(State(auth): State<Auth>) -> String {
-    let cache = auth.keys().verify_cache_size();
-    let mut text = demo::metrics().render();
-    for (name, help, value) in [
-        (
-            "entries",
-            "Tokens the verified-token cache holds.",
-            cache.entries,
-        ),
-        (
-            "bytes",
-            "Bytes the verified-token cache holds.",
-            cache.bytes,
-        ),
-    ] {
-        text.push_str(&format!(
-            "# HELP authx_verify_cache_{name} {help}\n\
-             # TYPE authx_verify_cache_{name} gauge\n\
-             authx_verify_cache_{name} {value}\n"
-        ));
-    }
-    text
+    demo::render_metrics(&auth)
 }
 
 #[public(route = "GET /")]

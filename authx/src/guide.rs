@@ -10,6 +10,7 @@
 //! | [`errors`] | the one error table: every refusal, its status and `error_type` |
 //! | [`stores`] | revocation, sessions, refresh rotation, the stores and their consistency |
 //! | [`rate_limiting`] | rate specs, keys, backends, headers |
+//! | [`api_keys`] | API keys: the format, routes that take them, the checks, rotation, the CLI |
 //! | [`layers`] | `AuthLayer`, allowlist mode, implicit refresh, WebSockets |
 //! | [`vault`] | encrypted opaque tokens |
 //! | [`observability`] | OpenAPI, tracing events, metrics |
@@ -37,6 +38,8 @@ pub mod errors {}
 pub mod stores {}
 #[doc = include_str!("../docs/rate-limiting.md")]
 pub mod rate_limiting {}
+#[doc = include_str!("../docs/api-keys.md")]
+pub mod api_keys {}
 #[doc = include_str!("../docs/layers.md")]
 pub mod layers {}
 #[doc = include_str!("../docs/vault.md")]

@@ -1,5 +1,6 @@
 //! The guard end to end, in process (`tower::ServiceExt::oneshot`, no sockets): the same handler
-//! behind a hand-written extractor, behind `#[protect]`, behind axum-jwt-auth, and with no auth. `cargo bench -p authx-bench --bench guard`.
+//! behind a hand-written extractor, behind `#[protect]` (a token, or an API key), behind
+//! axum-jwt-auth, and with no auth. `cargo bench -p authx-bench --bench guard`.
 
 use authx::Stores;
 use authx_bench::variants;
@@ -12,20 +13,45 @@ fn guard(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let memory = variants::auth(Stores::memory());
     let token = variants::token(&memory);
-    let mut apps: Vec<(&str, Router, String)> = vec![
-        ("baseline hand-written", variants::baseline(), token.clone()),
+    let bearer = format!("Bearer {token}");
+    let key = rt.block_on(variants::api_key(&memory));
+    let mut apps: Vec<(&str, Router, &str, String)> = vec![
+        (
+            "baseline hand-written",
+            variants::baseline(),
+            "authorization",
+            bearer.clone(),
+        ),
         (
             "protect(access)",
             variants::protect_access(memory.clone()),
-            token.clone(),
+            "authorization",
+            bearer.clone(),
         ),
         (
             "protect(access, scopes) memory",
             variants::protect_scopes(memory.clone()),
-            token.clone(),
+            "authorization",
+            bearer.clone(),
         ),
-        ("peer axum-jwt-auth", variants::peer(), token.clone()),
-        ("bare axum, no auth", variants::bare(), token.clone()),
+        (
+            "protect(api_key, scopes) memory",
+            variants::protect_api_key(memory.clone()),
+            "x-api-key",
+            key,
+        ),
+        (
+            "peer axum-jwt-auth",
+            variants::peer(),
+            "authorization",
+            bearer.clone(),
+        ),
+        (
+            "bare axum, no auth",
+            variants::bare(),
+            "authorization",
+            bearer.clone(),
+        ),
     ];
     let redis = rt.block_on(async {
         let stores = authx::store::connect(&authx_bench::redis_url())
@@ -38,7 +64,8 @@ fn guard(c: &mut Criterion) {
         Some(auth) => apps.push((
             "protect(access, scopes) redis",
             variants::protect_scopes(auth.clone()),
-            variants::token(&auth),
+            "authorization",
+            format!("Bearer {}", variants::token(&auth)),
         )),
         None => eprintln!(
             "redis unreachable at {}, left out",
@@ -46,12 +73,11 @@ fn guard(c: &mut Criterion) {
         ),
     }
     let mut g = c.benchmark_group("guard_oneshot");
-    for (name, app, token) in apps {
-        let header = format!("Bearer {token}");
+    for (name, app, header_name, header) in apps {
         g.bench_function(name, |b| {
             b.to_async(&rt).iter(|| {
                 let req = http::Request::get("/")
-                    .header("authorization", &header)
+                    .header(header_name, &header)
                     .body(Body::empty())
                     .unwrap();
                 let app = app.clone();

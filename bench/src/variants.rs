@@ -28,6 +28,7 @@ pub fn auth(stores: Stores) -> Auth {
         AuthConfig::builder()
             .secret_key(SECRET)
             .audience(AUDIENCE)
+            .api_key_pepper(SECRET)
             .build(),
     )
     .stores(stores)
@@ -172,6 +173,30 @@ pub fn protect_scopes(auth: Auth) -> Router {
     Router::new()
         .route("/", get(protect_scopes_handler))
         .with_state(auth)
+}
+
+#[protect(api_key, scopes = "admin:*")]
+async fn protect_api_key_handler(claims: Claims) -> String {
+    claims.sub
+}
+
+/// `#[protect(api_key, scopes = "admin:*")]`: an API key instead of a token.
+pub fn protect_api_key(auth: Auth) -> Router {
+    Router::new()
+        .route("/", get(protect_api_key_handler))
+        .with_state(auth)
+}
+
+/// An API key every `protect_api_key` variant of `auth` accepts (scope `admin:*`).
+pub async fn api_key(auth: &Auth) -> String {
+    auth.api_keys()
+        .create("bench-user")
+        .scopes(["admin:*"])
+        .issue()
+        .await
+        .expect("api key")
+        .key()
+        .to_owned()
 }
 
 // ---------------------------------------------------------------- (p), (z)
