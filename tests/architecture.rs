@@ -268,7 +268,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("store", &["cache_size", "clock", "config"]),
     ("metrics", &["store"]),
-    ("api_key", &["store"]),
+    ("api_key", &["crypto", "store"]),
     ("error", &["clock", "config", "store", "token"]),
     ("rate", &["clock", "error", "store"]),
     ("cookies", &["config", "crypto", "error", "token"]),

@@ -89,6 +89,11 @@ pub(crate) fn digest(pepper: &[u8], key: &str) -> String {
     hex
 }
 
+/// Whether a stored digest is the one computed from a presented key, compared in constant time.
+pub(crate) fn same_digest(stored: &str, computed: &str) -> bool {
+    crate::crypto::constant_time_eq(stored.as_bytes(), computed.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,9 +60,7 @@ impl Auth {
             let found = self
                 .store_call(self.inner.stores.api_keys.key_by_digest(&digest))
                 .await?;
-            record = found.filter(|r| {
-                crate::crypto::constant_time_eq(r.digest.as_bytes(), digest.as_bytes())
-            });
+            record = found.filter(|r| format::same_digest(&r.digest, &digest));
         }
         let Some(record) = record else {
             let charged = self.rate_limiter().check(&failures, count, window);

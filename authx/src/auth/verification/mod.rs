@@ -8,7 +8,9 @@
 //!    or given, or claims a door already decoded; a located token this request already
 //!    verified (same bytes, place and scheme) comes from the request's cache with the checks
 //!    it passed, and only what this door adds runs again;
-//! 2. **signature and claims** (`token/codec.rs`, or the identity provider its `iss` names);
+//! 2. **signature and claims** (`token/codec.rs`, or the identity provider its `iss` names),
+//!    or for an API key (on a route that takes keys) the key step (`auth/api_key.rs`), whose
+//!    claims every later step takes as a token's;
 //! 3. **type**;
 //! 4. **CSRF** for a cookie-borne token on a protected method (double submit, constant time);
 //! 5. **DPoP**: a `DPoP`-scheme token's proof and binding, its `jti` recorded once; a bound
