@@ -5,7 +5,7 @@ use std::fmt;
 /// The kinds of credential a route takes: bearer tokens (JWTs, from the configured locations),
 /// API keys, or either. `#[protect]` takes bearer tokens; `#[protect(api_key)]` only API keys;
 /// `#[protect(credentials = "bearer | api_key")]` either (the grammar is checked at compile
-/// time, and by [`RulesBuilder::credentials`](crate::RulesBuilder::credentials) at run time).
+/// time, and by [`RulesBuilder::credentials`](crate::guard::RulesBuilder::credentials) at run time).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Credentials(u8);
 

@@ -34,7 +34,7 @@ pub struct ApiKeyRecord {
 
 impl ApiKeyRecord {
     /// A record with these parts and nothing optional set (the engine's
-    /// [`ApiKeyConfig::create`](crate::ApiKeyConfig::create) fills it).
+    /// [`ApiKeys::create`](crate::ApiKeys::create) fills it).
     pub fn new(id: String, digest: String, owner: String, name: String, created_at: i64) -> Self {
         ApiKeyRecord {
             id,
