@@ -173,39 +173,32 @@ fn string_list(cx: &Ctxt, arg: &Arg, list: &StringList) -> Option<Vec<LitStr>> {
     Some(lits)
 }
 
-/// `max_age = "5m"`: a string literal, checked against the grammar in `validate`.
-fn max_age(cx: &Ctxt, arg: &Arg) -> Option<LitStr> {
-    let example = r#"max_age = "5m""#;
+/// `key = "..."`: one string literal, checked against its grammar in `validate`; `takes`
+/// says what the key takes, for the error.
+fn one_string(cx: &Ctxt, arg: &Arg, takes: &str, example: &str) -> Option<LitStr> {
     let expr = args::expr(cx, arg, example)?;
     let lit = args::as_lit_str(expr);
     if lit.is_none() {
+        let key = &arg.key;
         cx.error_spanned_by(
             expr,
-            format!(
-                "`max_age` takes a string, the longest time since the user's login that this \
-                 route accepts: write e.g. `{example}`"
-            ),
+            format!("`{key}` takes {takes}: write e.g. `{example}`"),
         );
     }
     lit.cloned()
 }
 
-/// `credentials = "bearer | api_key"`: a string literal, checked against the grammar in
-/// `validate`.
+/// `max_age = "5m"`.
+fn max_age(cx: &Ctxt, arg: &Arg) -> Option<LitStr> {
+    let takes = "a string, the longest time since the user's login that this route accepts";
+    one_string(cx, arg, takes, r#"max_age = "5m""#)
+}
+
+/// `credentials = "bearer | api_key"`.
 fn credentials(cx: &Ctxt, arg: &Arg) -> Option<LitStr> {
-    let example = r#"credentials = "bearer | api_key""#;
-    let expr = args::expr(cx, arg, example)?;
-    let lit = args::as_lit_str(expr);
-    if lit.is_none() {
-        cx.error_spanned_by(
-            expr,
-            format!(
-                "`credentials` takes a string naming the kinds of credential the route takes, \
-                 `bearer` and `api_key` separated by `|`: write e.g. `{example}`"
-            ),
-        );
-    }
-    lit.cloned()
+    let takes = "a string naming the kinds of credential the route takes, `bearer` and \
+                 `api_key` separated by `|`";
+    one_string(cx, arg, takes, r#"credentials = "bearer | api_key""#)
 }
 
 /// `[headers, cookies]` (or one name): the identifiers, checked against the valid names later.
