@@ -204,12 +204,10 @@ async fn execute(cmd: &ApiKeyCommand, config: AuthConfig) -> Result<Report, CliE
             if let Some(rate) = &args.rate {
                 builder = builder.rate(rate.as_str());
             }
-            let networks = args
-                .allow_from
-                .iter()
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty());
-            builder = builder.allow_from(networks.map(str::to_owned));
+            // An empty `--allow-from` (an unset variable) must not make a key usable from
+            // anywhere: the settings check refuses it as an address.
+            let networks = args.allow_from.iter().map(|s| s.trim().to_owned());
+            builder = builder.allow_from(networks);
             let issued = builder.issue().await.map_err(api_key_err)?;
             shown_once(&mut report, &issued);
         }

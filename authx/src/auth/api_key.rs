@@ -21,10 +21,23 @@ use crate::rate::TrustedProxies;
 use crate::store::ApiKeyRecord;
 use crate::token::{Claims, TokenType};
 
+impl KeyUsed {
+    /// The key these claims stand for, if this request's key step made them.
+    pub(crate) fn of<'p>(parts: &'p Parts, claims: &Claims) -> Option<&'p KeyUsed> {
+        parts
+            .extensions
+            .get::<KeyUsed>()
+            .filter(|k| std::ptr::eq(&*k.claims, claims))
+    }
+}
+
 /// The API key a request's credential was, put in its extensions by the step: the
 /// [`Principal`](crate::Principal) extractor and rate limits per key read it.
 #[derive(Debug, Clone)]
 pub(crate) struct KeyUsed {
+    /// The claims the key stood for: the marker speaks for these claims only (a token whose
+    /// `jti` happens to equal a key's id is not that key).
+    pub(crate) claims: Arc<Claims>,
     /// The key's public id (the claims' `jti`).
     pub(crate) id: Arc<str>,
     /// The key's name.
@@ -46,8 +59,16 @@ impl Auth {
         let config = &self.config().api_keys;
         let (count, window) = failed_lookup_limit(&config.failed_lookups);
         let ip = self.client_ip(parts);
-        let failures = format!("apikey-failures|ip:{}", ip.key());
-        if let Some(refused) = self.still_blocked(&failures, count) {
+        // Without the client's address every client would share one bucket, and anyone could
+        // lock every key out: no limit then (the app serves without connect info, or behind
+        // a proxy it does not trust; authx warns about that once).
+        let failures = ip
+            .addr()
+            .map(|_| format!("apikey-failures|ip:{}", ip.key()));
+        if let Some(refused) = failures
+            .as_deref()
+            .and_then(|f| self.still_blocked(f, count))
+        {
             return Err(refused);
         }
         let Some(pepper) = &config.pepper else {
@@ -63,6 +84,9 @@ impl Auth {
             record = found.filter(|r| format::same_digest(&r.digest, &digest));
         }
         let Some(record) = record else {
+            let Some(failures) = failures else {
+                return Err(AuthError::ApiKey(ApiKeyFailure::Invalid));
+            };
             let charged = self.rate_limiter().check(&failures, count, window);
             let after = self.store_call(charged).await?;
             if !after.allowed {
@@ -93,6 +117,7 @@ impl Auth {
         }
         let claims = Arc::new(claims_of(&record));
         parts.extensions.insert(KeyUsed {
+            claims: claims.clone(),
             id: record.id.as_str().into(),
             name: record.name.as_str().into(),
             service: record.service,
@@ -151,9 +176,12 @@ impl Auth {
         if blocked.len() >= super::session::TOUCH_MEMORY {
             let now = self.inner.clock.now_micros();
             blocked.retain(|_, until| *until > now);
-            // Still full: the newest block matters most.
-            if let Some(any) = blocked.keys().next().cloned() {
-                blocked.remove(&any);
+        }
+        if blocked.len() >= super::session::TOUCH_MEMORY {
+            // Still full of live blocks: the one ending first goes.
+            let first = blocked.iter().min_by_key(|(_, until)| **until);
+            if let Some(first) = first.map(|(k, _)| k.clone()) {
+                blocked.remove(&first);
             }
         }
         blocked.insert(failures, until);
@@ -205,10 +233,7 @@ fn claims_of(record: &ApiKeyRecord) -> Claims {
         fresh: false,
         iat: Some(record.created_at),
         nbf: None,
-        // No expiry: as long as a revocation needs to be kept (ten years).
-        exp: record
-            .expires_at
-            .unwrap_or(record.created_at.saturating_add(10 * 365 * 86_400)),
+        exp: claims_end(record),
         iss: None,
         aud: Vec::new(),
         csrf: None,
@@ -217,6 +242,16 @@ fn claims_of(record: &ApiKeyRecord) -> Claims {
         auth_time: None,
         extra,
     }
+}
+
+/// How long the claims of a key without an expiry say they last: ten years.
+pub(crate) const NO_EXPIRY_SECS: i64 = 10 * 365 * 86_400;
+
+/// When a key's claims stop verifying: its expiry, else ten years after it was made (as long
+/// as its revocation is kept), never past ten years from its creation.
+pub(crate) fn claims_end(record: &ApiKeyRecord) -> i64 {
+    let horizon = record.created_at.saturating_add(NO_EXPIRY_SECS);
+    record.expires_at.map_or(horizon, |at| at.min(horizon))
 }
 
 /// The failed-lookups limit (validated when the engine was built; 20 per minute otherwise).

@@ -287,7 +287,11 @@ fn check(config: &AuthConfig) -> Result<(), ConfigError> {
     if config.ws_recheck_interval.is_zero() {
         return invalid("ws_recheck_interval", "must be above 0".into());
     }
-    if let Err(reason) = config.api_keys.validate() {
+    if let Err(reason) = config.api_keys.validate().and_then(|()| {
+        let c = config;
+        c.api_keys
+            .apart_from_tokens(&c.header_name, &c.header_type, &c.query_param)
+    }) {
         return invalid("api_keys", reason);
     }
     if let Some(base) = &config.oauth.dpop_base_url

@@ -62,12 +62,7 @@ pub(crate) fn event(
     };
     let elapsed = started.elapsed();
     crate::metrics::decision(route, error.map(AuthError::error_type), elapsed);
-    let api_key = claims.and_then(|c| {
-        parts
-            .extensions
-            .get::<super::api_key::KeyUsed>()
-            .filter(|k| *k.id == *c.jti)
-    });
+    let api_key = claims.and_then(|c| super::api_key::KeyUsed::of(parts, c));
     if let Some(key) = api_key {
         crate::metrics::api_key(&key.id, error.is_none());
     }

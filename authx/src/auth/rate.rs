@@ -78,11 +78,7 @@ impl Auth {
             (RateKeyRule::Subject, Some(c)) => format!("sub:{}", bounded_key(&c.sub)),
             // Per key: the key this request's claims stand for; a bearer token's subject on a
             // route that takes either.
-            (RateKeyRule::ApiKey, Some(c)) => match parts
-                .extensions
-                .get::<super::api_key::KeyUsed>()
-                .filter(|k| *k.id == *c.jti)
-            {
+            (RateKeyRule::ApiKey, Some(c)) => match super::api_key::KeyUsed::of(parts, c) {
                 Some(key) => format!("key:{}", key.id),
                 None => format!("sub:{}", bounded_key(&c.sub)),
             },

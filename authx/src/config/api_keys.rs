@@ -90,4 +90,33 @@ impl ApiKeyConfig {
             .map_err(|e| format!("api_keys.failed_lookups: {e}"))?;
         Ok(())
     }
+
+    /// Refuses a key transport that would take bearer tokens for keys: every token on a route
+    /// taking either would be two credentials.
+    pub(crate) fn apart_from_tokens(
+        &self,
+        header_name: &str,
+        header_type: &str,
+        query_param: &str,
+    ) -> Result<(), String> {
+        if self.header_name.eq_ignore_ascii_case(header_name) {
+            return Err(format!(
+                "api_keys.header_name {:?} is the token header: keys come in a header of their own",
+                self.header_name
+            ));
+        }
+        if self.scheme.eq_ignore_ascii_case(header_type) || self.scheme.eq_ignore_ascii_case("dpop")
+        {
+            return Err(format!(
+                "api_keys.scheme {:?} is a token scheme: use another, such as \"ApiKey\"",
+                self.scheme
+            ));
+        }
+        if self.query_param.as_deref() == Some(query_param) {
+            return Err(format!(
+                "api_keys.query_param {query_param:?} is the token query parameter"
+            ));
+        }
+        Ok(())
+    }
 }

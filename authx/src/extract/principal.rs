@@ -74,11 +74,7 @@ where
                 .await
                 .map_err(|e| Rejection::new(&auth, e))?,
         };
-        let credential = match parts
-            .extensions
-            .get::<KeyUsed>()
-            .filter(|k| *k.id == *claims.jti)
-        {
+        let credential = match KeyUsed::of(parts, &claims) {
             Some(key) => Credential::ApiKey {
                 id: key.id.to_string(),
                 name: key.name.to_string(),

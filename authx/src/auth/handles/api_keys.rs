@@ -56,16 +56,29 @@ impl<'a> ApiKeys<'a> {
             .api_keys
             .revoke_key(id, auth.now())
             .await?;
-        let until = record
-            .expires_at
-            .unwrap_or(record.created_at.saturating_add(10 * 365 * 86_400));
-        auth.revocation_store().revoke(id, until).await?;
+        self.announce(&record).await
+    }
+
+    /// Puts a key's id in the revocation store until its claims stop verifying anyway: every
+    /// instance, its near-cache and open WebSockets refuse it from now on.
+    async fn announce(&self, record: &ApiKeyRecord) -> Result<(), ApiKeyError> {
+        let until = crate::auth::api_key::claims_end(record);
+        self.auth
+            .revocation_store()
+            .revoke(&record.id, until)
+            .await?;
         Ok(())
     }
 
     /// Forgets a key altogether (its record too); `false` when there was none. To stop a key
     /// and keep its record for audits, [`revoke`](Self::revoke) it.
     pub async fn delete(&self, id: &str) -> Result<bool, ApiKeyError> {
+        let Some(record) = self.get(id).await? else {
+            return Ok(false);
+        };
+        // Revoked first, so nothing that already holds its claims (an open WebSocket, another
+        // instance's cache) keeps it.
+        self.announce(&record).await?;
         Ok(self.auth.inner.stores.api_keys.delete_key(id).await?)
     }
 
@@ -92,7 +105,7 @@ impl<'a> ApiKeys<'a> {
         .issue()
         .await?;
         let overlap = i64::try_from(overlap.as_secs()).unwrap_or(i64::MAX);
-        let until = self.auth.now().saturating_add(overlap);
+        let until = self.auth.now().saturating_add(overlap.min(MAX_LIFETIME));
         self.auth
             .inner
             .stores
@@ -102,6 +115,10 @@ impl<'a> ApiKeys<'a> {
         Ok(new)
     }
 }
+
+/// The longest a key lives, or a rotation's overlap lasts: ten years, as long as a key
+/// without an expiry is kept revoked.
+const MAX_LIFETIME: i64 = crate::auth::api_key::NO_EXPIRY_SECS;
 
 fn not_found(id: &str) -> ApiKeyError {
     ApiKeyError::NotFound(id.to_owned())
@@ -144,10 +161,10 @@ impl ApiKeyBuilder<'_> {
         self
     }
 
-    /// It stops working `after` from now.
+    /// It stops working `after` from now (at most ten years: a longer time is ten years).
     pub fn expires_in(mut self, after: Duration) -> Self {
         let after = i64::try_from(after.as_secs()).unwrap_or(i64::MAX);
-        self.expires_at = Some(self.auth.now().saturating_add(after));
+        self.expires_at = Some(self.auth.now().saturating_add(after.min(MAX_LIFETIME)));
         self
     }
 
