@@ -747,6 +747,9 @@ async fn allowed_addresses_parse_strictly_and_match_what_the_peer_is() {
     }
 }
 
+/// A request to send: what it is, the path, and its headers.
+type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
 /// Two keys, a key and a token, keys in places they are not read, odd whitespace, bytes that
 /// are not UTF-8, huge values: every one is a 4xx with a JSON error that never echoes the key,
 /// never a 500, and never a pass.
@@ -768,7 +771,7 @@ async fn smuggled_and_odd_key_headers_are_refused_and_never_echoed() {
     // The right length in bytes, with characters that are not base62.
     let unicode = format!("{PREFIX}_{}", "é".repeat(24)) + "0";
     let query = format!("/k?api_key={k}&x-api-key={k}&key={k}&token={k}");
-    let cases: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "twice",
             "/k".into(),
