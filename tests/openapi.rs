@@ -47,9 +47,12 @@ fn operation<'d>(doc: &'d Value, e: &RouteEntry) -> &'d Value {
 
 /// The `security` the rules mean, worked out here independently of `authx::openapi`.
 fn expected_security(rules: &Rules) -> Value {
-    let schemes: Vec<&str> = rules
-        .locations
-        .unwrap_or(&LOCATIONS)
+    use authx::guard::Credentials;
+    let bearer: &[TokenLocation] = match rules.credentials.takes(Credentials::BEARER) {
+        true => rules.locations.unwrap_or(&LOCATIONS),
+        false => &[],
+    };
+    let mut schemes: Vec<&str> = bearer
         .iter()
         .filter_map(|l| match l {
             TokenLocation::Headers => Some("bearer"),
@@ -61,6 +64,10 @@ fn expected_security(rules: &Rules) -> Value {
             _ => None,
         })
         .collect();
+    // A route that takes API keys lists the key's scheme last.
+    if rules.credentials.takes(Credentials::API_KEY) {
+        schemes.push("api_key");
+    }
     // `ScopeMode` is not re-exported publicly; its `Debug` names the variant.
     let any = format!("{:?}", rules.scope_mode) == "Any" && rules.scopes.len() > 1;
     let mut out = Vec::new();
