@@ -1,9 +1,10 @@
 //! An outside review's attacks on API keys (ab63e88..f78e0c2): what it found, as tests, and
-//! what it attacked and found holding. Fixed since: no peer address, a deleted key's socket,
-//! a far expiry on Redis, the marker tied to the claims instance, shadowing schemes. Still
-//! open, `#[ignore]`d with the reason until fixed: concurrent guesses, a key checked twice
-//! across a layer and a guard, a rotated key's socket, allowlist mode on a key's socket, a
-//! service account's claims.
+//! what it attacked and found holding. All fixed since: no peer address, a deleted key's
+//! socket, a far expiry on Redis, the marker tied to the claims instance, shadowing schemes;
+//! then concurrent guesses (a gate per address), a key checked twice across a layer and a
+//! guard (keys in the request cache), a rotated key's socket and allowlist mode on a key's
+//! socket (the re-check reads the key's record), a service account's claims (`sub` is
+//! `service:<name>`).
 //!
 //! Found (each failed on the code as reviewed):
 //!
@@ -41,10 +42,11 @@ use authx::api_key::IssuedApiKey;
 use authx::clock::ManualClock;
 use authx::guard::Rules;
 use authx::layer::AuthLayer;
-use authx::store::{SqlStore, StoreError};
+use authx::store::SqlStore;
 use authx::ws::TokenEnd;
-use authx::{ApiKeyRecord, ApiKeyStore, Auth, AuthConfig, Claims, Credential, Principal, Stores};
+use authx::{Auth, AuthConfig, Claims, Credential, Principal, Stores};
 use authx::{protect, routes};
+use authx_tests::api_keys::CountingKeys;
 use authx_tests::client;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -99,46 +101,6 @@ fn describe(principal: &Principal) -> Json<Value> {
             "sub": principal.subject(), "credential": "api_key", "key": id, "service": service
         })),
         _ => Json(json!({ "sub": principal.subject(), "credential": "bearer" })),
-    }
-}
-
-/// An API-key store that counts digest lookups and can answer slowly (a database a network
-/// hop away).
-struct Counting {
-    inner: Arc<dyn ApiKeyStore>,
-    lookups: Arc<AtomicUsize>,
-    delay: Duration,
-}
-
-#[async_trait::async_trait]
-impl ApiKeyStore for Counting {
-    async fn create_key(&self, r: &ApiKeyRecord) -> Result<(), StoreError> {
-        self.inner.create_key(r).await
-    }
-    async fn key_by_digest(&self, d: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        self.lookups.fetch_add(1, Ordering::SeqCst);
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
-        }
-        self.inner.key_by_digest(d).await
-    }
-    async fn key_by_id(&self, id: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        self.inner.key_by_id(id).await
-    }
-    async fn list_keys(&self, o: Option<&str>) -> Result<Vec<ApiKeyRecord>, StoreError> {
-        self.inner.list_keys(o).await
-    }
-    async fn revoke_key(&self, id: &str, at: i64) -> Result<bool, StoreError> {
-        self.inner.revoke_key(id, at).await
-    }
-    async fn expire_key(&self, id: &str, at: i64) -> Result<bool, StoreError> {
-        self.inner.expire_key(id, at).await
-    }
-    async fn touch_key(&self, id: &str, at: i64) -> Result<(), StoreError> {
-        self.inner.touch_key(id, at).await
-    }
-    async fn delete_key(&self, id: &str) -> Result<bool, StoreError> {
-        self.inner.delete_key(id).await
     }
 }
 
@@ -202,12 +164,8 @@ async fn app_with(
 ) -> App {
     let clock = ManualClock::starting_now();
     let mut stores = Stores::memory_with_clock(Arc::new(clock.clone()));
-    let lookups = Arc::new(AtomicUsize::new(0));
-    stores.api_keys = Arc::new(Counting {
-        inner: stores.api_keys.clone(),
-        lookups: lookups.clone(),
-        delay,
-    });
+    // Counts lookups, each taking `delay` (a database a network hop away).
+    let lookups = CountingKeys::wrap(&mut stores, delay);
     let auth = Auth::builder(config)
         .clock(clock.clone())
         .stores(stores)
@@ -289,25 +247,8 @@ async fn claims_of_key(app: &App, key: &str) -> Claims {
     res.json().await.unwrap()
 }
 
-fn redis_url() -> String {
-    std::env::var("AUTHX_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
 async fn redis_stores() -> Stores {
-    let prefix = format!("authx-attack-{}:", uuid::Uuid::new_v4());
-    let store = authx::store::RedisStore::with_prefix(&redis_url(), &prefix).unwrap();
-    let stores = Stores::redis(store);
-    let reachable = tokio::time::timeout(
-        Duration::from_secs(10),
-        stores.revocation.is_revoked("probe"),
-    )
-    .await;
-    assert!(
-        matches!(reachable, Ok(Ok(_))),
-        "Redis at {} is unreachable: {reachable:?}. Start it or set AUTHX_TEST_REDIS_URL.",
-        redis_url()
-    );
-    stores
+    authx_tests::api_keys::redis_stores(&format!("authx-attack-{}:", uuid::Uuid::new_v4())).await
 }
 
 fn sqlite_url() -> String {
@@ -327,10 +268,9 @@ fn sqlite_url() -> String {
 /// charged only after a lookup failed. Requests that arrive together all pass the read before
 /// the first is charged, so a burst of N guesses from one address costs N lookups whatever the
 /// limit, and a good key in the burst passes although the address is past its limit
-/// (`authx/src/auth/api_key.rs`, `verify_api_key`). The docs promise "429 before anything else,
+/// (`authx/src/auth/api_key/mod.rs`, `verify_api_key`). The docs promise "429 before anything else,
 /// even for a good key, so keys cannot be guessed from one address".
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "open finding: concurrent failed lookups pass the per-IP block before any is charged (issue 30, next session)"]
 async fn concurrent_guesses_from_one_address_are_not_all_looked_up() {
     // A lookup a network hop away (within the default 250 ms store timeout).
     let app = app_with(
@@ -391,7 +331,6 @@ async fn no_peer_address_does_not_let_one_client_lock_every_key_out() {
 /// it run the key step twice: two lookups, and the key's tier charged twice (a `1/60s` tier
 /// refuses the very first request). The same holds for two extractors on an unguarded route.
 #[tokio::test]
-#[ignore = "open finding: a key is not in the request cache, so a layer and a guard each look it up and charge its tier (issue 30, next session)"]
 async fn a_key_is_checked_once_per_request_across_a_layer_and_a_guard() {
     let app = app_with(config("20/60s"), Duration::ZERO, true, |auth| {
         let rules = Rules::builder().credentials("api_key").build().unwrap();
@@ -463,7 +402,6 @@ async fn websocket_rechecks_end_a_deleted_key() {
 /// claims keep the `exp` they had at the upgrade, and the re-check never reads the record:
 /// the old key's socket outlives the overlap.
 #[tokio::test]
-#[ignore = "open finding: the WebSocket re-check does not re-read a rotated key's record (issue 30, next session)"]
 async fn websocket_rechecks_end_a_key_rotated_away() {
     let app = app_with(ws_config(), Duration::ZERO, true, all_routes).await;
     let issued = key_for(&app.auth, "svc").await;
@@ -486,7 +424,6 @@ async fn websocket_rechecks_end_a_key_rotated_away() {
 /// (`Verification::decoded`, allowlist on) asks the allowlist for the key's id, finds nothing,
 /// and closes a live key's socket as "revoked" at the first re-check.
 #[tokio::test]
-#[ignore = "open finding: the WebSocket re-check applies the allowlist to key claims (issue 30, next session)"]
 async fn websocket_rechecks_keep_a_live_key_in_allowlist_mode() {
     let mut config = ws_config();
     config.allowlist = true;
@@ -523,9 +460,8 @@ async fn revoking_a_key_with_a_far_expiry_succeeds_on_redis() {
 /// A service account's key and a user's key with the same owner string stand for the same
 /// claims: `sub` is the owner and nothing in the claims says "service" (only `Principal`
 /// does). A policy, a `Claims` handler or an `#[auth_subject]` loader given a service key
-/// named `user-7` acts for the user `user-7` (`claims_of` in `auth/api_key.rs`).
+/// named `user-7` acts for the user `user-7` (`claims_of` in `auth/api_key/mod.rs`).
 #[tokio::test]
-#[ignore = "open finding: a service account key's claims carry no service marker (issue 30, next session)"]
 async fn a_service_keys_claims_are_not_the_users_of_the_same_name() {
     let app = app("20/60s").await;
     let user = key_for(&app.auth, "user-7").await;

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use authx::api_key::IssuedApiKey;
 use authx::clock::ManualClock;
-use authx::store::StoreError;
-use authx::{ApiKeyRecord, ApiKeyStore, Auth, AuthConfig, Claims, Credential, Principal, Stores};
+use authx::{Auth, AuthConfig, Claims, Credential, Principal, Stores};
 use authx::{protect, routes};
 use authx_examples::demo::Users;
+use authx_tests::api_keys::{CountingKeys, redis_stores, redis_url};
 use authx_tests::{TestServer, client, get_bearer, login};
 use axum::Json;
 use serde_json::{Value, json};
@@ -47,44 +48,20 @@ mod key_routes {
         claims.sub
     }
 
+    #[protect(
+        api_key,
+        scopes = "reports:read",
+        rate = "100/60s",
+        rate_key = "api_key",
+        route = "GET /metered"
+    )]
+    pub async fn metered(claims: Claims) -> String {
+        claims.sub
+    }
+
     #[protect(route = "GET /bearer_only")]
     pub async fn bearer_only(claims: Claims) -> String {
         claims.sub
-    }
-}
-
-/// An API-key store that counts digest lookups (to show a mistyped key costs none).
-struct Counting {
-    inner: Arc<dyn ApiKeyStore>,
-    lookups: Arc<AtomicUsize>,
-}
-
-#[async_trait::async_trait]
-impl ApiKeyStore for Counting {
-    async fn create_key(&self, r: &ApiKeyRecord) -> Result<(), StoreError> {
-        self.inner.create_key(r).await
-    }
-    async fn key_by_digest(&self, d: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        self.lookups.fetch_add(1, Ordering::SeqCst);
-        self.inner.key_by_digest(d).await
-    }
-    async fn key_by_id(&self, id: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        self.inner.key_by_id(id).await
-    }
-    async fn list_keys(&self, o: Option<&str>) -> Result<Vec<ApiKeyRecord>, StoreError> {
-        self.inner.list_keys(o).await
-    }
-    async fn revoke_key(&self, id: &str, at: i64) -> Result<bool, StoreError> {
-        self.inner.revoke_key(id, at).await
-    }
-    async fn expire_key(&self, id: &str, at: i64) -> Result<bool, StoreError> {
-        self.inner.expire_key(id, at).await
-    }
-    async fn touch_key(&self, id: &str, at: i64) -> Result<(), StoreError> {
-        self.inner.touch_key(id, at).await
-    }
-    async fn delete_key(&self, id: &str) -> Result<bool, StoreError> {
-        self.inner.delete_key(id).await
     }
 }
 
@@ -98,11 +75,8 @@ struct App {
 async fn app(failed_lookups: &str) -> App {
     let clock = ManualClock::starting_now();
     let mut stores = Stores::memory_with_clock(Arc::new(clock.clone()));
-    let lookups = Arc::new(AtomicUsize::new(0));
-    stores.api_keys = Arc::new(Counting {
-        inner: stores.api_keys.clone(),
-        lookups: lookups.clone(),
-    });
+    // Counts lookups (to show a mistyped key costs none).
+    let lookups = CountingKeys::wrap(&mut stores, Duration::ZERO);
     let mut config = AuthConfig::builder()
         .secret_key(SECRET)
         .api_key_pepper(PEPPER)
@@ -486,28 +460,13 @@ async fn the_quickstart_makes_uses_lists_and_revokes_a_key() {
     );
 }
 
-fn redis_url() -> String {
-    std::env::var("AUTHX_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-/// Two instances sharing Redis: a key's limit is exact across them, and a request with a key
-/// costs two round trips (the record by digest, then its liveness and the route's limit in
-/// one script).
+/// Two instances sharing Redis: a limit per key and a key's own tier are exact across them,
+/// and a key request is one round trip (the record, its liveness, its tier and the route's
+/// limit in one script), whether or not the route and the key have limits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_limit_per_key_is_exact_across_two_instances_sharing_redis() {
+async fn limits_per_key_are_exact_across_two_instances_sharing_redis_in_one_round_trip() {
     let prefix = format!("authx-test-{}:", uuid::Uuid::new_v4());
-    let store = authx::store::RedisStore::with_prefix(&redis_url(), &prefix).unwrap();
-    let stores = Stores::redis(store);
-    let reachable = tokio::time::timeout(
-        Duration::from_secs(10),
-        stores.revocation.is_revoked("probe"),
-    )
-    .await;
-    assert!(
-        matches!(reachable, Ok(Ok(_))),
-        "Redis at {} is unreachable: {reachable:?}. Start it (see .ci/run) or set AUTHX_TEST_REDIS_URL.",
-        redis_url()
-    );
+    let stores = redis_stores(&prefix).await;
     let config = || {
         AuthConfig::builder()
             .secret_key(SECRET)
@@ -520,21 +479,37 @@ async fn a_limit_per_key_is_exact_across_two_instances_sharing_redis() {
         .build()
         .unwrap();
     let b = Auth::builder(config()).stores(stores).build().unwrap();
+    let router = |auth: Auth| {
+        routes![
+            key_routes::limited,
+            key_routes::reports,
+            key_routes::metered
+        ]
+        .with_state(auth)
+    };
     let servers = [
-        TestServer::start(routes![key_routes::limited, key_routes::reports].with_state(a.clone()))
-            .await,
-        TestServer::start(routes![key_routes::limited, key_routes::reports].with_state(b)).await,
+        TestServer::start(router(a.clone())).await,
+        TestServer::start(router(b)).await,
     ];
-    let issued = a
-        .api_keys()
-        .create("svc")
-        .scopes(["reports:read"])
-        .issue()
-        .await
-        .unwrap();
-    let get = |server: &TestServer, path: &str| {
+    let issue = |rate: Option<&'static str>| {
+        let keys = a.api_keys();
+        async move {
+            let key = keys.create("svc").scopes(["reports:read"]);
+            let key = match rate {
+                Some(rate) => key.rate(rate),
+                None => key,
+            };
+            key.issue().await.unwrap()
+        }
+    };
+    let (plain, tiered, metered) = (
+        issue(None).await,
+        issue(Some("3/60s")).await,
+        issue(Some("1000/60s")).await,
+    );
+    let get = |server: &TestServer, path: &str, key: &IssuedApiKey| {
         let url = server.url(path);
-        let key = issued.key().to_owned();
+        let key = key.key().to_owned();
         async move {
             let res = client()
                 .get(url)
@@ -545,31 +520,41 @@ async fn a_limit_per_key_is_exact_across_two_instances_sharing_redis() {
             res.status().as_u16()
         }
     };
-    let mut passed = 0;
+    let mut statuses = Vec::new();
     for i in 0..8 {
-        if get(&servers[i % 2], "/limited").await == 200 {
-            passed += 1;
-        }
+        statuses.push(get(&servers[i % 2], "/limited", &plain).await);
     }
     assert_eq!(
-        passed, 2,
+        statuses,
+        [200, 200, 429, 429, 429, 429, 429, 429],
         "rate = \"2/60s\", rate_key = \"api_key\" across both instances"
     );
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        statuses.push(get(&servers[i % 2], "/reports", &tiered).await);
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 429, 429, 429],
+        "a key's own rate (\"3/60s\") across both instances"
+    );
 
-    // Round trips of a key request (its last use was written on the first request).
-    assert_eq!(get(&servers[1], "/reports").await, 200);
+    // Round trips of key requests (their last use was written on their first request).
+    assert_eq!(get(&servers[1], "/metered", &metered).await, 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (tasks, seen) = authx_tests::redis::count_commands(&[redis_url()], &prefix).await;
     for i in 0..10 {
-        assert_eq!(get(&servers[i % 2], "/reports").await, 200);
+        assert_eq!(get(&servers[i % 2], "/reports", &plain).await, 200);
+        assert_eq!(get(&servers[i % 2], "/metered", &metered).await, 200);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let commands = seen[0].load(Ordering::SeqCst);
     tasks[0].abort();
-    println!("Redis commands for 10 key requests: {commands}");
+    println!("Redis commands for 20 key requests: {commands}");
     assert_eq!(
         commands, 20,
-        "two round trips per key request, not {commands} for 10"
+        "one round trip per key request (10 without limits, 10 with a tier and a limit per \
+         key), not {commands} for 20"
     );
 }
 
@@ -582,6 +567,7 @@ async fn the_route_audit_checks_key_routes() {
         key_routes::reports,
         key_routes::either,
         key_routes::limited,
+        key_routes::metered,
         key_routes::bearer_only
     ]
     .with_state(app.auth.clone());

@@ -1,6 +1,7 @@
 //! Shared support for the HTTP integration tests: a real server on a loopback port and a
 //! client, so every test goes through hyper, axum's routing and real headers.
 
+pub mod api_keys;
 pub mod dpop;
 pub mod load;
 pub mod redis;

@@ -209,6 +209,8 @@ impl AuthBuilder {
         if let Some(r) = self.replay {
             stores.replay = r;
         }
+        // Before a near-cache goes in front: the store the revocations are in.
+        let revocations = Arc::as_ptr(&stores.revocation);
         let mut near_cache = None;
         if config.near_cache.enabled {
             let feed = stores.feed.clone().ok_or_else(|| ConfigError::Invalid {
@@ -240,6 +242,12 @@ impl AuthBuilder {
         // One object behind both: revocation and rate limit can share a round trip.
         let one_trip =
             std::ptr::addr_eq(Arc::as_ptr(&stores.rate), Arc::as_ptr(&stores.revocation));
+        // One object behind API keys, revocations and rate limits: a key request's lookup,
+        // liveness and limits can share a round trip (a near-cache in front changes nothing:
+        // the trip asks the store behind it).
+        let keys = Arc::as_ptr(&stores.api_keys);
+        let key_trip = std::ptr::addr_eq(keys, Arc::as_ptr(&stores.rate))
+            && std::ptr::addr_eq(keys, revocations);
         #[cfg(feature = "jwks")]
         let issuers = crate::jwks::Issuers::new(self.issuers, &config)?;
         let metadata_url = (config.oauth.resource.as_deref()).and_then(crate::config::metadata_url);
@@ -249,11 +257,12 @@ impl AuthBuilder {
                 stores,
                 near_cache,
                 one_trip,
+                key_trip,
                 forwarding,
                 clock,
                 config,
                 touched: Default::default(),
-                key_failures: Default::default(),
+                key_lookups: Default::default(),
                 metadata_url,
                 on_refusal: self.on_refusal,
                 #[cfg(feature = "oauth")]

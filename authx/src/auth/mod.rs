@@ -98,11 +98,14 @@ struct Inner {
     /// The rate limiter is the revocation store (Redis) and no near-cache is in between: see
     /// [`Auth::live_and_counted`].
     one_trip: bool,
+    /// API keys, revocations and rate limits are one store (Redis): see
+    /// [`ApiKeyStore::key_within_rate`](crate::store::ApiKeyStore::key_within_rate).
+    key_trip: bool,
     clock: SharedClock,
     touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
-    /// Client IPs past their failed API-key lookups, and until when (microseconds): refused
-    /// here without asking the limiter again (see `auth/api_key.rs`).
-    key_failures: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    /// Client IPs past their failed API-key lookups, and their lookups under way (see
+    /// `auth/api_key/gate.rs`).
+    key_lookups: api_key::Lookups,
     /// Where the resource's metadata is served (RFC 9728), for every challenge.
     metadata_url: Option<String>,
     /// The app's rendering of refusals.

@@ -67,7 +67,7 @@ impl Auth {
 
     /// The limiter key of `rule` on `route`: the route with the client IP, the subject or the
     /// custom key.
-    fn rate_key(
+    pub(super) fn rate_key(
         &self,
         parts: &Parts,
         route: &str,
@@ -79,7 +79,7 @@ impl Auth {
             // Per key: the key this request's claims stand for; a bearer token's subject on a
             // route that takes either.
             (RateKeyRule::ApiKey, Some(c)) => match super::api_key::KeyUsed::of(parts, c) {
-                Some(key) => format!("key:{}", key.id),
+                Some(key) => format!("{}{}", super::api_key::PER_KEY, key.id),
                 None => format!("sub:{}", bounded_key(&c.sub)),
             },
             (RateKeyRule::Custom { key, .. }, _) => {
@@ -92,7 +92,7 @@ impl Auth {
 
     /// A limiter's answer as the pipeline's: allowed, [`AuthError::RateLimited`], or (the
     /// limiter failed under [`store_fail_open`](crate::AuthConfig::store_fail_open)) `None`.
-    fn rate_outcome(
+    pub(super) fn rate_outcome(
         &self,
         route: &str,
         decided: Result<RateDecision, AuthError>,

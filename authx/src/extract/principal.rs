@@ -19,8 +19,8 @@ use crate::token::Claims;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Principal {
-    /// The token's claims, or those the API key stands for (its owner as `sub`, its id as
-    /// `jti`, its scopes).
+    /// The token's claims, or those the API key stands for (its owner as `sub`, or
+    /// `service:<name>` for a service account's key; its id as `jti`; its scopes).
     pub claims: Claims,
     /// The kind of credential, and for a key, which.
     pub credential: Credential,
@@ -44,7 +44,7 @@ pub enum Credential {
 }
 
 impl Principal {
-    /// Who it acts for: a user's subject or a service account's name.
+    /// Who it acts for: a user's subject, or `service:<name>` for a service account.
     pub fn subject(&self) -> &str {
         &self.claims.sub
     }

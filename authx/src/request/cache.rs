@@ -1,10 +1,11 @@
-//! The per-request cache of verified tokens, kept in request extensions so a token is verified
-//! once however many guards, layers and extractors ask for it.
+//! The per-request cache of verified credentials, kept in request extensions so a token or an
+//! API key is verified once however many guards, layers and extractors ask for it.
 //!
 //! An entry is a token (its exact bytes), where it was found and with which scheme, and the
 //! token-level checks it passed: signature and claims, the DPoP proof of a `DPoP`-scheme token,
 //! liveness (revocation, family, allowlist) and, when they ran, the CSRF double-submit check for
-//! this request's method. A later check reuses an entry only for the *same* token found in the
+//! this request's method. An API key's entry holds what its key step passed: its record, its
+//! address, its own rate limit (charged once per request) and its liveness. A later check reuses an entry only for the *same* token found in the
 //! *same* place by its own rules (its own locations, in its own order): a layer that read a
 //! cookie never answers for a route that reads only headers. Whatever the later rules ask
 //! beyond what the entry passed (type, CSRF, the DPoP scheme, then freshness, scopes, policy)
@@ -35,12 +36,37 @@ impl TokenCache {
     }
 }
 
-/// One verified token and the token-level checks it passed.
+/// Where a credential was found: a token in one of its locations (with the `DPoP` scheme or
+/// not), or an API key in the configured key transport.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    Token { location: TokenLocation, dpop: bool },
+    ApiKey,
+}
+
+impl Place {
+    /// A token sent as a cookie (the CSRF double-submit check applies).
+    pub(crate) fn is_cookie(self) -> bool {
+        matches!(
+            self,
+            Place::Token {
+                location: TokenLocation::Cookies,
+                ..
+            }
+        )
+    }
+
+    /// A token sent with the `DPoP` scheme.
+    pub(crate) fn is_dpop(self) -> bool {
+        matches!(self, Place::Token { dpop: true, .. })
+    }
+}
+
+/// One verified credential and the checks it passed.
 #[derive(Clone)]
 struct Entry {
     token: Box<str>,
-    location: TokenLocation,
-    dpop: bool,
+    place: Place,
     claims: Arc<Claims>,
     /// The CSRF check passed for this request's method.
     csrf: bool,
@@ -52,41 +78,34 @@ pub(crate) struct Hit {
     pub(crate) csrf_passed: bool,
 }
 
-/// The entry for exactly this located token (same bytes, location and scheme), if this
-/// request verified it already: signature, claims, DPoP proof and liveness held then.
-pub(crate) fn get(parts: &Parts, token: &str, location: TokenLocation, dpop: bool) -> Option<Hit> {
+/// The entry for exactly this located credential (same bytes, place and scheme), if this
+/// request verified it already: signature, claims, DPoP proof and liveness held then (for a
+/// key, its key step).
+pub(crate) fn get(parts: &Parts, token: &str, place: Place) -> Option<Hit> {
     let cache = parts.extensions.get::<TokenCache>()?;
     cache
         .entries()
-        .find(|e| e.location == location && e.dpop == dpop && *e.token == *token)
+        .find(|e| e.place == place && *e.token == *token)
         .map(|e| Hit {
             claims: e.claims.clone(),
             csrf_passed: e.csrf,
         })
 }
 
-/// Records a verified, live token found at `location` (with the DPoP scheme when `dpop`).
-pub(crate) fn put(
-    parts: &mut Parts,
-    token: &str,
-    location: TokenLocation,
-    dpop: bool,
-    claims: Arc<Claims>,
-    csrf: bool,
-) {
+/// Records a verified, live credential found at `place`.
+pub(crate) fn put(parts: &mut Parts, token: &str, place: Place, claims: Arc<Claims>, csrf: bool) {
     let cache = parts.extensions.get_or_insert_default::<TokenCache>();
     match cache
         .first
         .iter_mut()
         .chain(cache.more.iter_mut())
-        .find(|e| e.location == location && e.dpop == dpop && *e.token == *token)
+        .find(|e| e.place == place && *e.token == *token)
     {
         Some(entry) => entry.csrf |= csrf,
         None => {
             let entry = Entry {
                 token: token.into(),
-                location,
-                dpop,
+                place,
                 claims,
                 csrf,
             };

@@ -1,6 +1,9 @@
 //! [`ApiKeyStore`]: API keys, by the keyed digest of the key.
 
+use std::time::Duration;
+
 use super::StoreError;
+use super::rate::RateDecision;
 
 /// One API key as stored: never the key, only its keyed digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,9 +76,9 @@ impl ApiKeyRecord {
 /// `expire_key` only ever moves an expiry earlier, so two rotations at once leave the earlier.
 ///
 /// Implemented by [`MemoryStore`](super::MemoryStore), `SqlStore` (table `authx_api_keys`,
-/// lists as JSON) and `RedisStore` (a hash at `<prefix>apikey:<digest>`, read with one
-/// `HGETALL`; `<prefix>apikey-id:<id>` and sorted sets per owner and of all ids); prove your
-/// own with
+/// lists as JSON) and `RedisStore` (a hash at `<prefix>apikey:<digest>`; `<prefix>apikey-id:<id>`
+/// and sorted sets per owner and of all ids; a key request's record, revocation and rate
+/// limits in one script, see [`key_within_rate`](Self::key_within_rate)); prove your own with
 /// `authx::testing::stores::api_keys` (feature `testing`).
 #[async_trait::async_trait]
 pub trait ApiKeyStore: Send + Sync + 'static {
@@ -96,4 +99,79 @@ pub trait ApiKeyStore: Send + Sync + 'static {
     async fn touch_key(&self, id: &str, at: i64) -> Result<(), StoreError>;
     /// Forgets the key; `false` when there was none.
     async fn delete_key(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// A key request's reads and charges in one round trip, for a store that is also the
+    /// engine's revocation store and rate limiter (Redis): the record of `digest`; when it is
+    /// live at `now` (seconds) and limited to no addresses, whether its id (or its family key
+    /// `sid:<id>`) is revoked; when not, each of `charges` in order as
+    /// [`RateLimiter::check`](crate::rate::RateLimiter::check) counts it, up to the first
+    /// refusal. `None` (the default) for a store that cannot: the engine then reads the record
+    /// with [`key_by_digest`](Self::key_by_digest) and asks its revocation store and rate
+    /// limiter in turn, in the same order. The engine calls it only when this store is both.
+    async fn key_within_rate(
+        &self,
+        digest: &str,
+        now: i64,
+        charges: &[KeyCharge<'_>],
+    ) -> Option<Result<KeyTrip, StoreError>> {
+        let _ = (digest, now, charges);
+        None
+    }
+}
+
+/// A rate limit counted in [`ApiKeyStore::key_within_rate`]'s round trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyCharge<'a> {
+    /// The limiter key, to which the key's id is appended when `per_key`.
+    pub bucket: &'a str,
+    /// The bucket is the key's own: its id follows `bucket`.
+    pub per_key: bool,
+    /// `count` per `window`; `None`: the record's own [`rate`](ApiKeyRecord::rate) (its
+    /// tier), skipped when it has none.
+    pub limit: Option<(u32, Duration)>,
+}
+
+impl<'a> KeyCharge<'a> {
+    /// `count` per `window` on `bucket` (followed by the key's id when `per_key`).
+    pub fn new(bucket: &'a str, per_key: bool, count: u32, window: Duration) -> Self {
+        KeyCharge {
+            bucket,
+            per_key,
+            limit: Some((count, window)),
+        }
+    }
+
+    /// The record's own rate, on `bucket` followed by the key's id.
+    pub fn tier(bucket: &'a str) -> Self {
+        KeyCharge {
+            bucket,
+            per_key: true,
+            limit: None,
+        }
+    }
+}
+
+/// What [`ApiKeyStore::key_within_rate`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyTrip {
+    /// No key has this digest.
+    Unknown,
+    /// The key's record, and how far the round trip went.
+    Found(Box<ApiKeyRecord>, KeyChecked),
+}
+
+/// How far [`ApiKeyStore::key_within_rate`] went for a record it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyChecked {
+    /// Only read: the record is revoked, expired, limited to addresses, or has a tier that
+    /// does not parse. Nothing was counted; the engine decides and charges.
+    Read,
+    /// Its id or family key is revoked: nothing was counted.
+    Revoked,
+    /// Live; one decision per charge, in order (`None` for a tier the record does not have),
+    /// up to and including the first refusal.
+    Counted(Vec<Option<RateDecision>>),
 }

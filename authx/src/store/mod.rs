@@ -44,7 +44,7 @@ mod url;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use api_keys::{ApiKeyRecord, ApiKeyStore};
+pub use api_keys::{ApiKeyRecord, ApiKeyStore, KeyCharge, KeyChecked, KeyTrip};
 pub(crate) use bounded_map::{BoundedMap, Entry, Fast, Overflow};
 pub use ended::{SessionMark, SubjectEnd};
 pub use family::FamilyStore;

@@ -145,7 +145,8 @@ impl ApiKeyBuilder<'_> {
         self
     }
 
-    /// The owner is a service account, not a user.
+    /// The owner is a service account, not a user: the key acts as the subject
+    /// `service:<owner>`, never as the user of the same name.
     pub fn service(mut self) -> Self {
         self.service = true;
         self
@@ -192,13 +193,26 @@ impl ApiKeyBuilder<'_> {
         if self.owner.is_empty() || self.owner.len() > 256 {
             return Err(invalid("the owner must be 1 to 256 bytes".into()));
         }
+        let service = crate::auth::api_key::SERVICE_PREFIX;
+        if !self.service && self.owner.starts_with(service) {
+            return Err(invalid(format!(
+                "a user's subject cannot start with `{service}`: a service account's keys act \
+                 as `{service}<name>`; call `.service()` with the account's name"
+            )));
+        }
         authx_spec::scope::parse_list(&self.scopes).map_err(|errors| {
             let each: Vec<String> = errors.into_iter().map(|(_, e)| e.message).collect();
             invalid(each.join("; "))
         })?;
-        if let Some(rate) = &self.rate {
-            authx_spec::RateSpec::parse(rate).map_err(|e| invalid(e.message))?;
-        }
+        // Stored in its canonical form (`1000/60s`, `5/500ms`), which every store reads back.
+        let rate = match &self.rate {
+            Some(rate) => Some(
+                authx_spec::RateSpec::parse(rate)
+                    .map_err(|e| invalid(e.message))?
+                    .to_string(),
+            ),
+            None => None,
+        };
         TrustedProxies::parse(&self.allowed_ips).map_err(|_| {
             invalid(format!(
                 "{:?}: addresses or CIDR networks",
@@ -212,7 +226,7 @@ impl ApiKeyBuilder<'_> {
         record.service = self.service;
         record.scopes = self.scopes;
         record.expires_at = self.expires_at;
-        record.rate = self.rate;
+        record.rate = rate;
         record.allowed_ips = self.allowed_ips;
         self.auth.inner.stores.api_keys.create_key(&record).await?;
         Ok(IssuedApiKey::new(key, record))

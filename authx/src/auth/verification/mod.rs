@@ -4,13 +4,15 @@
 //! builds a [`Verification`], a value saying what to check, and runs it with [`Auth::run`].
 //! No door calls a step itself: each step has one call site, here, and they run in one order:
 //!
-//! 1. **source**: the token located in the request (the door's own locations, in its order),
-//!    or given, or claims a door already decoded; a located token this request already
-//!    verified (same bytes, place and scheme) comes from the request's cache with the checks
-//!    it passed, and only what this door adds runs again;
+//! 1. **source**: the token (or API key) located in the request (the door's own locations,
+//!    in its order), or given, or claims a door already decoded; a located credential this
+//!    request already verified (same bytes, place and scheme) comes from the request's cache
+//!    with the checks it passed, and only what this door adds runs again;
 //! 2. **signature and claims** (`token/codec.rs`, or the identity provider its `iss` names),
-//!    or for an API key (on a route that takes keys) the key step (`auth/api_key.rs`), whose
-//!    claims every later step takes as a token's;
+//!    or for an API key (on a route that takes keys) the key step (`auth/api_key/`), whose
+//!    claims every later step takes as a token's (where the key store is the revocation store
+//!    and rate limiter, its round trip also answers step 6); decoded claims of a key (a
+//!    WebSocket's) have their record read again there, which stands in for the allowlist;
 //! 3. **type**;
 //! 4. **CSRF** for a cookie-borne token on a protected method (double submit, constant time);
 //! 5. **DPoP**: a `DPoP`-scheme token's proof and binding, its `jti` recorded once; a bound

@@ -6,11 +6,11 @@ use http::request::Parts;
 
 use super::{Csrf, Dpop, Live, Passed, Refusal, Source, Verification, check_claims};
 use crate::auth::Auth;
-use crate::config::TokenLocation;
 use crate::error::{ApiKeyFailure, AuthError, DecodeFailure};
 use crate::guard::{Credentials, RateKeyRule};
 use crate::rate::RateDecision;
-use crate::request::{cache, locate};
+use crate::request::cache::{self, Place};
+use crate::request::locate;
 use crate::token::{Claims, TokenType};
 
 /// A request carrying a bearer token and an API key.
@@ -38,9 +38,19 @@ impl Auth {
         mut v: Verification<'_>,
     ) -> Result<Passed, Refusal> {
         let config = self.config();
+        // Liveness and the route's limit, when a key's lookup counted them in its round trip.
+        let mut counted = None;
         let (claims, found) = match v.source {
             Source::Given(token) => (self.verify_token(token).await?, None),
-            Source::Decoded(claims) => (Arc::new(claims.clone()), None),
+            Source::Decoded(claims) => {
+                // An API key's claims held past their request (a WebSocket's): the key's
+                // record is read again, and stands in for the allowlist.
+                if super::super::api_key::is_key_claims(claims) {
+                    self.recheck_api_key(claims).await?;
+                    v.allowlist = false;
+                }
+                (Arc::new(claims.clone()), None)
+            }
             Source::Located {
                 locations,
                 token_type,
@@ -69,9 +79,18 @@ impl Auth {
                         if v.dpop == (Dpop::Proof { required: true }) {
                             return Err(DPOP_REQUIRED.into());
                         }
+                        let at = At {
+                            token: key,
+                            place: Place::ApiKey,
+                        };
+                        if let Some(hit) = cache::get(parts, &at.token, at.place) {
+                            return self.rerun(parts, v, at, hit).await;
+                        }
                         // A key is on no allowlist: its record is what says it is good.
                         v.allowlist = false;
-                        (self.verify_api_key(parts, &key).await?, None)
+                        let passed = self.verify_api_key(parts, &at.token, v.rate).await?;
+                        counted = passed.counted;
+                        (passed.claims, Some(at))
                     }
                     (None, None) if credentials == Credentials::API_KEY => {
                         return Err(AuthError::ApiKey(ApiKeyFailure::Missing).into());
@@ -83,10 +102,12 @@ impl Auth {
                         }
                         let at = At {
                             token: found.token.into(),
-                            location: found.location,
-                            dpop: found.dpop,
+                            place: Place::Token {
+                                location: found.location,
+                                dpop: found.dpop,
+                            },
                         };
-                        if let Some(hit) = cache::get(parts, &at.token, at.location, at.dpop) {
+                        if let Some(hit) = cache::get(parts, &at.token, at.place) {
                             return self.rerun(parts, v, at, hit).await;
                         }
                         (self.verify_token(&at.token).await?, Some(at))
@@ -105,15 +126,18 @@ impl Auth {
         self.dpop_step(parts.as_deref_mut(), v.dpop, found.as_ref(), &claims)
             .await
             .map_err(refuse)?;
-        let rate = self
-            .live_step(parts.as_deref(), &v, v.live, &claims)
-            .await
-            .map_err(refuse)?;
+        let rate = match counted {
+            Some(rate) => rate,
+            None => self
+                .live_step(parts.as_deref(), &v, v.live, &claims)
+                .await
+                .map_err(refuse)?,
+        };
         if let (Some(at), Some(parts)) = (found, parts) {
             if let Some(sid) = &claims.sid {
                 self.touch_later(sid);
             }
-            cache::put(parts, &at.token, at.location, at.dpop, claims.clone(), csrf);
+            cache::put(parts, &at.token, at.place, claims.clone(), csrf);
         }
         // Freshness last: a retired refresh token presented to a route that wants a fresh
         // token of either type is reuse (step 6), whatever else it lacks.
@@ -145,7 +169,7 @@ impl Auth {
                 .csrf_step(Some(parts), &v, Some(&at), &claims)
                 .map_err(refuse)?
         {
-            cache::put(parts, &at.token, at.location, at.dpop, claims.clone(), true);
+            cache::put(parts, &at.token, at.place, claims.clone(), true);
         }
         let rate = self
             .live_step(Some(parts), &v, Live::Skip, &claims)
@@ -174,7 +198,7 @@ impl Auth {
         let (method, header) = match (v.csrf, found, parts) {
             (Csrf::Off, ..) => return Ok(false),
             (Csrf::Given { method, header }, ..) => (method, header),
-            (Csrf::Request, Some(at), Some(parts)) if at.location == TokenLocation::Cookies => {
+            (Csrf::Request, Some(at), Some(parts)) if at.place.is_cookie() => {
                 let header = parts
                     .headers
                     .get(config.csrf.header_name.as_str())
@@ -201,7 +225,7 @@ impl Auth {
             return Ok(());
         }
         let (proof, parts) = match (dpop, found, parts) {
-            (Dpop::Proof { .. }, Some(at), Some(parts)) if at.dpop => {
+            (Dpop::Proof { .. }, Some(at), Some(parts)) if at.place.is_dpop() => {
                 (Some(self.request_proof(parts, &at.token)?), Some(parts))
             }
             _ => (None, None),
@@ -226,7 +250,7 @@ impl Auth {
         if dpop == Dpop::NotChecked {
             return Ok(());
         }
-        if found.is_some_and(|at| at.dpop) {
+        if found.is_some_and(|at| at.place.is_dpop()) {
             return Err(AuthError::InvalidDpopProof {
                 reason: "this server was built without DPoP support (authx feature `oauth`)",
             });
@@ -276,9 +300,8 @@ impl Auth {
     }
 }
 
-/// Where a located token was found.
+/// A located credential and where it was found.
 struct At {
     token: Box<str>,
-    location: TokenLocation,
-    dpop: bool,
+    place: Place,
 }

@@ -6,7 +6,8 @@
 //! - `apikeys-owner:<owner>` and `apikeys-all`: sorted sets of ids scored by `created_at`, so
 //!   a listing is oldest first (then by id).
 //!
-//! A lookup by digest is one `HGETALL`; every other call is one script (atomic, one round
+//! A lookup by digest is one `HGETALL`, and a key request's lookup, revocation and rate limits
+//! are one script (`api_key_trip.rs`); every other call is one script (atomic, one round
 //! trip). In a cluster every key shares the prefix's hash tag, so one slot.
 
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use std::sync::LazyLock;
 use redis::Script;
 
 use super::{RedisStore, unavailable};
-use crate::store::{ApiKeyRecord, ApiKeyStore, StoreError};
+use crate::store::{ApiKeyRecord, ApiKeyStore, KeyCharge, KeyTrip, StoreError};
 
 /// Creates a key unless its record KEYS[1] or its id index KEYS[2] exists: the hash (fields and
 /// values from ARGV[5] on, with `call` ARGV[1]), the index (ARGV[3], the digest), and id
@@ -119,7 +120,7 @@ return out",
 });
 
 impl RedisStore {
-    fn api_key_key(&self, digest: &str) -> String {
+    pub(super) fn api_key_key(&self, digest: &str) -> String {
         format!("{}apikey:{digest}", self.prefix)
     }
 
@@ -195,13 +196,15 @@ fn key_fields(r: &ApiKeyRecord) -> Vec<(&'static str, String)> {
     fields
 }
 
-fn corrupt(field: &str, why: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(field: &str, why: impl std::fmt::Display) -> StoreError {
     StoreError::unavailable(format!("API key record: field {field} {why}"))
 }
 
 /// A record read back (`None` for an empty hash). A field missing or not parsing is an error,
 /// never a default (an empty `allowed_ips` lets any address in).
-fn key_from_map(mut m: HashMap<String, String>) -> Result<Option<ApiKeyRecord>, StoreError> {
+pub(super) fn key_from_map(
+    mut m: HashMap<String, String>,
+) -> Result<Option<ApiKeyRecord>, StoreError> {
     if m.is_empty() {
         return Ok(None);
     }
@@ -301,6 +304,16 @@ impl ApiKeyStore for RedisStore {
         self.update_key(id, "last_used_at", at, "set", false)
             .await
             .map(|_| ())
+    }
+
+    /// One script (`api_key_trip.rs`).
+    async fn key_within_rate(
+        &self,
+        digest: &str,
+        now: i64,
+        charges: &[KeyCharge<'_>],
+    ) -> Option<Result<KeyTrip, StoreError>> {
+        Some(self.key_trip(digest, now, charges).await)
     }
 
     /// Waits for replicas (`wait_replicas`) as a revocation does.

@@ -3,6 +3,7 @@
 #[cfg(feature = "redis-cluster")]
 mod acked;
 mod allowlist;
+mod api_key_trip;
 mod api_keys;
 mod cluster;
 #[cfg(feature = "redis-cluster")]

@@ -289,52 +289,44 @@ redis.call('DEL', KEYS[1])
 return n"
 }
 
-/// GCRA's decision on Redis's own clock, up to the refusal: what [`GCRA`] and [`GCRA_PEEK`]
-/// share, so a peek and a check cannot disagree. The allowed path follows, with `new_tat`,
-/// `ahead`, `window` and `interval` in scope.
-macro_rules! gcra_decision {
-    () => {
-        r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local ahead = new_tat - now
-if ahead > window then
-  return {0, 0, tat - now, ahead - window}
-end"
-    };
-}
-
-/// The answer of an allowed request, after `gcra_decision!`.
-macro_rules! gcra_allowed {
-    () => {
-        r"
-return {1, math.floor((window - ahead) / interval), ahead, 0}"
-    };
-}
-
-/// GCRA on Redis's own clock: one atomic script per decision, one round trip.
-const GCRA_SRC: &str = concat!(
-    gcra_decision!(),
-    r"
-redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil(ahead / 1000) + 1)",
-    gcra_allowed!()
-);
+/// `gcra(key, interval, window, write)`: GCRA's decision for `key` on Redis's own clock
+/// (interval and window in microseconds), `{allowed, remaining, reset, retry}`, recorded when
+/// allowed and `write`. What every rate script shares, so a peek, a check and a check folded
+/// into another round trip cannot disagree.
+pub(super) const GCRA_FN: &str = r"
+local function gcra(key, interval, window, write)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local ahead = new_tat - now
+  if ahead > window then
+    return {0, 0, tat - now, ahead - window}
+  end
+  if write then
+    redis.call('SET', key, string.format('%d', new_tat), 'PX', math.ceil(ahead / 1000) + 1)
+  end
+  return {1, math.floor((window - ahead) / interval), ahead, 0}
+end
+";
 
 script! {
     /// A rate decision for KEYS[1] (interval ARGV[1] and window ARGV[2], microseconds):
-    /// `{allowed, remaining, reset, retry}`.
-    GCRA = GCRA_SRC
+    /// `{allowed, remaining, reset, retry}`. One atomic script, one round trip.
+    GCRA = &format!(
+        "{GCRA_FN}
+return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), true)"
+    )
 }
 
 script! {
     /// [`GCRA`]'s decision for KEYS[1] now, with its arithmetic, and nothing written: a
     /// [`RateLimiter::peek`](crate::store::rate::RateLimiter::peek).
-    GCRA_PEEK = concat!(gcra_decision!(), gcra_allowed!())
+    GCRA_PEEK = &format!(
+        "{GCRA_FN}
+return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), false)"
+    )
 }
 
 script! {
@@ -343,7 +335,7 @@ script! {
     /// subject's end record) ends the session: then `{-1, 0, 0, 0}` and nothing is counted. A
     /// token's revocation, its session's end and its rate limit in one round trip.
     GCRA_UNLESS_REVOKED = &format!(
-        "{ENDED_FN}
+        "{ENDED_FN}{GCRA_FN}
 local rate = table.remove(KEYS)
 if #ARGV > 2 and ended(table.remove(KEYS), ARGV[3], ARGV[4]) then
   return {{-1, 0, 0, 0}}
@@ -351,7 +343,6 @@ end
 if #KEYS > 0 and redis.call('EXISTS', unpack(KEYS)) > 0 then
   return {{-1, 0, 0, 0}}
 end
-KEYS[1] = rate
-{GCRA_SRC}"
+return gcra(rate, tonumber(ARGV[1]), tonumber(ARGV[2]), true)"
     )
 }

@@ -17,20 +17,22 @@
 //! [`families`] ([`FamilyStore`](crate::store::FamilyStore)), [`replay`]
 //! ([`ReplayStore`](crate::store::ReplayStore)), [`session_store`]
 //! ([`SessionStore`](crate::store::SessionStore)), [`allowlist`]
-//! ([`AllowlistStore`](crate::store::AllowlistStore)) and [`api_keys`]
-//! ([`ApiKeyStore`](crate::store::ApiKeyStore)); [`conformance`] runs them all, then the
+//! ([`AllowlistStore`](crate::store::AllowlistStore)) and [`api_keys`] with
+//! [`key_within_rate`] ([`ApiKeyStore`](crate::store::ApiKeyStore)); [`conformance`] runs them all, then the
 //! engine on these stores.
 //!
 //! Each check panics with a message naming what the store got wrong. Keys and subjects are
 //! random, so the suite can run against a shared database or Redis. [`conformance`] takes a
 //! few seconds: [`expiry`] and [`replay`] wait for an entry to expire.
 
+mod api_key_trip;
 mod api_keys;
 mod ends;
 mod engine;
 mod families;
 mod replay;
 
+pub use api_key_trip::key_within_rate;
 pub use api_keys::api_keys;
 pub use ends::{session_cap, session_ends, session_pages, stale_ends};
 pub use families::families;
@@ -53,6 +55,7 @@ pub async fn conformance(stores: &Stores) {
     session_store(stores).await;
     allowlist(stores).await;
     api_keys(stores).await;
+    key_within_rate(stores).await;
     engine::engine(stores.clone()).await;
 }
 
