@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::{ClaimsMapping, IssuerConfig};
 use crate::error::{AuthError, DecodeFailure};
-use crate::token::{Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenType};
+use crate::token::{API_KEY_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS, TokenType};
 
 /// Checks the registered claims of a provider token whose signature verified, then maps it.
 pub(crate) fn check_and_map(
@@ -76,6 +76,7 @@ pub(crate) fn check_and_map(
         payload.remove(*name);
     }
     payload.remove(KIND_CLAIM);
+    payload.remove(API_KEY_CLAIM);
     if let Some(kind) = login_type {
         payload.insert(KIND_CLAIM.into(), kind);
     }

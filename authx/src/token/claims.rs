@@ -24,6 +24,12 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "auth_time",
 ];
 
+/// The extra claim naming the API key that claims stand for (see
+/// [`guide::api_keys`](crate::guide::api_keys)): authx writes it only into an API key's claims,
+/// so no token may carry it. Extra data given to [`TokenBuilder::extra`](crate::TokenBuilder::extra)
+/// cannot set it, a token that carries it is refused, and an identity provider's is dropped.
+pub const API_KEY_CLAIM: &str = "api_key_name";
+
 /// Where a token carries its user kind: AuthX's `login_type`, in the extra data.
 pub const KIND_CLAIM: &str = "login_type";
 

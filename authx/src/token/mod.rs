@@ -32,8 +32,8 @@ pub use crate::config::{Algorithm, UnknownAlgorithm};
 pub use backend::name as crypto_backend;
 pub use checked::{FreshClaims, RefreshClaims};
 pub use claims::{
-    ACR_CLAIM, AMR_CLAIM, CLIENT_ID_CLAIM, CNF_CLAIM, Claims, Extra, KIND_CLAIM, RESERVED_CLAIMS,
-    TokenPair, TokenType,
+    ACR_CLAIM, AMR_CLAIM, API_KEY_CLAIM, CLIENT_ID_CLAIM, CNF_CLAIM, Claims, Extra, KIND_CLAIM,
+    RESERVED_CLAIMS, TokenPair, TokenType,
 };
 pub use error::{DecodeFailure, IssueError, TokenError};
 pub use key_file::{KeyFile, KeyFileError, RetiredKey, SigningKeyEntry};
@@ -204,8 +204,8 @@ impl<'a> TokenBuilder<'a> {
     /// Extra data, flattened into the claims. Must serialize to a JSON object whose keys are
     /// not in [`RESERVED_CLAIMS`], nor the claims only the builder sets (`acr`, `amr`, `cnf`,
     /// `client_id`: [`acr`](Self::acr), [`amr`](Self::amr), [`dpop_jkt`](Self::dpop_jkt) and
-    /// the configuration), so data from users can never claim an MFA login or a key binding;
-    /// otherwise [`issue`](Self::issue) fails.
+    /// the configuration), nor [`API_KEY_CLAIM`], so data from users can never claim an MFA
+    /// login, a key binding or an API key; otherwise [`issue`](Self::issue) fails.
     pub fn extra(mut self, data: impl serde::Serialize) -> Self {
         self.extra = extra_data(data).and_then(|extra| {
             match extra.keys().find(|k| BUILDER_CLAIMS.contains(&k.as_str())) {
@@ -354,12 +354,14 @@ pub(crate) fn valid_id(id: &str) -> bool {
 }
 
 /// Extra data as a JSON object (`null` is none).
-/// Claims only the builder writes into the extra data.
+/// Claims only the builder writes into the extra data, and the one only an API key's claims
+/// carry.
 const BUILDER_CLAIMS: &[&str] = &[
     claims::ACR_CLAIM,
     claims::AMR_CLAIM,
     claims::CNF_CLAIM,
     claims::CLIENT_ID_CLAIM,
+    claims::API_KEY_CLAIM,
 ];
 
 fn extra_data(data: impl serde::Serialize) -> Result<Extra, IssueError> {

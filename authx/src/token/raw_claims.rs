@@ -165,6 +165,12 @@ impl<'de> Deserialize<'de> for RawClaims {
                     let i = match field {
                         Field::Known(i) => i,
                         Field::Other(name) => {
+                            if name == super::claims::API_KEY_CLAIM {
+                                // Only an API key's claims carry it, never a token.
+                                return Err(de::Error::custom(format!(
+                                    "claim `{name}` is reserved for API keys"
+                                )));
+                            }
                             let value = map.next_value()?;
                             if c.extra.contains_key(&name) {
                                 return Err(de::Error::custom(format!("claim `{name}` twice")));

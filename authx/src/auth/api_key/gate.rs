@@ -1,24 +1,67 @@
 //! The failed-lookup limit's local half. The limiter (shared, exact across instances) is
-//! charged after a lookup fails; this instance also remembers what each client IP has left
-//! (a GCRA bucket refills one failure per `window / count`), and holds a gate per IP with a
-//! lookup under way: a lookup takes one of its permits, a failed one keeps it, so no more of
-//! an IP's lookups start than it has failures left, even when its guesses arrive together.
+//! charged after a lookup fails; each instance also keeps, per client IP, what the limiter
+//! last said it had left (a GCRA bucket refills one failure per `window / count`) and how many
+//! of its lookups are under way, and lets a lookup start only while fewer are under way than
+//! it has failures left. An address this instance knows nothing of yet gets one lookup at a
+//! time until one answers (a key found, or the limiter's count). So a burst of guesses sent
+//! together costs at most as many lookups as the address has failures left here, and at most
+//! one on an instance that has not met the address before.
+//!
+//! Nothing waits on a count that cannot change: a lookup waits only while others of its
+//! address are under way, and each of them ends (within the store timeout) by waking it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 
-/// How many client IPs one instance remembers.
-const MEMORY: usize = super::super::session::TOUCH_MEMORY;
+/// How many client IPs one instance remembers before it forgets the idle ones (and, when
+/// most are not idle, every one with no lookup under way: the limiter still counts exactly,
+/// an address forgotten only starts again at one lookup at a time).
+const MEMORY: usize = 50_000;
 
 /// Per-instance state of the failed-lookup limit.
 #[derive(Default)]
 pub(crate) struct Lookups {
-    /// What client IPs had left at their last failure.
-    left: Mutex<HashMap<String, Left>>,
-    /// One semaphore per client IP with a lookup under way (none otherwise).
-    gates: Mutex<HashMap<String, Arc<Semaphore>>>,
+    ips: Mutex<HashMap<String, Ip>>,
+}
+
+/// One client IP.
+struct Ip {
+    under_way: u32,
+    /// What the limiter said at its last failure, if it failed.
+    left: Option<Left>,
+    /// A lookup of it found a key: it may have as many under way as a fresh bucket allows.
+    found: bool,
+    /// Wakes its waiting lookups when one under way ends.
+    ended: Arc<Notify>,
+}
+
+impl Ip {
+    fn new() -> Self {
+        Ip {
+            under_way: 0,
+            left: None,
+            found: false,
+            ended: Arc::new(Notify::new()),
+        }
+    }
+
+    /// How many of its lookups may be under way at `now`.
+    fn allowed(&self, count: u32, now: i64) -> u32 {
+        match (&self.left, self.found) {
+            (Some(left), _) => left.now(now),
+            (None, true) => count,
+            (None, false) => 1,
+        }
+    }
+
+    /// Nothing under way, nobody waiting, and nothing to remember at `now`.
+    fn idle(&self, now: i64) -> bool {
+        self.under_way == 0
+            && Arc::strong_count(&self.ended) == 1
+            && self.left.is_none_or(|l| l.now(now) >= l.count)
+    }
 }
 
 /// What a client IP had left at its last failure (times in microseconds).
@@ -38,7 +81,8 @@ impl Left {
         if now < self.until {
             return 0;
         }
-        let refilled = (now - self.at) / self.interval.max(1);
+        // A clock stepping back refills nothing.
+        let refilled = (now - self.at).max(0) / self.interval.max(1);
         u32::try_from(refilled)
             .unwrap_or(u32::MAX)
             .saturating_add(self.failures)
@@ -51,26 +95,28 @@ impl Left {
     }
 }
 
-/// A lookup under way for one client IP. Dropped, its permit goes back (the lookup found a
-/// key); [`Lookups::failed`] keeps it.
+/// A lookup under way for one client IP: dropped, it ended without a failure to count (a key
+/// was found, or the store failed); [`Lookups::failed`] ends it with the limiter's count.
 pub(crate) struct Pass<'a> {
     lookups: &'a Lookups,
     ip: String,
-    gate: Arc<Semaphore>,
-    permit: Option<OwnedSemaphorePermit>,
+    /// What to record when it ends: whether a key was found.
+    found: bool,
+    ended: bool,
+}
+
+impl Pass<'_> {
+    /// The lookup found a key.
+    pub(crate) fn found(mut self) {
+        self.found = true;
+    }
 }
 
 impl Drop for Pass<'_> {
     fn drop(&mut self) {
-        let mut gates = lock(&self.lookups.gates);
-        drop(self.permit.take());
-        // Clones are made under this lock: two references left are the map's and this one.
-        if Arc::strong_count(&self.gate) == 2
-            && gates
-                .get(&self.ip)
-                .is_some_and(|g| Arc::ptr_eq(g, &self.gate))
-        {
-            gates.remove(&self.ip);
+        if !self.ended {
+            let found = self.found;
+            self.lookups.end(&self.ip, |ip| ip.found |= found);
         }
     }
 }
@@ -78,77 +124,93 @@ impl Drop for Pass<'_> {
 impl Lookups {
     /// `Some(until)` (microseconds) while `ip` has no failure left at `now`.
     pub(crate) fn blocked(&self, ip: &str, now: i64) -> Option<i64> {
-        let left = *lock(&self.left).get(ip)?;
+        let ips = lock(&self.ips);
+        let left = ips.get(ip)?.left?;
         (left.now(now) == 0).then(|| left.next())
     }
 
-    /// Waits for one of `ip`'s permits: as many as it has failures left (`count` for an IP
-    /// without failures). Whoever waited asks [`blocked`](Self::blocked) again: the lookups
-    /// before it may have used its failures up (the gate then closes and nobody waits).
-    pub(crate) async fn enter(&self, ip: &str, count: u32, now: i64) -> Pass<'_> {
-        let gate = {
-            let mut gates = lock(&self.gates);
-            if gates.len() >= MEMORY {
-                // Gates of waiters that gave up (their request was dropped): nobody holds them.
-                gates.retain(|_, g| Arc::strong_count(g) > 1);
-            }
-            let left = lock(&self.left).get(ip).map_or(count, |l| l.now(now));
-            let fresh = || Arc::new(Semaphore::new(usize::try_from(left.max(1)).unwrap_or(1)));
-            let gate = gates.entry(ip.to_owned()).or_insert_with(fresh);
-            if gate.is_closed() {
-                // Closed when the IP ran out, and kept by a waiter that gave up: the IP has
-                // failures again (the caller asked `blocked`), so a gate of what it has left.
-                *gate = fresh();
-            }
-            gate.clone()
-        };
-        let permit = gate.clone().acquire_owned().await.ok();
-        Pass {
-            lookups: self,
-            ip: ip.to_owned(),
-            gate,
-            permit,
+    /// Starts one of `ip`'s lookups once fewer are under way than it may have (see the module
+    /// docs), reading the time from `now` each time it looks. `None`: it has no failure left
+    /// and nothing under way, so it is refused.
+    pub(crate) async fn enter(
+        &self,
+        ip: &str,
+        count: u32,
+        now: impl Fn() -> i64,
+    ) -> Option<Pass<'_>> {
+        loop {
+            let ended = {
+                let mut ips = lock(&self.ips);
+                if ips.len() >= MEMORY && !ips.contains_key(ip) {
+                    let t = now();
+                    ips.retain(|_, ip| !ip.idle(t));
+                    if ips.len() > MEMORY / 2 {
+                        ips.retain(|_, ip| ip.under_way > 0 || Arc::strong_count(&ip.ended) > 1);
+                    }
+                }
+                let state = ips.entry(ip.to_owned()).or_insert_with(Ip::new);
+                let allowed = state.allowed(count, now());
+                if state.under_way < allowed {
+                    state.under_way += 1;
+                    return Some(Pass {
+                        lookups: self,
+                        ip: ip.to_owned(),
+                        found: false,
+                        ended: false,
+                    });
+                }
+                if state.under_way == 0 {
+                    return None;
+                }
+                // Registered before the lock goes, so an end between then and the wait wakes it.
+                let mut ended = Box::pin(state.ended.clone().notified_owned());
+                ended.as_mut().enable();
+                ended
+            };
+            ended.await;
         }
     }
 
-    /// `pass`'s lookup failed and was charged: `ip` has `failures` left at `now` (`until`:
-    /// refused until then), one more every `interval`. The permit is kept; with nothing left,
-    /// the gate closes, so whoever waits on it is answered at once.
+    /// `pass`'s lookup failed and was charged: `ip` has `charged.failures` left (one more
+    /// every `charged.interval`), refused until `charged.until` when the limiter refused it.
     pub(crate) fn failed(&self, mut pass: Pass<'_>, charged: Charged) {
-        if let Some(permit) = pass.permit.take() {
-            permit.forget();
-        }
-        if charged.failures == 0 {
-            pass.gate.close();
-        }
-        let mut left = lock(&self.left);
-        if left.len() >= MEMORY {
-            let now = charged.at;
-            left.retain(|_, l| l.now(now) < l.count);
-        }
-        if left.len() >= MEMORY {
-            // Still full of IPs with failures: the one refilling first goes.
-            let first = left.iter().min_by_key(|(_, l)| l.next());
-            if let Some(first) = first.map(|(k, _)| k.clone()) {
-                left.remove(&first);
-            }
-        }
-        left.insert(
-            pass.ip.clone(),
-            Left {
+        pass.ended = true;
+        self.end(&pass.ip, |ip| {
+            ip.left = Some(Left {
                 failures: charged.failures,
                 at: charged.at,
                 interval: charged.interval,
                 count: charged.count,
                 until: charged.until,
-            },
-        );
+            });
+        });
     }
 
-    /// How many client IPs have a lookup under way (tests).
+    /// One of `ip`'s lookups ended: `record` what it learnt, wake its waiters, and forget the
+    /// address when nothing is left to remember.
+    fn end(&self, ip: &str, record: impl FnOnce(&mut Ip)) {
+        let mut ips = lock(&self.ips);
+        let Some(state) = ips.get_mut(ip) else {
+            return;
+        };
+        state.under_way = state.under_way.saturating_sub(1);
+        record(state);
+        state.ended.notify_waiters();
+        // An address whose key was found is kept (it may have many lookups at once) until
+        // memory runs short; one with nothing to say is forgotten now.
+        if state.under_way == 0
+            && Arc::strong_count(&state.ended) == 1
+            && state.left.is_none()
+            && !state.found
+        {
+            ips.remove(ip);
+        }
+    }
+
+    /// How many client IPs are remembered (tests).
     #[cfg(test)]
-    fn gates(&self) -> usize {
-        lock(&self.gates).len()
+    fn remembered(&self) -> usize {
+        lock(&self.ips).len()
     }
 }
 

@@ -4,8 +4,8 @@
 //!
 //! In order: the client IP's failed lookups (an IP past
 //! [`failed_lookups`](crate::config::ApiKeyConfig::failed_lookups) is refused with `429` before
-//! anything else, and no more of its lookups run at once than that limit allows failures:
-//! see `gate.rs`), the key's form and checksum (a typo costs no store call), the record by the
+//! anything else, and no more of its lookups run at once than it has failures left: see
+//! `gate.rs`), the key's form and checksum (a typo costs no store call), the record by the
 //! key's keyed digest (compared in constant time), revoked, expired, the addresses it allows,
 //! its own rate limit; its last use is written at most once per touch interval. Where the key
 //! store is also the revocation store and rate limiter (Redis), the lookup, the key's
@@ -21,7 +21,7 @@ use std::time::Duration;
 use http::request::Parts;
 
 use super::Auth;
-use super::verification::RateCharge;
+use super::verification::{RateCharge, Refusal};
 use crate::api_key::format;
 use crate::error::{ApiKeyFailure, AuthError};
 use crate::guard::{RateKeyRule, RateRule};
@@ -59,8 +59,8 @@ pub(crate) struct KeyUsed {
     pub(crate) service: bool,
 }
 
-/// The claims' extra value naming the key, as `Claims::extra["api_key_name"]`.
-pub(crate) const KEY_NAME_CLAIM: &str = "api_key_name";
+/// The claims' extra value naming the key, which no token may carry.
+pub(crate) const KEY_NAME_CLAIM: &str = crate::token::API_KEY_CLAIM;
 
 impl Auth {
     /// The API-key step: the claims the key stands for, or why it is refused. `route` is
@@ -72,7 +72,7 @@ impl Auth {
         parts: &mut Parts,
         key: &str,
         route: Option<RateCharge<'_>>,
-    ) -> Result<KeyPassed, AuthError> {
+    ) -> Result<KeyPassed, Refusal> {
         let config = &self.config().api_keys;
         let (count, window) = failed_lookup_limit(&config.failed_lookups);
         let ip = self.client_ip(parts);
@@ -86,18 +86,19 @@ impl Auth {
         let pass = match &failures {
             Some(failures) => {
                 self.still_blocked(failures, count)?;
-                // No more of this address's lookups at once than it has failures left: the
-                // ones waiting ask again once those before them were charged.
-                let now = self.inner.clock.now_micros();
-                let pass = lookups.enter(failures, count, now).await;
-                self.still_blocked(failures, count)?;
-                Some(pass)
+                // No more of this address's lookups at once than it has failures left (see
+                // `gate.rs`): the ones waiting look again as those before them end.
+                let clock = &self.inner.clock;
+                match lookups.enter(failures, count, || clock.now_micros()).await {
+                    Some(pass) => Some(pass),
+                    None => return Err(self.refused_now(failures, count).into()),
+                }
             }
             None => None,
         };
         let Some(pepper) = &config.pepper else {
             tracing::error!("authx: an API key arrived and no api_keys.pepper is configured");
-            return Err(AuthError::ApiKey(ApiKeyFailure::Invalid));
+            return Err(AuthError::ApiKey(ApiKeyFailure::Invalid).into());
         };
         let mut found = None;
         // The route's limit joins the round trip when its bucket is known before the lookup
@@ -124,7 +125,7 @@ impl Auth {
         }
         let Some((record, checked)) = found else {
             let Some(failures) = failures else {
-                return Err(AuthError::ApiKey(ApiKeyFailure::Invalid));
+                return Err(AuthError::ApiKey(ApiKeyFailure::Invalid).into());
             };
             let charged = self.rate_limiter().check(&failures, count, window);
             let after = self.store_call(charged).await?;
@@ -146,54 +147,84 @@ impl Auth {
             return Err(match after.allowed {
                 true => AuthError::ApiKey(ApiKeyFailure::Invalid),
                 false => limited(after),
-            });
+            }
+            .into());
         };
         // Found: the address's next lookup may start.
-        drop(pass);
+        if let Some(pass) = pass {
+            pass.found();
+        }
         let now = self.now();
-        usable(&record, now)?;
+        let claims = Arc::new(claims_of(&record));
+        // Refusals from here name the key's subject (the decision event, the logs).
+        let refuse = |error| Refusal {
+            error,
+            claims: Some(claims.clone()),
+        };
+        usable(&record, now).map_err(refuse)?;
         if !record.allowed_ips.is_empty() {
             // Checked when the key was created; a record that no longer parses allows nothing.
             let allowed = TrustedProxies::parse(&record.allowed_ips)
                 .is_ok_and(|nets| ip.addr().is_some_and(|a| nets.contains(a)));
             if !allowed {
-                return Err(AuthError::ApiKey(ApiKeyFailure::Address));
+                return Err(refuse(AuthError::ApiKey(ApiKeyFailure::Address)));
             }
         }
-        let claims = Arc::new(claims_of(&record));
         parts.extensions.insert(KeyUsed {
             claims: claims.clone(),
             id: record.id.as_str().into(),
             name: record.name.as_str().into(),
             service: record.service,
         });
-        let counted = match checked {
-            KeyChecked::Revoked => return Err(AuthError::Revoked),
-            KeyChecked::Counted(decisions) => {
-                let mut decisions = decisions.into_iter();
-                if let Some(tier) = decisions.next().flatten() {
-                    self.rate_outcome(TIER_ROUTE, Ok(tier))?;
-                }
-                match (route, &route_bucket) {
-                    (Some(charge), Some(_)) => {
-                        let decided = decisions.next().flatten().ok_or_else(|| {
-                            AuthError::StoreUnavailable(crate::store::StoreError::unavailable(
-                                "the key script counted no route",
-                            ))
-                        })?;
-                        Some(self.rate_outcome(charge.route, Ok(decided))?)
-                    }
-                    (Some(_), None) => None,
-                    (None, _) => Some(None),
-                }
-            }
-            _ => {
-                self.tier_step(parts, &record, &claims).await?;
-                None
-            }
-        };
+        // A route limit keyed by subject or a custom key is left to the liveness step.
+        let deferred = route.is_some() && route_bucket.is_none();
+        let counted = self
+            .counted(
+                parts,
+                &record,
+                &claims,
+                checked,
+                route.filter(|_| !deferred),
+            )
+            .await
+            .map_err(refuse)?
+            .filter(|_| !deferred);
         self.touch_key_later(&record, now);
         Ok(KeyPassed { claims, counted })
+    }
+
+    /// The liveness and limits the lookup's round trip answered (`checked`), as
+    /// [`KeyPassed::counted`]; `route` is the route's limit when the trip counted it. A key
+    /// only read has its tier counted here, and its liveness and the route's limit are left
+    /// to the liveness step.
+    async fn counted(
+        &self,
+        parts: &Parts,
+        record: &ApiKeyRecord,
+        claims: &Claims,
+        checked: KeyChecked,
+        route: Option<RateCharge<'_>>,
+    ) -> Result<Option<Option<RateDecision>>, AuthError> {
+        let KeyChecked::Counted(decisions) = checked else {
+            if checked == KeyChecked::Revoked {
+                return Err(AuthError::Revoked);
+            }
+            self.tier_step(parts, record, claims).await?;
+            return Ok(None);
+        };
+        let mut decisions = decisions.into_iter();
+        if let Some(tier) = decisions.next().flatten() {
+            self.rate_outcome(TIER_ROUTE, Ok(tier))?;
+        }
+        let Some(charge) = route else {
+            return Ok(Some(None));
+        };
+        let decided = decisions.next().flatten().ok_or_else(|| {
+            AuthError::StoreUnavailable(crate::store::StoreError::unavailable(
+                "the key script counted no route",
+            ))
+        })?;
+        Ok(Some(self.rate_outcome(charge.route, Ok(decided))?))
     }
 
     /// The record of `digest`: with its liveness and `charges` in one round trip where the
@@ -267,6 +298,18 @@ impl Auth {
         })
     }
 
+    /// The `429` of an address found out of failures while waiting.
+    fn refused_now(&self, failures: &str, count: u32) -> AuthError {
+        let wait = Duration::from_secs(1);
+        self.still_blocked(failures, count)
+            .err()
+            .unwrap_or(AuthError::RateLimited {
+                retry_after: wait,
+                limit: count,
+                reset: wait,
+            })
+    }
+
     /// Records the key's use, in the background, unless it was recorded within the touch
     /// interval (by the record, or by this process since).
     fn touch_key_later(&self, record: &ApiKeyRecord, now: i64) {
@@ -338,7 +381,8 @@ pub(crate) fn subject_of(record: &ApiKeyRecord) -> String {
 /// What a service account's subject starts with.
 pub(crate) const SERVICE_PREFIX: &str = "service:";
 
-/// Claims that stand for an API key (they carry its name).
+/// Claims that stand for an API key: they carry its name, which no verified token can (the
+/// claim is refused when a token carries it, and dropped from an identity provider's).
 pub(crate) fn is_key_claims(claims: &Claims) -> bool {
     claims.extra.contains_key(KEY_NAME_CLAIM)
 }
