@@ -61,12 +61,22 @@ fn guard(c: &mut Criterion) {
         Some(variants::auth(stores))
     });
     match redis {
-        Some(auth) => apps.push((
-            "protect(access, scopes) redis",
-            variants::protect_scopes(auth.clone()),
-            "authorization",
-            format!("Bearer {}", variants::token(&auth)),
-        )),
+        Some(auth) => {
+            apps.push((
+                "protect(access, scopes) redis",
+                variants::protect_scopes(auth.clone()),
+                "authorization",
+                format!("Bearer {}", variants::token(&auth)),
+            ));
+            // One round trip: the record, its revocation and its limits in one script.
+            let key = rt.block_on(variants::api_key(&auth));
+            apps.push((
+                "protect(api_key, scopes) redis",
+                variants::protect_api_key(auth.clone()),
+                "x-api-key",
+                key,
+            ));
+        }
         None => eprintln!(
             "redis unreachable at {}, left out",
             authx_bench::redis_url()
