@@ -26,7 +26,7 @@ pub const RESERVED_CLAIMS: &[&str] = &[
 
 /// The extra claim naming the API key that claims stand for (see
 /// [`guide::api_keys`](crate::guide::api_keys)): authx writes it only into an API key's claims,
-/// so no token may carry it. Extra data given to [`TokenBuilder::extra`](crate::TokenBuilder::extra)
+/// so no token may carry it. Extra data given to [`TokenBuilder::extra`](crate::token::TokenBuilder::extra)
 /// cannot set it, a token that carries it is refused, and an identity provider's is dropped.
 pub const API_KEY_CLAIM: &str = "api_key_name";
 
