@@ -154,8 +154,9 @@ fn keys_made_by_the_cli_open_a_service_on_the_same_store() {
         "{}",
         rotated.stderr
     );
-    assert_eq!(send(&old_key), (200, "ci".to_owned()));
-    assert_eq!(send(&new_key), (200, "ci".to_owned()));
+    // A service account's keys act as `service:<name>`, never as the user `ci`.
+    assert_eq!(send(&old_key), (200, "service:ci".to_owned()));
+    assert_eq!(send(&new_key), (200, "service:ci".to_owned()));
 
     // JSON lines; run from inside a runtime too (the command takes a thread of its own).
     let listed = runtime.block_on(async { authx(&["apikey", "list", "--json"], &env).ok() });
