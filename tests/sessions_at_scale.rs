@@ -217,7 +217,7 @@ async fn at_scale(url: &str, backend: &str) {
     if backend == "redis" {
         seed_through_store(&raw, &sessions).await;
     } else {
-        seed_sql(url, &sessions).await;
+        seed_sql(url, &sessions, 0).await;
     }
     println!(
         "{backend}: seeded {SESSIONS} sessions in {:?}",
@@ -312,7 +312,7 @@ async fn seed_through_store(raw: &authx::Stores, sessions: &[Session]) {
 /// Seeds `sessions` into the SQL store at `url` (already migrated by `connect`): multi-row
 /// `INSERT`s of [`SEED_BATCH`] rows, with the columns and values `SqlStore::create_session`
 /// writes for a `Session::new` with a generation (no client details, not revoked).
-async fn seed_sql(url: &str, sessions: &[Session]) {
+async fn seed_sql(url: &str, sessions: &[Session], revoked: i64) {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url)
         .await
@@ -322,7 +322,7 @@ async fn seed_sql(url: &str, sessions: &[Session]) {
             .map(|i| {
                 let p = i * 6;
                 format!(
-                    "(${}, ${}, ${}, ${}, ${}, NULL, NULL, NULL, NULL, 0, ${})",
+                    "(${}, ${}, ${}, ${}, ${}, NULL, NULL, NULL, NULL, {revoked}, ${})",
                     p + 1,
                     p + 2,
                     p + 3,
@@ -454,4 +454,90 @@ async fn the_session_cap_keeps_the_newest_within_one_second_on_postgres() {
         panic!("PostgreSQL at {url} is needed (set AUTHX_TEST_POSTGRES_URL): {e}")
     });
     the_cap_keeps_the_newest_within_one_second(stores).await;
+}
+
+/// A subject who logged in 20,000 times within the refresh lifetime, each older session ended
+/// by the cap (marked revoked, kept until it expires): the next login's cap count and a page of
+/// sessions must read the live sessions only, not step over the 20,000 (the PostgreSQL soak
+/// slowed down by that). The planner is asked, after `ANALYZE`, for the store's statements'
+/// shape.
+async fn login_skips_capped_sessions(url: &str, explain: &str, index_in_plan: &str) {
+    let stores = connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{url} is needed: {e}"));
+    let subject = format!("capped-{}", uuid::Uuid::new_v4());
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    let sessions: Vec<Session> = (0..20_000)
+        .map(|i| {
+            Session::new(
+                format!("{}.0", uuid::Uuid::new_v4()),
+                subject.clone(),
+                now - 20_000 + i,
+                now + 86_400,
+            )
+        })
+        .collect();
+    seed_sql(url, &sessions, 1).await;
+    let auth = Auth::builder(AuthConfig::builder().secret_key("k".repeat(32)).build())
+        .stores(stores)
+        .build()
+        .unwrap();
+    let session = auth
+        .sessions()
+        .create(&subject, SessionMeta::default())
+        .await
+        .unwrap();
+    assert_eq!(auth.sessions().list(&subject).await.unwrap().len(), 1);
+
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query("ANALYZE authx_sessions")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for shape in [
+        "SELECT COUNT(*) FROM authx_sessions WHERE subject = '{subject}' AND revoked = 0 \
+         AND expires_at > 0",
+        "SELECT id FROM authx_sessions WHERE subject = '{subject}' AND revoked = 0 \
+         AND expires_at > 0 ORDER BY created_at, id LIMIT 10",
+    ] {
+        let sql = format!("{explain} {}", shape.replace("{subject}", &subject));
+        let rows = sqlx::query(&sql).fetch_all(&pool).await.unwrap();
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                use sqlx::Row;
+                (0..r.len())
+                    .filter_map(|i| r.try_get::<String, _>(i).ok())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains(index_in_plan),
+            "{shape}: the plan does not use the index of live sessions:\n{plan}"
+        );
+    }
+    pool.close().await;
+    auth.sessions().revoke(&session.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_login_skips_the_sessions_the_cap_ended_on_postgres() {
+    login_skips_capped_sessions(&postgres_url(), "EXPLAIN", "authx_sessions_live").await;
+}
+
+#[tokio::test]
+async fn a_login_skips_the_sessions_the_cap_ended_on_sqlite() {
+    let db = std::env::temp_dir().join(format!("authx-capped-{}.db", uuid::Uuid::new_v4()));
+    let url = format!("sqlite://{}", db.display());
+    login_skips_capped_sessions(&url, "EXPLAIN QUERY PLAN", "authx_sessions_live").await;
+    let _ = std::fs::remove_file(db);
 }

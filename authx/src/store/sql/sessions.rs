@@ -134,8 +134,8 @@ impl SessionStore for SqlStore {
         after: Option<&SessionCursor>,
         limit: usize,
     ) -> Result<Vec<Session>, StoreError> {
-        // Served by the index on (subject, created_at, id): a page costs its own rows, and the
-        // revoked or ended ones it steps over until they expire.
+        // Served by the index of live sessions on (subject, created_at, id): a page costs its
+        // own rows, and the ended ones it steps over until they expire.
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM authx_sessions WHERE subject = $1 AND revoked = 0 \
              AND expires_at > $2 AND (created_at > $3 OR (created_at = $4 AND id > $5)) \
