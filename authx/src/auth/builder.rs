@@ -261,7 +261,10 @@ impl AuthBuilder {
                 forwarding,
                 clock,
                 config,
-                touched: Default::default(),
+                touched: crate::store::BoundedMap::with_hasher(
+                    super::session::TOUCH_MEMORY,
+                    crate::store::Overflow::Evict,
+                ),
                 key_lookups: Default::default(),
                 metadata_url,
                 on_refusal: self.on_refusal,

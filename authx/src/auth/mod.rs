@@ -102,7 +102,9 @@ struct Inner {
     /// [`ApiKeyStore::key_within_rate`](crate::store::ApiKeyStore::key_within_rate).
     key_trip: bool,
     clock: SharedClock,
-    touched: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    /// What this process recorded the use of lately (sessions, API keys), until the touch
+    /// interval has passed: see `Auth::first_touch`.
+    touched: crate::store::BoundedMap<(), crate::store::Fast>,
     /// Client IPs past their failed API-key lookups, and their lookups under way (see
     /// `auth/api_key/gate.rs`).
     key_lookups: api_key::Lookups,

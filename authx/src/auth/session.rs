@@ -28,7 +28,8 @@ const FAMILY_MARGIN_SECS: i64 = 60;
 /// The largest `device_info` a session keeps, serialized.
 const MAX_DEVICE_INFO: usize = 4096;
 
-/// Sessions remembered by the touch throttle before it starts over.
+/// Slots (sessions, API keys) the touch throttle remembers at most, each until its interval
+/// has passed; past this some are forgotten (touched again early), never refused.
 pub(super) const TOUCH_MEMORY: usize = 100_000;
 
 /// The revocation key of a token family (a login session, or a pair's own family).
@@ -249,21 +250,26 @@ impl Auth {
         Ok(pair)
     }
 
+    /// Whether `slot` (a session id, `apikey:<id>`) is to be touched now: `false` when this
+    /// process touched it within `interval` seconds. Remembers at most
+    /// [`TOUCH_MEMORY`] slots, each until its interval has passed.
+    pub(super) fn first_touch(&self, slot: &str, now: i64, interval: i64) -> bool {
+        let until = now.saturating_add(interval);
+        self.inner
+            .touched
+            .upsert(slot, now, |live| match live {
+                Some(_) => (None, false),
+                None => (Some(crate::store::Entry::new((), until)), true),
+            })
+            // A cache that evicts to make room never refuses.
+            .unwrap_or(true)
+    }
+
     /// Records use of a session, at most once a minute, off the request path.
     pub(crate) fn touch_later(&self, sid: &str) {
         let now = self.now();
-        {
-            let mut touched = self.inner.touched.lock().unwrap_or_else(|p| p.into_inner());
-            if touched
-                .get(sid)
-                .is_some_and(|t| now - t < TOUCH_INTERVAL_SECS)
-            {
-                return;
-            }
-            if touched.len() > TOUCH_MEMORY {
-                touched.clear();
-            }
-            touched.insert(sid.to_owned(), now);
+        if !self.first_touch(sid, now, TOUCH_INTERVAL_SECS) {
+            return;
         }
         let auth = self.clone();
         let sid = sid.to_owned();

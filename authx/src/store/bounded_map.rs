@@ -10,6 +10,11 @@
 //! does the [`Overflow`] policy apply. A full map of live entries is not swept again until the
 //! first of them can have expired, so a flood against it costs a comparison per call, not a
 //! walk of the map.
+//!
+//! Expired entries are also swept as a shard grows, before it is full: a new key in a shard
+//! that has doubled since its last sweep sweeps it (when something in it can have expired),
+//! and a sweep that leaves its table mostly empty shrinks it. So a map holds about twice what
+//! is live, not its capacity of expired keys, at an amortized constant cost per insert.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
@@ -45,11 +50,17 @@ impl<V> Entry<V> {
 
 const SHARDS: usize = 16;
 
+/// Below this many entries a shard is not swept as it grows, nor its table shrunk.
+const SWEEP_MIN: usize = 64;
+
 #[derive(Debug)]
 struct Shard<V, S> {
     map: HashMap<Box<str>, Entry<V>, S>,
     /// No entry of this shard expires before this (`i64::MAX` when it is empty).
     earliest: i64,
+    /// A new key when the shard holds this many sweeps it first: twice what its last sweep
+    /// left.
+    sweep_at: usize,
 }
 
 /// A bounded map of expiring entries, in shards. See the [module docs](self).
@@ -95,6 +106,7 @@ impl<V, S: BuildHasher + Default> BoundedMap<V, S> {
                     Mutex::new(Shard {
                         map: HashMap::with_hasher(S::default()),
                         earliest: i64::MAX,
+                        sweep_at: SWEEP_MIN,
                     })
                 })
                 .collect(),
@@ -174,6 +186,12 @@ impl<V, S: BuildHasher + Default> BoundedMap<V, S> {
     ) -> Result<R, StoreError> {
         let mut shard = self.lock(key);
         if !shard.map.contains_key(key) {
+            if shard.map.len() >= shard.sweep_at {
+                if now >= shard.earliest {
+                    self.sweep_shard(&mut shard, now);
+                }
+                shard.sweep_at = (shard.map.len() * 2).max(SWEEP_MIN);
+            }
             match self.overflow {
                 Overflow::Refuse if self.len() >= self.capacity => {
                     if now >= self.earliest.load(Ordering::SeqCst) {
@@ -304,8 +322,12 @@ impl<V, S: BuildHasher + Default> BoundedMap<V, S> {
             live
         });
         shard.earliest = earliest;
-        self.len
-            .fetch_sub(before - shard.map.len(), Ordering::SeqCst);
+        let len = shard.map.len();
+        self.len.fetch_sub(before - len, Ordering::SeqCst);
+        // A table sized for a burst long gone gives its memory back.
+        if shard.map.capacity() > 4 * len.max(SWEEP_MIN) {
+            shard.map.shrink_to(2 * len.max(SWEEP_MIN));
+        }
     }
 }
 

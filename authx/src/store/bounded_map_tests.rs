@@ -154,3 +154,31 @@ fn the_fast_hasher_spreads_keys_over_every_shard_and_finds_them() {
         );
     }
 }
+
+/// Keys that expire soon after they arrive (rate buckets of one-off client addresses, say) do
+/// not pile up until the map is full: as shards grow they are swept, so a map of a million
+/// keys' capacity that saw 200,000 keys, at most ~1,000 of them live at a time, holds a few
+/// thousand, and its tables stay sized for that.
+#[test]
+fn expired_keys_are_swept_as_shards_grow_long_before_the_map_is_full() {
+    for overflow in [Overflow::Refuse, Overflow::Evict] {
+        let map = BoundedMap::new(1_000_000, overflow);
+        for i in 0..200_000i64 {
+            // Key i lives 1,000 ticks from its arrival at tick i.
+            put(&map, &format!("ip{i}"), 0, i + 1_000, i).unwrap();
+            assert!(
+                map.len() <= 2 * 1_000 + 16 * 2 * SWEEP_MIN,
+                "{overflow:?}: {} entries held at tick {i}",
+                map.len()
+            );
+        }
+        // Later, a trickle of new keys sweeps every shard's expired ones.
+        for i in 0..2_000i64 {
+            put(&map, &format!("late{i}"), 0, 1_000_000, 500_000).unwrap();
+        }
+        assert!(map.len() <= 2_000 + 16 * SWEEP_MIN, "{}", map.len());
+        // Tables for a few thousand keys (under 256 KiB), not for 200,000 (about 6 MiB).
+        assert!(map.bytes() < 256 * 1024, "{} bytes", map.bytes());
+        assert!(get(&map, "late0", 500_000).is_some());
+    }
+}

@@ -15,7 +15,7 @@
 //! A key's claims held past their request (a WebSocket's re-checks) come back here:
 //! [`Auth::recheck_api_key`] reads the record again by id.
 
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::request::Parts;
@@ -242,20 +242,8 @@ impl Auth {
         if record.last_used_at.is_some_and(|at| now - at < interval) {
             return;
         }
-        {
-            let mut touched = self
-                .inner
-                .touched
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let slot = format!("apikey:{}", record.id);
-            if touched.get(&slot).is_some_and(|t| now - t < interval) {
-                return;
-            }
-            if touched.len() > super::session::TOUCH_MEMORY {
-                touched.clear();
-            }
-            touched.insert(slot, now);
+        if !self.first_touch(&format!("apikey:{}", record.id), now, interval) {
+            return;
         }
         let auth = self.clone();
         let id = record.id.clone();
