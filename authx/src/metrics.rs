@@ -11,6 +11,11 @@
 //! | `authx_api_key_requests_total` | counter | `key_id` (the first 1,000 key ids seen, then `other`), `outcome` |
 //! | `authx_jwks_fetches_total` | counter | `issuer` (as configured), `outcome` (`ok`, `error`) |
 //!
+//! With `metrics-exporter-prometheus`, give the histograms buckets
+//! (`PrometheusBuilder::set_buckets`, in seconds; the quickstart's are in `examples/lib.rs`):
+//! without them it renders summaries, whose sketches grow with the spread of the values seen,
+//! to hundreds of KiB per series on a long-running server.
+//!
 //! Label values are bounded: a route is its guard's handler path or the matched route template
 //! (`unmatched` before routing), never a raw path; no label carries a token, a subject, an
 //! address or any other value a client chooses. Without the feature every call below is empty.

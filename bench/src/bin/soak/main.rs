@@ -71,7 +71,7 @@ async fn soak(a: &Args, store: &str) -> bool {
             signer
                 .tokens()
                 .access(format!("soak-{i}"))
-                .expires_in(Duration::from_secs(3600))
+                .expires_in(Duration::from_secs(86_400))
                 .issue()
                 .unwrap()
         })
