@@ -277,6 +277,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("guard", &["config", "token"]),
     ("registry", &["guard"]),
     ("subject", &["error", "token"]),
+    ("authz", &["error", "token"]),
     (
         "jwks",
         &["cache_size", "config", "error", "metrics", "token", "wire"],

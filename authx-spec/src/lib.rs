@@ -39,6 +39,7 @@
 //! ```
 #![deny(missing_docs, unsafe_code)]
 
+pub mod cedar_schema;
 pub mod credentials;
 mod error;
 pub mod rate;

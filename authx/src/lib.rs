@@ -62,6 +62,8 @@
 
 pub mod api_key;
 mod auth;
+#[cfg(feature = "authz")]
+pub mod authz;
 mod cache_size;
 pub mod clock;
 pub mod config;

@@ -1,0 +1,185 @@
+//! Deciding: one request to Cedar (principal, action, resource, context as entities checked
+//! against the schema), and the queries built on it (filtering a list, the actions a principal
+//! may take on a resource).
+
+use std::time::Instant;
+
+use cedar_policy::{Context, Decision, Entities, Request};
+use serde_json::Value;
+
+use super::{
+    Authz, AuthzContext, AuthzDecision, AuthzEntity, AuthzError, Principal, entity, names,
+};
+
+impl Authz {
+    /// Whether `principal` may take `action` (`"Document::edit"`) on `resource`.
+    pub fn decide<R: AuthzEntity + ?Sized>(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &R,
+        context: &AuthzContext,
+    ) -> AuthzDecision {
+        let started = Instant::now();
+        let policies = self.current();
+        let decision = match self.request(principal, action, resource, context) {
+            Ok((request, entities)) => {
+                let response = self
+                    .inner
+                    .authorizer
+                    .is_authorized(&request, &policies, &entities);
+                let diagnostics = response.diagnostics();
+                let mut ids: Vec<String> = diagnostics.reason().map(|p| p.to_string()).collect();
+                ids.sort();
+                AuthzDecision {
+                    allowed: response.decision() == Decision::Allow,
+                    policies: ids,
+                    errors: diagnostics.errors().map(|e| e.to_string()).collect(),
+                    elapsed: started.elapsed(),
+                }
+            }
+            Err(reason) => AuthzDecision::error(reason, started),
+        };
+        tracing::debug!(
+            target: "authx::authz",
+            principal = %principal.id,
+            action,
+            resource_type = R::TYPE,
+            resource = %resource.id(),
+            allowed = decision.allowed,
+            policies = ?decision.policies,
+            errors = ?decision.errors,
+            micros = u64::try_from(decision.elapsed.as_micros()).unwrap_or(u64::MAX),
+            "authz decision"
+        );
+        decision
+    }
+
+    fn request<R: AuthzEntity + ?Sized>(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &R,
+        context: &AuthzContext,
+    ) -> Result<(Request, Entities), String> {
+        let inner = &self.inner;
+        let action =
+            names::action(&inner.schema, &inner.names, action).map_err(|e| e.to_string())?;
+        if inner.names.qualify(R::TYPE).map_err(|e| e.to_string())? != action.resource_type {
+            return Err(format!(
+                "a `{}` is not the resource of `{}`",
+                R::TYPE,
+                action.resource_type
+            ));
+        }
+        let principal_type = match (&principal.entity_type, &inner.principal_type) {
+            (Some(t), _) | (None, Some(t)) => t.clone(),
+            (None, None) => {
+                return Err("the schema has several principal types: name one with \
+                            `Authz::principal_type` or `Principal::with_type`"
+                    .into());
+            }
+        };
+        let entity = |ty: &str, id: &str, attrs: Value, parents: &[(String, String)]| {
+            let ty = inner.names.qualify(ty)?;
+            let mut attrs = attrs;
+            inner.names.qualify_refs(&mut attrs)?;
+            let parents = parents
+                .iter()
+                .map(|(t, id)| Ok((inner.names.qualify(t)?, id.clone())))
+                .collect::<Result<Vec<_>, AuthzError>>()?;
+            Ok::<_, AuthzError>(entity::entity_json(&ty, id, attrs, &parents))
+        };
+        let p = entity(
+            &principal_type,
+            &principal.id,
+            principal.attrs.clone(),
+            &principal.parents,
+        )
+        .map_err(|e| e.to_string())?;
+        let r = entity(
+            R::TYPE,
+            &resource.id(),
+            resource.attrs(),
+            &resource.parents(),
+        )
+        .map_err(|e| e.to_string())?;
+        let entities = Entities::from_json_value(Value::Array(vec![p, r]), Some(&inner.schema))
+            .map_err(|e| e.to_string())?;
+        let context =
+            Context::from_json_value(context.record(principal), None).map_err(|e| e.to_string())?;
+        let p = inner
+            .names
+            .uid(&principal_type, &principal.id)
+            .map_err(|e| e.to_string())?;
+        let r = inner
+            .names
+            .uid(R::TYPE, &resource.id())
+            .map_err(|e| e.to_string())?;
+        let request = Request::new(p, action.uid, r, context, None).map_err(|e| e.to_string())?;
+        Ok((request, entities))
+    }
+
+    /// The items of `items` `principal` may take `action` on (each decided as by
+    /// [`decide`](Self::decide); one that errs is left out).
+    pub fn filter<R: AuthzEntity>(
+        &self,
+        principal: &Principal,
+        action: &str,
+        items: impl IntoIterator<Item = R>,
+        context: &AuthzContext,
+    ) -> Vec<R> {
+        items
+            .into_iter()
+            .filter(|item| {
+                let d = self.decide(principal, action, item, context);
+                d.allowed && d.errors.is_empty()
+            })
+            .collect()
+    }
+
+    /// The actions of the schema on `resource`'s type that `principal` may take, as
+    /// `Document::edit`, sorted (for a UI: which buttons to show).
+    pub fn actions_on<R: AuthzEntity + ?Sized>(
+        &self,
+        principal: &Principal,
+        resource: &R,
+        context: &AuthzContext,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .actions_of_type(R::TYPE)
+            .into_iter()
+            .filter(|action| {
+                let d = self.decide(principal, action, resource, context);
+                d.allowed && d.errors.is_empty()
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every `Type::action` the schema declares for resources of `entity_type`.
+    pub fn actions_of_type(&self, entity_type: &str) -> Vec<String> {
+        let Ok(full) = self.inner.names.qualify(entity_type) else {
+            return Vec::new();
+        };
+        let schema = &self.inner.schema;
+        let mut out: Vec<String> = schema
+            .actions()
+            .filter(|a| {
+                schema
+                    .resources_for_action(a)
+                    .is_some_and(|mut r| r.any(|t| t.to_string() == full))
+            })
+            .map(|a| format!("{entity_type}::{}", a.id().unescaped()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Checks `action` (`"Document::edit"`) against the schema: the action exists and applies
+    /// to the resource type. (`#[protect(action = ...)]` checks it when the crate compiles.)
+    pub fn check_action(&self, action: &str) -> Result<(), AuthzError> {
+        names::action(&self.inner.schema, &self.inner.names, action).map(|_| ())
+    }
+}

@@ -1,0 +1,209 @@
+//! What a decision is about: the resource ([`AuthzEntity`]), the principal ([`Principal`]) and
+//! the request's context ([`AuthzContext`]), and how each becomes Cedar's entity JSON.
+
+use serde_json::{Map, Value, json};
+
+use crate::token::Claims;
+
+/// A value that is a Cedar entity: a resource a route loads (a document), or the principal's
+/// own record (an `#[auth_subject]` user with its roles).
+///
+/// `attrs` are Cedar's entity-JSON attributes, checked against the schema: a reference to
+/// another entity is written `{"type": "User", "id": "alice"}` (the type as the schema names it,
+/// unqualified within the schema's one namespace), a set as an array.
+///
+/// ```
+/// use authx::authz::AuthzEntity;
+/// use serde_json::json;
+///
+/// struct Document { id: u64, owner: String, public: bool }
+///
+/// impl AuthzEntity for Document {
+///     const TYPE: &'static str = "Document";
+///     fn id(&self) -> String { self.id.to_string() }
+///     fn attrs(&self) -> serde_json::Value {
+///         json!({ "owner": { "type": "User", "id": self.owner }, "public": self.public })
+///     }
+/// }
+/// ```
+pub trait AuthzEntity {
+    /// The entity type, as the schema names it (`Document`, or `Docs::Document`).
+    const TYPE: &'static str;
+    /// The entity's id.
+    fn id(&self) -> String;
+    /// Its attributes (a JSON object); none by default.
+    fn attrs(&self) -> Value {
+        json!({})
+    }
+    /// The entities it is `in` (a document's folder, a user's groups): `(type, id)` pairs.
+    fn parents(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// The principal of a decision: by default the token's subject as an entity of the schema's
+/// principal type, with no attributes; [`with_attrs`](Self::with_attrs) and
+/// [`with_parent`](Self::with_parent) add what the app knows of it (roles, organizations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub(crate) entity_type: Option<String>,
+    pub(crate) id: String,
+    pub(crate) attrs: Value,
+    pub(crate) parents: Vec<(String, String)>,
+    /// The token's claims as the context needs them.
+    pub(crate) claims: ClaimsContext,
+}
+
+/// What the context takes from the token.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ClaimsContext {
+    pub(crate) acr: Option<String>,
+    pub(crate) amr: Vec<String>,
+    pub(crate) auth_time: Option<i64>,
+    pub(crate) dpop: bool,
+}
+
+impl Principal {
+    /// Principal `id` (of the schema's principal type), with no token: the context has no
+    /// `acr`, `amr` or `auth_time`, and `dpop` is false.
+    pub fn new(id: impl Into<String>) -> Self {
+        Principal {
+            entity_type: None,
+            id: id.into(),
+            attrs: json!({}),
+            parents: Vec::new(),
+            claims: ClaimsContext::default(),
+        }
+    }
+
+    /// The subject of verified `claims`, of the schema's principal type (see
+    /// [`Authz::principal_type`](super::Authz::principal_type)).
+    pub fn from_claims(claims: &Claims) -> Self {
+        Principal {
+            entity_type: None,
+            id: claims.sub.clone(),
+            attrs: json!({}),
+            parents: Vec::new(),
+            claims: ClaimsContext {
+                acr: claims.acr().map(str::to_owned),
+                amr: claims.amr().iter().map(|s| (*s).to_owned()).collect(),
+                auth_time: claims.auth_time,
+                dpop: claims.dpop_jkt().is_some(),
+            },
+        }
+    }
+
+    /// The principal as an app's entity (an `#[auth_subject]` user): its type, id, attributes
+    /// and parents, with the token's claims for the context.
+    pub fn from_entity<T: AuthzEntity>(entity: &T, claims: &Claims) -> Self {
+        Principal {
+            entity_type: Some(T::TYPE.to_owned()),
+            id: entity.id(),
+            attrs: entity.attrs(),
+            parents: entity.parents(),
+            ..Self::from_claims(claims)
+        }
+    }
+
+    /// These attributes (a JSON object, as [`AuthzEntity::attrs`]).
+    pub fn with_attrs(mut self, attrs: Value) -> Self {
+        self.attrs = attrs;
+        self
+    }
+
+    /// Adds a parent entity (`principal in Org::"acme"`).
+    pub fn with_parent(mut self, entity_type: impl Into<String>, id: impl Into<String>) -> Self {
+        self.parents.push((entity_type.into(), id.into()));
+        self
+    }
+
+    /// Of this type, rather than the schema's principal type.
+    pub fn with_type(mut self, entity_type: impl Into<String>) -> Self {
+        self.entity_type = Some(entity_type.into());
+        self
+    }
+
+    /// The principal's id (the subject, by default).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The request around a decision, as `context` in policies: `time` (seconds since the
+/// epoch), `ip` (the client's address, as a string), `route` (the handler), `dpop` (whether
+/// the token is DPoP-bound), and, when the token has them, `acr`, `amr` (a set) and
+/// `auth_time`. Policies that read the context are validated against the action's `context`
+/// type in the schema: declare there the attributes they use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthzContext {
+    /// Now, in seconds since the epoch.
+    pub time: i64,
+    /// The client's address.
+    pub ip: Option<String>,
+    /// The route deciding (its handler's path), when there is one.
+    pub route: Option<String>,
+}
+
+impl AuthzContext {
+    /// The context at `time` (seconds since the epoch).
+    pub fn at(time: i64) -> Self {
+        AuthzContext {
+            time,
+            ..Self::default()
+        }
+    }
+
+    /// From `ip`.
+    pub fn with_ip(mut self, ip: impl Into<String>) -> Self {
+        self.ip = Some(ip.into());
+        self
+    }
+
+    /// On `route`.
+    pub fn with_route(mut self, route: impl Into<String>) -> Self {
+        self.route = Some(route.into());
+        self
+    }
+
+    /// The Cedar record: this, with what `principal`'s token says.
+    pub(crate) fn record(&self, principal: &Principal) -> Value {
+        let mut record = Map::new();
+        record.insert("time".into(), json!(self.time));
+        record.insert("dpop".into(), json!(principal.claims.dpop));
+        if let Some(ip) = &self.ip {
+            record.insert("ip".into(), json!(ip));
+        }
+        if let Some(route) = &self.route {
+            record.insert("route".into(), json!(route));
+        }
+        let claims = &principal.claims;
+        if let Some(acr) = &claims.acr {
+            record.insert("acr".into(), json!(acr));
+        }
+        if !claims.amr.is_empty() {
+            record.insert("amr".into(), json!(claims.amr));
+        }
+        if let Some(at) = claims.auth_time {
+            record.insert("auth_time".into(), json!(at));
+        }
+        Value::Object(record)
+    }
+}
+
+/// Cedar's entity JSON for one entity.
+pub(crate) fn entity_json(
+    entity_type: &str,
+    id: &str,
+    attrs: Value,
+    parents: &[(String, String)],
+) -> Value {
+    let parents: Vec<Value> = parents
+        .iter()
+        .map(|(t, id)| json!({ "type": t, "id": id }))
+        .collect();
+    json!({
+        "uid": { "type": entity_type, "id": id },
+        "attrs": attrs,
+        "parents": parents,
+    })
+}

@@ -1,0 +1,118 @@
+//! Names as an app writes them (`Document`, `Document::edit`) and as the schema knows them
+//! (`Docs::Document`, `Docs::Action::"edit"`).
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use cedar_policy::{EntityId, EntityTypeName, EntityUid, Schema};
+use serde_json::Value;
+
+use super::AuthzError;
+
+/// The schema's entity types by every name that picks exactly one: qualified, and unqualified
+/// where only one namespace has it.
+#[derive(Debug)]
+pub(crate) struct Names {
+    types: HashMap<String, Option<String>>,
+}
+
+impl Names {
+    pub(crate) fn of(schema: &Schema) -> Self {
+        let mut types: HashMap<String, Option<String>> = HashMap::new();
+        for ty in schema.entity_types() {
+            let full = ty.to_string();
+            let base = ty.basename().to_owned();
+            types.insert(full.clone(), Some(full.clone()));
+            if base != full {
+                types
+                    .entry(base)
+                    .and_modify(|t| {
+                        if t.as_deref() != Some(full.as_str()) {
+                            *t = None; // in two namespaces: write it qualified
+                        }
+                    })
+                    .or_insert(Some(full));
+            }
+        }
+        Names { types }
+    }
+
+    /// The qualified name of entity type `name`.
+    pub(crate) fn qualify(&self, name: &str) -> Result<String, AuthzError> {
+        match self.types.get(name) {
+            Some(Some(full)) => Ok(full.clone()),
+            Some(None) => Err(AuthzError::UnknownType(format!(
+                "`{name}` is in several namespaces of the schema: write it qualified"
+            ))),
+            None => Err(AuthzError::UnknownType(format!(
+                "the schema has no entity type `{name}`"
+            ))),
+        }
+    }
+
+    /// The uid of entity `id` of type `name`.
+    pub(crate) fn uid(&self, name: &str, id: &str) -> Result<EntityUid, AuthzError> {
+        let full = self.qualify(name)?;
+        let ty = EntityTypeName::from_str(&full)
+            .map_err(|e| AuthzError::UnknownType(format!("`{full}`: {e}")))?;
+        Ok(EntityUid::from_type_name_and_id(ty, EntityId::new(id)))
+    }
+
+    /// `value` with each entity reference's type qualified: `{"type": .., "id": ..}` and
+    /// `{"__entity": {"type": .., "id": ..}}`, at any depth.
+    pub(crate) fn qualify_refs(&self, value: &mut Value) -> Result<(), AuthzError> {
+        match value {
+            Value::Object(map) => {
+                let is_ref = map.len() == 2 && map.contains_key("id");
+                if is_ref && let Some(Value::String(ty)) = map.get_mut("type") {
+                    *ty = self.qualify(ty)?;
+                    return Ok(());
+                }
+                for v in map.values_mut() {
+                    self.qualify_refs(v)?;
+                }
+                Ok(())
+            }
+            Value::Array(items) => items.iter_mut().try_for_each(|v| self.qualify_refs(v)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An action as written on a route: `Document::edit` (resource type, then action), the type
+/// qualified or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ActionName {
+    /// The resource type, qualified.
+    pub(crate) resource_type: String,
+    /// The action's uid: `Docs::Action::"edit"`.
+    pub(crate) uid: EntityUid,
+}
+
+/// Parses and checks `Document::edit` against the schema: the action exists and applies to
+/// the resource type.
+pub(crate) fn action(schema: &Schema, names: &Names, spec: &str) -> Result<ActionName, AuthzError> {
+    let Some((ty, action)) = spec.rsplit_once("::") else {
+        return Err(AuthzError::UnknownAction(format!(
+            "`{spec}`: write the resource type, then the action: `Document::edit`"
+        )));
+    };
+    let resource_type = names.qualify(ty)?;
+    let namespace = resource_type
+        .rsplit_once("::")
+        .map_or(String::new(), |(ns, _)| format!("{ns}::"));
+    let uid_text = format!("{namespace}Action::{}", Value::String(action.to_owned()));
+    let uid = EntityUid::from_str(&uid_text)
+        .map_err(|e| AuthzError::UnknownAction(format!("`{spec}`: {e}")))?;
+    let Some(mut resources) = schema.resources_for_action(&uid) else {
+        return Err(AuthzError::UnknownAction(format!(
+            "the schema has no action `{uid_text}`"
+        )));
+    };
+    if !resources.any(|r| r.to_string() == resource_type) {
+        return Err(AuthzError::UnknownAction(format!(
+            "action `{uid_text}` does not apply to `{resource_type}` in the schema"
+        )));
+    }
+    Ok(ActionName { resource_type, uid })
+}
