@@ -52,6 +52,7 @@
 
 mod decide;
 mod entity;
+mod load;
 mod names;
 mod policies;
 
@@ -62,6 +63,7 @@ use std::time::{Duration, Instant, SystemTime};
 use cedar_policy::{Authorizer, PolicySet, Schema};
 
 pub use entity::{AuthzContext, AuthzEntity, Principal};
+pub use load::{AsyncLoad, LoadError, LoadOutcome, ResourceLoader, SyncLoad};
 
 use crate::error::AuthError;
 use names::Names;
