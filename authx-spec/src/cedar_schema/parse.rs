@@ -29,6 +29,30 @@ fn tokens(src: &str) -> Result<Vec<(Tok, usize)>, String> {
                     match chars.next() {
                         Some((_, '"')) => break,
                         Some((_, '\\')) => match chars.next() {
+                            Some((_, 'n')) => s.push('\n'),
+                            Some((_, 't')) => s.push('\t'),
+                            Some((_, 'r')) => s.push('\r'),
+                            Some((_, '0')) => s.push('\0'),
+                            Some((_, 'u')) => {
+                                // `\u{61}`
+                                let mut hex = String::new();
+                                if chars.next().map(|(_, c)| c) != Some('{') {
+                                    return Err(format!("line {}: bad `\\u` escape", line(at)));
+                                }
+                                for (_, c) in chars.by_ref() {
+                                    if c == '}' {
+                                        break;
+                                    }
+                                    hex.push(c);
+                                }
+                                let c = u32::from_str_radix(&hex, 16)
+                                    .ok()
+                                    .and_then(char::from_u32)
+                                    .ok_or_else(|| {
+                                        format!("line {}: bad `\\u` escape", line(at))
+                                    })?;
+                                s.push(c);
+                            }
                             Some((_, e)) => s.push(e),
                             None => return Err(format!("line {}: unterminated string", line(at))),
                         },
@@ -227,11 +251,7 @@ impl Parser<'_> {
                     }
                 }
             } else {
-                // `in Group` or `in Ns::Action::"group"`.
-                self.path()?;
-                if let Some(Tok::Str(_)) = self.peek() {
-                    self.at += 1;
-                }
+                self.action_ref()?;
             }
         }
         if self.is_ident("appliesTo") {
@@ -264,6 +284,24 @@ impl Parser<'_> {
         for name in names {
             out.actions
                 .push((namespace.to_owned(), name, resources.clone()));
+        }
+        Ok(())
+    }
+
+    /// An action group: `"all"`, `all`, or `Ns::Action::"all"`.
+    fn action_ref(&mut self) -> Result<(), String> {
+        match self.next() {
+            Some(Tok::Str(_)) => return Ok(()),
+            Some(Tok::Ident(_)) => {}
+            _ => return Err(self.error("expected an action group after `in`")),
+        }
+        while self.peek() == Some(&Tok::PathSep) {
+            self.at += 1;
+            match self.next() {
+                Some(Tok::Ident(_)) => {}
+                Some(Tok::Str(_)) => return Ok(()),
+                _ => return Err(self.error("expected a name after `::`")),
+            }
         }
         Ok(())
     }

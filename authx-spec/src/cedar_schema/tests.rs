@@ -110,3 +110,22 @@ fn top_level_schemas_and_errors_with_lines() {
         assert!(e.contains(at), "{bad:?}: {e}");
     }
 }
+
+/// Forms an outside review found misread: action groups named by a string or a qualified
+/// string, and escapes in names.
+#[test]
+fn action_groups_in_every_form_and_escapes() {
+    let s = CedarSchema::parse(
+        r#"namespace D {
+            entity Doc;
+            action all;
+            action "read" in "all" appliesTo { principal: Doc, resource: Doc };
+            action write in D::Action::"all" appliesTo { principal: Doc, resource: Doc };
+            action "sh\u{61}re" in [all, "read"] appliesTo { principal: Doc, resource: Doc };
+        }"#,
+    )
+    .unwrap();
+    for ok in ["Doc::read", "Doc::write", "Doc::share"] {
+        assert_eq!(s.check_action(ok).unwrap(), "D::Doc", "{ok}");
+    }
+}

@@ -31,10 +31,13 @@ impl Authz {
                 let diagnostics = response.diagnostics();
                 let mut ids: Vec<String> = diagnostics.reason().map(|p| p.to_string()).collect();
                 ids.sort();
+                let errors: Vec<String> = diagnostics.errors().map(|e| e.to_string()).collect();
+                // Cedar skips a policy that errs: a `forbid` that erred must not leave an
+                // allow standing.
                 AuthzDecision {
-                    allowed: response.decision() == Decision::Allow,
+                    allowed: response.decision() == Decision::Allow && errors.is_empty(),
                     policies: ids,
-                    errors: diagnostics.errors().map(|e| e.to_string()).collect(),
+                    errors,
                     elapsed: started.elapsed(),
                 }
             }
@@ -104,7 +107,11 @@ impl Authz {
             &resource.parents(),
         )
         .map_err(|e| e.to_string())?;
-        let entities = Entities::from_json_value(Value::Array(vec![p, r]), Some(&inner.schema))
+        // A principal acting on its own entity (a user editing their profile): one entity,
+        // the one the route loaded.
+        let same = p.get("uid") == r.get("uid");
+        let list = if same { vec![r] } else { vec![p, r] };
+        let entities = Entities::from_json_value(Value::Array(list), Some(&inner.schema))
             .map_err(|e| e.to_string())?;
         let context =
             Context::from_json_value(context.record(principal), None).map_err(|e| e.to_string())?;

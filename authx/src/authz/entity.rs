@@ -9,11 +9,11 @@ use crate::token::Claims;
 /// own record (an `#[auth_subject]` user with its roles).
 ///
 /// `attrs` are Cedar's entity-JSON attributes, checked against the schema: a reference to
-/// another entity is written `{"type": "User", "id": "alice"}` (the type as the schema names it,
-/// unqualified within the schema's one namespace), a set as an array.
+/// another entity is [`entity_ref`]`("User", "alice")` (the type as the schema names it,
+/// unqualified within the schema's one namespace), a set an array.
 ///
 /// ```
-/// use authx::authz::AuthzEntity;
+/// use authx::authz::{AuthzEntity, entity_ref};
 /// use serde_json::json;
 ///
 /// struct Document { id: u64, owner: String, public: bool }
@@ -22,7 +22,7 @@ use crate::token::Claims;
 ///     const TYPE: &'static str = "Document";
 ///     fn id(&self) -> String { self.id.to_string() }
 ///     fn attrs(&self) -> serde_json::Value {
-///         json!({ "owner": { "type": "User", "id": self.owner }, "public": self.public })
+///         json!({ "owner": entity_ref("User", &self.owner), "public": self.public })
 ///     }
 /// }
 /// ```
@@ -188,6 +188,12 @@ impl AuthzContext {
         }
         Value::Object(record)
     }
+}
+
+/// A reference to entity `id` of type `entity_type`, as an attribute's value: Cedar's
+/// `{"__entity": {"type": .., "id": ..}}`, its type qualified when the decision is made.
+pub fn entity_ref(entity_type: &str, id: &str) -> Value {
+    json!({ "__entity": { "type": entity_type, "id": id } })
 }
 
 /// Cedar's entity JSON for one entity.

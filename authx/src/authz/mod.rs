@@ -22,14 +22,14 @@
 //!   [`Authz::actions_on`] lists what it may do with one resource (for a UI).
 //!
 //! ```
-//! use authx::authz::{Authz, AuthzContext, AuthzEntity, Principal};
+//! use authx::authz::{Authz, AuthzContext, AuthzEntity, Principal, entity_ref};
 //!
 //! struct Document { id: u64, owner: String }
 //! impl AuthzEntity for Document {
 //!     const TYPE: &'static str = "Document";
 //!     fn id(&self) -> String { self.id.to_string() }
 //!     fn attrs(&self) -> serde_json::Value {
-//!         serde_json::json!({ "owner": { "type": "User", "id": self.owner } })
+//!         serde_json::json!({ "owner": entity_ref("User", &self.owner) })
 //!     }
 //! }
 //!
@@ -62,7 +62,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cedar_policy::{Authorizer, PolicySet, Schema};
 
-pub use entity::{AuthzContext, AuthzEntity, Principal};
+pub use entity::{AuthzContext, AuthzEntity, Principal, entity_ref};
 pub use load::{AsyncLoad, LoadError, LoadOutcome, ResourceLoader, SyncLoad};
 
 use crate::error::AuthError;
@@ -107,7 +107,7 @@ pub enum AuthzError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthzDecision {
-    /// Whether the action is allowed.
+    /// Whether the action is allowed: Cedar allowed it and nothing failed to evaluate.
     pub allowed: bool,
     /// The ids of the policies that determined it: the `permit`s that allowed, or the
     /// `forbid`s that refused (none when nothing permitted).
@@ -157,7 +157,10 @@ struct Inner {
     schema: Schema,
     names: Names,
     authorizer: Authorizer,
-    policies: RwLock<Arc<PolicySet>>,
+    /// Shared by every `Authz` made from this one ([`Authz::principal_type`]).
+    policies: Arc<RwLock<Arc<PolicySet>>>,
+    /// Held across a reload's read and swap: two reloads at once never swap in the older.
+    reloading: Arc<std::sync::Mutex<()>>,
     /// Where the policies were read from, for [`Authz::reload`].
     files: Option<Files>,
     /// The principal type when a [`Principal`] does not say (the schema's only one, or set).
@@ -219,7 +222,8 @@ impl Authz {
                 schema,
                 names,
                 authorizer: Authorizer::new(),
-                policies: RwLock::new(Arc::new(set)),
+                policies: Arc::new(RwLock::new(Arc::new(set))),
+                reloading: Arc::default(),
                 files,
                 principal_type,
             }),
@@ -234,7 +238,8 @@ impl Authz {
             schema: self.inner.schema.clone(),
             names: Names::of(&self.inner.schema),
             authorizer: Authorizer::new(),
-            policies: RwLock::new(self.current()),
+            policies: self.inner.policies.clone(),
+            reloading: self.inner.reloading.clone(),
             files: self.inner.files.clone(),
             principal_type: Some(full),
         };
@@ -282,6 +287,11 @@ impl Authz {
         let Some(files) = &self.inner.files else {
             return Ok(self.current().policies().count());
         };
+        let _one_at_a_time = self
+            .inner
+            .reloading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let loaded = files
             .read()
             .and_then(|s| policies::load(&self.inner.schema, &s));
@@ -312,22 +322,28 @@ impl Authz {
     }
 
     /// Polls the policy files every `every` and [`reload`](Self::reload)s when one was
-    /// added, removed or changed. Stops when the returned handle is aborted or dropped with
-    /// the runtime.
+    /// added, removed or changed and has stayed so for one more interval. Replace policy files
+    /// atomically (write a new file, then rename it over the old): a file read while an editor
+    /// has emptied it holds no policies, which validates. Stops when the returned handle is
+    /// aborted or dropped with the runtime.
     pub fn watch(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let authz = self.clone();
         tokio::spawn(async move {
             let Some(files) = authz.inner.files.clone() else {
                 return;
             };
-            let mut seen: Option<Vec<(PathBuf, Option<SystemTime>)>> = files.list().ok();
+            // Reloaded once a change has held still for a whole interval: a file caught
+            // half-written (emptied, then written) is not taken.
+            let mut loaded: Option<Vec<(PathBuf, Option<SystemTime>)>> = files.list().ok();
+            let mut last = loaded.clone();
             loop {
                 tokio::time::sleep(every).await;
                 let now = files.list().ok();
-                if now != seen {
-                    seen = now;
+                if now == last && now != loaded {
                     let _ = authz.reload();
+                    loaded = now.clone();
                 }
+                last = now;
             }
         })
     }

@@ -58,13 +58,17 @@ impl Names {
         Ok(EntityUid::from_type_name_and_id(ty, EntityId::new(id)))
     }
 
-    /// `value` with each entity reference's type qualified: `{"type": .., "id": ..}` and
-    /// `{"__entity": {"type": .., "id": ..}}`, at any depth.
+    /// `value` with the type of each entity reference written with Cedar's escape
+    /// (`{"__entity": {"type": .., "id": ..}}`, as [`entity_ref`](super::entity_ref) makes)
+    /// qualified, at any depth. Other objects are records and left alone, even one whose keys
+    /// happen to be `type` and `id`.
     pub(crate) fn qualify_refs(&self, value: &mut Value) -> Result<(), AuthzError> {
         match value {
             Value::Object(map) => {
-                let is_ref = map.len() == 2 && map.contains_key("id");
-                if is_ref && let Some(Value::String(ty)) = map.get_mut("type") {
+                if map.len() == 1
+                    && let Some(Value::Object(inner)) = map.get_mut("__entity")
+                    && let Some(Value::String(ty)) = inner.get_mut("type")
+                {
                     *ty = self.qualify(ty)?;
                     return Ok(());
                 }

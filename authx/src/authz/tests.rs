@@ -55,12 +55,11 @@ impl AuthzEntity for Doc {
         self.id.to_string()
     }
     fn attrs(&self) -> Value {
-        let users = |v: &[&str]| -> Vec<Value> {
-            v.iter().map(|u| json!({"type": "User", "id": u})).collect()
-        };
+        let users =
+            |v: &[&str]| -> Vec<Value> { v.iter().map(|u| entity_ref("User", u)).collect() };
         json!({
-            "owner": {"type": "User", "id": self.owner},
-            "org": {"type": "Org", "id": "acme"},
+            "owner": entity_ref("User", self.owner),
+            "org": entity_ref("Org", "acme"),
             "public": self.public,
             "viewers": users(&self.viewers),
             "editors": users(&self.editors),
@@ -105,7 +104,7 @@ fn each_rule_allows_what_it_says_and_nothing_more() {
     assert!(!allowed(&user("edith"), "Document::delete"));
     assert!(!allowed(&user("mallory"), "Document::read"));
     let admin =
-        Principal::new("ada").with_attrs(json!({ "admin_of": [{"type": "Org", "id": "acme"}] }));
+        Principal::new("ada").with_attrs(json!({ "admin_of": [entity_ref("Org", "acme")] }));
     assert!(allowed(&admin, "Document::delete"));
     let public = Doc {
         public: true,
@@ -243,4 +242,124 @@ fn policies_from_files_reload() {
     assert!(!may(&a, &user("edith"), "Document::edit", &doc()).allowed);
     assert!(may(&a, &user("olivia"), "Document::edit", &doc()).allowed);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Found by an outside review: each of these let a request through or refused it wrongly.
+mod review {
+    use super::*;
+
+    const SCHEMA: &str = r#"namespace App {
+        entity User { suspended: Bool, meta: { type: String, id: String } };
+        entity Profile { owner: User };
+        action view appliesTo { principal: User, resource: [Profile, User] };
+    }"#;
+
+    struct Profile(&'static str);
+    impl AuthzEntity for Profile {
+        const TYPE: &'static str = "Profile";
+        fn id(&self) -> String {
+            format!("p-{}", self.0)
+        }
+        fn attrs(&self) -> Value {
+            json!({ "owner": entity_ref("User", self.0) })
+        }
+    }
+
+    struct Me(&'static str);
+    impl AuthzEntity for Me {
+        const TYPE: &'static str = "User";
+        fn id(&self) -> String {
+            self.0.into()
+        }
+        fn attrs(&self) -> Value {
+            json!({ "suspended": false, "meta": { "type": "User", "id": "x" } })
+        }
+    }
+
+    fn user(id: &str) -> Principal {
+        Principal::new(id)
+            .with_attrs(json!({ "suspended": false, "meta": { "type": "pdf", "id": "1" } }))
+    }
+
+    #[test]
+    fn an_erring_forbid_leaves_no_allow_standing() {
+        // The profile's owner is not among the entities: the forbid errs, the permit holds.
+        let policies = r#"
+            @id("all") permit(principal, action, resource);
+            @id("suspended") forbid(principal, action, resource is App::Profile)
+                when { resource.owner.suspended };"#;
+        let a = Authz::from_sources(SCHEMA, &[("p.cedar", policies)]).unwrap();
+        let d = a.decide(
+            &user("bob"),
+            "Profile::view",
+            &Profile("alice"),
+            &AuthzContext::at(0),
+        );
+        assert!(!d.errors.is_empty(), "{d:?}");
+        assert!(!d.allowed, "{d:?}");
+        assert!(
+            a.filter(
+                &user("bob"),
+                "Profile::view",
+                [Profile("alice")],
+                &AuthzContext::at(0)
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_principal_may_act_on_its_own_entity_and_records_keep_their_keys() {
+        let policies = r#"permit(principal, action, resource is App::User)
+            when { principal == resource && resource.meta.type == "User" };"#;
+        let a = Authz::from_sources(SCHEMA, &[("p.cedar", policies)]).unwrap();
+        let d = a.decide(
+            &user("alice"),
+            "User::view",
+            &Me("alice"),
+            &AuthzContext::at(0),
+        );
+        assert!(d.allowed && d.errors.is_empty(), "{d:?}");
+        assert!(
+            !a.decide(
+                &user("bob"),
+                "User::view",
+                &Me("alice"),
+                &AuthzContext::at(0)
+            )
+            .allowed
+        );
+    }
+
+    #[test]
+    fn an_authz_with_a_principal_type_follows_reloads() {
+        let a = Authz::from_sources(
+            SCHEMA,
+            &[("p.cedar", "permit(principal, action, resource);")],
+        )
+        .unwrap();
+        let typed = a.clone().principal_type("User").unwrap();
+        assert!(
+            typed
+                .decide(
+                    &user("bob"),
+                    "Profile::view",
+                    &Profile("a"),
+                    &AuthzContext::at(0)
+                )
+                .allowed
+        );
+        a.replace(&[("none.cedar", "forbid(principal, action, resource);")])
+            .unwrap();
+        assert!(
+            !typed
+                .decide(
+                    &user("bob"),
+                    "Profile::view",
+                    &Profile("a"),
+                    &AuthzContext::at(0)
+                )
+                .allowed
+        );
+    }
 }

@@ -11,10 +11,12 @@
 //! first of them can have expired, so a flood against it costs a comparison per call, not a
 //! walk of the map.
 //!
-//! Expired entries are also swept as a shard grows, before it is full: a new key in a shard
-//! that has doubled since its last sweep sweeps it (when something in it can have expired),
-//! and a sweep that leaves its table mostly empty shrinks it. So a map holds about twice what
-//! is live, not its capacity of expired keys, at an amortized constant cost per insert.
+//! Expired entries are also swept as new keys arrive, before the map is full: a new key in a
+//! shard that has doubled since its last sweep, or that has taken a quarter of its size in new
+//! keys since, sweeps it (when something in it can have expired), and a sweep that leaves its
+//! table mostly empty shrinks it. So under a steady flow of keys a map holds about twice what
+//! is live, not its capacity of expired keys, at an amortized constant cost per insert. (With
+//! no new keys nothing is swept: what an idle map holds stays until keys come again.)
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
@@ -61,6 +63,10 @@ struct Shard<V, S> {
     /// A new key when the shard holds this many sweeps it first: twice what its last sweep
     /// left.
     sweep_at: usize,
+    /// New keys since the last sweep: a quarter of the shard's size in new keys sweeps it too
+    /// (once something can have expired), so a burst that has expired goes as new keys come,
+    /// even when the shard is not growing.
+    new_keys: usize,
 }
 
 /// A bounded map of expiring entries, in shards. See the [module docs](self).
@@ -107,6 +113,7 @@ impl<V, S: BuildHasher + Default> BoundedMap<V, S> {
                         map: HashMap::with_hasher(S::default()),
                         earliest: i64::MAX,
                         sweep_at: SWEEP_MIN,
+                        new_keys: 0,
                     })
                 })
                 .collect(),
@@ -186,7 +193,10 @@ impl<V, S: BuildHasher + Default> BoundedMap<V, S> {
     ) -> Result<R, StoreError> {
         let mut shard = self.lock(key);
         if !shard.map.contains_key(key) {
-            if shard.map.len() >= shard.sweep_at {
+            shard.new_keys += 1;
+            let len = shard.map.len();
+            let churned = shard.new_keys >= (len / 4).max(SWEEP_MIN) && now >= shard.earliest;
+            if len >= shard.sweep_at || churned {
                 if now >= shard.earliest {
                     self.sweep_shard(&mut shard, now);
                 }
@@ -322,6 +332,7 @@ impl<V, S: BuildHasher + Default> BoundedMap<V, S> {
             live
         });
         shard.earliest = earliest;
+        shard.new_keys = 0;
         let len = shard.map.len();
         self.len.fetch_sub(before - len, Ordering::SeqCst);
         // A table sized for a burst long gone gives its memory back.

@@ -182,3 +182,23 @@ fn expired_keys_are_swept_as_shards_grow_long_before_the_map_is_full() {
         assert!(get(&map, "late0", 500_000).is_some());
     }
 }
+
+/// A burst that has expired goes as new keys trickle in, though the shard is not growing: the
+/// review's case of a million-key burst kept for hours at low traffic.
+#[test]
+fn an_expired_burst_goes_as_a_trickle_of_new_keys_comes() {
+    let map = BoundedMap::new(1_000_000, Overflow::Refuse);
+    // 50,000 keys at once, all live until t=100.
+    for i in 0..50_000 {
+        put(&map, &format!("burst{i}"), 0, 100, 0).unwrap();
+    }
+    // Later, a trickle: a quarter of each shard's size in new keys sweeps it.
+    for i in 0..16_000 {
+        put(&map, &format!("trickle{i}"), 0, 1_000_000, 200).unwrap();
+    }
+    assert!(
+        map.len() <= 16_000 + 16 * 2 * SWEEP_MIN,
+        "{} held",
+        map.len()
+    );
+}
