@@ -126,30 +126,10 @@ pub(crate) fn list(names: &[Name]) -> String {
 pub(crate) fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a Name>) -> Option<Name> {
     names
         .into_iter()
-        .map(|n| (edit_distance(word, n.0), *n))
+        .map(|n| (authx_spec::edit_distance(word, n.0), *n))
         .filter(|(d, n)| *d <= 2 && *d < n.0.len())
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
-}
-
-/// Levenshtein distance, on chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let here = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(here)
-            };
-            prev = here;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -172,9 +152,9 @@ mod tests {
 
     #[test]
     fn distances() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
+        assert_eq!(authx_spec::edit_distance("", "abc"), 3);
+        assert_eq!(authx_spec::edit_distance("kitten", "sitting"), 3);
+        assert_eq!(authx_spec::edit_distance("same", "same"), 0);
     }
 
     #[test]

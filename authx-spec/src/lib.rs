@@ -52,3 +52,26 @@ pub use error::{SpecError, SpecErrorKind};
 pub use rate::{RateKey, RateSpec};
 pub use route::RouteSpec;
 pub use scope::{ScopeMode, ScopePattern};
+
+/// Levenshtein distance between `a` and `b`, by characters: how "did you mean" hints (here and
+/// in `authx-macros`) pick the nearest known name.
+///
+/// ```
+/// assert_eq!(authx_spec::edit_distance("scopse", "scopes"), 2);
+/// ```
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}

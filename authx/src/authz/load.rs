@@ -77,6 +77,17 @@ pub struct SyncLoad;
 #[derive(Debug)]
 pub struct AsyncLoad;
 
+/// Runs the extractors `$arg` in order, binding each to its own name; a rejection returns.
+macro_rules! extract {
+    ($parts:ident, $state:ident, $($arg:ident),*) => {
+        $(
+            let $arg = $arg::from_request_parts($parts, $state)
+                .await
+                .map_err(|r| LoadError::Rejected(r.into_response()))?;
+        )*
+    };
+}
+
 macro_rules! loaders {
     ($($arg:ident),*) => {
         #[allow(non_snake_case, unused_variables, unused_mut)]
@@ -94,11 +105,7 @@ macro_rules! loaders {
                 parts: &mut Parts,
                 state: &St,
             ) -> Result<Option<Self::Resource>, LoadError> {
-                $(
-                    let $arg = $arg::from_request_parts(parts, state)
-                        .await
-                        .map_err(|r| LoadError::Rejected(r.into_response()))?;
-                )*
+                extract!(parts, state, $($arg),*);
                 self($($arg),*).into_outcome().map_err(LoadError::Failed)
             }
         }
@@ -119,11 +126,7 @@ macro_rules! loaders {
                 parts: &mut Parts,
                 state: &St,
             ) -> Result<Option<Self::Resource>, LoadError> {
-                $(
-                    let $arg = $arg::from_request_parts(parts, state)
-                        .await
-                        .map_err(|r| LoadError::Rejected(r.into_response()))?;
-                )*
+                extract!(parts, state, $($arg),*);
                 self($($arg),*).await.into_outcome().map_err(LoadError::Failed)
             }
         }

@@ -67,7 +67,7 @@ pub use load::{AsyncLoad, LoadError, LoadOutcome, ResourceLoader, SyncLoad};
 
 use crate::error::AuthError;
 use names::Names;
-use policies::{Files, Source};
+use policies::Files;
 
 /// Why a schema or policy set was refused, or a decision could not be asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -181,13 +181,7 @@ impl Authz {
     /// from named sources (`("documents.cedar", text)`).
     pub fn from_sources(schema_text: &str, sources: &[(&str, &str)]) -> Result<Self, AuthzError> {
         let schema = policies::schema(schema_text)?;
-        let sources: Vec<Source> = sources
-            .iter()
-            .map(|(name, text)| Source {
-                name: (*name).to_owned(),
-                text: (*text).to_owned(),
-            })
-            .collect();
+        let sources = policies::sources(sources);
         let set = policies::load(&schema, &sources)?;
         Ok(Self::build(schema, set, None))
     }
@@ -270,13 +264,7 @@ impl Authz {
     /// Replaces the policies with `sources`, once they parse and validate against the schema;
     /// otherwise keeps the ones in force and says why. Returns how many policies are in force.
     pub fn replace(&self, sources: &[(&str, &str)]) -> Result<usize, AuthzError> {
-        let sources: Vec<Source> = sources
-            .iter()
-            .map(|(name, text)| Source {
-                name: (*name).to_owned(),
-                text: (*text).to_owned(),
-            })
-            .collect();
+        let sources = policies::sources(sources);
         self.swap(policies::load(&self.inner.schema, &sources))
     }
 

@@ -15,6 +15,17 @@ pub(crate) struct Source {
     pub(crate) text: String,
 }
 
+/// Sources from `(name, text)` pairs.
+pub(crate) fn sources(pairs: &[(&str, &str)]) -> Vec<Source> {
+    pairs
+        .iter()
+        .map(|(name, text)| Source {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
 /// Parses, re-keys and validates `sources` into one set.
 pub(crate) fn load(schema: &Schema, sources: &[Source]) -> Result<PolicySet, AuthzError> {
     let mut set = PolicySet::new();
