@@ -192,13 +192,7 @@ async fn at_scale(url: &str, backend: &str) {
     let (auth, calls, raw) = counted(url).await;
     let subject = format!("scale-{}", uuid::Uuid::new_v4());
     let generation = raw.revocation.session_generation(&subject).await.unwrap();
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap();
+    let now = unix_now();
     let seeded = Instant::now();
     // As `create_session` would store them: stamped with the subject's generation, in the id
     // too; a hundred per second of creation.
@@ -356,6 +350,12 @@ async fn seed_sql(url: &str, sessions: &[Session], revoked: i64) {
     pool.close().await;
 }
 
+/// Now, in seconds since the epoch.
+fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    i64::try_from(since.unwrap().as_secs()).unwrap()
+}
+
 fn postgres_url() -> String {
     std::env::var("AUTHX_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
@@ -466,13 +466,7 @@ async fn login_skips_capped_sessions(url: &str, explain: &str, index_in_plan: &s
         .await
         .unwrap_or_else(|e| panic!("{url} is needed: {e}"));
     let subject = format!("capped-{}", uuid::Uuid::new_v4());
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap();
+    let now = unix_now();
     let sessions: Vec<Session> = (0..20_000)
         .map(|i| {
             Session::new(
