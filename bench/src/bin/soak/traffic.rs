@@ -26,7 +26,10 @@ impl Tally {
         for (k, v) in other.statuses {
             *self.statuses.entry(k).or_default() += v;
         }
-        self.unexpected.extend(other.unexpected);
+        // At most 20 in all, as each worker keeps: a summary, not a log.
+        let room = 20usize.saturating_sub(self.unexpected.len());
+        self.unexpected
+            .extend(other.unexpected.into_iter().take(room));
         self.revoked_accepted += other.revoked_accepted;
         for (ip, (ok, no)) in other.limited {
             let e = self.limited.entry(ip).or_default();
