@@ -277,7 +277,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("guard", &["config", "token"]),
     ("registry", &["guard"]),
     ("subject", &["error", "token"]),
-    ("authz", &["error", "token"]),
+    ("authz", &["error", "metrics", "token"]),
     (
         "jwks",
         &["cache_size", "config", "error", "metrics", "token", "wire"],
@@ -286,6 +286,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "auth",
         &[
             "api_key",
+            "authz",
             "cache_size",
             "clock",
             "config",
@@ -331,7 +332,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "__private",
         &[
-            "auth", "config", "error", "extract", "guard", "rate", "registry", "subject", "token",
+            "auth", "authz", "config", "error", "extract", "guard", "rate", "registry", "subject",
+            "token",
         ],
     ),
 ];

@@ -57,6 +57,12 @@ pub(crate) const CREDENTIALS: Name = Name("credentials");
 /// `#[protect(kind = "staff")]`, `#[auth_subject(kind = "staff")]`: the user kind (AuthX's
 /// `login_type`).
 pub(crate) const KIND: Name = Name("kind");
+/// `#[protect(action = "Document::edit")]`: the Cedar action decided on the route's resource.
+pub(crate) const ACTION: Name = Name("action");
+/// `#[protect(resource = load_document)]`: the loader of the resource an action is taken on.
+pub(crate) const RESOURCE: Name = Name("resource");
+/// `#[protect(principal = User)]`: the `#[auth_subject]` entity a decision's principal is.
+pub(crate) const PRINCIPAL: Name = Name("principal");
 
 // ----- #[protect] and #[public] -----
 pub(crate) const RATE: Name = Name("rate");
@@ -89,6 +95,10 @@ pub(crate) const PROTECT_KEYS: &[Name] = &[
     CSRF,
     VERIFY_TYPE,
     POLICY,
+    ACTION,
+    RESOURCE,
+    PRINCIPAL,
+    STATE,
     ROUTE,
     CRATE,
 ];

@@ -10,6 +10,8 @@
 //! | `authx_rate_limited_total` | counter | `route` |
 //! | `authx_api_key_requests_total` | counter | `key_id` (the first 1,000 key ids seen, then `other`), `outcome` |
 //! | `authx_jwks_fetches_total` | counter | `issuer` (as configured), `outcome` (`ok`, `error`) |
+//! | `authx_authz_decisions_total` | counter | `action` (the schema's, `Document::edit`; `invalid` for one it does not have), `outcome` (`allow`, `deny`, `error`) (feature `authz`) |
+//! | `authx_authz_decision_seconds` | histogram | `outcome` (feature `authz`) |
 //!
 //! With `metrics-exporter-prometheus`, give the histograms buckets
 //! (`PrometheusBuilder::set_buckets`, in seconds; the quickstart's are in `examples/lib.rs`):
@@ -197,6 +199,23 @@ pub(crate) fn api_key(id: &str, allowed: bool) {
         let outcome = if allowed { "allowed" } else { "refused" };
         ::metrics::counter!("authx_api_key_requests_total", "key_id" => id, "outcome" => outcome)
             .increment(1);
+    }
+}
+
+/// One Cedar decision on `action` (a schema's action, or `invalid`): `allow`, `deny` or
+/// `error`, and how long it took.
+#[cfg(feature = "authz")]
+pub(crate) fn authz(action: &str, outcome: &'static str, elapsed: Duration) {
+    #[cfg(feature = "metrics")]
+    {
+        ::metrics::counter!(
+            "authx_authz_decisions_total",
+            "action" => action.to_owned(),
+            "outcome" => outcome,
+        )
+        .increment(1);
+        ::metrics::histogram!("authx_authz_decision_seconds", "outcome" => outcome)
+            .record(elapsed.as_secs_f64());
     }
 }
 

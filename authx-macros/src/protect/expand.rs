@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::ItemFn;
 use syn::spanned::Spanned;
 
-use super::validate::Requirements;
+use super::validate::{AuthzRoute, Requirements};
 use crate::handler::expand::{
     fallback, guard_handler, marker, mountable, path_string, rate_rule, registry_entry,
 };
@@ -87,6 +87,22 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
         None => (quote!(), quote!(::core::option::Option::None)),
     };
 
+    let (action, resource_impl) = match &req.authz {
+        Some(authz) => {
+            let a = &authz.action;
+            (
+                quote!(.__with_action(#a)),
+                resource_impl(krate, &name, authz),
+            )
+        }
+        None => (quote!(), quote!()),
+    };
+    let guard = if req.authz.is_some() {
+        quote!(#p::AuthzGuard<#name>)
+    } else {
+        quote!(#p::Guard<#name>)
+    };
+
     let marker = marker(&f);
     let mountable = req
         .common
@@ -102,12 +118,7 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
 
     // The guard goes first: it runs before every other extractor, so nothing is parsed or
     // loaded for a request that is refused.
-    let f = match guard_handler(
-        krate,
-        f.clone(),
-        quote!(#p::Guard<#name>),
-        req.common.rate.is_some(),
-    ) {
+    let f = match guard_handler(krate, f.clone(), guard, req.common.rate.is_some()) {
         Ok(guarded) => guarded,
         Err(e) => return fallback(e, krate, &f, true, req.common.route.as_ref()),
     };
@@ -133,13 +144,78 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
                 #step_up
                 #dpop
                 #credentials
+                #action
             };
         }
+
+        #resource_impl
 
         #mountable
 
         #entry
 
         #f
+    }
+}
+
+/// `RouteResource` for the marker: the loader run with the router state (or the part of it
+/// `state = T` names), and the principal (`principal = T`, an `#[auth_subject]` type).
+fn resource_impl(krate: &syn::Path, name: &syn::Ident, authz: &AuthzRoute) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let schema = &authz.schema;
+    let resource = &authz.resource;
+    // Spanned on the loader: a loader of the wrong shape is reported where it is named.
+    let (state_bound, load) = match &authz.state {
+        Some(state) => (
+            quote!(#state: #p::axum::extract::FromRef<__S> + ::core::marker::Send + ::core::marker::Sync + 'static,),
+            quote_spanned! {resource.span()=>
+                ::std::boxed::Box::pin(async move {
+                    let state = <#state as #p::axum::extract::FromRef<__S>>::from_ref(state);
+                    #p::load_erased(#resource, parts, &state).await
+                })
+            },
+        ),
+        None => (
+            quote!(),
+            quote_spanned! {resource.span()=>
+                ::std::boxed::Box::pin(#p::load_erased(#resource, parts, state))
+            },
+        ),
+    };
+    let (principal_bound, principal) = match &authz.principal {
+        Some(ty) => (
+            quote_spanned! {ty.span()=>
+                #ty: #krate::AuthSubject<__S> + #krate::authz::AuthzEntity,
+            },
+            quote! {
+                fn principal<'a>(
+                    claims: &'a #krate::Claims,
+                    state: &'a __S,
+                ) -> #p::AuthzFuture<'a, ::core::result::Result<#krate::authz::Principal, #krate::AuthError>> {
+                    ::std::boxed::Box::pin(#p::subject_principal::<__S, #ty>(claims, state))
+                }
+            },
+        ),
+        None => (quote!(), quote!()),
+    };
+    quote! {
+        // Editing the schema recompiles the crate, and the action is checked again.
+        const _: &[u8] = ::core::include_bytes!(#schema);
+
+        impl<__S> #p::RouteResource<__S> for #name
+        where
+            __S: ::core::marker::Send + ::core::marker::Sync + 'static,
+            #state_bound
+            #principal_bound
+        {
+            fn load<'a>(
+                parts: &'a mut #p::http::request::Parts,
+                state: &'a __S,
+            ) -> #p::AuthzFuture<'a, #p::LoadResult> {
+                #load
+            }
+
+            #principal
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `#[protect(...)]`: parse the arguments, validate them, and either expand the guarded handler
 //! or report every error next to the unchanged fn.
 
+mod cedar;
 mod credentials;
 mod expand;
 mod parse;

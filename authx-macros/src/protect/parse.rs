@@ -2,9 +2,9 @@
 //! What the values mean is checked in `validate`.
 
 use proc_macro2::TokenStream;
-use syn::{Ident, LitBool, LitStr, Path};
+use syn::{Ident, LitBool, LitStr, Path, Type};
 
-use crate::args::{self, Arg, Slot};
+use crate::args::{self, Arg, Slot, Value};
 use crate::attr_names::{self as names, PROTECT};
 use crate::ctxt::Ctxt;
 use crate::handler::CommonArgs;
@@ -26,6 +26,10 @@ pub(crate) struct ProtectArgs {
     pub(crate) verify_type: Slot<LitBool>,
     pub(crate) policy: Slot<Path>,
     pub(crate) kind: Slot<LitStr>,
+    pub(crate) action: Slot<LitStr>,
+    pub(crate) resource: Slot<Path>,
+    pub(crate) principal: Slot<Type>,
+    pub(crate) state: Slot<Type>,
     /// `route`, `rate`, `rate_key`, `crate`.
     pub(crate) common: CommonArgs,
 }
@@ -49,9 +53,16 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         verify_type: Slot::new(names::VERIFY_TYPE),
         policy: Slot::new(names::POLICY),
         kind: Slot::new(names::KIND),
+        action: Slot::new(names::ACTION),
+        resource: Slot::new(names::RESOURCE),
+        principal: Slot::new(names::PRINCIPAL),
+        state: Slot::new(names::STATE),
         common: CommonArgs::new(PROTECT),
     };
-    for (index, arg) in args::parse(cx, tokens, &[]).iter().enumerate() {
+    for (index, arg) in args::parse(cx, tokens, &[names::PRINCIPAL, names::STATE])
+        .iter()
+        .enumerate()
+    {
         let key = &arg.key;
         if *key == names::ACCESS {
             out.access
@@ -113,6 +124,29 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         } else if *key == names::POLICY {
             let value = policy(cx, arg);
             out.policy.set(cx, PROTECT, key, index, value);
+        } else if *key == names::ACTION {
+            let takes = "a string naming the Cedar action: the resource type, then the action";
+            let value = one_string(cx, arg, takes, r#"action = "Document::edit""#);
+            out.action.set(cx, PROTECT, key, index, value);
+        } else if *key == names::RESOURCE {
+            let value = resource(cx, arg);
+            out.resource.set(cx, PROTECT, key, index, value);
+        } else if *key == names::PRINCIPAL {
+            let value = a_type(
+                cx,
+                arg,
+                "`principal` takes the `#[auth_subject]` type the decision's principal is (it \
+                 must implement `AuthzEntity`): write e.g. `principal = User`",
+            );
+            out.principal.set(cx, PROTECT, key, index, value);
+        } else if *key == names::STATE {
+            let value = a_type(
+                cx,
+                arg,
+                "`state` takes the type the resource loader's extractors read the state as (the \
+                 router state, or a part of it through `FromRef`): write e.g. `state = AppState`",
+            );
+            out.state.set(cx, PROTECT, key, index, value);
         } else if !out.common.accept(cx, arg, index) {
             args::unknown_key(cx, PROTECT, key, names::PROTECT_KEYS, EXAMPLE);
         }
@@ -258,4 +292,34 @@ fn policy(cx: &Ctxt, arg: &Arg) -> Option<Path> {
         );
     }
     path.cloned()
+}
+
+/// `resource = load_document`: the loader's path.
+fn resource(cx: &Ctxt, arg: &Arg) -> Option<Path> {
+    let example = "resource = load_document";
+    let expr = args::expr(cx, arg, example)?;
+    let path = args::as_path(expr);
+    if path.is_none() {
+        cx.error_spanned_by(
+            expr,
+            format!(
+                "`resource` takes the path of the fn that loads the route's resource (sync or \
+                 async, taking up to four extractors, returning `Option<T>` or \
+                 `Result<Option<T>, E>`), not a string or another expression: write e.g. \
+                 `{example}`"
+            ),
+        );
+    }
+    path.cloned()
+}
+
+/// `key = Type`; anything else is reported with `explain`.
+fn a_type(cx: &Ctxt, arg: &Arg, explain: &str) -> Option<Type> {
+    match &arg.value {
+        Some(Value::Type(t)) => Some(t.clone()),
+        _ => {
+            cx.error_at(arg.key.span(), explain);
+            None
+        }
+    }
 }

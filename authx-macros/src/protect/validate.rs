@@ -3,10 +3,10 @@
 //! [`Requirements`].
 
 use authx_spec::CredentialKinds;
-use syn::Path;
+use syn::{Path, Type};
 
-use super::credentials;
 use super::parse::ProtectArgs;
+use super::{cedar, credentials};
 use crate::args;
 use crate::attr_names::{self as names, LOCATION_NAMES};
 use crate::ctxt::Ctxt;
@@ -33,7 +33,20 @@ pub(crate) struct Requirements {
     pub(crate) verify_type: bool,
     pub(crate) policy: Option<Path>,
     pub(crate) kind: Option<String>,
+    /// `action`, with its resource loader.
+    pub(crate) authz: Option<AuthzRoute>,
     pub(crate) common: Common,
+}
+
+/// A route deciding a Cedar action on its resource.
+pub(crate) struct AuthzRoute {
+    /// `Document::edit`, checked against the schema.
+    pub(crate) action: String,
+    /// The schema's path (the expansion includes it, so editing it recompiles the crate).
+    pub(crate) schema: String,
+    pub(crate) resource: Path,
+    pub(crate) principal: Option<Type>,
+    pub(crate) state: Option<Type>,
 }
 
 pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
@@ -139,6 +152,7 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
     };
 
     let credentials = credentials::validate(cx, args);
+    let authz = authz(cx, args);
 
     Requirements {
         refresh: args.refresh.is_set(),
@@ -154,6 +168,63 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
         verify_type: args.verify_type.get().is_none_or(|b| b.value),
         policy: args.policy.get().cloned(),
         kind: args.kind.get().map(|l| l.value()),
+        authz,
         common: args.common.validate(cx, RateKeyArg::Subject),
     }
+}
+
+/// `action`, `resource`, `principal` and `state`: an action needs its resource and the
+/// others need both; the action is checked against the crate's Cedar schema.
+fn authz(cx: &Ctxt, args: &ProtectArgs) -> Option<AuthzRoute> {
+    let example = r#"#[protect(action = "Document::edit", resource = load_document)]"#;
+    match (args.action.key(), args.resource.key()) {
+        (Some(key), None) => cx.error_at(
+            key.span(),
+            format!(
+                "`action` without `resource`: an action is decided on the resource the route \
+                 loads, so name its loader: write e.g. `{example}`"
+            ),
+        ),
+        (None, Some(key)) => cx.error_at(
+            key.span(),
+            format!(
+                "`resource` without `action`: the resource is loaded to decide an action on \
+                 it, so name the action of the Cedar schema: write e.g. `{example}`"
+            ),
+        ),
+        _ => {}
+    }
+    if args.action.key().is_none() {
+        for key in [args.principal.key(), args.state.key()]
+            .into_iter()
+            .flatten()
+        {
+            cx.error_at(
+                key.span(),
+                format!(
+                    "`{key}` without `action`: it serves the decision of an action on the \
+                     route's resource; write e.g. \
+                     `#[protect(action = \"Document::edit\", resource = load_document, {key} = ...)]`"
+                ),
+            );
+        }
+    }
+    if let Some(key) = args::later(&args.refresh, &args.action) {
+        cx.error_at(
+            key.span(),
+            "`action` with `refresh`: actions are decided for access tokens (the refresh route \
+             only exchanges a login's tokens); write `#[protect(action = ..., resource = ...)]` \
+             on the route that acts on the resource",
+        );
+    }
+    let action = args.action.get()?;
+    let resource = args.resource.get()?;
+    let schema = cedar::check_action(cx, action)?;
+    Some(AuthzRoute {
+        action: action.value(),
+        schema: schema.display().to_string(),
+        resource: resource.clone(),
+        principal: args.principal.get().cloned(),
+        state: args.state.get().cloned(),
+    })
 }

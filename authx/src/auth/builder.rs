@@ -24,6 +24,8 @@ pub struct AuthBuilder {
     on_refusal: Option<super::RefusalHook>,
     #[cfg(feature = "jwks")]
     issuers: Vec<crate::jwks::IssuerConfig>,
+    #[cfg(feature = "authz")]
+    authz: Option<crate::authz::Authz>,
 }
 
 impl AuthBuilder {
@@ -40,6 +42,8 @@ impl AuthBuilder {
             on_refusal: None,
             #[cfg(feature = "jwks")]
             issuers: Vec::new(),
+            #[cfg(feature = "authz")]
+            authz: None,
         }
     }
 
@@ -173,6 +177,15 @@ impl AuthBuilder {
         self
     }
 
+    /// Decides `#[protect(action = ..., resource = ...)]` routes with these Cedar policies
+    /// (feature `authz`); [`Auth::authz`] hands them to handlers for filtering lists. A route
+    /// with an action on an engine without policies answers `500` and logs why.
+    #[cfg(feature = "authz")]
+    pub fn authz(mut self, authz: crate::authz::Authz) -> Self {
+        self.authz = Some(authz);
+        self
+    }
+
     /// Connects the stores named by [`store_url`](AuthConfig::store_url), then builds: what
     /// [`Auth::connect`] does, for a builder that also names issuers or other settings.
     /// The stores read the builder's [`clock`](Self::clock).
@@ -272,6 +285,8 @@ impl AuthBuilder {
                 nonces: crate::dpop::NonceKey::random(),
                 #[cfg(feature = "jwks")]
                 issuers,
+                #[cfg(feature = "authz")]
+                authz: self.authz,
             }),
         };
         super::keys::spawn_reloader(&auth);

@@ -26,6 +26,7 @@ mod manual;
 mod pipeline;
 mod rate;
 mod refuse;
+mod resource;
 mod route;
 mod session;
 mod subject_sessions;
@@ -62,7 +63,6 @@ use http::request::Parts;
 use crate::clock::SharedClock;
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::{AuthError, IssueError};
-use crate::request::SessionMeta;
 use crate::store::{AllowlistStore, RevocationStore, SessionStore, StoreError, Stores};
 use crate::token::codec::TokenCodec;
 use crate::token::{PairBuilder, TokenBuilder, TokenPair, TokenType};
@@ -118,6 +118,9 @@ struct Inner {
     /// Identity providers whose tokens are accepted too (feature `jwks`).
     #[cfg(feature = "jwks")]
     issuers: crate::jwks::Issuers,
+    /// The Cedar policies of `#[protect(action)]` routes (feature `authz`).
+    #[cfg(feature = "authz")]
+    authz: Option<crate::authz::Authz>,
 }
 
 impl fmt::Debug for Auth {
@@ -206,12 +209,11 @@ impl Auth {
         self.inner.forwarding.client_ip(parts)
     }
 
-    /// What a login request says about the client, for
-    /// [`sessions().create`](crate::Sessions::create):
-    /// its IP (found as [`client_ip`](Self::client_ip) finds it, so a trusted proxy's forwarding
-    /// header is honoured and a client's is not) and its user agent.
-    pub fn session_meta(&self, parts: &Parts) -> SessionMeta {
-        SessionMeta::new(self.client_ip(parts).addr(), parts)
+    /// The Cedar policies given to [`AuthBuilder::authz`] (feature `authz`): for a handler
+    /// that filters a list (`auth.authz()?.filter(...)`) or shows what a user may do.
+    #[cfg(feature = "authz")]
+    pub fn authz(&self) -> Option<&crate::authz::Authz> {
+        self.inner.authz.as_ref()
     }
 
     /// Which store backend is in use (`memory`, `sqlite`, `postgres`, `redis`).

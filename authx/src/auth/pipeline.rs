@@ -25,11 +25,14 @@ use crate::token::Claims;
 /// One run of the pipeline: a route's rules, the route its rate limits and decision are counted
 /// under, and whether a route guard runs it (then plain `Claims` extractors yield the token it
 /// verified, whatever its type).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub(crate) struct Check<'r> {
     pub(crate) rules: &'r Rules,
     pub(crate) route: &'r str,
     guard: bool,
+    /// Where a route with an action gets its resource and principal.
+    #[cfg(feature = "authz")]
+    pub(crate) resource: Option<&'r dyn crate::authz::ResourceSource>,
 }
 
 impl<'r> Check<'r> {
@@ -39,6 +42,17 @@ impl<'r> Check<'r> {
             rules,
             route,
             guard: true,
+            #[cfg(feature = "authz")]
+            resource: None,
+        }
+    }
+
+    /// With the resource and principal of a route with an action.
+    #[cfg(feature = "authz")]
+    pub(crate) fn with_resource(self, source: &'r dyn crate::authz::ResourceSource) -> Self {
+        Check {
+            resource: Some(source),
+            ..self
         }
     }
 
@@ -48,6 +62,8 @@ impl<'r> Check<'r> {
             rules,
             route,
             guard: false,
+            #[cfg(feature = "authz")]
+            resource: None,
         }
     }
 }
@@ -138,6 +154,14 @@ impl Auth {
             Err(refusal) => return Err(self.charge_ip(parts, route, rules, refusal).await),
         };
         if let Err(error) = self.route_checks(parts, rules, &passed.claims).await {
+            return Err(Refusal {
+                error,
+                claims: Some(passed.claims),
+            });
+        }
+        if rules.action.is_some()
+            && let Err(error) = self.resource_step(parts, check, &passed.claims).await
+        {
             return Err(Refusal {
                 error,
                 claims: Some(passed.claims),

@@ -7,9 +7,18 @@ use std::time::Instant;
 use cedar_policy::{Context, Decision, Entities, Request};
 use serde_json::Value;
 
+use super::route::DynEntity;
 use super::{
     Authz, AuthzContext, AuthzDecision, AuthzEntity, AuthzError, Principal, entity, names,
 };
+
+/// The resource of a decision, as Cedar needs it.
+struct Target<'a> {
+    entity_type: &'a str,
+    id: String,
+    attrs: Value,
+    parents: Vec<(String, String)>,
+}
 
 impl Authz {
     /// Whether `principal` may take `action` (`"Document::edit"`) on `resource`.
@@ -20,8 +29,42 @@ impl Authz {
         resource: &R,
         context: &AuthzContext,
     ) -> AuthzDecision {
+        let target = Target {
+            entity_type: R::TYPE,
+            id: resource.id(),
+            attrs: resource.attrs(),
+            parents: resource.parents(),
+        };
+        self.decide_on(principal, action, target, context)
+    }
+
+    /// [`decide`](Self::decide), on a route's loaded resource.
+    pub(crate) fn decide_loaded(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &dyn DynEntity,
+        context: &AuthzContext,
+    ) -> AuthzDecision {
+        let target = Target {
+            entity_type: resource.entity_type(),
+            id: resource.entity_id(),
+            attrs: resource.entity_attrs(),
+            parents: resource.entity_parents(),
+        };
+        self.decide_on(principal, action, target, context)
+    }
+
+    fn decide_on(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: Target<'_>,
+        context: &AuthzContext,
+    ) -> AuthzDecision {
         let started = Instant::now();
         let policies = self.current();
+        let (resource_type, resource_id) = (resource.entity_type, resource.id.clone());
         let decision = match self.request(principal, action, resource, context) {
             Ok((request, entities)) => {
                 let response = self
@@ -43,12 +86,23 @@ impl Authz {
             }
             Err(reason) => AuthzDecision::error(reason, started),
         };
+        let outcome = match (decision.allowed, decision.errors.is_empty()) {
+            (_, false) => "error",
+            (true, true) => "allow",
+            (false, true) => "deny",
+        };
+        let known = names::action(&self.inner.schema, &self.inner.names, action).is_ok();
+        crate::metrics::authz(
+            if known { action } else { "invalid" },
+            outcome,
+            decision.elapsed,
+        );
         tracing::debug!(
             target: "authx::authz",
             principal = %principal.id,
             action,
-            resource_type = R::TYPE,
-            resource = %resource.id(),
+            resource_type,
+            resource = %resource_id,
             allowed = decision.allowed,
             policies = ?decision.policies,
             errors = ?decision.errors,
@@ -58,20 +112,25 @@ impl Authz {
         decision
     }
 
-    fn request<R: AuthzEntity + ?Sized>(
+    fn request(
         &self,
         principal: &Principal,
         action: &str,
-        resource: &R,
+        resource: Target<'_>,
         context: &AuthzContext,
     ) -> Result<(Request, Entities), String> {
         let inner = &self.inner;
         let action =
             names::action(&inner.schema, &inner.names, action).map_err(|e| e.to_string())?;
-        if inner.names.qualify(R::TYPE).map_err(|e| e.to_string())? != action.resource_type {
+        let resource_type = resource.entity_type;
+        if inner
+            .names
+            .qualify(resource_type)
+            .map_err(|e| e.to_string())?
+            != action.resource_type
+        {
             return Err(format!(
-                "a `{}` is not the resource of `{}`",
-                R::TYPE,
+                "a `{resource_type}` is not the resource of `{}`",
                 action.resource_type
             ));
         }
@@ -101,10 +160,10 @@ impl Authz {
         )
         .map_err(|e| e.to_string())?;
         let r = entity(
-            R::TYPE,
-            &resource.id(),
-            resource.attrs(),
-            &resource.parents(),
+            resource_type,
+            &resource.id,
+            resource.attrs,
+            &resource.parents,
         )
         .map_err(|e| e.to_string())?;
         // A principal acting on its own entity (a user editing their profile): one entity,
@@ -121,7 +180,7 @@ impl Authz {
             .map_err(|e| e.to_string())?;
         let r = inner
             .names
-            .uid(R::TYPE, &resource.id())
+            .uid(resource_type, &resource.id)
             .map_err(|e| e.to_string())?;
         let request = Request::new(p, action.uid, r, context, None).map_err(|e| e.to_string())?;
         Ok((request, entities))

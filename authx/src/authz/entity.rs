@@ -129,6 +129,13 @@ impl Principal {
     }
 }
 
+impl From<&Claims> for Principal {
+    /// [`Principal::from_claims`].
+    fn from(claims: &Claims) -> Self {
+        Principal::from_claims(claims)
+    }
+}
+
 /// The request around a decision, as `context` in policies: `time` (seconds since the
 /// epoch), `ip` (the client's address, as a string), `route` (the handler), `dpop` (whether
 /// the token is DPoP-bound), and, when the token has them, `acr`, `amr` (a set) and

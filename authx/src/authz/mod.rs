@@ -55,6 +55,7 @@ mod entity;
 mod load;
 mod names;
 mod policies;
+mod route;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -64,6 +65,8 @@ use cedar_policy::{Authorizer, PolicySet, Schema};
 
 pub use entity::{AuthzContext, AuthzEntity, Principal, entity_ref};
 pub use load::{AsyncLoad, LoadError, LoadOutcome, ResourceLoader, SyncLoad};
+pub(crate) use route::Decided;
+pub use route::{BoxFuture, DynEntity, LoadResult, Loaded, Resource, ResourceSource, load_erased};
 
 use crate::error::AuthError;
 use names::Names;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{ApiKeyFailure, AuthError, DecodeFailure, IssueError, TokenError};
+use super::{ApiKeyFailure, AuthError, DecodeFailure, IssueError, ResourceFailure, TokenError};
 use crate::store::StoreError;
 
 impl AuthError {
@@ -73,6 +73,9 @@ impl AuthError {
             AuthError::ApiKey(ApiKeyFailure::Invalid),
             AuthError::ApiKey(ApiKeyFailure::Expired),
             AuthError::ApiKey(ApiKeyFailure::Address),
+            AuthError::Resource(ResourceFailure::NotFound),
+            AuthError::Resource(ResourceFailure::BadRequest(http::StatusCode::BAD_REQUEST)),
+            AuthError::Resource(ResourceFailure::Unavailable),
             AuthError::Internal("subject loader failed".into()),
         ]
     }

@@ -27,8 +27,10 @@ use serde::Serialize;
 use crate::clock::ceil_secs;
 mod api_key;
 mod kinds;
+mod resource;
 mod response;
 pub use api_key::ApiKeyFailure;
+pub use resource::ResourceFailure;
 pub use response::codes as oauth_codes;
 pub(crate) use response::{Refused, dpop_only};
 
@@ -196,6 +198,9 @@ pub enum AuthError {
     /// An API key was missing or refused: see [`ApiKeyFailure`].
     #[error("{0}")]
     ApiKey(ApiKeyFailure),
+    /// A route's resource could not be decided on: see [`ResourceFailure`].
+    #[error("{0}")]
+    Resource(ResourceFailure),
     /// A server-side failure (a subject loader error, a token that cannot be signed).
     /// The detail is logged, never sent.
     #[error("internal error: {0}")]
@@ -244,6 +249,7 @@ impl AuthError {
             | AuthError::KindMismatch { .. } => StatusCode::FORBIDDEN,
             AuthError::InvalidSessionMeta { .. } => StatusCode::BAD_REQUEST,
             AuthError::ApiKey(f) => f.status(),
+            AuthError::Resource(f) => f.status(),
             AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             #[cfg(feature = "jwks")]
@@ -291,6 +297,7 @@ impl AuthError {
             AuthError::VaultTokenMissing => "MissingTokenError",
             AuthError::InvalidSessionMeta { .. } => "InvalidSessionMetaError",
             AuthError::ApiKey(f) => f.error_type(),
+            AuthError::Resource(f) => f.error_type(),
             AuthError::Internal(_) => "InternalError",
         }
     }
@@ -345,6 +352,7 @@ impl AuthError {
             #[cfg(feature = "vault")]
             AuthError::VaultTokenMissing => "Missing vault token".into(),
             AuthError::ApiKey(f) => f.message().into(),
+            AuthError::Resource(f) => f.message().into(),
             AuthError::InvalidSessionMeta { reason } => {
                 format!("Invalid session metadata: {reason}")
             }

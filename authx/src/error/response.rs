@@ -142,6 +142,7 @@ impl AuthError {
             | AuthError::StoreUnavailable(_)
             | AuthError::InvalidSessionMeta { .. }
             | AuthError::ApiKey(_)
+            | AuthError::Resource(_)
             | AuthError::Internal(_) => None,
             #[cfg(feature = "jwks")]
             AuthError::KeysUnavailable => None,

@@ -41,6 +41,9 @@ fn kind(e: &AuthError) -> usize {
         AuthError::InvalidDpopBinding { .. } => 28,
         AuthError::InvalidSessionMeta { .. } => 29,
         AuthError::ApiKey(f) => 30 + *f as usize,
+        AuthError::Resource(ResourceFailure::NotFound) => 34,
+        AuthError::Resource(ResourceFailure::BadRequest(_)) => 35,
+        AuthError::Resource(ResourceFailure::Unavailable) => 36,
     }
 }
 
@@ -52,7 +55,7 @@ fn every_kind_is_listed_once() {
     seen.dedup();
     assert_eq!(seen.len(), listed, "a kind is listed twice");
     let expected =
-        34 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
+        37 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
     assert_eq!(listed, expected, "a kind is missing from __every_kind");
 }
 
@@ -213,6 +216,9 @@ fn every_kind_has_its_oauth_error_code() {
         ("InvalidApiKeyError", 401, None, Some("Bearer")),
         ("ExpiredApiKeyError", 401, None, Some("Bearer")),
         ("ApiKeyAddressError", 403, None, None),
+        ("ResourceNotFoundError", 404, None, None),
+        ("InvalidResourceRequestError", 400, None, None),
+        ("ResourceUnavailableError", 503, None, None),
         ("InternalError", 500, None, None),
     ];
     for e in AuthError::__every_kind() {

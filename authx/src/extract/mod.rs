@@ -171,6 +171,6 @@ where
 {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Auth::from_ref(state).session_meta(parts))
+        Ok(Auth::from_ref(state).sessions().meta(parts))
     }
 }

@@ -122,6 +122,10 @@ pub struct Rules {
     /// The kinds of credential taken: bearer tokens (default), API keys
     /// (`#[protect(api_key)]`), or either (`credentials = "bearer | api_key"`).
     pub credentials: Credentials,
+    /// The Cedar action the route decides on, `"Document::edit"` (the resource type, then the
+    /// action), with the resource its loader gave: `#[protect(action = ..., resource = ...)]`
+    /// (feature `authz`). Checked against the app's schema at compile time.
+    pub action: Option<&'static str>,
 }
 
 impl Rules {
@@ -154,6 +158,7 @@ impl Rules {
             policy: None,
             kind: None,
             credentials: Credentials::BEARER,
+            action: None,
         }
     }
 
@@ -206,6 +211,7 @@ impl Rules {
             policy,
             kind,
             credentials: Credentials::BEARER,
+            action: None,
         }
     }
 }
@@ -239,6 +245,14 @@ impl Rules {
         self
     }
 
+    /// Decides `action` on the route's resource, as `#[protect(action = ..., resource = ...)]`
+    /// generates (with the guard that loads the resource). Not a public API.
+    #[doc(hidden)]
+    pub const fn __with_action(mut self, action: &'static str) -> Rules {
+        self.action = Some(action);
+        self
+    }
+
     /// Whether the route has step-up requirements (`max_age` or `acr`).
     pub fn has_step_up(&self) -> bool {
         self.max_age.is_some() || !self.acr.is_empty()
@@ -262,6 +276,7 @@ impl fmt::Debug for Rules {
             .field("policy", &self.policy.map(|(name, _)| name))
             .field("kind", &self.kind)
             .field("credentials", &self.credentials)
+            .field("action", &self.action)
             .finish()
     }
 }

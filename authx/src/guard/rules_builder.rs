@@ -221,6 +221,8 @@ impl RulesBuilder {
             policy: self.policy,
             kind: self.kind.map(keep),
             credentials,
+            // A layer has no resource to decide on: actions are `#[protect]`'s.
+            action: None,
         })
     }
 

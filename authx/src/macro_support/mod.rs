@@ -8,15 +8,21 @@ pub use ::inventory;
 pub use authx_spec::ScopeMode;
 
 pub use crate::config::TokenLocation;
+#[cfg(feature = "authz")]
+mod authz;
 mod guard;
 
 pub use crate::auth::check_kind;
+#[cfg(feature = "authz")]
+pub use crate::authz::{BoxFuture as AuthzFuture, LoadResult, load_erased};
 pub use crate::guard::{
     BoxFuture, Credentials, PolicyDecision, PolicyFn, RateKeyFn, RateKeyRule, RateRule, Rules,
 };
 pub use crate::registry::{Decision, RouteEntry};
 pub use crate::subject::{LoaderReturn, ViaFuture, ViaReady, finish};
 pub use crate::token::TokenType;
+#[cfg(feature = "authz")]
+pub use authz::{AuthzGuard, RouteResource, subject_principal};
 pub use guard::{Guard, PublicGuard, PublicRules, RouteRules, with_rate_headers};
 
 use axum::extract::FromRef;

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use http::request::Parts;
 
 /// What a login request says about the client: its IP, `User-Agent` and a coarse device name.
-/// An extractor that never fails; [`Auth::session_meta`](crate::Auth::session_meta) reads the same from `Parts`.
+/// An extractor that never fails; [`Sessions::meta`](crate::Sessions::meta) reads the same from `Parts`.
 ///
 /// The IP is found as rate limits find it ([`Auth::client_ip`](crate::Auth::client_ip)): the socket peer (with
 /// `into_make_service_with_connect_info::<SocketAddr>()`), or what a trusted proxy wrote in

@@ -23,7 +23,7 @@ use crate::token::{Claims, RefreshClaims, TokenPair};
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let auth = Auth::new(AuthConfig::builder().secret_key("k".repeat(32)).build()).unwrap();
 ///
-/// // On login (in a handler, `auth.session_meta(&parts)` reads IP and user agent).
+/// // On login (in a handler, `auth.sessions().meta(&parts)` reads IP and user agent).
 /// let session = auth.sessions().create("user-1", SessionMeta::default()).await.unwrap();
 /// let pair = auth.tokens().pair("user-1").session(&session.id).issue().unwrap();
 /// assert_eq!(auth.sessions().list("user-1").await.unwrap().len(), 1);
@@ -46,8 +46,15 @@ impl std::fmt::Debug for Sessions<'_> {
 }
 
 impl Sessions<'_> {
+    /// What a login request says about the client, for [`create`](Self::create): its IP
+    /// (found as [`Auth::client_ip`] finds it, so a trusted proxy's forwarding header is
+    /// honoured and a client's is not) and its user agent.
+    pub fn meta(&self, parts: &http::request::Parts) -> SessionMeta {
+        SessionMeta::new(self.auth.client_ip(parts).addr(), parts)
+    }
+
     /// Starts a login session for `subject` (IP, user agent and device from `meta`, see
-    /// [`Auth::session_meta`]). Bind tokens to it with `.session(&session.id)` on a token
+    /// [`meta`](Self::meta)). Bind tokens to it with `.session(&session.id)` on a token
     /// builder. The id carries the subject's session generation (`<uuid>.<generation>`), which
     /// [`revoke_all`](Self::revoke_all) ends. Past
     /// [`max_sessions_per_subject`](crate::AuthConfig::max_sessions_per_subject) live sessions,

@@ -1,0 +1,153 @@
+//! `#[protect(action = "Document::edit", resource = ...)]`: the action checked against the
+//! crate's Cedar schema, which is named once per crate in its `Cargo.toml`:
+//!
+//! ```toml
+//! [package.metadata.authx]
+//! cedar-schema = "policies/schema.cedarschema"
+//! ```
+//!
+//! or by the environment variable `AUTHX_CEDAR_SCHEMA` (which wins; for test harnesses that
+//! compile a crate of their own). A relative path is relative to the crate's directory.
+
+use std::path::{Path, PathBuf};
+
+use authx_spec::cedar_schema::CedarSchema;
+use syn::LitStr;
+
+use crate::ctxt::Ctxt;
+
+/// The environment variable that names the schema, before `Cargo.toml`.
+const ENV: &str = "AUTHX_CEDAR_SCHEMA";
+
+const HOW: &str = "name the crate's Cedar schema once, in its Cargo.toml:\n\n    \
+                   [package.metadata.authx]\n    \
+                   cedar-schema = \"policies/schema.cedarschema\"";
+
+/// Checks `action` against the crate's schema; returns the schema's path (for the expansion's
+/// `include_bytes!`, which recompiles the crate when the schema changes).
+pub(crate) fn check_action(cx: &Ctxt, action: &LitStr) -> Option<PathBuf> {
+    let Some(path) = schema_path() else {
+        cx.error_spanned_by(
+            action,
+            format!(
+                "`action` is checked against the crate's Cedar schema, and none is named: {HOW}"
+            ),
+        );
+        return None;
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            cx.error_spanned_by(
+                action,
+                format!(
+                    "cannot read the Cedar schema `{}` ({e}): fix the path, or {HOW}",
+                    path.display()
+                ),
+            );
+            return None;
+        }
+    };
+    let schema = match CedarSchema::parse(&text) {
+        Ok(schema) => schema,
+        Err(e) => {
+            cx.error_spanned_by(
+                action,
+                format!("the Cedar schema `{}` does not parse: {e}", path.display()),
+            );
+            return None;
+        }
+    };
+    if let Err(e) = schema.check_action(&action.value()) {
+        cx.error_spanned_by(
+            action,
+            format!(
+                "{e}; the actions come from the Cedar schema `{}`",
+                file_name(&path)
+            ),
+        );
+        return None;
+    }
+    Some(path)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The schema's path: `AUTHX_CEDAR_SCHEMA`, else the crate's `[package.metadata.authx]`
+/// `cedar-schema`, relative to the crate's directory.
+fn schema_path() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    let named = match std::env::var(ENV) {
+        Ok(path) if !path.is_empty() => path,
+        _ => {
+            let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+            metadata_value(&manifest, "cedar-schema")?
+        }
+    };
+    Some(dir.join(named))
+}
+
+/// The string value of `key` in the manifest's `[package.metadata.authx]` table. A minimal
+/// reading of TOML: a `key = "value"` line of that table, with basic or literal quotes.
+fn metadata_value(manifest: &str, key: &str) -> Option<String> {
+    let mut in_table = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_table = line.trim_end_matches(|c: char| c != ']') == "[package.metadata.authx]";
+            continue;
+        }
+        if !in_table {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        if k.trim().trim_matches('"') != key {
+            continue;
+        }
+        let v = v.trim();
+        let quote = v.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let rest = &v[1..];
+        return rest.find(quote).map(|end| rest[..end].to_owned());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metadata_value;
+
+    #[test]
+    fn reads_the_schema_path_from_the_metadata_table_only() {
+        let manifest = r#"
+[package]
+name = "app"
+cedar-schema = "not/this"
+
+[package.metadata.authx]  # authx settings
+cedar-schema = "policies/schema.cedarschema"
+
+[dependencies]
+cedar-schema = "nor/this"
+"#;
+        assert_eq!(
+            metadata_value(manifest, "cedar-schema").as_deref(),
+            Some("policies/schema.cedarschema")
+        );
+        let literal = "[package.metadata.authx]\n\"cedar-schema\" = 'a.cedarschema'\n";
+        assert_eq!(
+            metadata_value(literal, "cedar-schema").as_deref(),
+            Some("a.cedarschema")
+        );
+        assert_eq!(
+            metadata_value("[package]\nname = \"x\"\n", "cedar-schema"),
+            None
+        );
+    }
+}
