@@ -319,13 +319,17 @@ impl Authz {
     /// aborted or dropped with the runtime.
     pub fn watch(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let authz = self.clone();
+        let files = self.inner.files.clone();
+        // What is in force now: a change made after this call (before the task first runs)
+        // is a change.
+        let mut loaded: Option<Vec<(PathBuf, Option<SystemTime>)>> =
+            files.as_ref().and_then(|f| f.list().ok());
         tokio::spawn(async move {
-            let Some(files) = authz.inner.files.clone() else {
+            let Some(files) = files else {
                 return;
             };
             // Reloaded once a change has held still for a whole interval: a file caught
             // half-written (emptied, then written) is not taken.
-            let mut loaded: Option<Vec<(PathBuf, Option<SystemTime>)>> = files.list().ok();
             let mut last = loaded.clone();
             loop {
                 tokio::time::sleep(every).await;
