@@ -17,6 +17,7 @@
 //! | [`identity_providers`] | tokens from an OpenID Connect provider (feature `jwks`) |
 //! | [`resource_server`] | the OAuth 2 resource-server standards (feature `oauth`) |
 //! | [`resource_server_conformance`] | those standards, clause by clause, with their tests |
+//! | [`authorization`] | authorization over resources: Cedar policies, `#[protect(action, resource)]`, filtered lists (feature `authz`) |
 //! | [`user_kinds`] | AuthX's `login_type`: tokens of several kinds of user |
 //! | [`testing`] | testing your app: the route audit |
 //! | [`performance`] | what a request costs, and how it was measured |
@@ -52,6 +53,13 @@ pub mod identity_providers {}
 pub mod resource_server {}
 #[doc = include_str!("../docs/resource-server-conformance.md")]
 pub mod resource_server_conformance {}
+#[cfg_attr(feature = "authz", doc = include_str!("../docs/authorization.md"))]
+#[cfg_attr(
+    not(feature = "authz"),
+    doc = "Authorization over resources with Cedar policies: this page is built with the \
+           `authz` feature."
+)]
+pub mod authorization {}
 #[doc = include_str!("../docs/user-kinds.md")]
 pub mod user_kinds {}
 #[doc = include_str!("../docs/testing.md")]

@@ -164,21 +164,23 @@ fn resource_impl(krate: &syn::Path, name: &syn::Ident, authz: &AuthzRoute) -> To
     let p = quote!(#krate::__private);
     let schema = &authz.schema;
     let resource = &authz.resource;
-    // Spanned on the loader: a loader of the wrong shape is reported where it is named.
+    // Spanned on the loader: a loader of the wrong shape is reported where it is named. The
+    // state is named: with `state = T`, the bound `T: FromRef<__S>` would otherwise lead
+    // inference to run a loader's `State<T>` against `__S`.
     let (state_bound, load) = match &authz.state {
         Some(state) => (
             quote!(#state: #p::axum::extract::FromRef<__S> + ::core::marker::Send + ::core::marker::Sync + 'static,),
             quote_spanned! {resource.span()=>
                 ::std::boxed::Box::pin(async move {
                     let state = <#state as #p::axum::extract::FromRef<__S>>::from_ref(state);
-                    #p::load_erased(#resource, parts, &state).await
+                    #p::load_erased::<#state, _, _>(#resource, parts, &state).await
                 })
             },
         ),
         None => (
             quote!(),
             quote_spanned! {resource.span()=>
-                ::std::boxed::Box::pin(#p::load_erased(#resource, parts, state))
+                ::std::boxed::Box::pin(#p::load_erased::<__S, _, _>(#resource, parts, state))
             },
         ),
     };
