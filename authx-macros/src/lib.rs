@@ -64,6 +64,10 @@ use proc_macro::TokenStream;
 /// | `csrf` | `false` | no CSRF double-submit check for cookie tokens on this route |
 /// | `verify_type` | `false` | an access or a refresh token (AuthX's `verify_type=False`); no token is `401 TokenRequiredError` |
 /// | `policy` | `path::to::async_fn` | a last check of your own, after scopes |
+/// | `action` | `"Document::edit"` | the Cedar action decided on the route's resource (authx feature `authz`); checked at compile time against the schema named by `[package.metadata.authx] cedar-schema` in the crate's `Cargo.toml` |
+/// | `resource` | `path::to::loader` | loads that resource (sync or async fn of up to four extractors, returning `Option<T>` or `Result<Option<T>, E>` with `T: AuthzEntity`); the handler takes it as `Resource<T>`; none is `404` |
+/// | `principal` | `User` | the `#[auth_subject]` type the decision's principal is (default: the token's subject) |
+/// | `state` | `AppState` | the state the loader's extractors read, taken from the router state through `FromRef` |
 /// | `route` | `"GET /users/{id}"` | method and path, so [`routes!`] can mount the handler |
 /// | `crate` | `path` | where `authx` is, when renamed or re-exported (default `::authx`) |
 ///
