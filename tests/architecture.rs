@@ -326,7 +326,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "testing",
         &[
-            "auth", "clock", "config", "error", "extract", "guard", "registry", "store", "token",
+            "auth", "authz", "clock", "config", "error", "extract", "guard", "registry", "store",
+            "token",
         ],
     ),
     (

@@ -42,11 +42,15 @@
 //! - protected operations: `security` lists one requirement per scheme the route reads its
 //!   token from, each with the route's scopes (`scopes_mode = all`: one requirement per
 //!   scheme holding every scope, which OpenAPI reads as AND; `any`: one requirement per
-//!   scheme and scope, read as OR), responses `401`, `403` (when the route requires scopes
-//!   or a policy) and `429` (when rate-limited) with the [`ErrorBody`](crate::ErrorBody)
+//!   scheme and scope, read as OR), responses `401`, `403` (when the route requires scopes,
+//!   a policy or a Cedar action) and `429` (when rate-limited) with the [`ErrorBody`](crate::ErrorBody)
 //!   schema `AuthErrorBody`; refresh and fresh routes say "refresh token" / "fresh token"
 //!   in their description; cookie-borne tokens on CSRF-checked methods document the CSRF
 //!   header as an optional parameter;
+//! - operations whose route decides a Cedar action (`#[protect(action = "Document::edit",
+//!   resource = ...)]`, feature `authz`): the extensions `x-authx-action: "Document::edit"`
+//!   and `x-authx-resource-type: "Document"` ([`extension`]), a `403` for a refusal by the
+//!   policies, and a `404` (`ResourceNotFoundError`) for a resource the loader does not find;
 //! - `#[public]` operations: `security: []`, and `429` when rate-limited.
 //!
 //! [`openapi_for`] builds a whole document; [`merge_into`] adds the paths, the schemes and
@@ -66,6 +70,17 @@ use crate::config::{AuthConfig, TokenLocation};
 
 /// The name of the error body schema in `components.schemas`.
 pub const ERROR_SCHEMA: &str = "AuthErrorBody";
+
+/// The [specification extensions](https://spec.openapis.org/oas/v3.1.0#specification-extensions)
+/// authx adds to operations.
+pub mod extension {
+    /// On an operation whose route decides a Cedar action (`#[protect(action = ...)]`, feature
+    /// `authz`): the action, `"Document::edit"`.
+    pub const ACTION: &str = "x-authx-action";
+    /// Alongside [`ACTION`]: the resource type the action is decided on (the action's part
+    /// before its last `::`), `"Document"`.
+    pub const RESOURCE_TYPE: &str = "x-authx-resource-type";
+}
 
 /// Security scheme names, as they appear in `components.securitySchemes` and in operations'
 /// `security`.

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use authx_spec::ScopeMode;
+use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::{
     Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
 };
@@ -15,7 +16,7 @@ use crate::guard::{Credentials, Rules};
 use crate::registry::{Decision, RouteEntry};
 use crate::token::TokenType;
 
-use super::{ERROR_SCHEMA, distinct, scheme};
+use super::{ERROR_SCHEMA, distinct, extension, scheme};
 
 pub(super) fn http_method(method: &str) -> Option<HttpMethod> {
     Some(match method {
@@ -144,6 +145,20 @@ fn protected(
     if let Some((name, _)) = rules.policy {
         description.push_str(&format!(" A policy (`{name}`) decides too."));
     }
+    let action = rules
+        .action
+        .map(|a| (a, a.rsplit_once("::").map_or(a, |(ty, _)| ty)));
+    if let Some((action, resource_type)) = action {
+        description.push_str(&format!(
+            " The Cedar policies decide `{action}` on the `{resource_type}` the route loads."
+        ));
+        op = op.extensions(Some(
+            ExtensionsBuilder::new()
+                .add(extension::ACTION, action)
+                .add(extension::RESOURCE_TYPE, resource_type)
+                .build(),
+        ));
+    }
     if locations.contains(&TokenLocation::Json) {
         let field = if refresh {
             &config.refresh_json_key
@@ -231,17 +246,32 @@ fn protected(
                 .build(),
         ),
     );
-    if !rules.scopes.is_empty() || rules.policy.is_some() {
+    if !rules.scopes.is_empty() || rules.policy.is_some() || action.is_some() {
         let mut why = Vec::new();
         if !rules.scopes.is_empty() {
-            why.push("a missing scope (`InsufficientScopeError`)");
+            why.push("a missing scope (`InsufficientScopeError`)".to_owned());
         }
         if rules.policy.is_some() {
-            why.push("the policy refused (`PolicyDeniedError`)");
+            why.push("the policy refused (`PolicyDeniedError`)".to_owned());
+        }
+        if let Some((action, _)) = action {
+            why.push(format!(
+                "the Cedar policies refused `{action}` (`PolicyDeniedError`) or failed to \
+                 evaluate (`PolicyEvaluationError`)"
+            ));
         }
         op = op.response(
             "403",
             error_response(format!("Forbidden: {}.", why.join(", or "))),
+        );
+    }
+    if let Some((_, resource_type)) = action {
+        op = op.response(
+            "404",
+            error_response(format!(
+                "No such `{resource_type}`: the route's loader found none \
+                 (`ResourceNotFoundError`), before any decision."
+            )),
         );
     }
     op

@@ -98,3 +98,65 @@ fn unknown_methods_are_left_out() {
     assert!(http_method("CONNECT").is_none());
     assert!(http_method("GET").is_some());
 }
+
+static EDIT: Rules = Rules {
+    action: Some("Document::edit"),
+    ..Rules::ACCESS
+};
+
+#[test]
+fn action_routes_carry_the_action_and_resource_type_extensions() {
+    let op = op_json("PUT /documents/{id}", Decision::Protected(&EDIT), &both());
+    assert_eq!(op[extension::ACTION], "Document::edit");
+    assert_eq!(op[extension::RESOURCE_TYPE], "Document");
+    assert_eq!(op["x-authx-action"], "Document::edit");
+    assert_eq!(op["x-authx-resource-type"], "Document");
+    let description = op["description"].as_str().unwrap();
+    assert!(description.contains("`Document::edit`"), "{description}");
+}
+
+#[test]
+fn action_routes_document_the_404_of_a_missing_resource_and_the_403_of_a_refusal() {
+    let op = op_json("PUT /documents/{id}", Decision::Protected(&EDIT), &both());
+    let responses = &op["responses"];
+    let not_found = responses["404"]["description"].as_str().unwrap();
+    assert!(not_found.contains("ResourceNotFoundError"), "{not_found}");
+    assert!(not_found.contains("`Document`"), "{not_found}");
+    assert_eq!(
+        responses["404"]["content"]["application/json"]["schema"]["$ref"],
+        format!("#/components/schemas/{ERROR_SCHEMA}")
+    );
+    // No scopes, no policy: the action alone makes the 403.
+    let forbidden = responses["403"]["description"].as_str().unwrap();
+    assert!(forbidden.contains("PolicyDeniedError"), "{forbidden}");
+    assert!(forbidden.contains("`Document::edit`"), "{forbidden}");
+    assert!(!forbidden.contains("InsufficientScopeError"), "{forbidden}");
+    assert!(responses["401"].is_object());
+}
+
+#[test]
+fn a_namespaced_action_names_the_namespaced_resource_type() {
+    static READ: Rules = Rules {
+        action: Some("Docs::Document::read"),
+        scopes: &["docs:read"],
+        ..Rules::ACCESS
+    };
+    let op = op_json("GET /documents/{id}", Decision::Protected(&READ), &both());
+    assert_eq!(op[extension::ACTION], "Docs::Document::read");
+    assert_eq!(op[extension::RESOURCE_TYPE], "Docs::Document");
+    let forbidden = op["responses"]["403"]["description"].as_str().unwrap();
+    assert!(forbidden.contains("InsufficientScopeError"), "{forbidden}");
+    assert!(forbidden.contains("PolicyDeniedError"), "{forbidden}");
+}
+
+#[test]
+fn routes_without_an_action_have_no_extension_and_no_404() {
+    let op = op_json("GET /me", Decision::Protected(&Rules::ACCESS), &both());
+    assert!(op.get(extension::ACTION).is_none(), "{op}");
+    assert!(op.get(extension::RESOURCE_TYPE).is_none(), "{op}");
+    assert!(op["responses"].get("404").is_none());
+    assert!(op["responses"].get("403").is_none());
+    let public = op_json("GET /", Decision::Public { rate: None }, &both());
+    assert!(public.get(extension::ACTION).is_none(), "{public}");
+    assert!(public["responses"].get("404").is_none());
+}

@@ -4,8 +4,22 @@
 //! ```
 //! for entry in authx::registry::entries() {
 //!     println!("{} {:?}", entry.handler, entry.route);
+//!     // `#[protect(action = "Document::edit", resource = ...)]`: the Cedar action, and the
+//!     // resource type it is decided on.
+//!     if let (Some(action), Some(resource)) = (entry.action(), entry.resource_type()) {
+//!         println!("  decides {action} on a {resource}");
+//!     }
 //! }
 //! print!("{}", authx::registry::audit_table());
+//! ```
+//!
+//! The audit table has one row per handler; its `OTHER` column holds the rules without a
+//! column of their own, `action=Document::edit` among them:
+//!
+//! ```text
+//! ROUTE                HANDLER        AUTH    FRESH  SCOPES  RATE  OTHER                  SOURCE
+//! GET /documents/{id}  read_document  access                       action=Document::read  src/main.rs:40
+//! PUT /documents/{id}  edit_document  access                       action=Document::edit  src/main.rs:47
 //! ```
 
 use std::fmt::Write as _;
@@ -92,6 +106,21 @@ impl RouteEntry {
         self.route.and_then(|r| r.split_once(' ')).map(|(m, _)| m)
     }
 
+    /// The Cedar action the route decides on (`"Document::edit"`), for a protected route
+    /// with `#[protect(action = ..., resource = ...)]` (feature `authz`).
+    pub fn action(&self) -> Option<&'static str> {
+        self.rules().and_then(|r| r.action)
+    }
+
+    /// The resource type of the route's [`action`](Self::action): the part before its last
+    /// `::` (`"Document"` for `"Document::edit"`, `"Docs::Document"` for
+    /// `"Docs::Document::edit"`).
+    pub fn resource_type(&self) -> Option<&'static str> {
+        self.action()
+            .and_then(|a| a.rsplit_once("::"))
+            .map(|(ty, _)| ty)
+    }
+
     /// The route's path, when it names a route.
     pub fn path(&self) -> Option<&'static str> {
         self.route
@@ -115,8 +144,18 @@ pub fn entries() -> Vec<&'static RouteEntry> {
 }
 
 /// The registry as a plain-text table, for audits (`cargo run --example quickstart -- --routes`).
+///
+/// Columns: `ROUTE`, `HANDLER`, `AUTH` (the token type, `public`, or `any`), `FRESH`,
+/// `SCOPES`, `RATE`, `OTHER` (the remaining rules as `key=value`: `action=Document::edit`, the
+/// Cedar action and, before its last `::`, the resource type; `policy=`, `credentials=`,
+/// `kind=`, `max_age=`, `acr=`, `csrf=off`, `locations=`) and `SOURCE`.
 pub fn audit_table() -> String {
-    let rows: Vec<[String; 8]> = entries()
+    table(entries())
+}
+
+/// [`audit_table`] of `entries`.
+fn table<'a>(entries: impl IntoIterator<Item = &'a RouteEntry>) -> String {
+    let rows: Vec<[String; 8]> = entries
         .into_iter()
         .map(|e| {
             let (access, fresh, scopes, extra) = match e.decision {
@@ -137,6 +176,9 @@ pub fn audit_table() -> String {
                         format!("{mode}: {}", r.scopes.join(" "))
                     };
                     let mut extra = Vec::new();
+                    if let Some(action) = r.action {
+                        extra.push(format!("action={action}"));
+                    }
                     if let Some((name, _)) = r.policy {
                         extra.push(format!("policy={name}"));
                     }
@@ -211,3 +253,7 @@ pub fn audit_table() -> String {
     }
     out
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -6,6 +6,8 @@
 //!   test suite proves that no route lost its guard.
 //! - [`stores`]: the conformance suite a store backend
 //!   of your own must pass.
+//! - `unused_actions` (feature `authz`): the actions of your Cedar schema that no
+//!   registered route decides on.
 //!
 //! ```standalone_crate
 //! use authx::{Auth, AuthConfig, Claims, protect, routes};
@@ -21,7 +23,11 @@
 //! # }
 //! ```
 
+#[cfg(feature = "authz")]
+mod actions;
 mod audit;
 pub mod stores;
 
+#[cfg(feature = "authz")]
+pub use actions::unused_actions;
 pub use audit::{AuditFailure, AuditReport, AuditedRoute, RouteAudit, audit_routes};
