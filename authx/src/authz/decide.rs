@@ -4,13 +4,11 @@
 
 use std::time::Instant;
 
-use cedar_policy::{Context, Decision, Entities, Request};
+use cedar_policy::{Decision, Entities, Request};
 use serde_json::Value;
 
 use super::route::DynEntity;
-use super::{
-    Authz, AuthzContext, AuthzDecision, AuthzEntity, AuthzError, Principal, entity, names,
-};
+use super::{Authz, AuthzContext, AuthzDecision, AuthzEntity, AuthzError, Principal, values};
 
 /// The resource of a decision, as Cedar needs it.
 struct Target<'a> {
@@ -91,7 +89,7 @@ impl Authz {
             (true, true) => "allow",
             (false, true) => "deny",
         };
-        let known = names::action(&self.inner.schema, &self.inner.names, action).is_ok();
+        let known = self.inner.names.action(&self.inner.schema, action).is_ok();
         crate::metrics::authz(
             if known { action } else { "invalid" },
             outcome,
@@ -120,68 +118,54 @@ impl Authz {
         context: &AuthzContext,
     ) -> Result<(Request, Entities), String> {
         let inner = &self.inner;
-        let action =
-            names::action(&inner.schema, &inner.names, action).map_err(|e| e.to_string())?;
+        let names = &inner.names;
+        let action = names
+            .action(&inner.schema, action)
+            .map_err(|e| e.to_string())?;
         let resource_type = resource.entity_type;
-        if inner
-            .names
-            .qualify(resource_type)
-            .map_err(|e| e.to_string())?
-            != action.resource_type
-        {
+        if names.qualify(resource_type).map_err(|e| e.to_string())? != action.resource_type {
             return Err(format!(
                 "a `{resource_type}` is not the resource of `{}`",
                 action.resource_type
             ));
         }
         let principal_type = match (&principal.entity_type, &inner.principal_type) {
-            (Some(t), _) | (None, Some(t)) => t.clone(),
+            (Some(t), _) | (None, Some(t)) => t.as_str(),
             (None, None) => {
                 return Err("the schema has several principal types: name one with \
                             `Authz::principal_type` or `Principal::with_type`"
                     .into());
             }
         };
-        let entity = |ty: &str, id: &str, attrs: Value, parents: &[(String, String)]| {
-            let ty = inner.names.qualify(ty)?;
-            let mut attrs = attrs;
-            inner.names.qualify_refs(&mut attrs)?;
-            let parents = parents
-                .iter()
-                .map(|(t, id)| Ok((inner.names.qualify(t)?, id.clone())))
-                .collect::<Result<Vec<_>, AuthzError>>()?;
-            Ok::<_, AuthzError>(entity::entity_json(&ty, id, attrs, &parents))
-        };
-        let p = entity(
-            &principal_type,
+        let (p, p_entity) = values::entity(
+            names,
+            principal_type,
             &principal.id,
-            principal.attrs.clone(),
+            &principal.attrs,
             &principal.parents,
-        )
-        .map_err(|e| e.to_string())?;
-        let r = entity(
+        )?;
+        let (r, r_entity) = values::entity(
+            names,
             resource_type,
             &resource.id,
-            resource.attrs,
+            &resource.attrs,
             &resource.parents,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         // A principal acting on its own entity (a user editing their profile): one entity,
         // the one the route loaded.
-        let same = p.get("uid") == r.get("uid");
-        let list = if same { vec![r] } else { vec![p, r] };
-        let entities = Entities::from_json_value(Value::Array(list), Some(&inner.schema))
+        let list = if p == r {
+            vec![r_entity]
+        } else {
+            vec![p_entity, r_entity]
+        };
+        // Checked against the schema (attribute types, required attributes, parents), on top
+        // of the schema's action entities built once.
+        let entities = inner
+            .actions
+            .clone()
+            .add_entities(list, Some(&inner.schema))
             .map_err(|e| e.to_string())?;
-        let context =
-            Context::from_json_value(context.record(principal), None).map_err(|e| e.to_string())?;
-        let p = inner
-            .names
-            .uid(&principal_type, &principal.id)
-            .map_err(|e| e.to_string())?;
-        let r = inner
-            .names
-            .uid(resource_type, &resource.id)
-            .map_err(|e| e.to_string())?;
+        let context = values::context(names, &context.record(principal))?;
         let request = Request::new(p, action.uid, r, context, None).map_err(|e| e.to_string())?;
         Ok((request, entities))
     }
@@ -243,9 +227,65 @@ impl Authz {
         out
     }
 
+    /// Every `Type::action` the schema declares, sorted: the
+    /// [`actions_of_type`](Self::actions_of_type) of each of its entity types, an action that
+    /// applies to several resource types once per type. A type is named as a route names it,
+    /// unqualified (`Document::edit`) unless two namespaces have it (`Docs::Document::edit`).
+    ///
+    /// ```
+    /// use authx::authz::Authz;
+    ///
+    /// let schema = r#"namespace Docs {
+    ///     entity User;
+    ///     entity Folder;
+    ///     entity Document;
+    ///     action read appliesTo { principal: User, resource: [Document, Folder] };
+    ///     action edit appliesTo { principal: User, resource: Document };
+    /// }"#;
+    /// let authz = Authz::from_sources(schema, &[]).unwrap();
+    /// assert_eq!(
+    ///     authz.actions(),
+    ///     ["Document::edit", "Document::read", "Folder::read"]
+    /// );
+    /// assert_eq!(authz.actions_of_type("Folder"), ["Folder::read"]);
+    /// ```
+    pub fn actions(&self) -> Vec<String> {
+        let names = &self.inner.names;
+        let mut out: Vec<String> = self
+            .inner
+            .schema
+            .entity_types()
+            .map(|ty| {
+                let full = ty.to_string();
+                let base = ty.basename();
+                match names.qualify(base) {
+                    Ok(q) if q == full => base.to_owned(),
+                    _ => full,
+                }
+            })
+            .flat_map(|ty| self.actions_of_type(&ty))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Whether `a` and `b` (`"Document::edit"`, `"Docs::Document::edit"`) name one action of
+    /// the schema on one resource type. `false` when either is not in the schema. (For
+    /// [`unused_actions`](crate::testing::unused_actions).)
+    #[cfg(feature = "testing")]
+    pub(crate) fn same_action(&self, a: &str, b: &str) -> bool {
+        let inner = &self.inner;
+        let action = |spec| inner.names.action(&inner.schema, spec).ok();
+        action(a).is_some_and(|a| action(b).is_some_and(|b| a == b))
+    }
+
     /// Checks `action` (`"Document::edit"`) against the schema: the action exists and applies
     /// to the resource type. (`#[protect(action = ...)]` checks it when the crate compiles.)
     pub fn check_action(&self, action: &str) -> Result<(), AuthzError> {
-        names::action(&self.inner.schema, &self.inner.names, action).map(|_| ())
+        self.inner
+            .names
+            .action(&self.inner.schema, action)
+            .map(|_| ())
     }
 }

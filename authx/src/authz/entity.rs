@@ -173,7 +173,7 @@ impl AuthzContext {
     }
 
     /// The Cedar record: this, with what `principal`'s token says.
-    pub(crate) fn record(&self, principal: &Principal) -> Value {
+    pub(crate) fn record(&self, principal: &Principal) -> Map<String, Value> {
         let mut record = Map::new();
         record.insert("time".into(), json!(self.time));
         record.insert("dpop".into(), json!(principal.claims.dpop));
@@ -193,7 +193,7 @@ impl AuthzContext {
         if let Some(at) = claims.auth_time {
             record.insert("auth_time".into(), json!(at));
         }
-        Value::Object(record)
+        record
     }
 }
 
@@ -201,22 +201,4 @@ impl AuthzContext {
 /// `{"__entity": {"type": .., "id": ..}}`, its type qualified when the decision is made.
 pub fn entity_ref(entity_type: &str, id: &str) -> Value {
     json!({ "__entity": { "type": entity_type, "id": id } })
-}
-
-/// Cedar's entity JSON for one entity.
-pub(crate) fn entity_json(
-    entity_type: &str,
-    id: &str,
-    attrs: Value,
-    parents: &[(String, String)],
-) -> Value {
-    let parents: Vec<Value> = parents
-        .iter()
-        .map(|(t, id)| json!({ "type": t, "id": id }))
-        .collect();
-    json!({
-        "uid": { "type": entity_type, "id": id },
-        "attrs": attrs,
-        "parents": parents,
-    })
 }

@@ -56,6 +56,7 @@ mod load;
 mod names;
 mod policies;
 mod route;
+mod values;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -160,6 +161,8 @@ struct Inner {
     schema: Schema,
     names: Names,
     authorizer: Authorizer,
+    /// The schema's action entities, built once: every request's entities start from them.
+    actions: cedar_policy::Entities,
     /// Shared by every `Authz` made from this one ([`Authz::principal_type`]).
     policies: Arc<RwLock<Arc<PolicySet>>>,
     /// Held across a reload's read and swap: two reloads at once never swap in the older.
@@ -214,11 +217,13 @@ impl Authz {
         principals.sort();
         principals.dedup();
         let principal_type = (principals.len() == 1).then(|| principals.remove(0));
+        let actions = action_entities(&schema);
         Authz {
             inner: Arc::new(Inner {
                 schema,
                 names,
                 authorizer: Authorizer::new(),
+                actions,
                 policies: Arc::new(RwLock::new(Arc::new(set))),
                 reloading: Arc::default(),
                 files,
@@ -235,6 +240,7 @@ impl Authz {
             schema: self.inner.schema.clone(),
             names: Names::of(&self.inner.schema),
             authorizer: Authorizer::new(),
+            actions: self.inner.actions.clone(),
             policies: self.inner.policies.clone(),
             reloading: self.inner.reloading.clone(),
             files: self.inner.files.clone(),
@@ -342,6 +348,14 @@ impl Authz {
             }
         })
     }
+}
+
+/// The schema's action entities (its action groups), or none when it has none to give.
+fn action_entities(schema: &Schema) -> cedar_policy::Entities {
+    schema.action_entities().unwrap_or_else(|e| {
+        tracing::error!(target: "authx::authz", error = %e, "authx: the schema's actions");
+        cedar_policy::Entities::empty()
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::RwLock;
 
 use cedar_policy::{EntityId, EntityTypeName, EntityUid, Schema};
 use serde_json::Value;
@@ -14,6 +15,11 @@ use super::AuthzError;
 #[derive(Debug)]
 pub(crate) struct Names {
     types: HashMap<String, Option<String>>,
+    /// Each qualified type, parsed once.
+    parsed: HashMap<String, EntityTypeName>,
+    /// The actions found so far, by the spelling a route or a caller used (only those the
+    /// schema has: bounded by the schema's actions and their spellings).
+    actions: RwLock<HashMap<String, ActionName>>,
 }
 
 impl Names {
@@ -34,7 +40,15 @@ impl Names {
                     .or_insert(Some(full));
             }
         }
-        Names { types }
+        let parsed = schema
+            .entity_types()
+            .map(|ty| (ty.to_string(), ty.clone()))
+            .collect();
+        Names {
+            types,
+            parsed,
+            actions: RwLock::default(),
+        }
     }
 
     /// The qualified name of entity type `name`.
@@ -53,33 +67,31 @@ impl Names {
     /// The uid of entity `id` of type `name`.
     pub(crate) fn uid(&self, name: &str, id: &str) -> Result<EntityUid, AuthzError> {
         let full = self.qualify(name)?;
-        let ty = EntityTypeName::from_str(&full)
-            .map_err(|e| AuthzError::UnknownType(format!("`{full}`: {e}")))?;
+        let ty = match self.parsed.get(&full) {
+            Some(ty) => ty.clone(),
+            None => EntityTypeName::from_str(&full)
+                .map_err(|e| AuthzError::UnknownType(format!("`{full}`: {e}")))?,
+        };
         Ok(EntityUid::from_type_name_and_id(ty, EntityId::new(id)))
     }
 
-    /// `value` with the type of each entity reference written with Cedar's escape
-    /// (`{"__entity": {"type": .., "id": ..}}`, as [`entity_ref`](super::entity_ref) makes)
-    /// qualified, at any depth. Other objects are records and left alone, even one whose keys
-    /// happen to be `type` and `id`.
-    pub(crate) fn qualify_refs(&self, value: &mut Value) -> Result<(), AuthzError> {
-        match value {
-            Value::Object(map) => {
-                if map.len() == 1
-                    && let Some(Value::Object(inner)) = map.get_mut("__entity")
-                    && let Some(Value::String(ty)) = inner.get_mut("type")
-                {
-                    *ty = self.qualify(ty)?;
-                    return Ok(());
-                }
-                for v in map.values_mut() {
-                    self.qualify_refs(v)?;
-                }
-                Ok(())
-            }
-            Value::Array(items) => items.iter_mut().try_for_each(|v| self.qualify_refs(v)),
-            _ => Ok(()),
+    /// [`action`], remembered: the action of `spec` as the schema has it.
+    pub(crate) fn action(&self, schema: &Schema, spec: &str) -> Result<ActionName, AuthzError> {
+        let known = self
+            .actions
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(spec)
+            .cloned();
+        if let Some(found) = known {
+            return Ok(found);
         }
+        let found = action(schema, self, spec)?;
+        self.actions
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(spec.to_owned(), found.clone());
+        Ok(found)
     }
 }
 

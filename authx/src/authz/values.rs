@@ -1,0 +1,98 @@
+//! Entities and the context as Cedar values, built directly (no JSON parsing on the request
+//! path: Cedar's schema-directed JSON reader costs several times the evaluation itself).
+
+use std::collections::{HashMap, HashSet};
+
+use cedar_policy::{Context, Entity, EntityUid, RestrictedExpression};
+use serde_json::{Map, Value};
+
+use super::names::Names;
+
+/// The entity `id` of type `entity_type` (as the app writes it), with `attrs` (a JSON object
+/// in Cedar's entity-JSON forms) and `parents`.
+pub(crate) fn entity(
+    names: &Names,
+    entity_type: &str,
+    id: &str,
+    attrs: &Value,
+    parents: &[(String, String)],
+) -> Result<(EntityUid, Entity), String> {
+    let uid = names.uid(entity_type, id).map_err(|e| e.to_string())?;
+    let attrs = match attrs {
+        Value::Object(map) => fields(names, map)?,
+        Value::Null => HashMap::new(),
+        other => {
+            return Err(format!(
+                "the attributes of `{entity_type}` are not an object: {other}"
+            ));
+        }
+    };
+    let parents = parents
+        .iter()
+        .map(|(ty, id)| names.uid(ty, id).map_err(|e| e.to_string()))
+        .collect::<Result<HashSet<EntityUid>, String>>()?;
+    let entity = Entity::new(uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
+    Ok((uid, entity))
+}
+
+/// The context record.
+pub(crate) fn context(names: &Names, record: &Map<String, Value>) -> Result<Context, String> {
+    Context::from_pairs(fields(names, record)?).map_err(|e| e.to_string())
+}
+
+fn fields(
+    names: &Names,
+    map: &Map<String, Value>,
+) -> Result<HashMap<String, RestrictedExpression>, String> {
+    map.iter()
+        .map(|(k, v)| {
+            Ok((
+                k.clone(),
+                expr(names, v).map_err(|e| format!("`{k}`: {e}"))?,
+            ))
+        })
+        .collect()
+}
+
+/// One value: a bool, a 64-bit integer, a string, a set (array), a record (object), an entity
+/// reference (`{"__entity": {"type", "id"}}`, its type qualified) or an extension value
+/// (`{"__extn": {"fn": "ip" | "decimal", "arg": ..}}`).
+fn expr(names: &Names, value: &Value) -> Result<RestrictedExpression, String> {
+    Ok(match value {
+        Value::Bool(b) => RestrictedExpression::new_bool(*b),
+        Value::Number(n) => RestrictedExpression::new_long(
+            n.as_i64()
+                .ok_or_else(|| format!("{n} is not a Cedar Long (a 64-bit integer)"))?,
+        ),
+        Value::String(s) => RestrictedExpression::new_string(s.clone()),
+        Value::Array(items) => RestrictedExpression::new_set(
+            items
+                .iter()
+                .map(|v| expr(names, v))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Value::Object(map) => {
+            if let (1, Some(Value::Object(inner))) = (map.len(), map.get("__entity")) {
+                let (Some(Value::String(ty)), Some(Value::String(id))) =
+                    (inner.get("type"), inner.get("id"))
+                else {
+                    return Err("an `__entity` needs a string `type` and `id`".into());
+                };
+                let uid = names.uid(ty, id).map_err(|e| e.to_string())?;
+                return Ok(RestrictedExpression::new_entity_uid(uid));
+            }
+            if let (1, Some(Value::Object(inner))) = (map.len(), map.get("__extn")) {
+                let arg = inner.get("arg").and_then(Value::as_str);
+                return match (inner.get("fn").and_then(Value::as_str), arg) {
+                    (Some("ip"), Some(arg)) => Ok(RestrictedExpression::new_ip(arg)),
+                    (Some("decimal"), Some(arg)) => Ok(RestrictedExpression::new_decimal(arg)),
+                    _ => Err(
+                        "an `__extn` is `{\"fn\": \"ip\" | \"decimal\", \"arg\": \"..\"}`".into(),
+                    ),
+                };
+            }
+            RestrictedExpression::new_record(fields(names, map)?).map_err(|e| e.to_string())?
+        }
+        Value::Null => return Err("null is not a Cedar value: leave the attribute out".into()),
+    })
+}
