@@ -1,6 +1,9 @@
 //! Compile-pass and compile-fail cases of the authx macros, run by `ui.rs`, grouped by
-//! attribute: `protect/`, `public/`, `auth_subject/`, `routes/`, each with `pass/` (must
-//! compile and run) and `fail/` (must fail with exactly the `.stderr` next to the case).
+//! attribute: `protect/`, `public/`, `auth_subject/`, `routes/`, and `authz/` (the Cedar keys
+//! of `#[protect]`, checked against `authz/schema.cedarschema`), each with `pass/` (must
+//! compile and run) and `fail/` (must fail with exactly the `.stderr` next to the case);
+//! `authz_schema/` holds the cases of a schema that is not named, cannot be read or does not
+//! parse.
 //!
 //! This library holds what the pass cases share: an [`Auth`] handle, tokens, and a way to
 //! send a request through a `Router` without a server.

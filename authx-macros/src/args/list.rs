@@ -95,7 +95,17 @@ fn parse_one(cx: &Ctxt, input: ParseStream, type_keys: &[Name]) -> Option<Arg> {
         return None;
     }
     let value = if type_keys.iter().any(|k| key == *k) {
-        input.parse().map(Value::Type)
+        input.parse().map(Value::Type).map_err(|e| {
+            let what = if input.peek(syn::Lit) {
+                "not a literal"
+            } else {
+                "not an expression"
+            };
+            syn::Error::new(
+                e.span(),
+                format!("`{key}` takes a type, {what}: write e.g. `{key} = MyType`"),
+            )
+        })
     } else {
         input.parse().map(Value::Expr)
     };

@@ -180,21 +180,28 @@ fn resource_impl(krate: &syn::Path, name: &syn::Ident, authz: &AuthzRoute) -> To
         None => (
             quote!(),
             quote_spanned! {resource.span()=>
-                ::std::boxed::Box::pin(#p::load_erased::<__S, _, _>(#resource, parts, state))
+                #p::load_erased::<__S, _, _>(#resource, parts, state)
             },
         ),
     };
     let (principal_bound, principal) = match &authz.principal {
         Some(ty) => (
             quote_spanned! {ty.span()=>
-                #ty: #krate::AuthSubject<__S> + #krate::authz::AuthzEntity,
+                #ty: #krate::AuthSubject<__S>,
             },
-            quote! {
-                fn principal<'a>(
-                    claims: &'a #krate::Claims,
-                    state: &'a __S,
-                ) -> #p::AuthzFuture<'a, ::core::result::Result<#krate::authz::Principal, #krate::AuthError>> {
-                    ::std::boxed::Box::pin(#p::subject_principal::<__S, #ty>(claims, state))
+            {
+                // Spanned on the type: one that is no `AuthzEntity` is reported where it is
+                // named.
+                let call = quote_spanned! {ty.span()=>
+                    #p::subject_principal::<__S, #ty>(claims, state)
+                };
+                quote! {
+                    fn principal<'a>(
+                        claims: &'a #krate::Claims,
+                        state: &'a __S,
+                    ) -> #p::AuthzFuture<'a, ::core::result::Result<#krate::authz::Principal, #krate::AuthError>> {
+                        #call
+                    }
                 }
             },
         ),

@@ -26,6 +26,13 @@ use crate::token::Claims;
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Cedar entity: implement `authx::authz::AuthzEntity` for it",
+    label = "not an `AuthzEntity`",
+    note = "a route's resource (what its loader returns) and its `principal` type are entities \
+            of the app's Cedar schema: give them `TYPE`, `id`, and `attrs` and `parents` if \
+            the schema declares any"
+)]
 pub trait AuthzEntity {
     /// The entity type, as the schema names it (`Document`, or `Docs::Document`).
     const TYPE: &'static str;

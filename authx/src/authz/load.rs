@@ -59,6 +59,15 @@ impl<T, E: Display> LoadOutcome for Result<Option<T>, E> {
 /// A function that loads a route's resource from the request, with `St` the state its
 /// extractors read. Implemented for sync and async functions of up to four extractors; `M`
 /// tells the implementations apart and is inferred.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a resource loader for the state `{St}`",
+    label = "not a resource loader",
+    note = "a loader is a `fn` or `async fn` of up to four extractors (`Path<u64>`, `State<T>`, \
+            ...) returning `Option<T>` or `Result<Option<T>, E>` (`E: Display`), where `T` \
+            implements `authx::authz::AuthzEntity`",
+    note = "a loader that reads `State<T>` needs `state = T` in `#[protect(...)]`: the type its \
+            extractors read the router state as"
+)]
 pub trait ResourceLoader<St, M>: Clone + Send + Sync + 'static {
     /// The resource it loads.
     type Resource: Send + Sync + 'static;

@@ -65,16 +65,24 @@ pub trait ResourceSource: Send + Sync {
 }
 
 /// Runs `loader` on `parts` with `state`, and erases what it loaded. For the code
-/// `#[protect(resource = ...)]` generates.
-pub async fn load_erased<St, M, L>(loader: L, parts: &mut Parts, state: &St) -> LoadResult
+/// `#[protect(resource = ...)]` generates (boxed here, so a loader of the wrong shape is
+/// reported once, where the attribute names it).
+pub fn load_erased<'a, St, M, L>(
+    loader: L,
+    parts: &'a mut Parts,
+    state: &'a St,
+) -> BoxFuture<'a, LoadResult>
 where
     L: ResourceLoader<St, M>,
     L::Resource: AuthzEntity,
+    St: Sync,
 {
-    Ok(loader
-        .load(parts, state)
-        .await?
-        .map(|r| Arc::new(r) as Loaded))
+    Box::pin(async move {
+        Ok(loader
+            .load(parts, state)
+            .await?
+            .map(|r| Arc::new(r) as Loaded))
+    })
 }
 
 /// The resource this request's route loaded and decided on, put where [`Resource`] finds it.

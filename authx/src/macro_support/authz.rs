@@ -30,13 +30,20 @@ pub trait RouteResource<S>: RouteRules {
     }
 }
 
-/// The principal as the app's `#[auth_subject]` entity `T`, loaded from verified `claims`.
-pub async fn subject_principal<S, T>(claims: &Claims, state: &S) -> Result<Principal, AuthError>
+/// The principal as the app's `#[auth_subject]` entity `T`, loaded from verified `claims`
+/// (boxed here, so a `T` that is no entity is reported once, where the attribute names it).
+pub fn subject_principal<'a, S, T>(
+    claims: &'a Claims,
+    state: &'a S,
+) -> BoxFuture<'a, Result<Principal, AuthError>>
 where
     T: crate::AuthSubject<S> + crate::authz::AuthzEntity,
+    S: Sync,
 {
-    let subject = T::from_claims(claims.clone(), state).await?;
-    Ok(Principal::from_entity(&subject, claims))
+    Box::pin(async move {
+        let subject = T::from_claims(claims.clone(), state).await?;
+        Ok(Principal::from_entity(&subject, claims))
+    })
 }
 
 /// A route's resource source over the router state.
