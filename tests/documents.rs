@@ -22,7 +22,9 @@ fn policies_copy(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("authx-documents-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let from = Path::new(EXAMPLES).join(documents::POLICIES).join("documents.cedar");
+    let from = Path::new(EXAMPLES)
+        .join(documents::POLICIES)
+        .join("documents.cedar");
     std::fs::copy(from, dir.join("documents.cedar")).unwrap();
     dir
 }
@@ -101,7 +103,10 @@ async fn each_rule_allows_what_it_says_and_nothing_more() {
         assert_eq!(status, expected, "{method} {path} as {user}: {body}");
         if expected == 403 {
             assert_error(status, &body, 403, "PolicyDeniedError");
-            assert_eq!(body["message"], "Policy denied access", "no policy text leaks");
+            assert_eq!(
+                body["message"], "Policy denied access",
+                "no policy text leaks"
+            );
         }
     }
     // Deleted by ada and olivia above.
@@ -119,7 +124,11 @@ async fn the_handler_gets_the_loaded_resource_and_the_loader_runs_once() {
 
     let (status, body) = app.call("PUT", "/documents/1", Some("edith")).await;
     assert_eq!((status, &body["body"]), (200, &json!("edited by edith")));
-    assert_eq!(app.library.loads(), 2, "one load for the guard and the handler");
+    assert_eq!(
+        app.library.loads(),
+        2,
+        "one load for the guard and the handler"
+    );
 
     // The actions route takes the resource, the user and the claims: still one load.
     let (status, body) = app.call("GET", "/documents/1/actions", Some("edith")).await;
@@ -149,7 +158,11 @@ async fn a_missing_resource_is_404_before_any_decision_and_a_bad_path_400() {
         let (status, body) = app.call("DELETE", "/documents/99", Some(user)).await;
         assert_error(status, &body, 404, "ResourceNotFoundError");
     }
-    for path in ["/documents/abc", "/documents/-1", "/documents/99999999999999999999999"] {
+    for path in [
+        "/documents/abc",
+        "/documents/-1",
+        "/documents/99999999999999999999999",
+    ] {
         let (status, body) = app.call("GET", path, Some("olivia")).await;
         assert_error(status, &body, 400, "InvalidResourceRequestError");
     }
@@ -248,7 +261,10 @@ async fn a_policy_that_errs_refuses_and_the_context_carries_the_route_and_addres
     app.authz.reload().unwrap();
     let (status, body) = app.call("GET", "/documents/1", Some("olivia")).await;
     assert_error(status, &body, 403, "PolicyEvaluationError");
-    assert_eq!(body["message"], "Policy evaluation failed", "no detail leaks");
+    assert_eq!(
+        body["message"], "Policy evaluation failed",
+        "no detail leaks"
+    );
 
     // Reads allowed only on the `read` route, from a known address, within the token's hour.
     write_policies(
@@ -261,5 +277,8 @@ async fn a_policy_that_errs_refuses_and_the_context_carries_the_route_and_addres
     app.authz.reload().unwrap();
     assert_eq!(app.status("GET", "/documents/3", "mallory").await, 200);
     // The actions route decides `Document::read` too, on another route.
-    assert_eq!(app.status("GET", "/documents/3/actions", "mallory").await, 403);
+    assert_eq!(
+        app.status("GET", "/documents/3/actions", "mallory").await,
+        403
+    );
 }
