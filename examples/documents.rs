@@ -7,6 +7,7 @@
 //! curl -H "Authorization: Bearer $TOKEN" localhost:3000/documents            # what edith may read
 //! curl -H "Authorization: Bearer $TOKEN" localhost:3000/documents/1          # 200: she edits it
 //! curl -X DELETE -H "Authorization: Bearer $TOKEN" localhost:3000/documents/1  # 403 PolicyDeniedError
+//! cargo run --example documents --features authz -- --routes --actions  # each route's action
 //! ```
 //!
 //! The rules are in `examples/documents/policies/documents.cedar`, checked against
@@ -333,6 +334,10 @@ pub const POLICIES: &str = "documents/policies";
 #[tokio::main]
 #[allow(dead_code)] // the integration tests include this file as a module
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--routes --actions` (or `authx routes --actions -- <this binary>`): each route's action.
+    if authx::registry::print_if_asked() {
+        return Ok(());
+    }
     tracing_subscriber::fmt().init();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let authz = authx::authz::Authz::from_files(dir.join(SCHEMA), dir.join(POLICIES))?;

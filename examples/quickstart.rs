@@ -387,8 +387,8 @@ async fn cookie_logout(
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Logs, auth decisions included (target `authx`, DEBUG); RUST_LOG overrides the default.
     authx_examples::demo::init_tracing("info,authx=debug");
-    if std::env::args().any(|a| a == "--routes") {
-        print!("{}", authx::registry::audit_table());
+    // `--routes` (or `authx routes -- <this binary>`): the audit table, then exit.
+    if authx::registry::print_if_asked() {
         return Ok(());
     }
     // AUTHX_STORE_URL picks the store: memory:// (default), sqlite://authx.db, postgres://...,

@@ -277,7 +277,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("guard", &["config", "token"]),
     ("registry", &["guard"]),
     ("subject", &["error", "token"]),
-    ("authz", &["error", "metrics", "token"]),
+    ("authz", &["error", "metrics", "store", "token"]),
     (
         "jwks",
         &["cache_size", "config", "error", "metrics", "token", "wire"],

@@ -282,3 +282,126 @@ async fn a_policy_that_errs_refuses_and_the_context_carries_the_route_and_addres
         403
     );
 }
+
+/// A decision point (OpenID AuthZEN 1.0) that lets owners do anything, and records what it
+/// was asked.
+async fn pdp(
+    axum::extract::State(asked): axum::extract::State<std::sync::Arc<std::sync::Mutex<Vec<Value>>>>,
+    axum::Json(request): axum::Json<Value>,
+) -> axum::Json<Value> {
+    let owner = &request["resource"]["properties"]["owner"]["__entity"]["id"];
+    let allowed = request["subject"]["id"] == *owner;
+    asked.lock().unwrap().push(request);
+    axum::Json(json!({ "decision": allowed }))
+}
+
+#[tokio::test]
+async fn the_same_routes_decided_by_an_authzen_decision_point() {
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let pdp_server = TestServer::start(
+        axum::Router::new()
+            .route("/access/v1/evaluation", axum::routing::post(pdp))
+            .with_state(asked.clone()),
+    )
+    .await;
+    let pdp_client = authx::authz::AuthzenClient::new(&pdp_server.url(""))
+        .unwrap()
+        .allow_insecure_http(true);
+    let config = AuthConfig::builder()
+        .secret_key("documents-test-secret-0123456789abcdef")
+        .build();
+    let auth = Auth::builder(config).authzen(pdp_client).build().unwrap();
+    let library = Library::demo();
+    let server = TestServer::start(documents::app(auth.clone(), library.clone())).await;
+    let call = |path: &'static str, user: &'static str| {
+        let token = auth.tokens().access(user).issue().unwrap();
+        let req = client().get(server.url(path)).bearer_auth(token);
+        async move { status_json(req.send().await.unwrap()).await }
+    };
+
+    let (status, body) = call("/documents/1", "olivia").await;
+    assert_eq!((status, &body["title"]), (200, &json!("Plan")), "{body}");
+    let (status, body) = call("/documents/1", "edith").await;
+    assert_error(status, &body, 403, "PolicyDeniedError");
+    let (status, body) = call("/documents/99", "olivia").await;
+    assert_error(status, &body, 404, "ResourceNotFoundError");
+
+    // What the decision point was asked: the #[auth_subject] principal with its attributes,
+    // the action, the loaded resource and the request's context.
+    let first = asked.lock().unwrap()[0].clone();
+    assert_eq!(first["subject"]["type"], "User");
+    assert_eq!(first["subject"]["id"], "olivia");
+    assert_eq!(first["subject"]["properties"]["admin_of"], json!([]));
+    assert_eq!(first["action"]["name"], "read");
+    assert_eq!(
+        (&first["resource"]["type"], &first["resource"]["id"]),
+        (&json!("Document"), &json!("1"))
+    );
+    assert_eq!(first["context"]["ip"], "127.0.0.1");
+    assert_eq!(
+        asked.lock().unwrap().len(),
+        2,
+        "no decision for a missing resource"
+    );
+
+    // A decision point that is down refuses, it never allows.
+    drop(pdp_server);
+    let (status, body) = call("/documents/1", "olivia").await;
+    assert_error(status, &body, 403, "PolicyEvaluationError");
+}
+
+/// Not a test of its own: the program `authx routes` runs below (this test binary, filtered
+/// to this test). With `AUTHX_ROUTES` set it prints the registry, documents' routes included.
+#[test]
+fn print_routes_when_asked() {
+    authx::registry::print_if_asked();
+}
+
+#[test]
+fn authx_routes_lists_each_routes_action() {
+    use clap::Parser as _;
+    let me = std::env::current_exe().unwrap();
+    let me = me.to_str().unwrap();
+    let cli = authx_cli::Cli::try_parse_from([
+        "authx",
+        "routes",
+        "--actions",
+        "--",
+        me,
+        "--exact",
+        "print_routes_when_asked",
+        "--nocapture",
+    ])
+    .unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let io = authx_cli::Io {
+        stdin: &mut std::io::empty(),
+        stdout: &mut out,
+        stderr: &mut err,
+    };
+    authx_cli::run(cli, &|_| None, io).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let row = |route: &str| {
+        out.lines()
+            .find(|l| l.starts_with(route))
+            .map(|l| l.split_whitespace().skip(3).take(2).collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no {route} in\n{out}"))
+    };
+    assert!(out.contains("ROUTE"), "{out}");
+    assert_eq!(row("PUT /documents/{id} "), ["Document::edit", "Document"]);
+    assert_eq!(
+        row("DELETE /documents/{id} "),
+        ["Document::delete", "Document"]
+    );
+    assert_eq!(row("GET /documents "), ["-", "-"]);
+
+    // A program that does not list its routes is an error that says what to add.
+    let cli = authx_cli::Cli::try_parse_from(["authx", "routes", "--", "true"]).unwrap();
+    let io = authx_cli::Io {
+        stdin: &mut std::io::empty(),
+        stdout: &mut Vec::new(),
+        stderr: &mut Vec::new(),
+    };
+    let e = authx_cli::run(cli, &|_| None, io).unwrap_err();
+    assert!(e.to_string().contains("print_if_asked"), "{e}");
+}

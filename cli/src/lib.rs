@@ -19,6 +19,10 @@
 //! authx apikey rotate ak_123 --overlap 3600         # a new key; the old one works 1h more
 //! authx apikey revoke ak_123                        # refused from now on, record kept
 //! authx apikey delete ak_123                        # record gone
+//!
+//! # An app's routes, from its own registry (its main calls authx::registry::print_if_asked)
+//! authx routes -- ./target/debug/my-app             # the audit table
+//! authx routes --actions -- ./target/debug/my-app   # each route's Cedar action
 //! ```
 //!
 //! `apikey` opens the store named by `--store URL`, else `AUTHX_STORE_URL`, never `memory://`
@@ -69,6 +73,7 @@ pub mod inspect;
 pub mod keygen;
 pub mod keys;
 pub mod mint;
+pub mod routes;
 mod time;
 
 use std::io::{Read, Write};
@@ -117,6 +122,10 @@ pub enum Command {
     /// its name: sqlite, postgres, redis (redis-cluster for redis+cluster://).
     #[command(name = "apikey", after_long_help = env_help())]
     ApiKey(apikey::ApiKeyArgs),
+    /// List an app's routes and the rules each declares (`--actions`: each route's Cedar
+    /// action), as the app's own registry has them: runs `PROGRAM` with AUTHX_ROUTES set,
+    /// which `authx::registry::print_if_asked()` at the start of its `main` answers.
+    Routes(routes::RoutesArgs),
 }
 
 /// How a command that did not fail ended.
@@ -164,6 +173,7 @@ pub fn run(cli: Cli, env: &dyn Fn(&str) -> Option<String>, io: Io<'_>) -> Result
         }
         Command::Inspect(args) => inspect::run(&args, env, io.stdin, io.stdout),
         Command::ApiKey(args) => apikey::run(&args, env, io.stdout, io.stderr).map(|()| Status::Ok),
+        Command::Routes(args) => routes::run(&args, io.stdout).map(|()| Status::Ok),
     }
 }
 

@@ -26,6 +26,8 @@ pub struct AuthBuilder {
     issuers: Vec<crate::jwks::IssuerConfig>,
     #[cfg(feature = "authz")]
     authz: Option<crate::authz::Authz>,
+    #[cfg(feature = "authzen")]
+    authzen: Option<crate::authz::AuthzenClient>,
 }
 
 impl AuthBuilder {
@@ -44,6 +46,8 @@ impl AuthBuilder {
             issuers: Vec::new(),
             #[cfg(feature = "authz")]
             authz: None,
+            #[cfg(feature = "authzen")]
+            authzen: None,
         }
     }
 
@@ -186,6 +190,18 @@ impl AuthBuilder {
         self
     }
 
+    /// Decides `#[protect(action = ..., resource = ...)]` routes with an external decision
+    /// point, an OpenID AuthZEN 1.0 evaluation endpoint (feature `authzen`), instead of local
+    /// Cedar policies: the same attribute, the same loader, principal and context, the same
+    /// answers (`403 PolicyDeniedError`; a decision point that errs, times out or answers
+    /// nonsense is `403 PolicyEvaluationError`). The actions are still checked at compile time
+    /// against the crate's schema.
+    #[cfg(feature = "authzen")]
+    pub fn authzen(mut self, pdp: crate::authz::AuthzenClient) -> Self {
+        self.authzen = Some(pdp);
+        self
+    }
+
     /// Connects the stores named by [`store_url`](AuthConfig::store_url), then builds: what
     /// [`Auth::connect`] does, for a builder that also names issuers or other settings.
     /// The stores read the builder's [`clock`](Self::clock).
@@ -287,6 +303,8 @@ impl AuthBuilder {
                 issuers,
                 #[cfg(feature = "authz")]
                 authz: self.authz,
+                #[cfg(feature = "authzen")]
+                authzen: self.authzen,
             }),
         };
         super::keys::spawn_reloader(&auth);

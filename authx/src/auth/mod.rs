@@ -121,6 +121,9 @@ struct Inner {
     /// The Cedar policies of `#[protect(action)]` routes (feature `authz`).
     #[cfg(feature = "authz")]
     authz: Option<crate::authz::Authz>,
+    /// The external decision point of `#[protect(action)]` routes (feature `authzen`).
+    #[cfg(feature = "authzen")]
+    authzen: Option<crate::authz::AuthzenClient>,
 }
 
 impl fmt::Debug for Auth {
@@ -214,6 +217,12 @@ impl Auth {
     #[cfg(feature = "authz")]
     pub fn authz(&self) -> Option<&crate::authz::Authz> {
         self.inner.authz.as_ref()
+    }
+
+    /// The AuthZEN decision point given to [`AuthBuilder::authzen`](crate::AuthBuilder::authzen).
+    #[cfg(feature = "authzen")]
+    pub(crate) fn authzen(&self) -> Option<&crate::authz::AuthzenClient> {
+        self.inner.authzen.as_ref()
     }
 
     /// Which store backend is in use (`memory`, `sqlite`, `postgres`, `redis`).

@@ -7,6 +7,16 @@ use super::pipeline::Check;
 use crate::error::AuthError;
 use crate::token::Claims;
 
+/// What decides a route's action.
+#[cfg(feature = "authz")]
+enum Decider<'a> {
+    /// The app's Cedar policies.
+    Cedar(&'a crate::authz::Authz),
+    /// An external decision point (OpenID AuthZEN).
+    #[cfg(feature = "authzen")]
+    Authzen(&'a crate::authz::AuthzenClient),
+}
+
 impl Auth {
     /// Loads the route's resource (none is `404 ResourceNotFoundError`, before any decision;
     /// a loader that fails is a logged `503`), asks the policies whether the principal may take
@@ -27,12 +37,13 @@ impl Auth {
         let Some(action) = check.rules.action else {
             return Ok(());
         };
-        let (Some(authz), Some(source)) = (self.authz(), check.resource) else {
+        let (Some(decider), Some(source)) = (self.decider(), check.resource) else {
             tracing::error!(
                 route = check.route,
                 action,
-                "authx: a route with an action needs policies (`AuthBuilder::authz`) and its \
-                 resource loader (`#[protect(action, resource = ...)]`)"
+                "authx: a route with an action needs policies (`AuthBuilder::authz`, or a \
+                 decision point: `AuthBuilder::authzen`) and its resource loader \
+                 (`#[protect(action, resource = ...)]`)"
             );
             return Err(AuthError::Internal(
                 "no policies for this route's action".into(),
@@ -56,7 +67,11 @@ impl Auth {
         if let Some(ip) = self.client_ip(parts).addr() {
             context = context.with_ip(ip.to_string());
         }
-        let decision = authz.decide_loaded(&principal, action, &*loaded, &context);
+        let decision = match decider {
+            Decider::Cedar(authz) => authz.decide_loaded(&principal, action, &*loaded, &context),
+            #[cfg(feature = "authzen")]
+            Decider::Authzen(pdp) => pdp.evaluate(&principal, action, &*loaded, &context).await,
+        };
         if !decision.errors.is_empty() {
             tracing::error!(
                 route = check.route,
@@ -68,6 +83,17 @@ impl Auth {
         decision.into_result()?;
         parts.extensions.insert(Decided(loaded));
         Ok(())
+    }
+
+    /// Who decides: the AuthZEN decision point when one is configured, else the Cedar
+    /// policies.
+    #[cfg(feature = "authz")]
+    fn decider(&self) -> Option<Decider<'_>> {
+        #[cfg(feature = "authzen")]
+        if let Some(pdp) = self.authzen() {
+            return Some(Decider::Authzen(pdp));
+        }
+        self.authz().map(Decider::Cedar)
     }
 
     /// Without the `authz` feature no route can declare an action (`#[protect(action)]` needs

@@ -50,12 +50,15 @@
 //! assert!(!authz.decide(&Principal::new("bob"), "Document::edit", &doc, &AuthzContext::at(0)).allowed);
 //! ```
 
+#[cfg(feature = "authzen")]
+mod authzen;
 mod decide;
 mod entity;
 mod load;
 mod names;
 mod policies;
 mod route;
+mod store;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -64,6 +67,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cedar_policy::{Authorizer, PolicySet, Schema};
 
+pub use crate::store::{MemoryPolicies, PolicyStore, StoredPolicies};
+#[cfg(feature = "authzen")]
+pub use authzen::AuthzenClient;
 pub use entity::{AuthzContext, AuthzEntity, Principal, entity_ref};
 pub use load::{AsyncLoad, LoadError, LoadOutcome, ResourceLoader, SyncLoad};
 pub(crate) use route::Decided;

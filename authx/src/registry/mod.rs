@@ -228,8 +228,13 @@ fn table<'a>(entries: impl IntoIterator<Item = &'a RouteEntry>) -> String {
     let header = [
         "ROUTE", "HANDLER", "AUTH", "FRESH", "SCOPES", "RATE", "OTHER", "SOURCE",
     ];
+    render(&header, &rows)
+}
+
+/// `rows` under `header`, each column as wide as its widest cell (the last one left ragged).
+fn render<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut widths = header.map(str::len);
-    for row in &rows {
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -247,12 +252,15 @@ fn table<'a>(entries: impl IntoIterator<Item = &'a RouteEntry>) -> String {
         out.push_str(l.trim_end());
         out.push('\n');
     };
-    line(&header);
-    for row in &rows {
+    line(header);
+    for row in rows {
         line(&row.each_ref().map(String::as_str));
     }
     out
 }
+
+mod print;
+pub use print::{ROUTES_ENV, actions_table, print_if_asked};
 
 #[cfg(test)]
 #[path = "tests.rs"]

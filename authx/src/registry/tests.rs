@@ -77,3 +77,33 @@ fn the_action_comes_first_among_the_other_rules() {
         "{table}"
     );
 }
+
+#[test]
+fn the_actions_table_lists_every_route_with_its_action_and_resource_type() {
+    let routes = [
+        entry("edit", "PUT /documents/{id}", Decision::Protected(&EDIT)),
+        entry("me", "GET /me", Decision::Protected(&Rules::ACCESS)),
+        entry("home", "GET /", Decision::Public { rate: None }),
+    ];
+    let table = print::actions_of(&routes);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    let cells = |l: &str| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(
+        cells(lines[0]),
+        ["ROUTE", "HANDLER", "ACTION", "RESOURCE", "SOURCE"]
+    );
+    assert_eq!(
+        cells(lines[1]),
+        [
+            "PUT",
+            "/documents/{id}",
+            "edit",
+            "Document::edit",
+            "Document",
+            "src/main.rs:7"
+        ]
+    );
+    assert_eq!(cells(lines[2])[3..5], ["-", "-"]);
+    assert_eq!(cells(lines[3])[3..5], ["-", "-"]);
+}

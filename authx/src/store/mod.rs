@@ -11,6 +11,9 @@
 //! - [`AllowlistStore`]: in allowlist mode, the ids of issued tokens that are still good.
 //! - [`ReplayStore`]: keys that may be used once (each DPoP proof's `jti`).
 //! - [`ApiKeyStore`]: API keys, by the keyed digest of the key (never the key).
+//! - [`PolicyStore`]: the app's authorization policies, versioned, each new set announced
+//!   ([`MemoryPolicies`], `SqlStore`, `RedisStore`), followed by every instance's `Authz`
+//!   (feature `authz`).
 //!
 //! Backends implement every trait: [`MemoryStore`] (default, one process; its maps are
 //! bounded and refuse rather than forget a live record), and behind cargo features `sqlite` and
@@ -31,6 +34,7 @@ mod ended;
 mod family;
 mod memory;
 mod near_cache;
+mod policies;
 pub(crate) mod rate;
 #[cfg(feature = "redis")]
 mod redis_store;
@@ -52,6 +56,7 @@ pub use memory::MemoryStore;
 #[cfg(any(feature = "redis", feature = "postgres"))]
 pub(crate) use near_cache::FEED_BUFFER;
 pub use near_cache::{NearCached, RevocationFeed};
+pub use policies::{MemoryPolicies, PolicyStore, StoredPolicies};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
 pub use replay::ReplayStore;

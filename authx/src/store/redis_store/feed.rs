@@ -1,12 +1,14 @@
-//! The revocation feed on Redis: every revocation is `PUBLISH`ed on `<prefix>revoked` by the
-//! script that writes it; a subscription is one pub/sub connection, pinged so a connection that
-//! died silently ends the subscription rather than leaving it deaf.
+//! The change feeds on Redis: every revocation is `PUBLISH`ed on `<prefix>revoked`, every policy
+//! version on `<prefix>policies`, by the script that writes it; a subscription is one pub/sub
+//! connection, pinged so a connection that died silently ends the subscription rather than
+//! leaving it deaf.
 //!
 //! In a cluster the subscription is on the master serving the channel's slot, where the
 //! revocations are published (delivery to other nodes rides the cluster bus, which drops
 //! messages while a link is down). Each heartbeat also asks that node whether it still serves
 //! the slot; once it does not (a failover, a resharding), the subscription ends, the
-//! near-cache empties, and the next subscription finds the new master.
+//! near-cache empties (a policy follower loads the latest set), and the next subscription finds
+//! the new master.
 
 use std::time::Duration;
 
@@ -46,7 +48,20 @@ impl RedisStore {
 #[async_trait::async_trait]
 impl RevocationFeed for RedisStore {
     async fn subscribe(&self) -> Result<mpsc::Receiver<String>, StoreError> {
-        let channel = self.channel();
+        self.listen(self.channel(), Some).await
+    }
+}
+
+impl RedisStore {
+    /// Subscribes to `channel` (under this store's prefix, so in a cluster on the node serving
+    /// its keys): each message's payload, read by `read`, until the connection is lost, a
+    /// payload does not read, or the reader falls [`FEED_BUFFER`] behind (each ends the
+    /// subscription: its follower starts over, rather than miss a message).
+    pub(super) async fn listen<T: Send + 'static>(
+        &self,
+        channel: String,
+        read: fn(String) -> Option<T>,
+    ) -> Result<mpsc::Receiver<T>, StoreError> {
         let Listener {
             mut pubsub,
             mut owner,
@@ -62,12 +77,10 @@ impl RevocationFeed for RedisStore {
                     () = tx.closed() => return,
                     msg = stream.next() => {
                         let Some(msg) = msg else { return };
-                        // A message that does not read as a key ends the subscription (the
-                        // cache clears) rather than lose a revocation.
-                        let Ok(key) = msg.get_payload::<String>() else { return };
-                        // A reader too slow to keep up ends the subscription (its cache clears)
-                        // rather than miss a revocation.
-                        if tx.try_send(key).is_err() {
+                        let Some(item) = msg.get_payload::<String>().ok().and_then(read) else {
+                            return;
+                        };
+                        if tx.try_send(item).is_err() {
                             return;
                         }
                     }

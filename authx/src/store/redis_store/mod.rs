@@ -11,6 +11,7 @@ mod cluster_url;
 mod ended;
 mod family;
 mod feed;
+mod policies;
 mod rate;
 mod replay;
 mod scripts;
@@ -33,7 +34,9 @@ use crate::clock::SharedClock;
 /// proof's replay record, [`ReplayStore`](crate::store::ReplayStore), expiring via `EXAT`),
 /// `apikey:<digest>` (an API key's record, a hash, looked up in one `HGETALL`) with
 /// `apikey-id:<id>` (its digest) and the sorted sets `apikeys-owner:<owner>` and
-/// `apikeys-all` (ids by creation time; see [`ApiKeyStore`](crate::store::ApiKeyStore)). One
+/// `apikeys-all` (ids by creation time; see [`ApiKeyStore`](crate::store::ApiKeyStore)),
+/// `policies` (a hash of policy sources) with `policies-version` (see
+/// [`PolicyStore`](crate::store::PolicyStore)). One
 /// multiplexed connection, reconnecting by itself; opened on first use, so a
 /// Redis that is down at start-up answers `503` until it is back. A token and its session are
 /// checked in one `EXISTS` round trip; a refresh-token rotation is one script on its family's

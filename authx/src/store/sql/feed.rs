@@ -1,5 +1,6 @@
-//! The revocation feed on PostgreSQL: every revocation is announced with
-//! `pg_notify('authx_revoked', key)` in the statement that writes it (delivered on commit); a
+//! The change feeds on PostgreSQL: every revocation is announced with
+//! `pg_notify('authx_revoked', key)` in the statement that writes it, every policy set with
+//! `pg_notify('authx_policies', version)` in its transaction (delivered on commit); a
 //! subscription is one `LISTEN` connection, probed so a connection that died silently ends the
 //! subscription rather than leaving it deaf.
 
@@ -24,8 +25,21 @@ impl RevocationFeed for SqlStore {
         if !self.postgres {
             return Err(StoreError::Config("SQLite has no revocation feed".into()));
         }
+        self.listen(CHANNEL, |key| Some(key.to_owned())).await
+    }
+}
+
+impl SqlStore {
+    /// Listens on `channel` over a connection of its own: each notification's payload, read
+    /// by `read`, until the connection is lost, a payload does not read, or the reader falls
+    /// [`FEED_BUFFER`] behind (each ends the subscription: its follower starts over).
+    pub(super) async fn listen<T: Send + 'static>(
+        &self,
+        channel: &str,
+        read: fn(&str) -> Option<T>,
+    ) -> Result<mpsc::Receiver<T>, StoreError> {
         let mut listener = PgListener::connect(&self.url).await.map_err(unavailable)?;
-        listener.listen(CHANNEL).await.map_err(unavailable)?;
+        listener.listen(channel).await.map_err(unavailable)?;
         let (tx, rx) = mpsc::channel(FEED_BUFFER);
         tokio::spawn(async move {
             let mut beat = tokio::time::interval(HEARTBEAT);
@@ -37,7 +51,8 @@ impl RevocationFeed for SqlStore {
                     // missed what was sent meanwhile): end the subscription instead.
                     n = listener.try_recv() => {
                         let Ok(Some(n)) = n else { return };
-                        if tx.try_send(n.payload().to_owned()).is_err() {
+                        let Some(item) = read(n.payload()) else { return };
+                        if tx.try_send(item).is_err() {
                             return;
                         }
                     }

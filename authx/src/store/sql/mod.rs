@@ -9,6 +9,7 @@ mod ended;
 mod family;
 #[cfg(feature = "postgres")]
 mod feed;
+mod policies;
 mod replay;
 mod schema;
 mod session_ends;
@@ -29,8 +30,9 @@ const PURGE_EVERY: u64 = 256;
 
 /// A durable store in SQLite (`sqlite://path.db`) or PostgreSQL (`postgres://...`).
 ///
-/// Its tables (`authx_revoked`, `authx_sessions`, `authx_api_keys`, ...) are created on
-/// connect; expired rows are purged as writes go by (API keys are kept until deleted).
+/// Its tables (`authx_revoked`, `authx_sessions`, `authx_api_keys`, `authx_policies`, ...) are
+/// created on connect; expired rows are purged as writes go by (API keys and policies are kept
+/// until replaced or deleted).
 /// Revocations survive restarts and are shared by every instance using the same database.
 #[derive(Clone)]
 pub struct SqlStore {

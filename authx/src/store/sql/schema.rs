@@ -75,6 +75,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
      WHERE revoked = 0",
     "DROP INDEX IF EXISTS authx_sessions_subject",
     "DROP INDEX IF EXISTS authx_sessions_subject_age",
+    // Authorization policies (see `policies`): the named sources of the one set in force, and
+    // its version (one row, `id = 1`), replaced together in one transaction.
+    "CREATE TABLE IF NOT EXISTS authx_policies (name TEXT PRIMARY KEY, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS authx_policy_version (
+        id BIGINT PRIMARY KEY,
+        version BIGINT NOT NULL
+    )",
 ];
 
 /// Columns added to existing tables, in order: `(table, column, type)`. Append, never edit.
