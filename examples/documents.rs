@@ -252,11 +252,14 @@ async fn edit(
     State(library): State<Library>,
     doc: Resource<Document>,
     Json(edit): Json<Edit>,
-) -> Json<Document> {
+) -> Result<Json<Document>, AuthError> {
     let mut docs = library.docs.write().unwrap();
-    let stored = docs.entry(doc.id).or_insert_with(|| Document::clone(&doc));
+    // Deleted since the decision: not brought back.
+    let stored = docs
+        .get_mut(&doc.id)
+        .ok_or(AuthError::Resource(authx::error::ResourceFailure::NotFound))?;
     stored.body = edit.body;
-    Json(stored.clone())
+    Ok(Json(stored.clone()))
 }
 
 /// Deletes a document: its owner and organization admins.

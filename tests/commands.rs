@@ -53,6 +53,10 @@ mod middleware;
 #[allow(dead_code)]
 mod websocket;
 
+#[path = "../examples/documents.rs"]
+#[allow(dead_code)]
+mod documents;
+
 #[path = "../examples/vault.rs"]
 #[allow(dead_code)]
 mod vault;
@@ -1699,6 +1703,7 @@ fn app(name: &str) -> Option<Router> {
         "manual" => manual::app(auth(), Users::demo()),
         "middleware" => middleware::app(auth(), Users::demo()),
         "websocket" => websocket::app(auth(), Users::demo()),
+        "documents" => documents::app(auth(), documents::Library::demo()),
         "vault" => vault::app(
             authx::vault::Vault::new(
                 authx::vault::VaultConfig::builder()

@@ -270,8 +270,9 @@ async fn a_policy_that_errs_refuses_and_the_context_carries_the_route_and_addres
     write_policies(
         &dir,
         r#"permit(principal, action == Docs::Action::"read", resource)
-               when { context has route && context.route like "*::read"
-                      && context has ip && context.ip == "127.0.0.1"
+               when { context has route && context.route == "GET /documents/{id}"
+                      && context has ip && context.ip.isLoopback()
+                      && context.ip.isInRange(ip("127.0.0.0/8"))
                       && context.time > 1700000000 && !context.dpop };"#,
     );
     app.authz.reload().unwrap();
@@ -310,6 +311,18 @@ async fn the_same_routes_decided_by_an_authzen_decision_point() {
     let config = AuthConfig::builder()
         .secret_key("documents-test-secret-0123456789abcdef")
         .build();
+    // Local policies and a decision point at once would be two sets of rules: refused.
+    let both = Auth::builder(config.clone())
+        .authz(
+            Authz::from_sources(
+                &std::fs::read_to_string(Path::new(EXAMPLES).join(documents::SCHEMA)).unwrap(),
+                &[],
+            )
+            .unwrap(),
+        )
+        .authzen(pdp_client.clone())
+        .build();
+    assert!(both.is_err());
     let auth = Auth::builder(config).authzen(pdp_client).build().unwrap();
     let library = Library::demo();
     let server = TestServer::start(documents::app(auth.clone(), library.clone())).await;

@@ -163,6 +163,9 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
 fn resource_impl(krate: &syn::Path, name: &syn::Ident, authz: &AuthzRoute) -> TokenStream {
     let p = quote!(#krate::__private);
     let schema = &authz.schema;
+    let manifest = std::env::var("CARGO_MANIFEST_DIR")
+        .map(|dir| format!("{dir}/Cargo.toml"))
+        .unwrap_or_else(|_| schema.clone());
     let resource = &authz.resource;
     // Spanned on the loader: a loader of the wrong shape is reported where it is named. The
     // state is named: with `state = T`, the bound `T: FromRef<__S>` would otherwise lead
@@ -208,8 +211,11 @@ fn resource_impl(krate: &syn::Path, name: &syn::Ident, authz: &AuthzRoute) -> To
         None => (quote!(), quote!()),
     };
     quote! {
-        // Editing the schema recompiles the crate, and the action is checked again.
+        // Editing the schema, or naming another one (the variable, or the manifest's
+        // `[package.metadata.authx]`), recompiles the crate, and the action is checked again.
         const _: &[u8] = ::core::include_bytes!(#schema);
+        const _: ::core::option::Option<&str> = ::core::option_env!("AUTHX_CEDAR_SCHEMA");
+        const _: &[u8] = ::core::include_bytes!(#manifest);
 
         impl<__S> #p::RouteResource<__S> for #name
         where

@@ -195,7 +195,8 @@ impl AuthBuilder {
     /// Cedar policies: the same attribute, the same loader, principal and context, the same
     /// answers (`403 PolicyDeniedError`; a decision point that errs, times out or answers
     /// nonsense is `403 PolicyEvaluationError`). The actions are still checked at compile time
-    /// against the crate's schema.
+    /// against the crate's schema. With [`authz`](Self::authz) as well, [`build`](Self::build)
+    /// refuses: routes and lists would follow two sets of rules.
     #[cfg(feature = "authzen")]
     pub fn authzen(mut self, pdp: crate::authz::AuthzenClient) -> Self {
         self.authzen = Some(pdp);
@@ -216,6 +217,17 @@ impl AuthBuilder {
 
     /// Checks the configuration, decodes the keys and builds the engine.
     pub fn build(self) -> Result<Auth, ConfigError> {
+        #[cfg(feature = "authzen")]
+        if self.authz.is_some() && self.authzen.is_some() {
+            // Routes would follow the decision point and lists (`Auth::authz().filter`) the
+            // local policies: two sets of rules.
+            return Err(ConfigError::Invalid {
+                field: "authzen",
+                reason: "give either Cedar policies (`authz`) or a decision point (`authzen`), \
+                         not both"
+                    .into(),
+            });
+        }
         let config = self.config;
         check(&config)?;
         let codec = TokenCodec::new(&config)?;

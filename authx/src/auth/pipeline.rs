@@ -159,6 +159,15 @@ impl Auth {
                 claims: Some(passed.claims),
             });
         }
+        if check.guard {
+            // An `AuthLayer` before this guard put its token in the extensions: a handler's
+            // `Extension<Claims>` is this route's token too.
+            if parts.extensions.get::<Claims>().is_some() {
+                parts.extensions.insert(Claims::clone(&passed.claims));
+            }
+            // Before the resource step: a loader's `Claims` or subject is this token's.
+            cache::mark_guarded(parts, passed.claims.clone());
+        }
         if rules.action.is_some()
             && let Err(error) = self.resource_step(parts, check, &passed.claims).await
         {
@@ -166,14 +175,6 @@ impl Auth {
                 error,
                 claims: Some(passed.claims),
             });
-        }
-        if check.guard {
-            // An `AuthLayer` before this guard put its token in the extensions: a handler's
-            // `Extension<Claims>` is this route's token too.
-            if parts.extensions.get::<Claims>().is_some() {
-                parts.extensions.insert(Claims::clone(&passed.claims));
-            }
-            cache::mark_guarded(parts, passed.claims.clone());
         }
         Ok(Passed {
             rate: passed.rate.or(rate),

@@ -31,7 +31,7 @@ impl Auth {
         check: Check<'_>,
         claims: &Claims,
     ) -> Result<(), AuthError> {
-        use crate::authz::{AuthzContext, Decided, LoadError};
+        use crate::authz::{Decided, LoadError};
         use crate::error::ResourceFailure;
 
         let Some(action) = check.rules.action else {
@@ -49,24 +49,33 @@ impl Auth {
                 "no policies for this route's action".into(),
             ));
         };
+        // The principal first: a subject that is gone is a 401 before anything is loaded.
+        let principal = source.principal(claims).await?;
         let loaded = match source.load(parts).await {
             Ok(Some(loaded)) => loaded,
             Ok(None) => return Err(AuthError::Resource(ResourceFailure::NotFound)),
-            Err(LoadError::Rejected(response)) => {
+            Err(LoadError::Rejected(response)) if response.status().is_client_error() => {
                 return Err(AuthError::Resource(ResourceFailure::BadRequest(
                     response.status(),
                 )));
+            }
+            Err(LoadError::Rejected(response)) => {
+                // A loader's extractor failing on its own (a missing `Extension`, a `Path` on
+                // a route without parameters): the app's wiring, not the client's request.
+                tracing::error!(
+                    route = check.route,
+                    action,
+                    status = response.status().as_u16(),
+                    "authx: an extractor of the resource loader failed"
+                );
+                return Err(AuthError::Internal("resource loader extractor".into()));
             }
             Err(LoadError::Failed(error)) => {
                 tracing::error!(route = check.route, action, %error, "authx: resource loader failed");
                 return Err(AuthError::Resource(ResourceFailure::Unavailable));
             }
         };
-        let principal = source.principal(claims).await?;
-        let mut context = AuthzContext::at(self.now()).with_route(check.route);
-        if let Some(ip) = self.client_ip(parts).addr() {
-            context = context.with_ip(ip.to_string());
-        }
+        let context = self.authz_context(parts, check.route);
         let decision = match decider {
             Decider::Cedar(authz) => authz.decide_loaded(&principal, action, &*loaded, &context),
             #[cfg(feature = "authzen")]
@@ -83,6 +92,26 @@ impl Auth {
         decision.into_result()?;
         parts.extensions.insert(Decided(loaded));
         Ok(())
+    }
+
+    /// The context of a decision in this request: the engine's clock, the client address
+    /// (behind trusted proxies), and the route as `METHOD /template` (axum's matched path,
+    /// else `fallback`, the guard's handler).
+    #[cfg(feature = "authz")]
+    pub(crate) fn authz_context(
+        &self,
+        parts: &Parts,
+        fallback: &str,
+    ) -> crate::authz::AuthzContext {
+        let route = match super::route_template(parts) {
+            Some(template) => format!("{} {template}", parts.method),
+            None => fallback.to_owned(),
+        };
+        let mut context = crate::authz::AuthzContext::at(self.now()).with_route(route);
+        if let Some(ip) = self.client_ip(parts).addr() {
+            context = context.with_ip(ip.to_string());
+        }
+        context
     }
 
     /// Who decides: the AuthZEN decision point when one is configured, else the Cedar
@@ -110,5 +139,22 @@ impl Auth {
             "authx: a route with an action, and authx is built without the `authz` feature"
         );
         Err(AuthError::Internal("authz feature off".into()))
+    }
+}
+
+/// The context a route's decision gets, for a handler that decides on its own (filtering a
+/// list, the actions of a resource): the engine's clock, the client address, the route.
+#[cfg(feature = "authz")]
+impl<S> axum::extract::FromRequestParts<S> for crate::authz::AuthzContext
+where
+    Auth: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = <Auth as axum::extract::FromRef<S>>::from_ref(state);
+        let route = super::decision::route_of(parts);
+        Ok(auth.authz_context(parts, &route))
     }
 }

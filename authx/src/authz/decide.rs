@@ -137,6 +137,15 @@ impl Authz {
                     .into());
             }
         };
+        let principal_full = names.qualify(principal_type).map_err(|e| e.to_string())?;
+        if !action.principals.contains(&principal_full) {
+            // Cedar would evaluate it anyway: type-agnostic permits would allow, and a
+            // `forbid(principal is User, ..)` would not apply.
+            return Err(format!(
+                "a `{principal_full}` is not a principal of `{}` in the schema",
+                action.uid
+            ));
+        }
         let (p, p_entity) = values::entity(
             names,
             principal_type,
@@ -165,7 +174,16 @@ impl Authz {
             .clone()
             .add_entities(list, Some(&inner.schema))
             .map_err(|e| e.to_string())?;
-        let context = values::context(names, &context.record(principal))?;
+        let mut record = context.record(principal);
+        // The client address as Cedar's `ipaddr` (`context.ip.isInRange(ip("10.0.0.0/8"))`):
+        // a string could only be compared as text.
+        if let Some(serde_json::Value::String(addr)) = record.remove("ip") {
+            record.insert(
+                "ip".into(),
+                serde_json::json!({ "__extn": { "fn": "ip", "arg": addr } }),
+            );
+        }
+        let context = values::context(names, &record)?;
         let request = Request::new(p, action.uid, r, context, None).map_err(|e| e.to_string())?;
         Ok((request, entities))
     }

@@ -43,6 +43,10 @@ pub trait AuthzEntity {
         json!({})
     }
     /// The entities it is `in` (a document's folder, a user's groups): `(type, id)` pairs.
+    /// List **every ancestor**, not only the direct parents: a decision is given this entity
+    /// and the principal, not the ancestors' own entities, so Cedar cannot climb from a folder
+    /// to its parent folder. A `forbid ... when { resource in Folder::"root" }` holds for a
+    /// document three folders down only when `Folder::"root"` is among these.
     fn parents(&self) -> Vec<(String, String)> {
         Vec::new()
     }
@@ -144,7 +148,8 @@ impl From<&Claims> for Principal {
 }
 
 /// The request around a decision, as `context` in policies: `time` (seconds since the
-/// epoch), `ip` (the client's address, as a string), `route` (the handler), `dpop` (whether
+/// epoch), `ip` (the client's address, a Cedar `ipaddr`: declare `ip?: ipaddr`), `route`
+/// (`GET /documents/{id}`: the method and axum's matched route template), `dpop` (whether
 /// the token is DPoP-bound), and, when the token has them, `acr`, `amr` (a set) and
 /// `auth_time`. Policies that read the context are validated against the action's `context`
 /// type in the schema: declare there the attributes they use.

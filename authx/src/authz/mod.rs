@@ -172,7 +172,7 @@ struct Inner {
     /// Shared by every `Authz` made from this one ([`Authz::principal_type`]).
     policies: Arc<RwLock<Arc<PolicySet>>>,
     /// Held across a reload's read and swap: two reloads at once never swap in the older.
-    reloading: Arc<std::sync::Mutex<()>>,
+    reloading: Arc<std::sync::Mutex<store::InForce>>,
     /// Where the policies were read from, for [`Authz::reload`].
     files: Option<Files>,
     /// The principal type when a [`Principal`] does not say (the schema's only one, or set).
@@ -195,7 +195,7 @@ impl Authz {
         let schema = policies::schema(schema_text)?;
         let sources = policies::sources(sources);
         let set = policies::load(&schema, &sources)?;
-        Ok(Self::build(schema, set, None))
+        Self::build(schema, set, None)
     }
 
     /// The schema from the file `schema` and the policies from `policies`: one `.cedar` file,
@@ -214,17 +214,21 @@ impl Authz {
             path: policies.into(),
         };
         let set = policies::load(&schema, &files.read()?)?;
-        Ok(Self::build(schema, set, Some(files)))
+        Self::build(schema, set, Some(files))
     }
 
-    fn build(schema: Schema, set: PolicySet, files: Option<Files>) -> Self {
+    fn build(schema: Schema, set: PolicySet, files: Option<Files>) -> Result<Self, AuthzError> {
         let names = Names::of(&schema);
         let mut principals: Vec<String> = schema.principals().map(|t| t.to_string()).collect();
         principals.sort();
         principals.dedup();
         let principal_type = (principals.len() == 1).then(|| principals.remove(0));
-        let actions = action_entities(&schema);
-        Authz {
+        // The action groups: a schema whose actions cannot be had is refused, never taken with
+        // none (a `forbid` on a group would not apply).
+        let actions = schema
+            .action_entities()
+            .map_err(|e| AuthzError::Schema(e.to_string()))?;
+        Ok(Authz {
             inner: Arc::new(Inner {
                 schema,
                 names,
@@ -235,7 +239,7 @@ impl Authz {
                 files,
                 principal_type,
             }),
-        }
+        })
     }
 
     /// The entity type of principals that do not name theirs ([`Principal::new`]): by default
@@ -302,26 +306,7 @@ impl Authz {
     }
 
     fn swap(&self, loaded: Result<PolicySet, AuthzError>) -> Result<usize, AuthzError> {
-        match loaded {
-            Ok(set) => {
-                let count = set.policies().count();
-                *self
-                    .inner
-                    .policies
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(set);
-                tracing::info!(target: "authx::authz", policies = count, "authx: policies loaded");
-                Ok(count)
-            }
-            Err(e) => {
-                tracing::error!(
-                    target: "authx::authz",
-                    error = %e,
-                    "authx: new policies refused, the ones in force stay"
-                );
-                Err(e)
-            }
-        }
+        swap_into(&self.inner.policies, loaded)
     }
 
     /// Polls the policy files every `every` and [`reload`](Self::reload)s when one was
@@ -356,12 +341,30 @@ impl Authz {
     }
 }
 
-/// The schema's action entities (its action groups), or none when it has none to give.
-fn action_entities(schema: &Schema) -> cedar_policy::Entities {
-    schema.action_entities().unwrap_or_else(|e| {
-        tracing::error!(target: "authx::authz", error = %e, "authx: the schema's actions");
-        cedar_policy::Entities::empty()
-    })
+/// Puts `loaded` in force in `policies` when it is a set; otherwise keeps the one in force and
+/// says why.
+fn swap_into(
+    policies: &RwLock<Arc<PolicySet>>,
+    loaded: Result<PolicySet, AuthzError>,
+) -> Result<usize, AuthzError> {
+    match loaded {
+        Ok(set) => {
+            let count = set.policies().count();
+            *policies
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(set);
+            tracing::info!(target: "authx::authz", policies = count, "authx: policies loaded");
+            Ok(count)
+        }
+        Err(e) => {
+            tracing::error!(
+                target: "authx::authz",
+                error = %e,
+                "authx: new policies refused, the ones in force stay"
+            );
+            Err(e)
+        }
+    }
 }
 
 #[cfg(test)]

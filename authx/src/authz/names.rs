@@ -103,6 +103,8 @@ pub(crate) struct ActionName {
     pub(crate) resource_type: String,
     /// The action's uid: `Docs::Action::"edit"`.
     pub(crate) uid: EntityUid,
+    /// The principal types it applies to, qualified.
+    pub(crate) principals: Vec<String>,
 }
 
 /// Parses and checks `Document::edit` against the schema: the action exists and applies to
@@ -130,5 +132,13 @@ pub(crate) fn action(schema: &Schema, names: &Names, spec: &str) -> Result<Actio
             "action `{uid_text}` does not apply to `{resource_type}` in the schema"
         )));
     }
-    Ok(ActionName { resource_type, uid })
+    let principals = schema
+        .principals_for_action(&uid)
+        .map(|p| p.map(ToString::to_string).collect())
+        .unwrap_or_default();
+    Ok(ActionName {
+        resource_type,
+        uid,
+        principals,
+    })
 }

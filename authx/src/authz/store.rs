@@ -14,7 +14,7 @@ use std::sync::{Arc, PoisonError, Weak};
 use std::time::Duration;
 
 use super::policies::{self, Source};
-use super::{Authz, AuthzError, Inner};
+use super::{Authz, AuthzError};
 use crate::store::{PolicyStore, StoreError, StoredPolicies, bounded};
 
 /// How often a follower polls the store while its feed is down.
@@ -53,9 +53,19 @@ impl Authz {
     ) -> Result<Self, AuthzError> {
         let schema = policies::schema(schema_text)?;
         let stored = store.load().await.map_err(store_error)?;
-        let sources = stored.map_or_else(Vec::new, |s| owned_sources(&s.sources));
-        let set = policies::load(&schema, &sources)?;
-        Ok(Self::build(schema, set, None))
+        let set = match &stored {
+            Some(s) => policies::load(&schema, &owned_sources(&s.sources))?,
+            None => policies::load(&schema, &[])?,
+        };
+        let authz = Self::build(schema, set, None)?;
+        if let Some(stored) = &stored {
+            *authz
+                .inner
+                .reloading
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = InForce::of(stored);
+        }
+        Ok(authz)
     }
 
     /// Publishes `sources` (`("documents.cedar", text)`, names distinct) to `store` as its new
@@ -97,21 +107,71 @@ impl Authz {
     /// Ends when the handle is aborted, or within a few seconds of the last clone of this
     /// `Authz` being dropped. Follow a store once per `Authz`.
     pub fn follow(&self, store: Arc<dyn PolicyStore>) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(follow(Arc::downgrade(&self.inner), store))
-    }
-
-    /// Swaps in `stored` once it validates (one swap at a time, like [`reload`](Self::reload)).
-    fn take(&self, stored: &StoredPolicies) {
-        let swapped = {
-            let _one_at_a_time = self
-                .inner
-                .reloading
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let sources = owned_sources(&stored.sources);
-            self.swap(policies::load(&self.inner.schema, &sources))
+        // What every handle of this set shares (`principal_type` makes handles of its own):
+        // the follower lives as long as the policies do.
+        let target = Target {
+            policies: Arc::downgrade(&self.inner.policies),
+            in_force: self.inner.reloading.clone(),
+            schema: self.inner.schema.clone(),
         };
-        match swapped {
+        tokio::spawn(follow(target, store))
+    }
+}
+
+/// The set in force as the store knew it: its version and a digest of its sources (a store
+/// restored or flushed can reuse a version for other policies). Held under the lock that
+/// serialises every swap.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct InForce {
+    version: u64,
+    digest: u64,
+}
+
+impl InForce {
+    fn of(stored: &StoredPolicies) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        stored.sources.hash(&mut hasher);
+        InForce {
+            version: stored.version,
+            digest: hasher.finish(),
+        }
+    }
+}
+
+/// What a follower swaps policies into.
+struct Target {
+    policies: Weak<std::sync::RwLock<Arc<cedar_policy::PolicySet>>>,
+    in_force: Arc<std::sync::Mutex<InForce>>,
+    schema: cedar_policy::Schema,
+}
+
+impl Target {
+    /// Swaps in `stored` when it is newer than the set in force, or of the same version with
+    /// other sources (a store that was restored, then published again); an older set is kept
+    /// out, loudly. `false` once every handle of the policies is gone.
+    fn take(&self, stored: &StoredPolicies) -> bool {
+        let Some(policies) = self.policies.upgrade() else {
+            return false;
+        };
+        let mut in_force = self.in_force.lock().unwrap_or_else(PoisonError::into_inner);
+        let new = InForce::of(stored);
+        if new.version < in_force.version {
+            tracing::error!(
+                target: "authx::authz",
+                version = new.version,
+                in_force = in_force.version,
+                "authx: the policy store holds an older set than the one in force (restored or \
+                 flushed?); the one in force stays: publish again to move on"
+            );
+            return true;
+        }
+        if new == *in_force {
+            return true;
+        }
+        *in_force = new;
+        let loaded = policies::load(&self.schema, &owned_sources(&stored.sources));
+        match super::swap_into(&policies, loaded) {
             Ok(_) => tracing::info!(
                 target: "authx::authz",
                 version = stored.version,
@@ -123,38 +183,55 @@ impl Authz {
                 "authx: policies from the store refused; the ones in force stay"
             ),
         }
+        true
     }
 }
 
-/// The follower's task: see [`Authz::follow`]. `seen` is the newest version taken or refused.
-async fn follow(inner: Weak<Inner>, store: Arc<dyn PolicyStore>) {
-    let mut seen = 0;
+/// How often a follower reads the store while subscribed anyway: a feed can lose a message
+/// without losing its subscription (a Redis Cluster link going down).
+const RECHECK: Duration = Duration::from_secs(30);
+
+/// A subscription that lasted this long was healthy: the next one starts after a short wait.
+const HEALTHY: Duration = Duration::from_secs(10);
+
+/// The follower's task: see [`Authz::follow`]. Every announcement is loaded (an older one
+/// too: [`Target::take`] says loudly that the store went back).
+async fn follow(target: Target, store: Arc<dyn PolicyStore>) {
     let mut backoff = Duration::from_millis(50);
     loop {
         match bounded(CALL_TIMEOUT, store.subscribe()).await {
             Ok(mut versions) => {
-                backoff = Duration::from_millis(50);
+                let since = tokio::time::Instant::now();
                 // Subscribed first, then loaded: nothing published after the load is missed.
-                if !catch_up(&inner, &*store, &mut seen).await {
+                if !catch_up(&target, &*store).await {
                     return;
                 }
+                let mut recheck = tokio::time::interval(RECHECK);
+                recheck.reset();
                 loop {
                     tokio::select! {
-                        version = versions.recv() => match version {
-                            None => break,
-                            Some(v) if v <= seen => {}
-                            Some(_) => {
-                                if !catch_up(&inner, &*store, &mut seen).await {
-                                    return;
-                                }
+                        version = versions.recv() => {
+                            if version.is_none() {
+                                break;
                             }
-                        },
+                            if !catch_up(&target, &*store).await {
+                                return;
+                            }
+                        }
+                        _ = recheck.tick() => {
+                            if !catch_up(&target, &*store).await {
+                                return;
+                            }
+                        }
                         () = tokio::time::sleep(Duration::from_secs(1)) => {
-                            if inner.strong_count() == 0 {
+                            if target.policies.strong_count() == 0 {
                                 return;
                             }
                         }
                     }
+                }
+                if since.elapsed() >= HEALTHY {
+                    backoff = Duration::from_millis(50);
                 }
                 tracing::warn!(
                     target: "authx::authz",
@@ -165,7 +242,7 @@ async fn follow(inner: Weak<Inner>, store: Arc<dyn PolicyStore>) {
                 tracing::debug!(target: "authx::authz", error = %e, "authx: no policy feed");
             }
         }
-        if !catch_up(&inner, &*store, &mut seen).await {
+        if !catch_up(&target, &*store).await {
             return;
         }
         tokio::time::sleep(backoff).await;
@@ -173,36 +250,21 @@ async fn follow(inner: Weak<Inner>, store: Arc<dyn PolicyStore>) {
     }
 }
 
-/// Loads the store's set and takes it when it is newer than `seen`. `false` once the `Authz`
-/// is gone.
-async fn catch_up(inner: &Weak<Inner>, store: &dyn PolicyStore, seen: &mut u64) -> bool {
-    let loaded = bounded(CALL_TIMEOUT, store.load()).await;
-    let Some(inner) = inner.upgrade() else {
-        return false;
-    };
-    match loaded {
-        Ok(Some(stored)) if stored.version > *seen => {
-            *seen = stored.version;
-            Authz { inner }.take(&stored);
+/// Loads the store's set and takes it when it is new (see [`Target::take`]). `false` once
+/// every handle of the policies is gone.
+async fn catch_up(target: &Target, store: &dyn PolicyStore) -> bool {
+    match bounded(CALL_TIMEOUT, store.load()).await {
+        Ok(Some(stored)) => target.take(&stored),
+        Ok(None) => target.policies.strong_count() > 0,
+        Err(e) => {
+            tracing::warn!(
+                target: "authx::authz",
+                error = %e,
+                "authx: could not load policies from the store; the ones in force stay"
+            );
+            target.policies.strong_count() > 0
         }
-        Ok(stored) => {
-            let version = stored.map_or(0, |s| s.version);
-            if version < *seen {
-                tracing::warn!(
-                    target: "authx::authz",
-                    version,
-                    seen = *seen,
-                    "authx: the policy store holds an older set than the one in force; kept"
-                );
-            }
-        }
-        Err(e) => tracing::warn!(
-            target: "authx::authz",
-            error = %e,
-            "authx: could not load policies from the store; the ones in force stay"
-        ),
     }
-    true
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ const SCHEMA: &str = r#"namespace Docs {
     action read, edit, delete appliesTo {
         principal: User,
         resource: Document,
-        context: { time: Long, dpop: Bool, ip?: String, route?: String, acr?: String },
+        context: { time: Long, dpop: Bool, ip?: ipaddr, route?: String, acr?: String },
     };
 }"#;
 
@@ -362,4 +362,19 @@ mod review {
                 .allowed
         );
     }
+}
+
+#[test]
+fn a_principal_of_a_type_the_action_does_not_apply_to_fails_closed() {
+    let a = authz();
+    // `Org` is an entity type of the schema, but no action applies to it as a principal: a
+    // type-agnostic permit (`owner`) must not allow it, nor a typed forbid miss it.
+    let org = Principal::new("olivia").with_type("Org");
+    let d = may(&a, &org, "Document::read", &doc());
+    assert!(!d.allowed);
+    assert!(
+        d.errors.iter().any(|e| e.contains("not a principal")),
+        "{:?}",
+        d.errors
+    );
 }

@@ -31,7 +31,8 @@ pub(super) fn actions_of<'a>(entries: impl IntoIterator<Item = &'a RouteEntry>) 
     render(&["ROUTE", "HANDLER", "ACTION", "RESOURCE", "SOURCE"], &rows)
 }
 
-/// Prints the registry and returns `true` when the process was started to list its routes:
+/// Prints the registry and returns `true` when the process was started to list its routes
+/// (any other value of `AUTHX_ROUTES` is ignored):
 /// with `--routes` among its arguments (the audit table; `--routes --actions`, the actions
 /// table), or with `AUTHX_ROUTES=table` or `AUTHX_ROUTES=actions` (what `authx routes` sets).
 /// Call it first thing in `main` and return when it says so:
@@ -50,9 +51,9 @@ pub fn print_if_asked() -> bool {
     let asked = std::env::var(ROUTES_ENV).ok();
     let which = match asked.as_deref() {
         Some("actions") => Some(true),
-        Some(_) => Some(false),
-        None if args.iter().any(|a| a == "--routes") => Some(args.iter().any(|a| a == "--actions")),
-        None => None,
+        Some("table") => Some(false),
+        _ if args.iter().any(|a| a == "--routes") => Some(args.iter().any(|a| a == "--actions")),
+        _ => None,
     };
     match which {
         Some(true) => print!("{}", actions_table()),
