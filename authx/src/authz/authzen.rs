@@ -185,27 +185,14 @@ impl AuthzenClient {
             },
             Err(reason) => AuthzDecision::error(reason, started),
         };
-        let outcome = match (decision.allowed, decision.errors.is_empty()) {
-            (_, false) => "error",
-            (true, true) => "allow",
-            (false, true) => "deny",
-        };
-        let label = if name.is_ok() { action } else { "invalid" };
-        crate::metrics::authz(label, outcome, decision.elapsed);
-        tracing::debug!(
-            target: "authx::authz",
-            pdp = %self.endpoint,
-            request_id,
-            principal = %principal.id,
-            action,
+        let subject = super::decide::Subject {
+            principal: &principal.id,
+            action: if name.is_ok() { action } else { "invalid" },
             resource_type,
-            resource = %resource_id,
-            allowed = decision.allowed,
-            policies = ?decision.policies,
-            errors = ?decision.errors,
-            micros = u64::try_from(decision.elapsed.as_micros()).unwrap_or(u64::MAX),
-            "authz decision (AuthZEN)"
-        );
+            resource_id: &resource_id,
+        };
+        tracing::debug!(target: "authx::authz", request_id, "AuthZEN evaluation");
+        super::decide::audit(&decision, &subject, Some(&self.endpoint.to_string()));
         decision
     }
 

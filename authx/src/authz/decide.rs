@@ -10,6 +10,41 @@ use serde_json::Value;
 use super::route::DynEntity;
 use super::{Authz, AuthzContext, AuthzDecision, AuthzEntity, AuthzError, Principal, values};
 
+/// What a decision was about, for its audit event.
+pub(super) struct Subject<'a> {
+    pub(super) principal: &'a str,
+    /// The action as asked, or `invalid` when it is none the schema has (a bounded label).
+    pub(super) action: &'a str,
+    pub(super) resource_type: &'a str,
+    pub(super) resource_id: &'a str,
+}
+
+/// The audit of one decision: the metrics (`authx_authz_decisions_total`,
+/// `authx_authz_decision_seconds`) and the `authz decision` event (target `authx::authz`,
+/// DEBUG) with the determining policies and the time taken. `pdp`: the decision point that
+/// answered, for AuthZEN.
+pub(super) fn audit(decision: &AuthzDecision, subject: &Subject<'_>, pdp: Option<&str>) {
+    let outcome = match (decision.allowed, decision.errors.is_empty()) {
+        (_, false) => "error",
+        (true, true) => "allow",
+        (false, true) => "deny",
+    };
+    crate::metrics::authz(subject.action, outcome, decision.elapsed);
+    tracing::debug!(
+        target: "authx::authz",
+        pdp,
+        principal = subject.principal,
+        action = subject.action,
+        resource_type = subject.resource_type,
+        resource = subject.resource_id,
+        allowed = decision.allowed,
+        policies = ?decision.policies,
+        errors = ?decision.errors,
+        micros = u64::try_from(decision.elapsed.as_micros()).unwrap_or(u64::MAX),
+        "authz decision"
+    );
+}
+
 /// The resource of a decision, as Cedar needs it.
 struct Target<'a> {
     entity_type: &'a str,
@@ -84,29 +119,14 @@ impl Authz {
             }
             Err(reason) => AuthzDecision::error(reason, started),
         };
-        let outcome = match (decision.allowed, decision.errors.is_empty()) {
-            (_, false) => "error",
-            (true, true) => "allow",
-            (false, true) => "deny",
-        };
         let known = self.inner.names.action(&self.inner.schema, action).is_ok();
-        crate::metrics::authz(
-            if known { action } else { "invalid" },
-            outcome,
-            decision.elapsed,
-        );
-        tracing::debug!(
-            target: "authx::authz",
-            principal = %principal.id,
-            action,
+        let subject = Subject {
+            principal: &principal.id,
+            action: if known { action } else { "invalid" },
             resource_type,
-            resource = %resource_id,
-            allowed = decision.allowed,
-            policies = ?decision.policies,
-            errors = ?decision.errors,
-            micros = u64::try_from(decision.elapsed.as_micros()).unwrap_or(u64::MAX),
-            "authz decision"
-        );
+            resource_id: &resource_id,
+        };
+        audit(&decision, &subject, None);
         decision
     }
 
