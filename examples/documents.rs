@@ -341,7 +341,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if authx::registry::print_if_asked() {
         return Ok(());
     }
-    tracing_subscriber::fmt().init();
+    // Each decision explained: the determining policies and the time taken (RUST_LOG overrides).
+    authx_examples::demo::init_tracing("info,authx::authz=debug");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let authz = authx::authz::Authz::from_files(dir.join(SCHEMA), dir.join(POLICIES))?;
     // Edited policies are taken once they validate; a bad file is logged and the old set stays.

@@ -84,7 +84,7 @@ fn expr(names: &Names, value: &Value) -> Result<RestrictedExpression, String> {
             if let (1, Some(Value::Object(inner))) = (map.len(), map.get("__extn")) {
                 let arg = inner.get("arg").and_then(Value::as_str);
                 return match (inner.get("fn").and_then(Value::as_str), arg) {
-                    (Some("ip"), Some(arg)) => Ok(RestrictedExpression::new_ip(arg)),
+                    (Some("ip"), Some(arg)) => Ok(ip(arg)),
                     (Some("decimal"), Some(arg)) => Ok(RestrictedExpression::new_decimal(arg)),
                     _ => Err(
                         "an `__extn` is `{\"fn\": \"ip\" | \"decimal\", \"arg\": \"..\"}`".into(),
@@ -95,4 +95,25 @@ fn expr(names: &Names, value: &Value) -> Result<RestrictedExpression, String> {
         }
         Value::Null => return Err("null is not a Cedar value: leave the attribute out".into()),
     })
+}
+
+/// Client addresses made into Cedar's `ip(..)` lately: Cedar parses the name `ip` anew for
+/// each one it makes, a sixth of a decision. Bounded: emptied when full.
+const IPS_KEPT: usize = 4096;
+
+/// `ip(addr)`, from the addresses made lately when it is one of them.
+fn ip(addr: &str) -> RestrictedExpression {
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static IPS: OnceLock<Mutex<HashMap<String, RestrictedExpression>>> = OnceLock::new();
+    let ips = IPS.get_or_init(Mutex::default);
+    if let Some(made) = ips.lock().unwrap_or_else(PoisonError::into_inner).get(addr) {
+        return made.clone();
+    }
+    let made = RestrictedExpression::new_ip(addr);
+    let mut ips = ips.lock().unwrap_or_else(PoisonError::into_inner);
+    if ips.len() >= IPS_KEPT {
+        ips.clear();
+    }
+    ips.insert(addr.to_owned(), made.clone());
+    made
 }
