@@ -279,36 +279,40 @@ fn boolean(cx: &Ctxt, arg: &Arg, explain: &str) -> Option<LitBool> {
 
 fn policy(cx: &Ctxt, arg: &Arg) -> Option<Path> {
     let example = "policy = is_owner";
-    let expr = args::expr(cx, arg, example)?;
-    let path = args::as_path(expr);
-    if path.is_none() {
-        cx.error_spanned_by(
-            expr,
-            format!(
-                "`policy` takes the path of an `async fn(&Claims, &Parts) -> T` where \
-                 `T: Into<PolicyDecision>` (`bool`, `PolicyDecision` or `Result<(), E>`), not \
-                 a string or another expression: write e.g. `{example}`"
-            ),
-        );
-    }
-    path.cloned()
+    a_path(
+        cx,
+        arg,
+        example,
+        &format!(
+            "`policy` takes the path of an `async fn(&Claims, &Parts) -> T` where \
+             `T: Into<PolicyDecision>` (`bool`, `PolicyDecision` or `Result<(), E>`), not \
+             a string or another expression: write e.g. `{example}`"
+        ),
+    )
 }
 
 /// `resource = load_document`: the loader's path.
 fn resource(cx: &Ctxt, arg: &Arg) -> Option<Path> {
     let example = "resource = load_document";
+    a_path(
+        cx,
+        arg,
+        example,
+        &format!(
+            "`resource` takes the path of the fn that loads the route's resource (sync or \
+             async, taking up to four extractors, returning `Option<T>` or \
+             `Result<Option<T>, E>`), not a string or another expression: write e.g. \
+             `{example}`"
+        ),
+    )
+}
+
+/// `key = some::path`; anything else is reported with `explain`.
+fn a_path(cx: &Ctxt, arg: &Arg, example: &str, explain: &str) -> Option<Path> {
     let expr = args::expr(cx, arg, example)?;
     let path = args::as_path(expr);
     if path.is_none() {
-        cx.error_spanned_by(
-            expr,
-            format!(
-                "`resource` takes the path of the fn that loads the route's resource (sync or \
-                 async, taking up to four extractors, returning `Option<T>` or \
-                 `Result<Option<T>, E>`), not a string or another expression: write e.g. \
-                 `{example}`"
-            ),
-        );
+        cx.error_spanned_by(expr, explain);
     }
     path.cloned()
 }
