@@ -143,7 +143,7 @@ impl Authz {
             .action(&inner.schema, action)
             .map_err(|e| e.to_string())?;
         let resource_type = resource.entity_type;
-        if names.qualify(resource_type).map_err(|e| e.to_string())? != action.resource_type {
+        if names.full(resource_type).map_err(|e| e.to_string())? != action.resource_type {
             return Err(format!(
                 "a `{resource_type}` is not the resource of `{}`",
                 action.resource_type
@@ -157,8 +157,8 @@ impl Authz {
                     .into());
             }
         };
-        let principal_full = names.qualify(principal_type).map_err(|e| e.to_string())?;
-        if !action.principals.contains(&principal_full) {
+        let principal_full = names.full(principal_type).map_err(|e| e.to_string())?;
+        if !action.principals.iter().any(|p| p == principal_full) {
             // Cedar would evaluate it anyway: type-agnostic permits would allow, and a
             // `forbid(principal is User, ..)` would not apply.
             return Err(format!(
@@ -194,16 +194,7 @@ impl Authz {
             .clone()
             .add_entities(list, Some(&inner.schema))
             .map_err(|e| e.to_string())?;
-        let mut record = context.record(principal);
-        // The client address as Cedar's `ipaddr` (`context.ip.isInRange(ip("10.0.0.0/8"))`):
-        // a string could only be compared as text.
-        if let Some(serde_json::Value::String(addr)) = record.remove("ip") {
-            record.insert(
-                "ip".into(),
-                serde_json::json!({ "__extn": { "fn": "ip", "arg": addr } }),
-            );
-        }
-        let context = values::context(names, &record)?;
+        let context = values::context(context, principal)?;
         let request = Request::new(p, action.uid, r, context, None).map_err(|e| e.to_string())?;
         Ok((request, entities))
     }

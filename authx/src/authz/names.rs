@@ -53,8 +53,13 @@ impl Names {
 
     /// The qualified name of entity type `name`.
     pub(crate) fn qualify(&self, name: &str) -> Result<String, AuthzError> {
+        self.full(name).map(str::to_owned)
+    }
+
+    /// [`qualify`](Self::qualify), borrowed (the hot path allocates nothing).
+    pub(crate) fn full(&self, name: &str) -> Result<&str, AuthzError> {
         match self.types.get(name) {
-            Some(Some(full)) => Ok(full.clone()),
+            Some(Some(full)) => Ok(full),
             Some(None) => Err(AuthzError::UnknownType(format!(
                 "`{name}` is in several namespaces of the schema: write it qualified"
             ))),
@@ -66,10 +71,10 @@ impl Names {
 
     /// The uid of entity `id` of type `name`.
     pub(crate) fn uid(&self, name: &str, id: &str) -> Result<EntityUid, AuthzError> {
-        let full = self.qualify(name)?;
-        let ty = match self.parsed.get(&full) {
+        let full = self.full(name)?;
+        let ty = match self.parsed.get(full) {
             Some(ty) => ty.clone(),
-            None => EntityTypeName::from_str(&full)
+            None => EntityTypeName::from_str(full)
                 .map_err(|e| AuthzError::UnknownType(format!("`{full}`: {e}")))?,
         };
         Ok(EntityUid::from_type_name_and_id(ty, EntityId::new(id)))

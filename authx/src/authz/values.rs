@@ -7,6 +7,7 @@ use cedar_policy::{Context, Entity, EntityUid, RestrictedExpression};
 use serde_json::{Map, Value};
 
 use super::names::Names;
+use super::{AuthzContext, Principal};
 
 /// The entity `id` of type `entity_type` (as the app writes it), with `attrs` (a JSON object
 /// in Cedar's entity-JSON forms) and `parents`.
@@ -35,9 +36,47 @@ pub(crate) fn entity(
     Ok((uid, entity))
 }
 
-/// The context record.
-pub(crate) fn context(names: &Names, record: &Map<String, Value>) -> Result<Context, String> {
-    Context::from_pairs(fields(names, record)?).map_err(|e| e.to_string())
+/// The context record of a decision: [`AuthzContext`]'s fields with what the principal's token
+/// says (the same names as [`AuthzContext::record`], which AuthZEN sends), `ip` as an `ipaddr`.
+pub(crate) fn context(context: &AuthzContext, principal: &Principal) -> Result<Context, String> {
+    let claims = &principal.claims;
+    let mut pairs = vec![
+        (
+            "time".to_owned(),
+            RestrictedExpression::new_long(context.time),
+        ),
+        (
+            "dpop".to_owned(),
+            RestrictedExpression::new_bool(claims.dpop),
+        ),
+    ];
+    if let Some(addr) = &context.ip {
+        pairs.push(("ip".to_owned(), ip(addr)));
+    }
+    if let Some(route) = &context.route {
+        pairs.push((
+            "route".to_owned(),
+            RestrictedExpression::new_string(route.clone()),
+        ));
+    }
+    if let Some(acr) = &claims.acr {
+        pairs.push((
+            "acr".to_owned(),
+            RestrictedExpression::new_string(acr.clone()),
+        ));
+    }
+    if !claims.amr.is_empty() {
+        let amr = claims
+            .amr
+            .iter()
+            .cloned()
+            .map(RestrictedExpression::new_string);
+        pairs.push(("amr".to_owned(), RestrictedExpression::new_set(amr)));
+    }
+    if let Some(at) = claims.auth_time {
+        pairs.push(("auth_time".to_owned(), RestrictedExpression::new_long(at)));
+    }
+    Context::from_pairs(pairs).map_err(|e| e.to_string())
 }
 
 fn fields(
