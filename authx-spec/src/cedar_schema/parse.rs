@@ -142,10 +142,19 @@ impl Parser<'_> {
     }
 
     /// Skips to the end of the current declaration: past its `;`, braces and brackets
-    /// balanced.
+    /// balanced. A keyword that starts a declaration, met outside braces, means the `;` is
+    /// missing: an error there, rather than the next declaration skipped with this one.
     fn skip_decl(&mut self) -> Result<(), String> {
         let mut depth = 0usize;
         loop {
+            if depth == 0
+                && let Some(Tok::Ident(w)) = self.peek()
+                && ["entity", "action", "type", "namespace"].contains(&w.as_str())
+            {
+                return Err(self.error(&format!(
+                    "expected `;` before this `{w}`: the declaration before it does not end"
+                )));
+            }
             match self.next() {
                 Some(Tok::Punct('{' | '[' | '(' | '<')) => depth += 1,
                 Some(Tok::Punct('}' | ']' | ')' | '>')) => {
@@ -220,7 +229,10 @@ impl Parser<'_> {
                     self.at += 1;
                     self.action(namespace, out)?;
                 }
-                Some(Tok::Ident(_)) => self.skip_decl()?,
+                Some(Tok::Ident(_)) => {
+                    self.at += 1;
+                    self.skip_decl()?;
+                }
                 Some(_) => return Err(self.error("expected a declaration")),
             }
         }

@@ -129,3 +129,25 @@ fn action_groups_in_every_form_and_escapes() {
         assert_eq!(s.check_action(ok).unwrap(), "D::Doc", "{ok}");
     }
 }
+
+/// An entity without its `;` used to swallow the declaration after it (an action then went
+/// missing, and the route's error said "no action"): now it is a parse error at the next
+/// declaration.
+#[test]
+fn a_declaration_without_its_semicolon_is_an_error_not_a_lost_declaration() {
+    for src in [
+        "entity User\naction read appliesTo { principal: User, resource: User };",
+        "namespace N {\n    entity User in [Group] { admin: Bool }\n    action read;\n}",
+        "type Ctx = { a: Long }\nentity User;",
+    ] {
+        let e = CedarSchema::parse(src).unwrap_err();
+        assert!(e.contains("expected `;` before this"), "{src}: {e}");
+    }
+    // Keywords inside braces are attribute names, not declarations.
+    let s = CedarSchema::parse(
+        "entity User { action: String, type: Long, entity: Bool };\n\
+         action read appliesTo { principal: User, resource: User };",
+    )
+    .unwrap();
+    assert_eq!(s.check_action("User::read").unwrap(), "User");
+}
