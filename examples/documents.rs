@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use authx::authz::{AuthzContext, AuthzEntity, Principal, Resource, entity_ref};
+use authx::authz::{Attr, Attrs, AuthzContext, AuthzEntity, Principal, Resource};
 use authx::{Auth, AuthError, Claims, auth_subject, protect, public, routes};
 use axum::extract::{FromRef, Path, State};
 use axum::{Json, Router};
@@ -48,24 +48,18 @@ pub struct Document {
     pub editors: Vec<String>,
 }
 
-/// Users as Cedar references.
-fn users(ids: &[String]) -> Vec<Value> {
-    ids.iter().map(|id| entity_ref("User", id)).collect()
-}
-
 impl AuthzEntity for Document {
     const TYPE: &'static str = "Document";
     fn id(&self) -> String {
         self.id.to_string()
     }
-    fn attrs(&self) -> Value {
-        json!({
-            "owner": entity_ref("User", &self.owner),
-            "org": entity_ref("Org", &self.org),
-            "public": self.public,
-            "viewers": users(&self.viewers),
-            "editors": users(&self.editors),
-        })
+    fn attrs(&self) -> Attrs {
+        Attrs::new()
+            .with("owner", Attr::entity("User", &self.owner))
+            .with("org", Attr::entity("Org", &self.org))
+            .with("public", self.public)
+            .with("viewers", Attr::entities("User", &self.viewers))
+            .with("editors", Attr::entities("User", &self.editors))
     }
 }
 
@@ -132,9 +126,8 @@ impl AuthzEntity for User {
     fn id(&self) -> String {
         self.id.clone()
     }
-    fn attrs(&self) -> Value {
-        let orgs: Vec<Value> = self.admin_of.iter().map(|o| entity_ref("Org", o)).collect();
-        json!({ "admin_of": orgs })
+    fn attrs(&self) -> Attrs {
+        Attrs::new().with("admin_of", Attr::entities("Org", &self.admin_of))
     }
     fn parents(&self) -> Vec<(String, String)> {
         vec![("Org".into(), "acme".into())]

@@ -11,9 +11,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use authx::authz::{Authz, AuthzContext, AuthzEntity, AuthzError, Principal, entity_ref};
+use authx::authz::{Attr, Attrs, Authz, AuthzContext, AuthzEntity, AuthzError, Principal};
 use authx::store::{PolicyStore, RedisStore, SqlStore};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const SCHEMA: &str = include_str!("../examples/documents/schema.cedarschema");
 const POLICIES: &str = include_str!("../examples/documents/policies/documents.cedar");
@@ -39,14 +39,13 @@ impl AuthzEntity for Doc {
     fn id(&self) -> String {
         "1".into()
     }
-    fn attrs(&self) -> Value {
-        json!({
-            "owner": entity_ref("User", "olivia"),
-            "org": entity_ref("Org", "acme"),
-            "public": false,
-            "viewers": [entity_ref("User", "victor")],
-            "editors": [entity_ref("User", "edith")],
-        })
+    fn attrs(&self) -> Attrs {
+        Attrs::new()
+            .with("owner", Attr::entity("User", "olivia"))
+            .with("org", Attr::entity("Org", "acme"))
+            .with("public", false)
+            .with("viewers", Attr::entities("User", ["victor"]))
+            .with("editors", Attr::entities("User", ["edith"]))
     }
 }
 

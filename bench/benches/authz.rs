@@ -17,9 +17,8 @@
 
 use std::hint::black_box;
 
-use authx::authz::{Authz, AuthzContext, AuthzDecision, AuthzEntity, Principal, entity_ref};
+use authx::authz::{Attr, Attrs, Authz, AuthzContext, AuthzDecision, AuthzEntity, Principal};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use serde_json::{Value, json};
 
 const SCHEMA: &str = include_str!("../../examples/documents/schema.cedarschema");
 const POLICIES: &str = include_str!("../../examples/documents/policies/documents.cedar");
@@ -44,16 +43,13 @@ impl AuthzEntity for Document {
     fn id(&self) -> String {
         self.id.to_string()
     }
-    fn attrs(&self) -> Value {
-        let users =
-            |v: &[String]| -> Vec<Value> { v.iter().map(|u| entity_ref("User", u)).collect() };
-        json!({
-            "owner": entity_ref("User", &self.owner),
-            "org": entity_ref("Org", self.org),
-            "public": self.public,
-            "viewers": users(&self.viewers),
-            "editors": users(&self.editors),
-        })
+    fn attrs(&self) -> Attrs {
+        Attrs::new()
+            .with("owner", Attr::entity("User", &self.owner))
+            .with("org", Attr::entity("Org", self.org))
+            .with("public", self.public)
+            .with("viewers", Attr::entities("User", &self.viewers))
+            .with("editors", Attr::entities("User", &self.editors))
     }
 }
 
@@ -71,15 +67,18 @@ fn shared_doc() -> Document {
 
 /// A member of the organization, admin of none.
 fn user(id: &str) -> Principal {
-    Principal::new(id)
-        .with_attrs(json!({ "admin_of": [] }))
-        .with_parent("Org", ORG)
+    member(id, &[])
 }
 
 /// An admin of the organization.
 fn org_admin(id: &str) -> Principal {
+    member(id, &[ORG])
+}
+
+/// A member of the organization, admin of `admin_of`.
+fn member(id: &str, admin_of: &[&str]) -> Principal {
     Principal::new(id)
-        .with_attrs(json!({ "admin_of": [entity_ref("Org", ORG)] }))
+        .with_attrs(Attrs::new().with("admin_of", Attr::entities("Org", admin_of.iter().copied())))
         .with_parent("Org", ORG)
 }
 

@@ -210,13 +210,13 @@ impl AuthzenClient {
             "subject": {
                 "type": subject_type.unwrap_or(&self.principal_type),
                 "id": principal.id,
-                "properties": properties(principal.attrs.clone(), &principal.parents)?,
+                "properties": properties(principal.attrs.to_json(), &principal.parents)?,
             },
             "action": { "name": action },
             "resource": {
                 "type": resource.entity_type(),
                 "id": resource_id,
-                "properties": properties(resource.entity_attrs(), &resource.entity_parents())?,
+                "properties": properties(resource.entity_attrs().to_json(), &resource.entity_parents())?,
             },
             "context": context.record(principal),
         });

@@ -17,7 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
 use super::{AuthzDecision, AuthzenClient, action_name, read_answer};
-use crate::authz::{AuthzContext, AuthzEntity, Principal, entity_ref};
+use crate::authz::{Attr, Attrs, AuthzContext, AuthzEntity, Principal};
 use crate::error::AuthError;
 
 struct Document {
@@ -30,8 +30,10 @@ impl AuthzEntity for Document {
     fn id(&self) -> String {
         self.id.to_string()
     }
-    fn attrs(&self) -> Value {
-        json!({ "owner": entity_ref("User", self.owner), "title": "Plans" })
+    fn attrs(&self) -> Attrs {
+        Attrs::new()
+            .with("owner", Attr::entity("User", self.owner))
+            .with("title", "Plans")
     }
     fn parents(&self) -> Vec<(String, String)> {
         vec![("Folder".into(), "f1".into())]

@@ -4,11 +4,15 @@
 
 use std::time::Instant;
 
-use cedar_policy::{Decision, Entities, Request};
-use serde_json::Value;
+use std::sync::Arc;
 
+use cedar_policy::{Decision, Entities, Request};
+
+use super::names::ActionName;
 use super::route::DynEntity;
-use super::{Authz, AuthzContext, AuthzDecision, AuthzEntity, AuthzError, Principal, values};
+use super::{
+    Attrs, Authz, AuthzContext, AuthzDecision, AuthzEntity, AuthzError, Principal, values,
+};
 
 /// What a decision was about, for its audit event.
 pub(super) struct Subject<'a> {
@@ -49,7 +53,7 @@ pub(super) fn audit(decision: &AuthzDecision, subject: &Subject<'_>, pdp: Option
 struct Target<'a> {
     entity_type: &'a str,
     id: String,
-    attrs: Value,
+    attrs: Attrs,
     parents: Vec<(String, String)>,
 }
 
@@ -97,8 +101,10 @@ impl Authz {
     ) -> AuthzDecision {
         let started = Instant::now();
         let policies = self.current();
-        let (resource_type, resource_id) = (resource.entity_type, resource.id.clone());
-        let decision = match self.request(principal, action, resource, context) {
+        let (resource_type, resource_id) = (resource.entity_type, resource.id.as_str());
+        let found = self.inner.names.action(&self.inner.schema, action);
+        let known = found.is_ok();
+        let decision = match self.request(principal, found, &resource, context) {
             Ok((request, entities)) => {
                 let response = self
                     .inner
@@ -119,12 +125,11 @@ impl Authz {
             }
             Err(reason) => AuthzDecision::error(reason, started),
         };
-        let known = self.inner.names.action(&self.inner.schema, action).is_ok();
         let subject = Subject {
             principal: &principal.id,
             action: if known { action } else { "invalid" },
             resource_type,
-            resource_id: &resource_id,
+            resource_id,
         };
         audit(&decision, &subject, None);
         decision
@@ -133,15 +138,13 @@ impl Authz {
     fn request(
         &self,
         principal: &Principal,
-        action: &str,
-        resource: Target<'_>,
+        action: Result<Arc<ActionName>, AuthzError>,
+        resource: &Target<'_>,
         context: &AuthzContext,
     ) -> Result<(Request, Entities), String> {
         let inner = &self.inner;
         let names = &inner.names;
-        let action = names
-            .action(&inner.schema, action)
-            .map_err(|e| e.to_string())?;
+        let action = action.map_err(|e| e.to_string())?;
         let resource_type = resource.entity_type;
         if names.full(resource_type).map_err(|e| e.to_string())? != action.resource_type {
             return Err(format!(
@@ -195,7 +198,8 @@ impl Authz {
             .add_entities(list, Some(&inner.schema))
             .map_err(|e| e.to_string())?;
         let context = values::context(context, principal)?;
-        let request = Request::new(p, action.uid, r, context, None).map_err(|e| e.to_string())?;
+        let request =
+            Request::new(p, action.uid.clone(), r, context, None).map_err(|e| e.to_string())?;
         Ok((request, entities))
     }
 

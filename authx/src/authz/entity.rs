@@ -3,26 +3,30 @@
 
 use serde_json::{Map, Value, json};
 
+use super::Attrs;
 use crate::token::Claims;
 
 /// A value that is a Cedar entity: a resource a route loads (a document), or the principal's
 /// own record (an `#[auth_subject]` user with its roles).
 ///
-/// `attrs` are Cedar's entity-JSON attributes, checked against the schema: a reference to
-/// another entity is [`entity_ref`]`("User", "alice")` (the type as the schema names it,
-/// unqualified within the schema's one namespace), a set an array.
+/// `attrs` are checked against the schema at each decision. A reference to another entity is
+/// [`Attr::entity`](super::Attr::entity)`("User", "alice")`: the type as the schema names it,
+/// unqualified within the schema's one namespace. (Attributes can also be written as JSON in
+/// Cedar's entity-JSON form: see [`Attrs`].)
 ///
 /// ```
-/// use authx::authz::{AuthzEntity, entity_ref};
-/// use serde_json::json;
+/// use authx::authz::{Attr, Attrs, AuthzEntity};
 ///
-/// struct Document { id: u64, owner: String, public: bool }
+/// struct Document { id: u64, owner: String, editors: Vec<String>, public: bool }
 ///
 /// impl AuthzEntity for Document {
 ///     const TYPE: &'static str = "Document";
 ///     fn id(&self) -> String { self.id.to_string() }
-///     fn attrs(&self) -> serde_json::Value {
-///         json!({ "owner": entity_ref("User", &self.owner), "public": self.public })
+///     fn attrs(&self) -> Attrs {
+///         Attrs::new()
+///             .with("owner", Attr::entity("User", &self.owner))
+///             .with("editors", Attr::entities("User", &self.editors))
+///             .with("public", self.public)
 ///     }
 /// }
 /// ```
@@ -38,9 +42,9 @@ pub trait AuthzEntity {
     const TYPE: &'static str;
     /// The entity's id.
     fn id(&self) -> String;
-    /// Its attributes (a JSON object); none by default.
-    fn attrs(&self) -> Value {
-        json!({})
+    /// Its attributes; none by default.
+    fn attrs(&self) -> Attrs {
+        Attrs::new()
     }
     /// The entities it is `in` (a document's folder, a user's groups): `(type, id)` pairs.
     /// List **every ancestor**, not only the direct parents: a decision is given this entity
@@ -59,7 +63,7 @@ pub trait AuthzEntity {
 pub struct Principal {
     pub(crate) entity_type: Option<String>,
     pub(crate) id: String,
-    pub(crate) attrs: Value,
+    pub(crate) attrs: Attrs,
     pub(crate) parents: Vec<(String, String)>,
     /// The token's claims as the context needs them.
     pub(crate) claims: ClaimsContext,
@@ -81,7 +85,7 @@ impl Principal {
         Principal {
             entity_type: None,
             id: id.into(),
-            attrs: json!({}),
+            attrs: Attrs::new(),
             parents: Vec::new(),
             claims: ClaimsContext::default(),
         }
@@ -93,7 +97,7 @@ impl Principal {
         Principal {
             entity_type: None,
             id: claims.sub.clone(),
-            attrs: json!({}),
+            attrs: Attrs::new(),
             parents: Vec::new(),
             claims: ClaimsContext {
                 acr: claims.acr().map(str::to_owned),
@@ -116,9 +120,10 @@ impl Principal {
         }
     }
 
-    /// These attributes (a JSON object, as [`AuthzEntity::attrs`]).
-    pub fn with_attrs(mut self, attrs: Value) -> Self {
-        self.attrs = attrs;
+    /// These attributes (as [`AuthzEntity::attrs`]: an [`Attrs`], or a JSON object in Cedar's
+    /// entity-JSON form).
+    pub fn with_attrs(mut self, attrs: impl Into<Attrs>) -> Self {
+        self.attrs = attrs.into();
         self
     }
 
@@ -185,6 +190,7 @@ impl AuthzContext {
     }
 
     /// The Cedar record: this, with what `principal`'s token says.
+    #[cfg(feature = "authzen")]
     pub(crate) fn record(&self, principal: &Principal) -> Map<String, Value> {
         let mut record = Map::new();
         record.insert("time".into(), json!(self.time));

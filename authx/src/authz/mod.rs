@@ -22,14 +22,14 @@
 //!   [`Authz::actions_on`] lists what it may do with one resource (for a UI).
 //!
 //! ```
-//! use authx::authz::{Authz, AuthzContext, AuthzEntity, Principal, entity_ref};
+//! use authx::authz::{Attr, Attrs, Authz, AuthzContext, AuthzEntity, Principal};
 //!
 //! struct Document { id: u64, owner: String }
 //! impl AuthzEntity for Document {
 //!     const TYPE: &'static str = "Document";
 //!     fn id(&self) -> String { self.id.to_string() }
-//!     fn attrs(&self) -> serde_json::Value {
-//!         serde_json::json!({ "owner": entity_ref("User", &self.owner) })
+//!     fn attrs(&self) -> Attrs {
+//!         Attrs::new().with("owner", Attr::entity("User", &self.owner))
 //!     }
 //! }
 //!
@@ -50,6 +50,7 @@
 //! assert!(!authz.decide(&Principal::new("bob"), "Document::edit", &doc, &AuthzContext::at(0)).allowed);
 //! ```
 
+mod attrs;
 #[cfg(feature = "authzen")]
 mod authzen;
 mod decide;
@@ -68,6 +69,7 @@ use std::time::{Duration, Instant, SystemTime};
 use cedar_policy::{Authorizer, PolicySet, Schema};
 
 pub use crate::store::{MemoryPolicies, PolicyStore, StoredPolicies};
+pub use attrs::{Attr, Attrs};
 #[cfg(feature = "authzen")]
 pub use authzen::AuthzenClient;
 pub use entity::{AuthzContext, AuthzEntity, Principal, entity_ref};

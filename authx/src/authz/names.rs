@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use cedar_policy::{EntityId, EntityTypeName, EntityUid, Schema};
 use serde_json::Value;
@@ -19,7 +19,7 @@ pub(crate) struct Names {
     parsed: HashMap<String, EntityTypeName>,
     /// The actions found so far, by the spelling a route or a caller used (only those the
     /// schema has: bounded by the schema's actions and their spellings).
-    actions: RwLock<HashMap<String, ActionName>>,
+    actions: RwLock<HashMap<String, Arc<ActionName>>>,
 }
 
 impl Names {
@@ -81,7 +81,11 @@ impl Names {
     }
 
     /// [`action`], remembered: the action of `spec` as the schema has it.
-    pub(crate) fn action(&self, schema: &Schema, spec: &str) -> Result<ActionName, AuthzError> {
+    pub(crate) fn action(
+        &self,
+        schema: &Schema,
+        spec: &str,
+    ) -> Result<Arc<ActionName>, AuthzError> {
         let known = self
             .actions
             .read()
@@ -91,7 +95,7 @@ impl Names {
         if let Some(found) = known {
             return Ok(found);
         }
-        let found = action(schema, self, spec)?;
+        let found = Arc::new(action(schema, self, spec)?);
         self.actions
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

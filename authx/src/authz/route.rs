@@ -10,9 +10,8 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use serde_json::Value;
 
-use super::{AuthzEntity, LoadError, Principal, ResourceLoader};
+use super::{Attrs, AuthzEntity, LoadError, Principal, ResourceLoader};
 use crate::error::AuthError;
 use crate::token::Claims;
 
@@ -27,7 +26,7 @@ pub trait DynEntity: Any + Send + Sync {
     /// [`AuthzEntity::id`].
     fn entity_id(&self) -> String;
     /// [`AuthzEntity::attrs`].
-    fn entity_attrs(&self) -> Value;
+    fn entity_attrs(&self) -> Attrs;
     /// [`AuthzEntity::parents`].
     fn entity_parents(&self) -> Vec<(String, String)>;
 }
@@ -39,7 +38,7 @@ impl<T: AuthzEntity + Send + Sync + 'static> DynEntity for T {
     fn entity_id(&self) -> String {
         self.id()
     }
-    fn entity_attrs(&self) -> Value {
+    fn entity_attrs(&self) -> Attrs {
         self.attrs()
     }
     fn entity_parents(&self) -> Vec<(String, String)> {

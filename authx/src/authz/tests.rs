@@ -1,7 +1,7 @@
 //! Tests of [`Authz`] on a documents domain: owners, shares with viewer and editor roles, org
 //! admins, public documents.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::*;
 
@@ -54,16 +54,19 @@ impl AuthzEntity for Doc {
     fn id(&self) -> String {
         self.id.to_string()
     }
-    fn attrs(&self) -> Value {
-        let users =
-            |v: &[&str]| -> Vec<Value> { v.iter().map(|u| entity_ref("User", u)).collect() };
-        json!({
-            "owner": entity_ref("User", self.owner),
-            "org": entity_ref("Org", "acme"),
-            "public": self.public,
-            "viewers": users(&self.viewers),
-            "editors": users(&self.editors),
-        })
+    fn attrs(&self) -> Attrs {
+        Attrs::new()
+            .with("owner", Attr::entity("User", self.owner))
+            .with("org", Attr::entity("Org", "acme"))
+            .with("public", self.public)
+            .with(
+                "viewers",
+                Attr::entities("User", self.viewers.iter().copied()),
+            )
+            .with(
+                "editors",
+                Attr::entities("User", self.editors.iter().copied()),
+            )
     }
 }
 
@@ -260,8 +263,8 @@ mod review {
         fn id(&self) -> String {
             format!("p-{}", self.0)
         }
-        fn attrs(&self) -> Value {
-            json!({ "owner": entity_ref("User", self.0) })
+        fn attrs(&self) -> Attrs {
+            json!({ "owner": entity_ref("User", self.0) }).into()
         }
     }
 
@@ -271,8 +274,8 @@ mod review {
         fn id(&self) -> String {
             self.0.into()
         }
-        fn attrs(&self) -> Value {
-            json!({ "suspended": false, "meta": { "type": "User", "id": "x" } })
+        fn attrs(&self) -> Attrs {
+            json!({ "suspended": false, "meta": { "type": "User", "id": "x" } }).into()
         }
     }
 

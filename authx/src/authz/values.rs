@@ -6,28 +6,21 @@ use std::collections::{HashMap, HashSet};
 use cedar_policy::{Context, Entity, EntityUid, RestrictedExpression};
 use serde_json::{Map, Value};
 
+use super::attrs::{Attr, Attrs, Kind, Repr};
 use super::names::Names;
 use super::{AuthzContext, Principal};
 
-/// The entity `id` of type `entity_type` (as the app writes it), with `attrs` (a JSON object
-/// in Cedar's entity-JSON forms) and `parents`.
+/// The entity `id` of type `entity_type` (as the app writes it), with `attrs` and `parents`.
 pub(crate) fn entity(
     names: &Names,
     entity_type: &str,
     id: &str,
-    attrs: &Value,
+    attrs: &Attrs,
     parents: &[(String, String)],
 ) -> Result<(EntityUid, Entity), String> {
     let uid = names.uid(entity_type, id).map_err(|e| e.to_string())?;
-    let attrs = match attrs {
-        Value::Object(map) => fields(names, map)?,
-        Value::Null => HashMap::new(),
-        other => {
-            return Err(format!(
-                "the attributes of `{entity_type}` are not an object: {other}"
-            ));
-        }
-    };
+    let attrs =
+        record(names, attrs).map_err(|e| format!("the attributes of `{entity_type}`: {e}"))?;
     let parents = parents
         .iter()
         .map(|(ty, id)| names.uid(ty, id).map_err(|e| e.to_string()))
@@ -77,6 +70,48 @@ pub(crate) fn context(context: &AuthzContext, principal: &Principal) -> Result<C
         pairs.push(("auth_time".to_owned(), RestrictedExpression::new_long(at)));
     }
     Context::from_pairs(pairs).map_err(|e| e.to_string())
+}
+
+/// Typed attributes as Cedar's record fields (no JSON in between), or JSON ones read.
+fn record(names: &Names, attrs: &Attrs) -> Result<HashMap<String, RestrictedExpression>, String> {
+    match &attrs.0 {
+        Repr::Typed(list) => list
+            .iter()
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    typed(names, v).map_err(|e| format!("`{k}`: {e}"))?,
+                ))
+            })
+            .collect(),
+        Repr::Json(Value::Object(map)) => fields(names, map),
+        Repr::Json(Value::Null) => Ok(HashMap::new()),
+        Repr::Json(other) => Err(format!("not an object: {other}")),
+    }
+}
+
+/// One typed value.
+fn typed(names: &Names, value: &Attr) -> Result<RestrictedExpression, String> {
+    Ok(match &value.0 {
+        Kind::Bool(b) => RestrictedExpression::new_bool(*b),
+        Kind::Long(n) => RestrictedExpression::new_long(*n),
+        Kind::String(s) => RestrictedExpression::new_string(s.clone()),
+        Kind::Entity(ty, id) => {
+            RestrictedExpression::new_entity_uid(names.uid(ty, id).map_err(|e| e.to_string())?)
+        }
+        Kind::Set(items) => RestrictedExpression::new_set(
+            items
+                .iter()
+                .map(|v| typed(names, v))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Kind::Record(attrs) => {
+            RestrictedExpression::new_record(record(names, attrs)?).map_err(|e| e.to_string())?
+        }
+        Kind::Ip(addr) => ip(addr),
+        Kind::Decimal(arg) => RestrictedExpression::new_decimal(arg.clone()),
+        Kind::Json(value) => expr(names, value)?,
+    })
 }
 
 fn fields(

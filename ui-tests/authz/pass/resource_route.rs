@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use authx::authz::{Authz, AuthzEntity, Resource, entity_ref};
+use authx::authz::{Attr, Attrs, Authz, AuthzEntity, Resource};
 use authx::{Auth, AuthConfig, Claims, auth_subject, protect, routes};
 use authx_ui_tests::{send, token};
 use axum::extract::{FromRef, Path, State};
@@ -27,14 +27,13 @@ impl AuthzEntity for Doc {
     fn id(&self) -> String {
         self.id.to_string()
     }
-    fn attrs(&self) -> Value {
-        json!({
-            "owner": entity_ref("User", &self.owner),
-            "org": entity_ref("Org", "acme"),
-            "public": false,
-            "viewers": [],
-            "editors": [],
-        })
+    fn attrs(&self) -> Attrs {
+        Attrs::new()
+            .with("owner", Attr::entity("User", &self.owner))
+            .with("org", Attr::entity("Org", "acme"))
+            .with("public", false)
+            .with("viewers", Attr::set(Vec::<Attr>::new()))
+            .with("editors", Attr::set(Vec::<Attr>::new()))
     }
 }
 
@@ -69,8 +68,8 @@ impl AuthzEntity for User {
     fn id(&self) -> String {
         self.id.clone()
     }
-    fn attrs(&self) -> Value {
-        json!({ "admin_of": [] })
+    fn attrs(&self) -> Attrs {
+        Attrs::new().with("admin_of", Attr::set(Vec::<Attr>::new()))
     }
 }
 
