@@ -297,6 +297,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "jwks",
             "metrics",
             "rate",
+            "registry",
             "request",
             "store",
             "subject",

@@ -363,6 +363,29 @@ async fn the_same_routes_decided_by_an_authzen_decision_point() {
     assert_error(status, &body, 403, "PolicyEvaluationError");
 }
 
+#[test]
+fn policies_on_a_schema_without_a_routes_action_are_refused_at_start_up() {
+    // The routes compiled against the example's schema; a service started with a schema that
+    // renamed `edit` would refuse every edit at request time. It does not start.
+    let schema = std::fs::read_to_string(Path::new(EXAMPLES).join(documents::SCHEMA)).unwrap();
+    let renamed = schema.replace("read, edit, share", "read, modify, share");
+    assert_ne!(schema, renamed);
+    let authz = Authz::from_sources(&renamed, &[]).unwrap();
+    let config = || {
+        AuthConfig::builder()
+            .secret_key("documents-test-secret-0123456789abcdef")
+            .build()
+    };
+    let err = Auth::builder(config()).authz(authz).build().unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("1 route(s)"), "{text}");
+    assert!(text.contains("PUT /documents/{id}"), "{text}");
+    assert!(text.contains("Document::edit"), "{text}");
+    // The example's own schema starts.
+    let authz = Authz::from_sources(&schema, &[]).unwrap();
+    Auth::builder(config()).authz(authz).build().unwrap();
+}
+
 /// Not a test of its own: the program `authx routes` runs below (this test binary, filtered
 /// to this test). With `AUTHX_ROUTES` set it prints the registry, documents' routes included.
 #[test]

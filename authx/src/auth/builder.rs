@@ -184,6 +184,8 @@ impl AuthBuilder {
     /// Decides `#[protect(action = ..., resource = ...)]` routes with these Cedar policies
     /// (feature `authz`); [`Auth::authz`] hands them to handlers for filtering lists. A route
     /// with an action on an engine without policies answers `500` and logs why.
+    /// [`build`](Self::build) refuses policies whose schema lacks the action of a route in
+    /// the program (compiled against another schema).
     #[cfg(feature = "authz")]
     pub fn authz(mut self, authz: crate::authz::Authz) -> Self {
         self.authz = Some(authz);
@@ -227,6 +229,10 @@ impl AuthBuilder {
                          not both"
                     .into(),
             });
+        }
+        #[cfg(feature = "authz")]
+        if let Some(authz) = &self.authz {
+            super::resource::check_route_actions(authz)?;
         }
         let config = self.config;
         check(&config)?;

@@ -158,3 +158,37 @@ where
         Ok(auth.authz_context(parts, &route))
     }
 }
+
+/// Checks the action of every route in the program (the registry) against the schema the
+/// policies were validated with: `#[protect(action = ...)]` was checked against the schema the
+/// crate compiled with, and a service started with another would refuse those routes at every
+/// request. Refused at start-up instead, naming each route.
+#[cfg(feature = "authz")]
+pub(super) fn check_route_actions(
+    authz: &crate::authz::Authz,
+) -> Result<(), crate::config::ConfigError> {
+    let unknown: Vec<String> = crate::registry::entries()
+        .into_iter()
+        .filter_map(|route| {
+            let action = route.action()?;
+            let why = authz.check_action(action).err()?;
+            let name = route.route.unwrap_or(route.handler);
+            Some(format!(
+                "`{name}` ({}) decides on `{action}`: {why}",
+                route.module
+            ))
+        })
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(crate::config::ConfigError::Invalid {
+        field: "authz",
+        reason: format!(
+            "the policies' schema does not have the action of {} route(s), which compiled \
+             against another schema: {}",
+            unknown.len(),
+            unknown.join("; ")
+        ),
+    })
+}
