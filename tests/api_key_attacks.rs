@@ -294,10 +294,15 @@ async fn concurrent_guesses_from_one_address_are_not_all_looked_up() {
     // The address is past its limit now: the same good key, alone, is refused.
     let after = send(&app, "/k", &[("x-api-key", good.key())]).await;
     assert_eq!(error_type(&after), (429, "RateLimitExceeded"));
+    // The limit is on failed lookups: three unknown keys looked up at most. The good key's own
+    // lookup is no failure; when it happens to run first (the burst's order is the
+    // scheduler's), it is the fourth lookup, and it answers 200.
+    let failed = statuses.iter().filter(|s| **s == 401).count();
+    let good_looked_up = usize::from(statuses[30] == 200);
     assert!(
-        lookups <= 3,
-        "failed_lookups = 3/60s, yet one address had {lookups} keys looked up in one burst \
-         (statuses {statuses:?}; the good key, last, got {})",
+        failed <= 3 && lookups <= 3 + good_looked_up,
+        "failed_lookups = 3/60s, yet one address had {lookups} keys looked up in one burst, \
+         {failed} of them failed (statuses {statuses:?}; the good key, last, got {})",
         statuses[30]
     );
 }
