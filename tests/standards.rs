@@ -1,5 +1,6 @@
-//! authx as an OAuth 2 resource server, over real HTTP: step-up challenges (RFC 9470), the
-//! RFC 6750 `error` code of every refusal, and the JWT profile for access tokens (RFC 9068).
+//! authx as an OAuth 2 resource server, over real HTTP: step-up challenges (RFC 9470, with the
+//! RFC 8176 methods of `amr`), the RFC 6750 `error` code of every refusal, and the JWT profile
+//! for access tokens (RFC 9068).
 
 use authx::testing::RouteAudit;
 use authx::{Auth, AuthConfig, Claims, Rules, protect, routes};
@@ -36,6 +37,16 @@ async fn delete_user() -> &'static str {
     "deleted"
 }
 
+#[protect(amr = "otp", route = "GET /otp")]
+async fn otp(claims: Claims) -> String {
+    claims.amr().join(" ")
+}
+
+#[protect(acr = "mfa", amr = ["pwd", "hwk"], route = "POST /keys")]
+async fn add_key() -> &'static str {
+    "added"
+}
+
 #[protect(scopes = "users:read", route = "GET /users")]
 async fn list_users() -> &'static str {
     "users"
@@ -43,7 +54,8 @@ async fn list_users() -> &'static str {
 
 async fn server(config: AuthConfig) -> (TestServer, Auth) {
     let auth = Auth::new(config).unwrap();
-    let app = routes![recent, strong, delete_user, list_users].with_state(auth.clone());
+    let app =
+        routes![recent, strong, otp, add_key, delete_user, list_users].with_state(auth.clone());
     (TestServer::start(app).await, auth)
 }
 
@@ -289,7 +301,8 @@ async fn refusals_carry_their_rfc_6750_codes_over_http() {
 #[tokio::test]
 async fn the_route_audit_probes_step_up_requirements() {
     let (_server, auth) = server(config()).await;
-    let app = routes![recent, strong, delete_user, list_users].with_state(auth.clone());
+    let app =
+        routes![recent, strong, otp, add_key, delete_user, list_users].with_state(auth.clone());
     let report = RouteAudit::new(&app, &auth).module("standards").run().await;
     report.assert_ok();
     let checks = |handler: &str| {
@@ -302,6 +315,11 @@ async fn the_route_audit_probes_step_up_requirements() {
     };
     assert!(checks("recent").contains(&"login older than max_age"));
     assert!(checks("strong").contains(&"token of another acr"));
+    assert!(checks("otp").contains(&"token lacking an amr method"));
+    let add_key = checks("add_key");
+    for check in ["token of another acr", "token lacking an amr method"] {
+        assert!(add_key.contains(&check), "{check}: {add_key:?}");
+    }
     let delete = checks("delete_user");
     for check in [
         "non-fresh token",
@@ -319,6 +337,91 @@ fn hand_written_rules_check_step_up_specs() {
     assert!(Rules::builder().max_age("500ms").build().is_err());
     assert!(Rules::builder().acr(["two words"]).build().is_err());
     assert!(Rules::builder().refresh().max_age("5m").build().is_err());
+}
+
+const NEEDS_OTP: &str = r#"Bearer error="insufficient_user_authentication", error_description="A stronger authentication method is required: otp""#;
+
+#[tokio::test]
+async fn amr_requires_every_listed_method() {
+    let (server, auth) = server(config()).await;
+    let with = |methods: &[&str]| {
+        let token = auth.tokens().access("u1");
+        if methods.is_empty() {
+            token.issue().unwrap()
+        } else {
+            token.amr(methods.iter().copied()).issue().unwrap()
+        }
+    };
+    let refused = (401, Some(NEEDS_OTP.to_owned()), STEP_UP.to_owned());
+    assert_eq!(get(&server, "/otp", Some(&with(&[]))).await, refused);
+    assert_eq!(get(&server, "/otp", Some(&with(&["pwd"]))).await, refused);
+    // Matched exactly: another spelling is another method.
+    assert_eq!(get(&server, "/otp", Some(&with(&["OTP"]))).await, refused);
+    let (status, _, body) = get(&server, "/otp", Some(&with(&["pwd", "otp"]))).await;
+    assert_eq!((status, body.as_str()), (200, "pwd otp"));
+    // Methods outside the registry in a token (an identity provider's own) are no obstacle.
+    let (status, _, _) = get(&server, "/otp", Some(&with(&["otp", "x-idp"]))).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn amr_keeps_the_routes_acr_in_its_challenge() {
+    let (server, auth) = server(config()).await;
+    let post = |token: String| {
+        let server = &server;
+        async move { call(server, reqwest::Method::POST, "/keys", Some(&token)).await }
+    };
+    let good = || auth.tokens().access("u1").acr("mfa").amr(["pwd", "hwk"]);
+    assert_eq!(post(good().issue().unwrap()).await.0, 200);
+    // The class is right, a method is missing: the challenge names it and keeps acr_values.
+    let (status, challenge, error_type) = post(good().amr(["pwd"]).issue().unwrap()).await;
+    assert_eq!((status, error_type.as_str()), (401, STEP_UP));
+    assert_eq!(
+        challenge.as_deref(),
+        Some(
+            r#"Bearer error="insufficient_user_authentication", error_description="A stronger authentication method is required: hwk", acr_values="mfa""#
+        )
+    );
+    // The methods are right, the class is not: the acr challenge, no method named.
+    let (status, challenge, _) = post(good().acr("pwd").issue().unwrap()).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        challenge.as_deref(),
+        Some(
+            r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa""#
+        )
+    );
+}
+
+/// A hand-written `Rules` with `amr`, under an `AuthLayer`: the same check and challenge as
+/// `#[protect(amr)]`.
+#[tokio::test]
+async fn a_layer_requires_amr_methods_too() {
+    let auth = Auth::new(config()).unwrap();
+    let rules = Rules::builder().amr(["otp"]).build().unwrap();
+    let app = axum::Router::new()
+        .route("/layered", axum::routing::get(|| async { "in" }))
+        .layer(authx::layer::AuthLayer::new(auth.clone()).rules(rules));
+    let server = TestServer::start(app).await;
+    let plain = auth.tokens().access("u1").issue().unwrap();
+    assert_eq!(
+        get(&server, "/layered", Some(&plain)).await,
+        (401, Some(NEEDS_OTP.to_owned()), STEP_UP.to_owned())
+    );
+    let otp = auth.tokens().access("u1").amr(["otp"]).issue().unwrap();
+    let (status, _, body) = get(&server, "/layered", Some(&otp)).await;
+    assert_eq!((status, body.as_str()), (200, "in"));
+}
+
+#[test]
+fn hand_written_rules_check_amr_methods() {
+    let rules = Rules::builder().amr(["pwd", "otp"]).build().unwrap();
+    assert_eq!(rules.amr, ["pwd", "otp"]);
+    let err = Rules::builder().amr(["totp"]).build().unwrap_err();
+    assert!(err.to_string().contains("did you mean `otp`"), "{err}");
+    assert!(Rules::builder().refresh().amr(["otp"]).build().is_err());
+    let keys = Rules::builder().credentials("api_key").amr(["hwk"]).build();
+    assert!(keys.unwrap_err().to_string().contains("no `amr`"));
 }
 
 // ----- RFC 9068: the JWT profile for access tokens ------------------------------------------

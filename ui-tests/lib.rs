@@ -3,14 +3,16 @@
 //! of `#[protect]`, checked against `authz/schema.cedarschema`), each with `pass/` (must
 //! compile and run) and `fail/` (must fail with exactly the `.stderr` next to the case);
 //! `authz_schema/` holds the cases of a schema that is not named, cannot be read or does not
-//! parse.
+//! parse. `step_up/` holds the `amr` cases (`pass/`, `fail/`) and those of declared acr values:
+//! `acr_values/` (declared by `AUTHX_ACR_VALUES=mfa,phr`) and `malformed_acr_values/` (a
+//! declaration that does not parse).
 //!
 //! This library holds what the pass cases share: an [`Auth`] handle, tokens, and a way to
 //! send a request through a `Router` without a server.
 
 use axum::Router;
 use axum::body::Body;
-use http::{Request, StatusCode};
+use http::{HeaderMap, Request, StatusCode};
 use tower::ServiceExt;
 
 pub use authx::Auth;
@@ -53,6 +55,18 @@ pub fn send(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (StatusCode, String) {
+    let (status, _, body) = send_with_headers(app, method, uri, token, body);
+    (status, body)
+}
+
+/// [`send`], with the response's headers (a refusal's `WWW-Authenticate` challenge, say).
+pub fn send_with_headers(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(token) = token {
         req = req.header("authorization", format!("Bearer {token}"));
@@ -66,9 +80,14 @@ pub fn send(
     block_on(async {
         let res = app.clone().oneshot(req).await.expect("infallible");
         let status = res.status();
+        let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
             .await
             .expect("body reads");
-        (status, String::from_utf8_lossy(&bytes).into_owned())
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
     })
 }

@@ -48,6 +48,8 @@ pub(crate) const POLICY: Name = Name("policy");
 pub(crate) const MAX_AGE: Name = Name("max_age");
 /// `#[protect(acr = "mfa")]`: the token's `acr` must be one of these (RFC 9470).
 pub(crate) const ACR: Name = Name("acr");
+/// `#[protect(amr = "hwk")]`: the token's `amr` must contain every one of these (RFC 8176).
+pub(crate) const AMR: Name = Name("amr");
 /// `#[protect(dpop)]`: a DPoP-bound token with its proof (RFC 9449).
 pub(crate) const DPOP: Name = Name("dpop");
 /// `#[protect(api_key)]`: only API keys, no bearer token.
@@ -83,6 +85,7 @@ pub(crate) const PROTECT_KEYS: &[Name] = &[
     FRESH,
     MAX_AGE,
     ACR,
+    AMR,
     DPOP,
     API_KEY,
     CREDENTIALS,

@@ -51,7 +51,8 @@ use proc_macro::TokenStream;
 /// | `refresh` | flag | a refresh token instead, for the route that issues new tokens |
 /// | `fresh` | flag | a fresh access token (issued by a login, not a refresh) |
 /// | `max_age` | `"5m"` | the login (`auth_time`) is at most this old (RFC 9470 step-up; units `s sec m min h hour d day`) |
-/// | `acr` | `"mfa"` or `["mfa", "hwk"]` | the token's `acr` is one of these (RFC 9470 step-up) |
+/// | `acr` | `"mfa"` or `["mfa", "hwk"]` | the token's `acr` is one of these (RFC 9470 step-up); checked at compile time against the values the crate declares, if it does (`[package.metadata.authx] acr-values = ["mfa", "phr"]` in its `Cargo.toml`, or `AUTHX_ACR_VALUES=mfa,phr`) |
+/// | `amr` | `"hwk"` or `["pwd", "otp"]` | the token's `amr` contains every one of these methods (RFC 8176's registry: `face fpt geo hwk iris kba mca mfa otp pin pop pwd rba retina sc sms swk tel user vbm wia`); else the step-up refusal of `acr` |
 /// | `dpop` | flag | a DPoP-bound token sent as `Authorization: DPoP` with its proof (RFC 9449); a bearer token is `401 InvalidDPoPProofError` |
 /// | `api_key` | flag | an API key instead of a bearer token (short for `credentials = "api_key"`) |
 /// | `credentials` | `"bearer \| api_key"` | the kinds of credential taken: `bearer`, `api_key`, or both separated by `\|` (default `"bearer"`) |
@@ -125,11 +126,15 @@ use proc_macro::TokenStream;
 /// - `access` with `refresh`, `fresh` with `refresh`, `scopes` with `any_scopes`, `rate_key`
 ///   without `rate`;
 /// - `api_key` with `credentials`; a malformed `credentials` string (unknown, repeated or empty
-///   kind); a route taking API keys with `refresh`, `fresh`, `dpop`, `max_age` or `acr` (no API
-///   key could pass it); a route taking only API keys with `locations`, `verify_type` or
+///   kind); a route taking API keys with `refresh`, `fresh`, `dpop`, `max_age`, `acr` or `amr`
+///   (no API key could pass it); a route taking only API keys with `locations`, `verify_type` or
 ///   `csrf` (they concern bearer tokens); `rate_key = api_key` on a route taking no API keys;
 /// - a malformed scope (empty, bad character, empty segment `admin::x`, wildcard not last
 ///   `*:read`, `**`, partial wildcard `adm*`), a scope listed twice, an empty list;
+/// - a malformed `max_age`; an `acr` value that is empty, has a space, `"` or `\`, or is not
+///   one of the crate's declared values (with the nearest one; a declaration that cannot be
+///   read is an error too); an `amr` method outside RFC 8176's registry (with the nearest one);
+///   a value listed twice; `max_age`, `acr` or `amr` with `refresh`;
 /// - a malformed rate (zero count, count over `u32::MAX`, no `/`, zero window, unknown unit)
 ///   or rate key string (`rate_key = "ipp"`);
 /// - a malformed route (unknown or lowercase method, no method, path not starting with `/`,

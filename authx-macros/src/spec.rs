@@ -1,5 +1,5 @@
 //! Validation of the strings written in attributes (scopes, rates, routes, rate keys,
-//! credentials) with the
+//! credentials, step-up) with the
 //! `authx-spec` grammar, the same code the runtime uses. A [`SpecError`]'s byte range is mapped
 //! onto the string literal: the exact characters where the compiler can point inside a literal,
 //! the whole literal otherwise (stable Rust today).
@@ -61,6 +61,21 @@ pub(crate) fn max_age(cx: &Ctxt, lit: &LitStr) -> Option<std::time::Duration> {
 pub(crate) fn acr_values(cx: &Ctxt, lits: &[&LitStr]) -> Option<Vec<String>> {
     let values: Vec<String> = lits.iter().map(|l| l.value()).collect();
     match authx_spec::step_up::parse_acr_list(&values) {
+        Ok(()) => Some(values),
+        Err(errors) => {
+            for (index, error) in &errors {
+                report(cx, lits[*index], error);
+            }
+            None
+        }
+    }
+}
+
+/// A validated list of required authentication methods (`amr = ["pwd", "otp"]`, RFC 8176's
+/// registry); every bad item is reported.
+pub(crate) fn amr_values(cx: &Ctxt, lits: &[&LitStr]) -> Option<Vec<String>> {
+    let values: Vec<String> = lits.iter().map(|l| l.value()).collect();
+    match authx_spec::amr::parse_amr_list(&values) {
         Ok(()) => Some(values),
         Err(errors) => {
             for (index, error) in &errors {

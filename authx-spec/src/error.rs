@@ -81,7 +81,7 @@ pub enum SpecErrorKind {
     /// The window does not fit in a `u64` number of milliseconds.
     WindowOverflow,
 
-    // ----- step-up (max_age, acr) -----
+    // ----- step-up (max_age, acr, amr) -----
     /// The max age is the empty string.
     EmptyDuration,
     /// The max age is malformed, in milliseconds, or too long.
@@ -94,6 +94,15 @@ pub enum SpecErrorKind {
     BadAcrCharacter,
     /// The same acr value appears twice in a list.
     DuplicateAcr,
+    /// An acr value is not one of those the crate declares (`[package.metadata.authx]
+    /// acr-values`, or `AUTHX_ACR_VALUES`).
+    UndeclaredAcr,
+    /// A required authentication method (`amr`) is the empty string.
+    EmptyAmr,
+    /// A required authentication method is not one of RFC 8176's registered values.
+    UnknownAmr,
+    /// The same authentication method appears twice in a list.
+    DuplicateAmr,
 
     // ----- credentials -----
     /// The credentials spec, or a kind between `|` separators, is empty.

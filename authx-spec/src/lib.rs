@@ -1,4 +1,5 @@
-//! The grammar of authx scope patterns, rate specs, routes and step-up requirements.
+//! The grammar of authx scope patterns, rate specs, routes and step-up requirements (`max_age`,
+//! `acr`, and the RFC 8176 authentication methods of `amr`).
 //!
 //! These strings are written in attributes such as
 //! `#[protect(scopes = "admin:*", rate = "10/60s", route = "GET /users/{id}")]`.
@@ -39,6 +40,7 @@
 //! ```
 #![deny(missing_docs, unsafe_code)]
 
+pub mod amr;
 pub mod cedar_schema;
 pub mod credentials;
 mod error;
@@ -74,4 +76,16 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// The candidate nearest to `word` (by [`edit_distance`], at most one edit per three
+/// characters of `word`, and at least one), for "did you mean" hints.
+pub(crate) fn closest<'a, S: AsRef<str>>(word: &str, candidates: &'a [S]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c.as_ref()), c.as_ref()))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }

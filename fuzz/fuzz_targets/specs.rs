@@ -1,6 +1,7 @@
 //! The spec grammar the macros check at compile time and the runtime shares: scopes, scope
-//! lists, rates, rate keys, route specs, `max_age` and `acr`. Nothing may panic, and a pattern
-//! that parses is granted by itself.
+//! lists, rates, rate keys, route specs, `max_age`, `acr` (and declared acr values) and `amr`.
+//! Nothing may panic, a pattern that parses is granted by itself, and an error's span lies
+//! within the input.
 #![no_main]
 
 use authx_spec::rate::{RateKey, RateSpec};
@@ -37,4 +38,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = step_up::parse_max_age(s);
     let _ = step_up::parse_acr(s);
     let _ = step_up::parse_acr_list(&items);
+    if let Err(e) = step_up::parse_acr_declaration(s) {
+        assert!(s.get(e.span.clone()).is_some(), "{s:?}: span {:?}", e.span);
+    }
+    let _ = step_up::check_declared_acr(a, &items, "the fuzzer");
+    if let Err(e) = authx_spec::amr::parse_amr(s) {
+        assert!(s.get(e.span.clone()).is_some(), "{s:?}: span {:?}", e.span);
+    }
+    let _ = authx_spec::amr::parse_amr_list(&items);
 });

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use authx_spec::cedar_schema::CedarSchema;
 use syn::LitStr;
 
+use super::manifest;
 use crate::ctxt::Ctxt;
 
 /// The environment variable that names the schema, before `Cargo.toml`.
@@ -123,69 +124,9 @@ fn schema_path() -> Option<(PathBuf, &'static str)> {
     let (named, by) = match std::env::var(ENV) {
         Ok(path) if !path.is_empty() => (path, FROM_ENV),
         _ => {
-            let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
-            (metadata_value(&manifest, "cedar-schema")?, FROM_MANIFEST)
+            let manifest = manifest::read()?;
+            (manifest::string(&manifest, "cedar-schema")?, FROM_MANIFEST)
         }
     };
     Some((dir.join(named), by))
-}
-
-/// The string value of `key` in the manifest's `[package.metadata.authx]` table. A minimal
-/// reading of TOML: a `key = "value"` line of that table, with basic or literal quotes.
-fn metadata_value(manifest: &str, key: &str) -> Option<String> {
-    let mut in_table = false;
-    for line in manifest.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_table = line.trim_end_matches(|c: char| c != ']') == "[package.metadata.authx]";
-            continue;
-        }
-        if !in_table {
-            continue;
-        }
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
-        };
-        if k.trim().trim_matches('"') != key {
-            continue;
-        }
-        let v = v.trim();
-        let quote = v.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-        let rest = &v[1..];
-        return rest.find(quote).map(|end| rest[..end].to_owned());
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::metadata_value;
-
-    #[test]
-    fn reads_the_schema_path_from_the_metadata_table_only() {
-        let manifest = r#"
-[package]
-name = "app"
-cedar-schema = "not/this"
-
-[package.metadata.authx]  # authx settings
-cedar-schema = "policies/schema.cedarschema"
-
-[dependencies]
-cedar-schema = "nor/this"
-"#;
-        assert_eq!(
-            metadata_value(manifest, "cedar-schema").as_deref(),
-            Some("policies/schema.cedarschema")
-        );
-        let literal = "[package.metadata.authx]\n\"cedar-schema\" = 'a.cedarschema'\n";
-        assert_eq!(
-            metadata_value(literal, "cedar-schema").as_deref(),
-            Some("a.cedarschema")
-        );
-        assert_eq!(
-            metadata_value("[package]\nname = \"x\"\n", "cedar-schema"),
-            None
-        );
-    }
 }

@@ -30,8 +30,9 @@ const FRESH_RULE: &str = "`fresh` with API keys: an API key is never fresh (only
                           fresh tokens), so no API key can pass this route";
 const DPOP_RULE: &str = "`dpop` with API keys: an API key is not bound to a DPoP key, so no API \
                          key can pass this route";
-const STEP_UP_RULE: &str = "step-up (`max_age`, `acr`) with API keys: an API key carries no \
-                            login time and no `acr`, so no API key can pass this route";
+const STEP_UP_RULE: &str = "step-up (`max_age`, `acr`, `amr`) with API keys: an API key carries \
+                            no login time, no `acr` and no `amr`, so no API key can pass this \
+                            route";
 const LOCATIONS_RULE: &str = "`locations` with only API keys: token locations say where to find \
                               a bearer token, and this route takes only API keys (found where \
                               `AuthConfig::api_keys` says)";
@@ -94,6 +95,7 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> CredentialKinds {
         conflict(cx, &args.dpop, DPOP_RULE, &keep(names::DPOP));
         conflict(cx, &args.max_age, STEP_UP_RULE, &keep(names::MAX_AGE));
         conflict(cx, &args.acr, STEP_UP_RULE, &keep(names::ACR));
+        conflict(cx, &args.amr, STEP_UP_RULE, &keep(names::AMR));
     }
     if !kinds.bearer {
         let drop = |key: Name| format!("leave out `{key}`, or take bearer tokens too: {both}");

@@ -7,6 +7,7 @@ use syn::ItemFn;
 use syn::spanned::Spanned;
 
 use super::validate::{AuthzRoute, Requirements};
+use super::{acr_values, manifest};
 use crate::handler::expand::{
     fallback, guard_handler, marker, mountable, path_string, rate_rule, registry_entry,
 };
@@ -32,6 +33,13 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
     } else {
         quote!()
     };
+    let amr = if req.amr.is_empty() {
+        quote!()
+    } else {
+        let amr = req.amr.iter().map(|s| Literal::string(s));
+        quote!(.__with_amr(&[#(#amr),*]))
+    };
+    let acr_declaration = acr_declaration(req);
     let dpop = if req.dpop {
         quote!(.__with_dpop())
     } else {
@@ -142,6 +150,7 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
                     #kind,
                 )
                 #step_up
+                #amr
                 #dpop
                 #credentials
                 #action
@@ -150,11 +159,33 @@ pub(crate) fn expand(f: ItemFn, req: &Requirements) -> TokenStream {
 
         #resource_impl
 
+        #acr_declaration
+
         #mountable
 
         #entry
 
         #f
+    }
+}
+
+/// For a route with `acr`, which was checked against the crate's declared acr values: declaring
+/// them (the variable, or the manifest's `[package.metadata.authx]`) recompiles the crate, and
+/// the values are checked again.
+fn acr_declaration(req: &Requirements) -> TokenStream {
+    if req.acr.is_empty() {
+        return quote!();
+    }
+    let env = acr_values::ENV;
+    let manifest = manifest::path().map(|path| {
+        let path = path.display().to_string();
+        quote!(
+            const _: &[u8] = ::core::include_bytes!(#path);
+        )
+    });
+    quote! {
+        const _: ::core::option::Option<&str> = ::core::option_env!(#env);
+        #manifest
     }
 }
 

@@ -1,9 +1,11 @@
 //! `#[protect(...)]`: parse the arguments, validate them, and either expand the guarded handler
 //! or report every error next to the unchanged fn.
 
+mod acr_values;
 mod cedar;
 mod credentials;
 mod expand;
+mod manifest;
 mod parse;
 mod validate;
 
@@ -96,6 +98,26 @@ mod tests {
             out.contains(":: authx :: __private :: RateKeyRule :: ApiKey"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn step_up_keys_chain_their_rules_and_acr_tracks_its_declaration() {
+        let f = quote!(
+            async fn h() {}
+        );
+        let out = expand(quote!(amr = ["pwd", "otp"]), f.clone());
+        assert!(
+            out.contains(". __with_amr (& [\"pwd\" , \"otp\"])"),
+            "{out}"
+        );
+        assert!(!out.contains("__with_step_up"), "{out}");
+        assert!(!out.contains("AUTHX_ACR_VALUES"), "{out}");
+        let out = expand(quote!(acr = "mfa", max_age = "5m"), f.clone());
+        assert!(out.contains(". __with_step_up ("), "{out}");
+        assert!(out.contains("option_env ! (\"AUTHX_ACR_VALUES\")"), "{out}");
+        assert!(out.contains("include_bytes !"), "{out}");
+        let out = expand(quote!(amr = "totp"), f);
+        assert!(out.contains("did you mean `otp`"), "{out}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub(crate) struct ProtectArgs {
     pub(crate) fresh: Slot<()>,
     pub(crate) max_age: Slot<LitStr>,
     pub(crate) acr: Slot<Vec<LitStr>>,
+    pub(crate) amr: Slot<Vec<LitStr>>,
     pub(crate) dpop: Slot<()>,
     pub(crate) api_key: Slot<()>,
     pub(crate) credentials: Slot<LitStr>,
@@ -43,6 +44,7 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
         fresh: Slot::new(names::FRESH),
         max_age: Slot::new(names::MAX_AGE),
         acr: Slot::new(names::ACR),
+        amr: Slot::new(names::AMR),
         dpop: Slot::new(names::DPOP),
         api_key: Slot::new(names::API_KEY),
         credentials: Slot::new(names::CREDENTIALS),
@@ -93,6 +95,14 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProtectArgs {
             };
             let value = string_list(cx, arg, &list);
             out.acr.set(cx, PROTECT, key, index, value);
+        } else if *key == names::AMR {
+            let list = StringList {
+                noun: "authentication method",
+                one: r#"amr = "hwk""#.to_owned(),
+                many: r#"amr = ["pwd", "otp"]"#.to_owned(),
+            };
+            let value = string_list(cx, arg, &list);
+            out.amr.set(cx, PROTECT, key, index, value);
         } else if *key == names::SCOPES {
             let value = scope_list(cx, arg);
             out.scopes.set(cx, PROTECT, key, index, value);
@@ -167,7 +177,7 @@ fn scope_list(cx: &Ctxt, arg: &Arg) -> Option<Vec<LitStr>> {
 
 /// How a list of strings is named and written, for messages.
 struct StringList {
-    /// One item: "scope", "acr value".
+    /// One item: "scope", "acr value", "authentication method".
     noun: &'static str,
     /// The key with one string.
     one: String,

@@ -1,12 +1,12 @@
-//! `#[protect(...)]` semantics: conflicting keys, the scope/rate/route grammar (shared with the
-//! runtime through `authx-spec`), token locations, credentials. Produces the validated
-//! [`Requirements`].
+//! `#[protect(...)]` semantics: conflicting keys, the scope/rate/route/step-up grammar (shared
+//! with the runtime through `authx-spec`), the crate's declared acr values, token locations,
+//! credentials. Produces the validated [`Requirements`].
 
 use authx_spec::CredentialKinds;
 use syn::{Path, Type};
 
 use super::parse::ProtectArgs;
-use super::{cedar, credentials};
+use super::{acr_values, cedar, credentials};
 use crate::args;
 use crate::attr_names::{self as names, LOCATION_NAMES};
 use crate::ctxt::Ctxt;
@@ -20,6 +20,8 @@ pub(crate) struct Requirements {
     /// `max_age`, in seconds.
     pub(crate) max_age: Option<u64>,
     pub(crate) acr: Vec<String>,
+    /// The methods the token's `amr` must all contain.
+    pub(crate) amr: Vec<String>,
     pub(crate) dpop: bool,
     /// Bearer tokens (the default), API keys, or either.
     pub(crate) credentials: CredentialKinds,
@@ -66,7 +68,7 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
              route, `#[protect(refresh)]` for the refresh route",
         );
     }
-    for slot in [args.max_age.key(), args.acr.key()] {
+    for slot in [args.max_age.key(), args.acr.key(), args.amr.key()] {
         if let (Some(key), Some(_)) = (slot, args.refresh.key()) {
             cx.error_at(
                 key.span(),
@@ -143,10 +145,21 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
         .get()
         .and_then(|lit| spec::max_age(cx, lit))
         .map(|d| d.as_secs());
-    let acr = match args.acr.get() {
+    let acr = match (args.acr.key(), args.acr.get()) {
+        (Some(key), Some(lits)) => {
+            let refs: Vec<_> = lits.iter().collect();
+            let values = spec::acr_values(cx, &refs);
+            if values.is_some() {
+                acr_values::check(cx, key, lits);
+            }
+            values.unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let amr = match args.amr.get() {
         Some(lits) => {
             let lits: Vec<_> = lits.iter().collect();
-            spec::acr_values(cx, &lits).unwrap_or_default()
+            spec::amr_values(cx, &lits).unwrap_or_default()
         }
         None => Vec::new(),
     };
@@ -159,6 +172,7 @@ pub(crate) fn validate(cx: &Ctxt, args: &ProtectArgs) -> Requirements {
         fresh: args.fresh.is_set(),
         max_age,
         acr,
+        amr,
         dpop: args.dpop.is_set(),
         credentials,
         scopes,

@@ -108,7 +108,7 @@ impl CedarSchema {
                     .map(move |r| format!("{}::{}", basename(r), a.name))
             })
             .collect();
-        let hint = |all: &[String]| match closest(spec, all) {
+        let hint = |all: &[String]| match crate::closest(spec, all) {
             Some(near) => format!(" (did you mean `{near}`?)"),
             None => String::new(),
         };
@@ -147,17 +147,6 @@ impl CedarSchema {
         }
         Ok(full.to_owned())
     }
-}
-
-/// The candidate closest to `word`, at most a third of its length in edits away.
-fn closest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    candidates
-        .iter()
-        .map(|c| (crate::edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.as_str())
 }
 
 mod parse;

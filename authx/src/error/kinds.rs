@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use super::{ApiKeyFailure, AuthError, DecodeFailure, IssueError, ResourceFailure, TokenError};
+use super::{
+    ApiKeyFailure, AuthError, DecodeFailure, FactorFailure, IssueError, ResourceFailure, TokenError,
+};
 use crate::store::StoreError;
 
 impl AuthError {
@@ -25,6 +27,7 @@ impl AuthError {
             AuthError::InsufficientUserAuthentication {
                 max_age: Some(300),
                 acr_values: vec!["mfa".into()],
+                missing_amr: vec![],
             },
             AuthError::InvalidDpopProof {
                 reason: "the DPoP proof was already used (replayed jti)",
@@ -76,6 +79,10 @@ impl AuthError {
             AuthError::Resource(ResourceFailure::NotFound),
             AuthError::Resource(ResourceFailure::BadRequest(http::StatusCode::BAD_REQUEST)),
             AuthError::Resource(ResourceFailure::Unavailable),
+            AuthError::Factor(FactorFailure::Rejected),
+            AuthError::Factor(FactorFailure::NotEnrolled),
+            AuthError::Factor(FactorFailure::AlreadyEnrolled),
+            AuthError::Factor(FactorFailure::BadRequest),
             AuthError::Internal("subject loader failed".into()),
         ]
     }

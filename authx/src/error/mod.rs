@@ -26,10 +26,12 @@ use serde::Serialize;
 
 use crate::clock::ceil_secs;
 mod api_key;
+mod factor;
 mod kinds;
 mod resource;
 mod response;
 pub use api_key::ApiKeyFailure;
+pub use factor::FactorFailure;
 pub use resource::ResourceFailure;
 pub use response::codes as oauth_codes;
 pub(crate) use response::{Refused, dpop_only};
@@ -74,16 +76,18 @@ pub enum AuthError {
     /// The route needs a fresh access token.
     #[error("fresh token required")]
     FreshTokenRequired,
-    /// The login behind the token is too old (`max_age`) or not of a required class (`acr`)
-    /// for the route: the client must authenticate again (RFC 9470 step-up). Answers
-    /// `401 InsufficientUserAuthenticationError` with `WWW-Authenticate: Bearer
+    /// The login behind the token is too old (`max_age`), not of a required class (`acr`) or
+    /// lacks a required method (`amr`): the client must authenticate again (RFC 9470 step-up).
+    /// Answers `401 InsufficientUserAuthenticationError` with `WWW-Authenticate: Bearer
     /// error="insufficient_user_authentication"`, `max_age` and `acr_values`.
     #[error("insufficient user authentication")]
     InsufficientUserAuthentication {
-        /// The route's `max_age`, in seconds, when the login was too old for it.
+        /// The route's `max_age`, in seconds, when it has one.
         max_age: Option<u64>,
-        /// The route's acceptable `acr` values, when the token's `acr` was not one of them.
+        /// The route's acceptable `acr` values, when it has some.
         acr_values: Vec<String>,
+        /// The route's `amr` methods the token lacks (RFC 8176), named in `error_description`.
+        missing_amr: Vec<String>,
     },
     /// A DPoP proof (RFC 9449) that is missing, malformed, replayed, stale, or for another
     /// method or URL. Answers `401 InvalidDPoPProofError` with `WWW-Authenticate: DPoP
@@ -201,6 +205,9 @@ pub enum AuthError {
     /// A route's resource could not be decided on: see [`ResourceFailure`].
     #[error("{0}")]
     Resource(ResourceFailure),
+    /// A second factor was not taken: see [`FactorFailure`].
+    #[error("{0}")]
+    Factor(FactorFailure),
     /// A server-side failure (a subject loader error, a token that cannot be signed).
     /// The detail is logged, never sent.
     #[error("internal error: {0}")]
@@ -250,6 +257,7 @@ impl AuthError {
             AuthError::InvalidSessionMeta { .. } => StatusCode::BAD_REQUEST,
             AuthError::ApiKey(f) => f.status(),
             AuthError::Resource(f) => f.status(),
+            AuthError::Factor(f) => f.status(),
             AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             #[cfg(feature = "jwks")]
@@ -298,6 +306,7 @@ impl AuthError {
             AuthError::InvalidSessionMeta { .. } => "InvalidSessionMetaError",
             AuthError::ApiKey(f) => f.error_type(),
             AuthError::Resource(f) => f.error_type(),
+            AuthError::Factor(f) => f.error_type(),
             AuthError::Internal(_) => "InternalError",
         }
     }
@@ -353,6 +362,7 @@ impl AuthError {
             AuthError::VaultTokenMissing => "Missing vault token".into(),
             AuthError::ApiKey(f) => f.message().into(),
             AuthError::Resource(f) => f.message().into(),
+            AuthError::Factor(f) => f.message().into(),
             AuthError::InvalidSessionMeta { reason } => {
                 format!("Invalid session metadata: {reason}")
             }

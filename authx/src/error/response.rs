@@ -143,6 +143,7 @@ impl AuthError {
             | AuthError::InvalidSessionMeta { .. }
             | AuthError::ApiKey(_)
             | AuthError::Resource(_)
+            | AuthError::Factor(_)
             | AuthError::Internal(_) => None,
             #[cfg(feature = "jwks")]
             AuthError::KeysUnavailable => None,
@@ -151,7 +152,8 @@ impl AuthError {
 
     /// The `WWW-Authenticate` challenge: `Bearer` with the RFC 6750 `error` code, the
     /// `scope` an insufficient-scope refusal needed, and RFC 9470's `error_description`,
-    /// `max_age` and `acr_values` for step-up.
+    /// `max_age` and `acr_values` for step-up (the description names the `amr` methods the
+    /// token lacks, for which RFC 9470 has no parameter).
     pub fn challenge(&self) -> Option<String> {
         let status = self.status();
         if status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN {
@@ -191,11 +193,20 @@ impl AuthError {
             AuthError::InsufficientUserAuthentication {
                 max_age,
                 acr_values,
+                missing_amr,
             } => {
-                let what = match (max_age.is_some(), acr_values.is_empty()) {
-                    (true, true) => "A more recent authentication is required",
-                    (false, false) => "A different authentication level is required",
-                    _ => "A more recent or stronger authentication is required",
+                let what = if missing_amr.is_empty() {
+                    match (max_age.is_some(), acr_values.is_empty()) {
+                        (true, true) => "A more recent authentication is required",
+                        (false, false) => "A different authentication level is required",
+                        _ => "A more recent or stronger authentication is required",
+                    }
+                    .to_owned()
+                } else {
+                    format!(
+                        "A stronger authentication method is required: {}",
+                        quoted(&missing_amr.join(" "))
+                    )
                 };
                 out.push_str(&format!(", error_description=\"{what}\""));
                 if let Some(age) = max_age {

@@ -44,6 +44,7 @@ fn kind(e: &AuthError) -> usize {
         AuthError::Resource(ResourceFailure::NotFound) => 34,
         AuthError::Resource(ResourceFailure::BadRequest(_)) => 35,
         AuthError::Resource(ResourceFailure::Unavailable) => 36,
+        AuthError::Factor(f) => 37 + *f as usize,
     }
 }
 
@@ -55,7 +56,7 @@ fn every_kind_is_listed_once() {
     seen.dedup();
     assert_eq!(seen.len(), listed, "a kind is listed twice");
     let expected =
-        37 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
+        41 - usize::from(!cfg!(feature = "jwks")) - 2 * usize::from(!cfg!(feature = "vault"));
     assert_eq!(listed, expected, "a kind is missing from __every_kind");
 }
 
@@ -219,6 +220,10 @@ fn every_kind_has_its_oauth_error_code() {
         ("ResourceNotFoundError", 404, None, None),
         ("InvalidResourceRequestError", 400, None, None),
         ("ResourceUnavailableError", 503, None, None),
+        ("FactorRejectedError", 403, None, None),
+        ("FactorNotEnrolledError", 409, None, None),
+        ("FactorAlreadyEnrolledError", 409, None, None),
+        ("InvalidFactorRequestError", 400, None, None),
         ("InternalError", 500, None, None),
     ];
     for e in AuthError::__every_kind() {
@@ -254,6 +259,7 @@ fn challenge_parameters_carry_only_allowed_characters() {
     let e = AuthError::InsufficientUserAuthentication {
         max_age: Some(60),
         acr_values: vec![],
+        missing_amr: vec![],
     };
     assert_eq!(
         e.challenge().unwrap(),
@@ -262,9 +268,21 @@ fn challenge_parameters_carry_only_allowed_characters() {
     let e = AuthError::InsufficientUserAuthentication {
         max_age: None,
         acr_values: vec!["mfa".into(), "hwk".into()],
+        missing_amr: vec![],
     };
     assert_eq!(
         e.challenge().unwrap(),
         r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa hwk""#
+    );
+    // A missing `amr` method is named in the description; the route's other requirements
+    // stay in their parameters.
+    let e = AuthError::InsufficientUserAuthentication {
+        max_age: Some(300),
+        acr_values: vec!["mfa".into()],
+        missing_amr: vec!["hwk".into(), "o\"tp".into()],
+    };
+    assert_eq!(
+        e.challenge().unwrap(),
+        r#"Bearer error="insufficient_user_authentication", error_description="A stronger authentication method is required: hwk otp", max_age=300, acr_values="mfa""#
     );
 }

@@ -97,6 +97,10 @@ pub struct Rules {
     /// The authentication context classes the token's `acr` must be one of:
     /// `#[protect(acr = ["mfa", "hwk"])]` (RFC 9470). Empty: any.
     pub acr: &'static [&'static str],
+    /// The authentication methods the token's `amr` must all contain:
+    /// `#[protect(amr = ["pwd", "otp"])]` (RFC 8176's registry, checked at compile time). A
+    /// token lacking one is refused like a failed `acr` (RFC 9470 step-up). Empty: none.
+    pub amr: &'static [&'static str],
     /// The token must be DPoP-bound and sent with its proof (`#[protect(dpop)]`, RFC 9449);
     /// a bearer token is refused. Routes without it still take DPoP tokens with their proofs.
     pub dpop: bool,
@@ -148,6 +152,7 @@ impl Rules {
             fresh: false,
             max_age: None,
             acr: &[],
+            amr: &[],
             dpop: false,
             scopes: &[],
             scope_mode: ScopeMode::All,
@@ -201,6 +206,7 @@ impl Rules {
             fresh,
             max_age: None,
             acr: &[],
+            amr: &[],
             dpop: false,
             scopes,
             scope_mode,
@@ -230,6 +236,14 @@ impl Rules {
         self
     }
 
+    /// Adds the authentication methods `#[protect(amr)]` generates. Not a public API: the
+    /// macro validated the values.
+    #[doc(hidden)]
+    pub const fn __with_amr(mut self, amr: &'static [&'static str]) -> Rules {
+        self.amr = amr;
+        self
+    }
+
     /// Requires DPoP, as `#[protect(dpop)]` generates. Not a public API.
     #[doc(hidden)]
     pub const fn __with_dpop(mut self) -> Rules {
@@ -253,9 +267,9 @@ impl Rules {
         self
     }
 
-    /// Whether the route has step-up requirements (`max_age` or `acr`).
+    /// Whether the route has step-up requirements (`max_age`, `acr` or `amr`).
     pub fn has_step_up(&self) -> bool {
-        self.max_age.is_some() || !self.acr.is_empty()
+        self.max_age.is_some() || !self.acr.is_empty() || !self.amr.is_empty()
     }
 }
 
@@ -266,6 +280,7 @@ impl fmt::Debug for Rules {
             .field("fresh", &self.fresh)
             .field("max_age", &self.max_age)
             .field("acr", &self.acr)
+            .field("amr", &self.amr)
             .field("dpop", &self.dpop)
             .field("scopes", &self.scopes)
             .field("scope_mode", &self.scope_mode)

@@ -21,6 +21,7 @@ pub struct RulesBuilder {
     max_age: Option<String>,
     dpop: bool,
     acr: Vec<String>,
+    amr: Vec<String>,
     scopes: Vec<String>,
     any: bool,
     locations: Option<Vec<TokenLocation>>,
@@ -64,6 +65,18 @@ impl RulesBuilder {
         S: Into<String>,
     {
         self.acr = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The token's `amr` must contain every one of these methods, from RFC 8176's registry
+    /// (`"hwk"`, `"otp"`, ...: `authx_spec::amr::METHODS`). A token lacking one is refused as
+    /// a failed step-up (RFC 9470).
+    pub fn amr<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.amr = methods.into_iter().map(Into::into).collect();
         self
     }
 
@@ -147,9 +160,10 @@ impl RulesBuilder {
             ));
         }
         let bad = |e: authx_spec::SpecError| RulesError(e.to_string());
-        if self.refresh && (self.max_age.is_some() || !self.acr.is_empty()) {
+        if self.refresh && self.has_step_up() {
             return Err(RulesError(
-                "step-up requirements (max_age, acr) apply to access tokens, not `refresh`".into(),
+                "step-up requirements (max_age, acr, amr) apply to access tokens, not `refresh`"
+                    .into(),
             ));
         }
         let max_age = match &self.max_age {
@@ -160,10 +174,12 @@ impl RulesBuilder {
             ),
             None => None,
         };
-        authx_spec::step_up::parse_acr_list(&self.acr).map_err(|errors| {
+        let each = |errors: Vec<(usize, authx_spec::SpecError)>| {
             let each: Vec<String> = errors.into_iter().map(|(_, e)| e.message).collect();
             RulesError(each.join("; "))
-        })?;
+        };
+        authx_spec::step_up::parse_acr_list(&self.acr).map_err(each)?;
+        authx_spec::amr::parse_amr_list(&self.amr).map_err(each)?;
         authx_spec::scope::parse_list(&self.scopes).map_err(|errors| {
             let each: Vec<String> = errors
                 .into_iter()
@@ -198,6 +214,7 @@ impl RulesBuilder {
         let keep = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
         let scopes: Vec<&'static str> = self.scopes.into_iter().map(keep).collect();
         let acr: Vec<&'static str> = self.acr.into_iter().map(keep).collect();
+        let amr: Vec<&'static str> = self.amr.into_iter().map(keep).collect();
         Ok(Rules {
             token_type: if self.refresh {
                 TokenType::Refresh
@@ -208,6 +225,7 @@ impl RulesBuilder {
             max_age,
             dpop: self.dpop,
             acr: Box::leak(acr.into_boxed_slice()),
+            amr: Box::leak(amr.into_boxed_slice()),
             scopes: Box::leak(scopes.into_boxed_slice()),
             scope_mode: if self.any {
                 ScopeMode::Any
@@ -224,6 +242,11 @@ impl RulesBuilder {
             // A layer has no resource to decide on: actions are `#[protect]`'s.
             action: None,
         })
+    }
+
+    /// Whether any step-up requirement (`max_age`, `acr`, `amr`) was given.
+    fn has_step_up(&self) -> bool {
+        self.max_age.is_some() || !self.acr.is_empty() || !self.amr.is_empty()
     }
 
     /// What `#[protect]` refuses at compile time about API keys: what no key can meet (a
@@ -257,10 +280,10 @@ impl RulesBuilder {
                 "`dpop` with API keys: an API key is not bound to a DPoP key, so no API key can \
                  pass this route",
             )
-        } else if self.max_age.is_some() || !self.acr.is_empty() {
+        } else if self.has_step_up() {
             Some(
-                "step-up (`max_age`, `acr`) with API keys: an API key carries no login time and \
-                 no `acr`, so no API key can pass this route",
+                "step-up (`max_age`, `acr`, `amr`) with API keys: an API key carries no login \
+                 time, no `acr` and no `amr`, so no API key can pass this route",
             )
         } else if !credentials.takes(Credentials::BEARER) && self.locations.is_some() {
             Some(
@@ -311,6 +334,7 @@ mod tests {
             (keys().fresh(), "`fresh`"),
             (keys().dpop(), "`dpop`"),
             (keys().max_age("5m"), "step-up"),
+            (keys().amr(["hwk"]), "step-up (`max_age`, `acr`, `amr`)"),
             (keys().locations([TokenLocation::Cookies]), "`locations`"),
             (keys().any_type(), "`verify_type`"),
             (keys().without_csrf(), "`csrf`"),
@@ -329,5 +353,17 @@ mod tests {
             .rate("5/60s", RateKeyRule::ApiKey)
             .build();
         assert!(mixed.is_ok());
+    }
+
+    #[test]
+    fn amr_methods_are_checked_against_rfc_8176() {
+        let rules = Rules::builder().amr(["pwd", "otp"]).build().unwrap();
+        assert_eq!(rules.amr, ["pwd", "otp"]);
+        assert!(rules.has_step_up());
+        let err = Rules::builder().amr(["totp"]).build().unwrap_err();
+        assert!(err.to_string().contains("(did you mean `otp`?)"), "{err}");
+        assert!(Rules::builder().amr(["otp", "otp"]).build().is_err());
+        let err = Rules::builder().refresh().amr(["otp"]).build().unwrap_err();
+        assert!(err.to_string().contains("not `refresh`"), "{err}");
     }
 }

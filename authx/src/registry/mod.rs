@@ -148,7 +148,8 @@ pub fn entries() -> Vec<&'static RouteEntry> {
 /// Columns: `ROUTE`, `HANDLER`, `AUTH` (the token type, `public`, or `any`), `FRESH`,
 /// `SCOPES`, `RATE`, `OTHER` (the remaining rules as `key=value`: `action=Document::edit`, the
 /// Cedar action and, before its last `::`, the resource type; `policy=`, `credentials=`,
-/// `kind=`, `max_age=`, `acr=`, `csrf=off`, `locations=`) and `SOURCE`.
+/// `kind=`, `max_age=`, `acr=` (one of, `mfa|hwk`), `amr=` (every one, `pwd+otp`), `csrf=off`,
+/// `locations=`) and `SOURCE`.
 pub fn audit_table() -> String {
     table(entries())
 }
@@ -193,6 +194,9 @@ fn table<'a>(entries: impl IntoIterator<Item = &'a RouteEntry>) -> String {
                     }
                     if !r.acr.is_empty() {
                         extra.push(format!("acr={}", r.acr.join("|")));
+                    }
+                    if !r.amr.is_empty() {
+                        extra.push(format!("amr={}", r.amr.join("+")));
                     }
                     if !r.csrf {
                         extra.push("csrf=off".to_owned());

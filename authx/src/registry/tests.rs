@@ -107,3 +107,27 @@ fn the_actions_table_lists_every_route_with_its_action_and_resource_type() {
     assert_eq!(cells(lines[2])[3..5], ["-", "-"]);
     assert_eq!(cells(lines[3])[3..5], ["-", "-"]);
 }
+
+#[test]
+fn the_audit_table_shows_step_up_requirements() {
+    static STRONG: Rules = Rules {
+        max_age: Some(300),
+        acr: &["mfa", "hwk"],
+        amr: &["pwd", "otp"],
+        ..Rules::ACCESS
+    };
+    static KEY: Rules = Rules {
+        amr: &["hwk"],
+        ..Rules::ACCESS
+    };
+    let rows = [
+        entry("pay", "POST /pay", Decision::Protected(&STRONG)),
+        entry("key", "GET /key", Decision::Protected(&KEY)),
+    ];
+    let table = table(&rows);
+    assert!(
+        table.contains("max_age=300s acr=mfa|hwk amr=pwd+otp"),
+        "{table}"
+    );
+    assert!(table.contains(" amr=hwk "), "{table}");
+}

@@ -44,7 +44,7 @@ pub async fn audit_routes(app: &Router, auth: &Auth) -> AuditReport {
 /// | a refresh token on an access route | `401 AccessTokenRequiredError` |
 /// | an access token on a refresh route | `401 RefreshTokenRequiredError` |
 /// | a non-fresh token on a `fresh` route | `401 FreshTokenRequiredError` |
-/// | a login older than a route's `max_age`, an `acr` it does not accept | `401 InsufficientUserAuthenticationError` |
+/// | a login older than a route's `max_age`, an `acr` it does not accept, an `amr` lacking one of its methods | `401 InsufficientUserAuthenticationError` |
 /// | a bearer token on a `dpop` route (its only check) | `401 InvalidDPoPBindingError` |
 /// | a token lacking the required scopes | `403 InsufficientScopeError` |
 /// | a token of another `kind` | `403 LoginTypeMismatchError` |
@@ -206,6 +206,8 @@ enum Wrong {
     StaleLogin,
     /// An `acr` the route does not accept.
     Acr,
+    /// An `amr` without one of the route's methods.
+    Amr,
     /// Nothing: a token meeting every rule.
     Nothing,
 }

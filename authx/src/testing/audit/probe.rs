@@ -134,6 +134,10 @@ impl Probe<'_> {
         if !rules.acr.is_empty() {
             checks.push((Wrong::Acr, own, "token of another acr", 401, step_up));
         }
+        if !rules.amr.is_empty() {
+            let check = "token lacking an amr method";
+            checks.push((Wrong::Amr, own, check, 401, step_up));
+        }
         for (wrong, token_type, check, status, error_type) in checks {
             let token = self.token(token_type, rules, wrong);
             let got = self.send(target, rules, Some(&token), None).await;
@@ -270,6 +274,11 @@ impl Probe<'_> {
             (Wrong::Acr, _) => builder = builder.acr(OTHER_KIND),
             (_, Some(acr)) => builder = builder.acr(*acr),
             (_, None) => {}
+        }
+        // Every method but the first, for the token that lacks one.
+        let skip = usize::from(wrong == Wrong::Amr);
+        if !rules.amr.is_empty() {
+            builder = builder.amr(rules.amr.iter().skip(skip).copied());
         }
         let token = builder
             .issue()

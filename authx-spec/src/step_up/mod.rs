@@ -9,7 +9,10 @@
 //!
 //! An `acr` value is one or more characters from `%x21 / %x23-5B / %x5D-7E` (visible ASCII
 //! without `"` and `\`, RFC 6749's scope-token set): the values travel space-separated inside
-//! a quoted `acr_values` challenge parameter.
+//! a quoted `acr_values` challenge parameter. An app may declare the values its tokens carry
+//! ([`parse_acr_declaration`]); routes' values are then checked against them
+//! ([`check_declared_acr`]). The authentication methods a route may require (`amr`) are
+//! RFC 8176's registry, in [`crate::amr`].
 //!
 //! ```
 //! use std::time::Duration;
@@ -25,6 +28,9 @@
 use std::time::Duration;
 
 use crate::error::{Fault, SpecError, SpecErrorKind, char_at, describe_char};
+
+mod declared;
+pub use declared::{check_declared_acr, parse_acr_declaration};
 
 const AGE_FALLBACK: &str = "5m";
 const ACR_FALLBACK: &str = "mfa";

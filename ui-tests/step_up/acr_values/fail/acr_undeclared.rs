@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(acr = "mfaa")]
+async fn handler() {}
+
+fn main() {}

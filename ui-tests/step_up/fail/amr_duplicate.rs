@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(amr = ["pwd", "otp", "pwd"])]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(amr = [])]
+async fn handler() {}
+
+fn main() {}

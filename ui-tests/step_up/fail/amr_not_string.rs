@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(amr = [hwk])]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(amr = "totp")]
+async fn handler() {}
+
+fn main() {}

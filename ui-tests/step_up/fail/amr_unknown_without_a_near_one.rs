@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(amr = "magic-link")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(refresh, amr = "otp")]
+async fn handler() {}
+
+fn main() {}

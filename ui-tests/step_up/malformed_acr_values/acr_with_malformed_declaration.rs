@@ -1,0 +1,6 @@
+use authx::protect;
+
+#[protect(acr = "mfa")]
+async fn handler() {}
+
+fn main() {}
