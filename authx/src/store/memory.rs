@@ -30,6 +30,8 @@ pub struct MemoryStore {
     allowed: BoundedMap<String, Fast>,
     replays: BoundedMap<()>,
     pub(super) api_keys: api_keys::ApiKeyLock,
+    /// Factor records (TOTP secrets, recovery codes, passkeys).
+    factors: factors::Factors,
     clock: SharedClock,
 }
 
@@ -62,6 +64,7 @@ impl MemoryStore {
             allowed: BoundedMap::with_hasher(capacity, Overflow::Refuse),
             replays: BoundedMap::new(Self::DEFAULT_REPLAY_CAPACITY, Overflow::Refuse),
             api_keys: Default::default(),
+            factors: factors::Factors::default(),
             clock: crate::clock::system(),
         }
     }
@@ -184,6 +187,9 @@ mod allowlist;
 
 #[path = "memory_replay.rs"]
 mod replay;
+
+#[path = "memory_factors.rs"]
+mod factors;
 
 #[path = "memory_api_keys.rs"]
 pub(super) mod api_keys;

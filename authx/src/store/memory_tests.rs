@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::store::ReplayStore;
+use crate::store::{FactorStore, ReplayStore};
 
 const T: i64 = 1_000_000;
 
@@ -103,4 +103,45 @@ async fn replay_records_are_bounded_apart_and_never_evict_a_live_one() {
         s.record_once("p0", T + 20).await.unwrap(),
         "an expired record is a first use again"
     );
+}
+
+/// Factor records are bounded apart, and a full store refuses a new record rather than
+/// forget one (that would take a user's factor away); replacing one takes no room, and
+/// removing frees it.
+#[tokio::test]
+async fn factor_records_are_bounded_and_never_evicted() {
+    let s = MemoryStore::new().with_factor_capacity(2);
+    s.put_factor("u", "recovery", "a", b"1").await.unwrap();
+    s.put_factor("u", "totp", "primary", b"2").await.unwrap();
+    assert!(matches!(
+        s.put_factor("v", "recovery", "a", b"3").await,
+        Err(StoreError::Full(2))
+    ));
+    assert!(matches!(
+        s.put_factor("u", "recovery", "b", b"3").await,
+        Err(StoreError::Full(2))
+    ));
+    assert!(s.list_factors("v", "recovery").await.unwrap().is_empty());
+    s.put_factor("u", "recovery", "a", b"replaced")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_factors("u", "recovery").await.unwrap(),
+        [("a".to_owned(), b"replaced".to_vec())],
+        "a refused record leaves nothing behind, and a replaced one is still there"
+    );
+    assert_eq!(
+        s.get_factor("u", "totp", "primary").await.unwrap(),
+        Some(b"2".to_vec()),
+        "nothing is evicted"
+    );
+    assert!(s.remove_factor("u", "recovery", "a").await.unwrap());
+    s.put_factor("v", "recovery", "a", b"3").await.unwrap();
+    assert!(matches!(
+        s.put_factor("v", "recovery", "b", b"4").await,
+        Err(StoreError::Full(2))
+    ));
+    assert_eq!(s.remove_factors("u", "totp").await.unwrap(), 1);
+    s.put_factor("v", "recovery", "b", b"4").await.unwrap();
+    assert_eq!(s.list_factors("v", "recovery").await.unwrap().len(), 2);
 }

@@ -31,6 +31,7 @@
 mod api_keys;
 mod bounded_map;
 mod ended;
+mod factors;
 mod family;
 mod memory;
 mod near_cache;
@@ -51,6 +52,7 @@ use std::sync::Arc;
 pub use api_keys::{ApiKeyRecord, ApiKeyStore, KeyCharge, KeyChecked, KeyTrip};
 pub(crate) use bounded_map::{BoundedMap, Entry, Fast, Overflow};
 pub use ended::{SessionMark, SubjectEnd};
+pub use factors::FactorStore;
 pub use family::FamilyStore;
 pub use memory::MemoryStore;
 #[cfg(any(feature = "redis", feature = "postgres"))]

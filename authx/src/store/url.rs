@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{
-    AllowlistStore, ApiKeyStore, FamilyStore, MemoryStore, ReplayStore, RevocationFeed,
-    RevocationStore, SessionStore, StoreError,
+    AllowlistStore, ApiKeyStore, FactorStore, FamilyStore, MemoryStore, ReplayStore,
+    RevocationFeed, RevocationStore, SessionStore, StoreError,
 };
 use crate::clock::SharedClock;
 use crate::store::rate::{MemoryRateLimiter, RateLimiter};
@@ -25,6 +25,9 @@ pub struct Stores {
     pub replay: Arc<dyn ReplayStore>,
     /// API keys, by the keyed digest of the key.
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Second factors (TOTP secrets, recovery codes, passkeys) for
+    /// [`authx::mfa`](crate::mfa).
+    pub factors: Arc<dyn FactorStore>,
     /// Rate-limit counters: in memory, except with Redis (exact across instances).
     pub rate: Arc<dyn RateLimiter>,
     /// Which backend, for logs (`memory`, `sqlite`, `postgres`, `redis`); never credentials.
@@ -55,7 +58,7 @@ impl Stores {
     }
 
     /// One backend for every kind of record (revocations, family heads, sessions, the
-    /// allowlist, replay records, API keys); rate limits in memory.
+    /// allowlist, replay records, API keys, factors); rate limits in memory.
     pub fn single<T>(store: T, backend: &'static str) -> Self
     where
         T: RevocationStore
@@ -63,7 +66,8 @@ impl Stores {
             + SessionStore
             + AllowlistStore
             + ReplayStore
-            + ApiKeyStore,
+            + ApiKeyStore
+            + FactorStore,
     {
         let store = Arc::new(store);
         Stores {
@@ -72,7 +76,8 @@ impl Stores {
             sessions: store.clone(),
             allowlist: store.clone(),
             replay: store.clone(),
-            api_keys: store,
+            api_keys: store.clone(),
+            factors: store,
             rate: Arc::new(MemoryRateLimiter::new()),
             backend,
             feed: None,
@@ -95,6 +100,7 @@ impl Stores {
             allowlist: store.clone(),
             replay: store.clone(),
             api_keys: store.clone(),
+            factors: store.clone(),
             rate: store.clone(),
             backend: "redis",
             feed: Some(store),

@@ -9,6 +9,7 @@ mod cluster;
 #[cfg(feature = "redis-cluster")]
 mod cluster_url;
 mod ended;
+mod factors;
 mod family;
 mod feed;
 mod policies;
@@ -36,7 +37,9 @@ use crate::clock::SharedClock;
 /// `apikey-id:<id>` (its digest) and the sorted sets `apikeys-owner:<owner>` and
 /// `apikeys-all` (ids by creation time; see [`ApiKeyStore`](crate::store::ApiKeyStore)),
 /// `policies` (a hash of policy sources) with `policies-version` (see
-/// [`PolicyStore`](crate::store::PolicyStore)). One
+/// [`PolicyStore`](crate::store::PolicyStore)), `factors:<kind>:<subject>` (a subject's
+/// factor records of a kind, a hash of id to value, see
+/// [`FactorStore`](crate::store::FactorStore)). One
 /// multiplexed connection, reconnecting by itself; opened on first use, so a
 /// Redis that is down at start-up answers `503` until it is back. A token and its session are
 /// checked in one `EXISTS` round trip; a refresh-token rotation is one script on its family's

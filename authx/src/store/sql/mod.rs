@@ -6,6 +6,7 @@ mod api_keys;
 #[cfg(all(test, feature = "sqlite", feature = "vault"))]
 mod clock_tests;
 mod ended;
+mod factors;
 mod family;
 #[cfg(feature = "postgres")]
 mod feed;
@@ -30,9 +31,9 @@ const PURGE_EVERY: u64 = 256;
 
 /// A durable store in SQLite (`sqlite://path.db`) or PostgreSQL (`postgres://...`).
 ///
-/// Its tables (`authx_revoked`, `authx_sessions`, `authx_api_keys`, `authx_policies`, ...) are
-/// created on connect; expired rows are purged as writes go by (API keys and policies are kept
-/// until replaced or deleted).
+/// Its tables (`authx_revoked`, `authx_sessions`, `authx_api_keys`, `authx_policies`,
+/// `authx_factors`, ...) are created on connect; expired rows are purged as writes go by (API
+/// keys, policies and factors are kept until replaced or deleted).
 /// Revocations survive restarts and are shared by every instance using the same database.
 #[derive(Clone)]
 pub struct SqlStore {

@@ -82,7 +82,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
         id BIGINT PRIMARY KEY,
         version BIGINT NOT NULL
     )",
+    // Second factors (see `factors`): opaque values, never purged. `BYTES` is each database's
+    // byte string (see `dialect`).
+    "CREATE TABLE IF NOT EXISTS authx_factors (
+        subject TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        value BYTES NOT NULL,
+        PRIMARY KEY (subject, kind, id)
+    )",
 ];
+
+/// `statement` as `postgres` or SQLite spells it: a column type `BYTES` is `BYTEA` on
+/// PostgreSQL and `BLOB` on SQLite (no byte-string type has one name on both).
+fn dialect(statement: &str, postgres: bool) -> String {
+    statement.replace(" BYTES ", if postgres { " BYTEA " } else { " BLOB " })
+}
 
 /// Columns added to existing tables, in order: `(table, column, type)`. Append, never edit.
 pub(super) const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
@@ -100,7 +115,7 @@ impl SqlStore {
             return self.migrate_postgres().await;
         }
         for m in MIGRATIONS {
-            sqlx::query(m)
+            sqlx::query(&dialect(m, false))
                 .execute(&self.pool)
                 .await
                 .map_err(unavailable)?;
@@ -138,7 +153,7 @@ impl SqlStore {
             .await
             .map_err(unavailable)?;
         for m in MIGRATIONS {
-            sqlx::query(m)
+            sqlx::query(&dialect(m, true))
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;

@@ -17,8 +17,9 @@
 //! [`families`] ([`FamilyStore`](crate::store::FamilyStore)), [`replay`]
 //! ([`ReplayStore`](crate::store::ReplayStore)), [`session_store`]
 //! ([`SessionStore`](crate::store::SessionStore)), [`allowlist`]
-//! ([`AllowlistStore`](crate::store::AllowlistStore)) and [`api_keys`] with
-//! [`key_within_rate`] ([`ApiKeyStore`](crate::store::ApiKeyStore)); [`conformance`] runs them all, then the
+//! ([`AllowlistStore`](crate::store::AllowlistStore)), [`api_keys`] with
+//! [`key_within_rate`] ([`ApiKeyStore`](crate::store::ApiKeyStore)) and [`factors`]
+//! ([`FactorStore`](crate::store::FactorStore)); [`conformance`] runs them all, then the
 //! engine on these stores.
 //!
 //! Each check panics with a message naming what the store got wrong. Keys and subjects are
@@ -29,12 +30,14 @@ mod api_key_trip;
 mod api_keys;
 mod ends;
 mod engine;
+mod factors;
 mod families;
 mod replay;
 
 pub use api_key_trip::key_within_rate;
 pub use api_keys::api_keys;
 pub use ends::{session_cap, session_ends, session_pages, stale_ends};
+pub use factors::factors;
 pub use families::families;
 pub use replay::replay;
 
@@ -56,6 +59,7 @@ pub async fn conformance(stores: &Stores) {
     allowlist(stores).await;
     api_keys(stores).await;
     key_within_rate(stores).await;
+    factors(stores).await;
     engine::engine(stores.clone()).await;
 }
 
