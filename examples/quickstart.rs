@@ -10,29 +10,47 @@
 
 #[path = "quickstart/api_keys.rs"]
 mod api_keys;
+#[path = "quickstart/cookies.rs"]
+mod cookies;
 #[path = "quickstart/state.rs"]
 mod state;
 
+use authx::mfa::{Mfa, MfaConfig};
+use authx::vault::Vault;
 use authx::{
-    Auth, AuthError, Claims, ErrorBody, RefreshClaims, Rejection, SessionMeta, protect, public,
+    Auth, AuthError, Claims, ConfigError, ErrorBody, RefreshClaims, SessionMeta, protect, public,
     routes,
 };
 use authx_examples::demo::{self, LoginBody, Users, bad_credentials};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use state::{AppState, User};
 
-/// The whole service.
+/// The whole service, its TOTP secrets sealed with a key of its own (enrolments then last as
+/// long as the process).
 pub fn app(auth: Auth, users: Users) -> Router {
+    app_with(auth, users, Vault::generate_key()).expect("a generated vault key is valid")
+}
+
+/// The second factors: TOTP codes (and recovery codes) reach `acr` "mfa", which
+/// `GET /cookie/sensitive` requires.
+pub fn mfa_config(key: String) -> MfaConfig {
+    MfaConfig::new("authx quickstart", key).acr("mfa", ["otp"])
+}
+
+/// The whole service, TOTP secrets sealed with `key` (a vault key: keep it with a durable store,
+/// or enrolled apps stop working at the next start).
+pub fn app_with(auth: Auth, users: Users, key: String) -> Result<Router, ConfigError> {
     // Before any request: what the recorder does not see, /metrics cannot show.
     demo::metrics();
-    routes![
+    let mfa = Mfa::new(auth.clone(), mfa_config(key))?;
+    let routes = routes![
         home,
         openapi_json,
         metrics,
@@ -50,17 +68,20 @@ pub fn app(auth: Auth, users: Users) -> Router {
         list_sessions,
         revoke_session,
         revoke_all_sessions,
-        cookie_login,
-        cookie_protected,
-        cookie_protected_post,
-        cookie_logout,
-        app_page,
+        cookies::cookie_login,
+        cookies::cookie_protected,
+        cookies::cookie_protected_post,
+        cookies::cookie_sensitive,
+        cookies::cookie_logout,
+        cookies::app_page,
         api_keys::create_api_key,
         api_keys::list_api_keys,
         api_keys::revoke_api_key,
         api_keys::users_report,
-    ]
-    .with_state(AppState { auth, users })
+    ];
+    Ok(routes
+        .merge(mfa.router())
+        .with_state(AppState { auth, mfa, users }))
 }
 
 /// Prometheus metrics (`authx::metrics`: decisions, store calls, rate limits, API keys) and
@@ -82,13 +103,6 @@ async fn openapi_json(State(auth): State<Auth>) -> Response {
     Json(authx::openapi::openapi_for(auth.config())).into_response()
 }
 
-/// The cookie login page (`examples/app.html`, no build step): log in, call the CSRF-protected
-/// POST, log out. `tests/browser.rs` drives it in headless Chromium.
-#[public(route = "GET /app")]
-async fn app_page() -> Html<&'static str> {
-    Html(include_str!("app.html"))
-}
-
 /// Logs in: a session (IP, user agent, device) and a token pair bound to it. Ten attempts a
 /// minute per client IP: brute force meets a 429.
 #[public(route = "POST /login", rate = "10/60s", rate_key = ip)]
@@ -107,6 +121,7 @@ async fn login(
         .pair(&user.username)
         .session(&session.id)
         .fresh(true)
+        .amr(["pwd"])
         .scopes(&user.scopes)
         .extra(json!({ "email": user.email }))
         .issue()?;
@@ -320,68 +335,6 @@ async fn revoke_all_sessions(
     Ok(Json(json!({ "revoked": revoked })))
 }
 
-#[public(route = "POST /cookie/login", rate = "10/60s", rate_key = ip)]
-async fn cookie_login(
-    State(s): State<AppState>,
-    Json(body): Json<LoginBody>,
-) -> Result<Response, AuthError> {
-    let Some(user) = s.users.login(&body) else {
-        return Ok(bad_credentials());
-    };
-    let pair = s
-        .auth
-        .tokens()
-        .pair(&user.username)
-        .fresh(true)
-        .scopes(&user.scopes)
-        .extra(json!({ "email": user.email }))
-        .issue()?;
-    Ok((
-        s.auth.cookies().set(&pair)?,
-        Json(json!({ "message": "Logged in", "username": user.username })),
-    )
-        .into_response())
-}
-
-#[protect(route = "GET /cookie/protected")]
-async fn cookie_protected(claims: Claims) -> Json<Value> {
-    Json(json!({ "message": "Access granted", "username": claims.sub }))
-}
-
-/// An unsafe method: a cookie-borne token needs the `X-CSRF-TOKEN` header.
-#[protect(route = "POST /cookie/protected")]
-async fn cookie_protected_post(claims: Claims) -> Json<Value> {
-    Json(json!({ "message": "Access granted", "username": claims.sub }))
-}
-
-/// Public so an expired session can still clear its cookies. A live cookie token needs the
-/// `X-CSRF-TOKEN` header like on every other unsafe cookie route (a cross-site form cannot log
-/// the user out); it is then logged out with its whole family, refresh token included.
-#[public(route = "POST /cookie/logout")]
-async fn cookie_logout(
-    State(s): State<AppState>,
-    claims: Result<Claims, Rejection>,
-) -> Result<Response, AuthError> {
-    match claims {
-        Ok(claims) => s.auth.sessions().logout(&claims).await?,
-        Err(r)
-            if matches!(
-                r.error(),
-                AuthError::MissingCsrfToken | AuthError::CsrfMismatch
-            ) =>
-        {
-            return Ok(r.into_response());
-        }
-        // No token, or one that no longer verifies: nothing to revoke, the cookies still go.
-        Err(_) => {}
-    }
-    Ok((
-        s.auth.cookies().unset(),
-        Json(json!({ "message": "Logged out" })),
-    )
-        .into_response())
-}
-
 #[tokio::main]
 #[allow(dead_code)] // the integration tests include this file as a module
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -395,6 +348,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // redis://... (revocations and sessions then survive restarts / are shared).
     let auth = Auth::connect(demo::config_from_env()?).await?;
     println!("store: {}", auth.stores().backend());
-    demo::serve(app(auth, Users::demo())).await?;
+    // AUTHX_MFA_KEY (32 bytes of url-safe base64, as `Vault::generate_key` makes) seals the TOTP
+    // secrets; without it a key of this run's own.
+    let key = std::env::var("AUTHX_MFA_KEY").unwrap_or_else(|_| Vault::generate_key());
+    demo::serve(app_with(auth, Users::demo(), key)?).await?;
     Ok(())
 }

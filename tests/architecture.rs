@@ -325,6 +325,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["clock", "config", "cookies", "error", "store", "wire"],
     ),
     (
+        "mfa",
+        &[
+            "auth", "clock", "config", "cookies", "crypto", "error", "extract", "registry",
+            "token", "vault",
+        ],
+    ),
+    (
         "testing",
         &[
             "auth", "authz", "clock", "config", "error", "extract", "guard", "registry", "store",

@@ -1,6 +1,8 @@
 //! The quickstart's cookie login page (`GET /app`, `examples/app.html`) in a real browser:
 //! headless Chromium driven through WebDriver (chromedriver) with fantoccini. It logs in, sees
-//! the user, makes the CSRF-protected POST, logs out, and sees the same POST refused.
+//! the user, makes the CSRF-protected POST, adds an authenticator app (the key it shows, a code
+//! computed from it), meets the step-up challenge of a route that needs a second factor, logs
+//! out, and sees the same POST refused.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`/usr/bin/chromium`, `/usr/bin/chromedriver`;
 //! `.ci/run` installs them). When either is missing or does not start, the test fails and says
@@ -291,6 +293,13 @@ async fn scenario(c: &Client, server: &TestServer, screenshot: &Path) {
     )
     .await;
 
+    second_factor(c).await;
+    save_screenshot(
+        c,
+        &screenshot.with_file_name("authx-browser-app-stepped-up.png"),
+    )
+    .await;
+
     // Log out: cookies cleared, the page is signed out again.
     click(c, "logout").await;
     let out = wait_text(c, "result", "the logout", |t| {
@@ -313,6 +322,92 @@ async fn scenario(c: &Client, server: &TestServer, screenshot: &Path) {
     );
 
     save_screenshot(c, screenshot).await;
+}
+
+/// Adds an authenticator app from the page (the key it shows, a code from it), then meets the
+/// step-up challenge of `GET /cookie/sensitive` with the next code.
+async fn second_factor(c: &Client) {
+    wait_text(c, "mfa-state", "the factor state", |t| {
+        t == "Authenticator app: none"
+    })
+    .await;
+    click(c, "enrol").await;
+    let enrolled = wait_text(c, "result", "the enrolment", |t| {
+        t.starts_with("POST /mfa/totp/enrol →")
+    })
+    .await;
+    assert_eq!(enrolled, "POST /mfa/totp/enrol → 200 OK");
+    let qr: Value = c
+        .execute("return document.querySelector('#qr img').src;", vec![])
+        .await
+        .expect("the QR image");
+    assert!(
+        qr.as_str()
+            .unwrap_or_default()
+            .starts_with("data:image/svg+xml"),
+        "{qr}"
+    );
+    let secret = wait_text(c, "secret", "the key", |t| !t.is_empty()).await;
+    let app = authenticator(&secret);
+    type_into(c, "confirm-code", &app.generate(unix_now())).await;
+    click(c, "confirm").await;
+    let confirmed = wait_text(c, "result", "the confirmation", |t| {
+        t.starts_with("POST /mfa/totp/confirm →")
+    })
+    .await;
+    assert_eq!(confirmed, "POST /mfa/totp/confirm → 200 OK");
+    let codes = wait_text(c, "recovery-codes", "the recovery codes", |t| !t.is_empty()).await;
+    assert_eq!(codes.lines().count(), 10, "{codes}");
+    wait_text(c, "mfa-state", "the enrolled state", |t| {
+        t == "Authenticator app: enrolled (10 recovery codes left)"
+    })
+    .await;
+
+    // The password-only cookie meets the challenge; the page asks for a code.
+    click(c, "sensitive").await;
+    let challenged = wait_text(c, "result", "the challenge", |t| {
+        t.starts_with("GET /cookie/sensitive →")
+    })
+    .await;
+    assert!(
+        challenged.contains("401 InsufficientUserAuthenticationError"),
+        "{challenged}"
+    );
+    // The confirmation spent this step's code: the next one (taken a step early).
+    type_into(c, "step-up-code", &app.generate(unix_now() + 30)).await;
+    click(c, "step-up").await;
+    // The challenge's own line is still shown until the code's answer replaces it.
+    let stepped = wait_text(c, "result", "the stepped-up request", |t| {
+        t.starts_with("GET /cookie/sensitive → 200") || t.starts_with("POST /mfa/totp/verify → 4")
+    })
+    .await;
+    assert_eq!(
+        stepped,
+        "GET /cookie/sensitive → 200 Second factor verified as user1"
+    );
+}
+
+/// The user's authenticator app, from the key the page shows.
+fn authenticator(secret: &str) -> totp_rs::TOTP {
+    let secret = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .expect("the page shows a base32 key");
+    totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        secret,
+        None,
+        String::new(),
+    )
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
 }
 
 async fn save_screenshot(c: &Client, path: &Path) {

@@ -18,6 +18,7 @@
 //! | [`resource_server`] | the OAuth 2 resource-server standards (feature `oauth`) |
 //! | [`resource_server_conformance`] | those standards, clause by clause, with their tests |
 //! | [`authorization`] | authorization over resources: Cedar policies, `#[protect(action, resource)]`, filtered lists (feature `authz`) |
+//! | [`mfa`] | second factors that meet step-up challenges: TOTP, recovery codes, `acr` levels (feature `mfa`) |
 //! | [`user_kinds`] | AuthX's `login_type`: tokens of several kinds of user |
 //! | [`testing`] | testing your app: the route audit |
 //! | [`performance`] | what a request costs, and how it was measured |
@@ -60,6 +61,13 @@ pub mod resource_server_conformance {}
            `authz` feature."
 )]
 pub mod authorization {}
+#[cfg_attr(feature = "mfa", doc = include_str!("../docs/mfa.md"))]
+#[cfg_attr(
+    not(feature = "mfa"),
+    doc = "Second factors that meet step-up challenges: this page is built with the `mfa` \
+           feature."
+)]
+pub mod mfa {}
 #[doc = include_str!("../docs/user-kinds.md")]
 pub mod user_kinds {}
 #[doc = include_str!("../docs/testing.md")]

@@ -81,6 +81,8 @@ pub mod jwks;
 pub mod migrating {}
 pub mod layer;
 pub mod metrics;
+#[cfg(feature = "mfa")]
+pub mod mfa;
 #[cfg(feature = "oauth")]
 pub mod oauth;
 #[cfg(feature = "openapi")]

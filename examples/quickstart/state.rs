@@ -1,16 +1,24 @@
-//! The quickstart's router state (the auth engine and the demo users), and the `User` subject
-//! loaded from it.
+//! The quickstart's router state (the auth engine, second factors and the demo users), and the
+//! `User` subject loaded from it.
 
+use authx::mfa::Mfa;
 use authx::{Auth, Claims, auth_subject};
 use authx_examples::demo::Users;
 use axum::extract::FromRef;
 use serde::Serialize;
 
-/// The router state: the auth engine and the demo users.
+/// The router state: the auth engine, second factors and the demo users.
 #[derive(Clone)]
 pub struct AppState {
     pub(super) auth: Auth,
+    pub(super) mfa: Mfa,
     pub(super) users: Users,
+}
+
+impl FromRef<AppState> for Mfa {
+    fn from_ref(state: &AppState) -> Mfa {
+        state.mfa.clone()
+    }
 }
 
 impl FromRef<AppState> for Auth {

@@ -196,6 +196,18 @@ impl Auth {
         &self.inner.stores.sessions
     }
 
+    /// The replay records (DPoP proofs, TOTP time steps).
+    #[cfg(feature = "mfa")]
+    pub(crate) fn replay_store(&self) -> &Arc<dyn crate::store::ReplayStore> {
+        &self.inner.stores.replay
+    }
+
+    /// The factor records (`authx::mfa`).
+    #[cfg(feature = "mfa")]
+    pub(crate) fn factor_store(&self) -> &Arc<dyn crate::store::FactorStore> {
+        &self.inner.stores.factors
+    }
+
     /// The rate limiter in use.
     pub(crate) fn rate_limiter(&self) -> &Arc<dyn crate::rate::RateLimiter> {
         &self.inner.stores.rate

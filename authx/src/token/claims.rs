@@ -49,6 +49,11 @@ pub const ACR_CLAIM: &str = "acr";
 /// extra data.
 pub const AMR_CLAIM: &str = "amr";
 
+/// Where a step-up token ([`authx::mfa`](crate::guide::mfa)) keeps the login's own assurance
+/// (`{"auth_time", "acr", "amr"}`), in the extra data: a token renewed from it by implicit
+/// refresh gets the login's assurance back, not the step-up's.
+pub const LOGIN_CLAIM: &str = "authx_login";
+
 /// Access or refresh (the `type` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -335,6 +340,25 @@ pub(crate) fn de_opt_numeric_date<'de, D: Deserializer<'de>>(
             .map(Some)
             .ok_or_else(|| serde::de::Error::custom("NumericDate out of range")),
     }
+}
+
+/// The login's assurance a step-up token keeps (see [`LOGIN_CLAIM`]): its `auth_time`, and
+/// the extra data with the login's `acr` and `amr` back in place of the step-up's.
+pub(crate) fn login_assurance(extra: &Extra) -> Option<(Option<i64>, Extra)> {
+    let login = extra.get(LOGIN_CLAIM)?;
+    let mut restored = extra.clone();
+    restored.remove(LOGIN_CLAIM);
+    for claim in [ACR_CLAIM, AMR_CLAIM] {
+        match login.get(claim) {
+            Some(serde_json::Value::Null) | None => restored.remove(claim),
+            Some(serde_json::Value::Array(a)) if a.is_empty() => restored.remove(claim),
+            Some(v) => restored.insert(claim.into(), v.clone()),
+        };
+    }
+    Some((
+        login.get("auth_time").and_then(serde_json::Value::as_i64),
+        restored,
+    ))
 }
 
 #[cfg(test)]

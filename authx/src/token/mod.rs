@@ -31,9 +31,10 @@ pub const DPOP_ALGORITHMS: &[&str] = &["ES256", "ES384", "EdDSA", "RS256", "PS25
 pub use crate::config::{Algorithm, UnknownAlgorithm};
 pub use backend::name as crypto_backend;
 pub use checked::{FreshClaims, RefreshClaims};
+pub(crate) use claims::login_assurance;
 pub use claims::{
     ACR_CLAIM, AMR_CLAIM, API_KEY_CLAIM, CLIENT_ID_CLAIM, CNF_CLAIM, Claims, Extra, KIND_CLAIM,
-    RESERVED_CLAIMS, TokenPair, TokenType,
+    LOGIN_CLAIM, RESERVED_CLAIMS, TokenPair, TokenType,
 };
 pub use error::{DecodeFailure, IssueError, TokenError};
 pub use key_file::{KeyFile, KeyFileError, RetiredKey, SigningKeyEntry};

@@ -257,7 +257,13 @@ impl ImplicitRefreshLayer {
         let max_login_age = i64::try_from(max_login_age.as_secs()).unwrap_or(i64::MAX);
         // Only a token that says when its login was (`auth_time`, set by fresh logins and kept
         // by refreshes) can be renewed from itself: its issue time would restart the clock.
-        let Some(login) = old.auth_time else {
+        // A step-up token renews into the login's own assurance (its time, acr and amr), not
+        // the step-up's: a second factor lasts as long as the token it earned.
+        let (login_time, extra) = match crate::token::login_assurance(&old.extra) {
+            Some((time, extra)) => (time, extra),
+            None => (old.auth_time, old.extra.clone()),
+        };
+        let Some(login) = login_time else {
             return Ok(None);
         };
         if now.saturating_sub(login) > max_login_age {
@@ -272,7 +278,7 @@ impl ImplicitRefreshLayer {
             .auth
             .access_token(&old.sub)
             .scopes(old.scopes())
-            .carry_extra(&old.extra)
+            .carry_extra(&extra)
             .auth_time(login)
             .session(crate::auth::family_of(&old));
         if let Some(csrf) = &old.csrf {
