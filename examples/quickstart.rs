@@ -350,7 +350,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("store: {}", auth.stores().backend());
     // AUTHX_MFA_KEY (32 bytes of url-safe base64, as `Vault::generate_key` makes) seals the TOTP
     // secrets; without it a key of this run's own.
-    let key = std::env::var("AUTHX_MFA_KEY").unwrap_or_else(|_| Vault::generate_key());
+    let key = std::env::var("AUTHX_MFA_KEY").unwrap_or_else(|_| {
+        if auth.stores().backend() != "memory" {
+            eprintln!(
+                "AUTHX_MFA_KEY is not set: enrolled authenticator apps stop working at the \
+                 next start (the store keeps them, sealed with this run's key)"
+            );
+        }
+        Vault::generate_key()
+    });
     demo::serve(app_with(auth, Users::demo(), key)?).await?;
     Ok(())
 }

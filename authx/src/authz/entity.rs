@@ -1,7 +1,7 @@
 //! What a decision is about: the resource ([`AuthzEntity`]), the principal ([`Principal`]) and
 //! the request's context ([`AuthzContext`]), and how each becomes Cedar's entity JSON.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Attrs;
 use crate::token::Claims;
@@ -191,8 +191,8 @@ impl AuthzContext {
 
     /// The Cedar record: this, with what `principal`'s token says.
     #[cfg(feature = "authzen")]
-    pub(crate) fn record(&self, principal: &Principal) -> Map<String, Value> {
-        let mut record = Map::new();
+    pub(crate) fn record(&self, principal: &Principal) -> serde_json::Map<String, Value> {
+        let mut record = serde_json::Map::new();
         record.insert("time".into(), json!(self.time));
         record.insert("dpop".into(), json!(principal.claims.dpop));
         if let Some(ip) = &self.ip {

@@ -152,9 +152,10 @@ impl Call {
         need: Need,
     ) -> Result<(Call, String), Box<Response>> {
         let mut call = Self::read(mfa, request, need).await?;
-        let code = call.code.take().ok_or_else(|| {
-            Box::new(refusal(mfa, AuthError::Factor(FactorFailure::BadRequest)))
-        })?;
+        let code = call
+            .code
+            .take()
+            .ok_or_else(|| Box::new(refusal(mfa, AuthError::Factor(FactorFailure::BadRequest))))?;
         Ok((call, code))
     }
 
