@@ -17,7 +17,7 @@ impl Mfa {
     ///
     /// The refresh token is left as it is: a refresh gives back the login's own assurance, and
     /// so does implicit refresh of this token (the login's `auth_time`, `acr` and `amr` travel
-    /// in it, under [`LOGIN_CLAIM`](crate::token::LOGIN_CLAIM)). A step-up lasts as long as
+    /// in it, under [`LOGIN_CLAIM`]). A step-up lasts as long as
     /// this access token: re-authentication for sensitive routes, as a "sudo mode". In
     /// allowlist mode the token is registered before it is returned.
     ///
