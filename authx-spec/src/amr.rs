@@ -140,30 +140,18 @@ fn nearest(word: &str) -> Option<&'static str> {
 ///
 /// The errors of [`parse_amr`], and [`DuplicateAmr`](SpecErrorKind::DuplicateAmr).
 pub fn parse_amr_list<S: AsRef<str>>(values: &[S]) -> Result<(), Vec<(usize, SpecError)>> {
-    let mut errors = Vec::new();
-    for (i, value) in values.iter().enumerate() {
-        let value = value.as_ref();
-        if let Err(e) = parse_amr(value) {
-            errors.push((i, e));
-        } else if values[..i].iter().any(|v| v.as_ref() == value) {
-            errors.push((
-                i,
-                SpecError {
-                    span: 0..value.len(),
-                    kind: SpecErrorKind::DuplicateAmr,
-                    message: format!(
-                        "duplicate authentication method {value:?}: list each method once; \
-                         write e.g. [\"pwd\", \"otp\"]"
-                    ),
-                },
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    crate::check_list(
+        values,
+        |value| parse_amr(value).map(|_| ()),
+        |value| SpecError {
+            span: 0..value.len(),
+            kind: SpecErrorKind::DuplicateAmr,
+            message: format!(
+                "duplicate authentication method {value:?}: list each method once; \
+                 write e.g. [\"pwd\", \"otp\"]"
+            ),
+        },
+    )
 }
 
 #[cfg(test)]

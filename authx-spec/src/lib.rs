@@ -78,6 +78,29 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// Checks a list: each value with `parse_one`, and none twice (`duplicate` says how to report
+/// a repeat). Every error comes with the index of the value it belongs to.
+pub(crate) fn check_list<S: AsRef<str>>(
+    values: &[S],
+    parse_one: impl Fn(&str) -> Result<(), SpecError>,
+    duplicate: impl Fn(&str) -> SpecError,
+) -> Result<(), Vec<(usize, SpecError)>> {
+    let mut errors = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let value = value.as_ref();
+        if let Err(e) = parse_one(value) {
+            errors.push((i, e));
+        } else if values[..i].iter().any(|v| v.as_ref() == value) {
+            errors.push((i, duplicate(value)));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 /// The candidate nearest to `word` (by [`edit_distance`], at most one edit per three
 /// characters of `word`, and at least one), for "did you mean" hints.
 pub(crate) fn closest<'a, S: AsRef<str>>(word: &str, candidates: &'a [S]) -> Option<&'a str> {

@@ -190,30 +190,18 @@ fn check_acr(s: &str) -> Result<(), Fault> {
 ///
 /// The errors of [`parse_acr`], and [`DuplicateAcr`](SpecErrorKind::DuplicateAcr).
 pub fn parse_acr_list<S: AsRef<str>>(values: &[S]) -> Result<(), Vec<(usize, SpecError)>> {
-    let mut errors = Vec::new();
-    for (i, value) in values.iter().enumerate() {
-        let value = value.as_ref();
-        if let Err(e) = parse_acr(value) {
-            errors.push((i, e));
-        } else if values[..i].iter().any(|v| v.as_ref() == value) {
-            errors.push((
-                i,
-                SpecError {
-                    span: 0..value.len(),
-                    kind: SpecErrorKind::DuplicateAcr,
-                    message: format!(
-                        "duplicate acr value {value:?}: list each value once; write e.g. \
-                         [\"mfa\", \"hwk\"]"
-                    ),
-                },
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    crate::check_list(
+        values,
+        |value| parse_acr(value).map(|_| ()),
+        |value| SpecError {
+            span: 0..value.len(),
+            kind: SpecErrorKind::DuplicateAcr,
+            message: format!(
+                "duplicate acr value {value:?}: list each value once; write e.g. \
+                 [\"mfa\", \"hwk\"]"
+            ),
+        },
+    )
 }
 
 #[cfg(test)]
